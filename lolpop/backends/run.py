@@ -1,0 +1,38 @@
+"""`lolpop.run`: run a program on a backend and get its output or failure as a value."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from returns.result import Result
+
+from lolpop.backends.base import Backend
+from lolpop.core.failure import RunFailure
+from lolpop.core.step import Step
+
+_A = TypeVar("_A")
+_B = TypeVar("_B")
+
+
+def run(
+    program: Step[_A, _B], input: _A, /, backend: Backend | None = None
+) -> Result[_B, RunFailure]:
+    """Run `program` on `input` with `backend` (default: `Local()`).
+
+    A step that raises gives `Failure(RunFailure)` naming the step's path; nothing is
+    printed and nothing is swallowed.
+
+    >>> from lolpop import step
+    >>> @step
+    ... def parse(text: str) -> int:
+    ...     return int(text)
+    >>> run(parse, "42")
+    <Success: 42>
+    >>> run(parse, "forty-two").failure().message
+    "step 'parse' failed on an input of type str: ValueError: invalid literal for int() ..."
+    """
+    if backend is None:
+        from lolpop.backends.local_backend import Local  # noqa: PLC0415 (a default, made on use)
+
+        backend = Local()
+    return backend.run(program, input)

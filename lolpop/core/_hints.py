@@ -1,0 +1,103 @@
+"""Runtime type hints: whether one fits where another is expected, and how to name them.
+
+The wiring check runs when a program is built, so it also guards workflows that were
+built from YAML, where mypy never ran. It follows mypy's rules where they differ from
+plain `issubclass`:
+
+- `Any`, `object` and unsolved type variables fit anything and accept anything (a
+  generic step such as `identity()` is checked where it is used, not where it is made);
+- the numeric tower of PEP 484: an `int` fits where a `float` is expected, and an `int`
+  or a `float` where a `complex` is. Steps are checked at call time with the same rule
+  (`BeartypeConf(is_pep484_tower=True)`), so the two checks agree.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from functools import lru_cache
+
+from beartype import BeartypeConf
+from beartype.door import is_subhint
+
+#: The beartype configuration of every checked step: the numeric tower, as mypy has it.
+CHECK_CONF = BeartypeConf(is_pep484_tower=True)
+
+
+def is_open(hint: object) -> bool:
+    """Whether a hint accepts and fits anything: `Any`, `object` or a type variable."""
+    return hint is typing.Any or hint is object or isinstance(hint, typing.TypeVar)
+
+
+def _widen(hint: object) -> object:
+    """The hint with `float` and `complex` widened as PEP 484's numeric tower says."""
+    if hint is float:
+        return float | int
+    if hint is complex:
+        return complex | float | int
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is None or not args or origin is typing.Annotated:
+        return hint
+    if any(isinstance(arg, list) for arg in args):  # Callable[[...], ...]: leave as is
+        return hint
+    widened = tuple(_widen(arg) for arg in args)
+    if origin is typing.Union or origin is types.UnionType:
+        return typing.Union[widened]  # noqa: UP007 (the runtime form of a union of hints)
+    try:
+        return origin[widened]
+    except TypeError:
+        return hint
+
+
+@lru_cache(maxsize=4096)
+def _fits_cached(provided: object, expected: object) -> bool:
+    try:
+        return is_subhint(provided, expected) or is_subhint(provided, _widen(expected))
+    except Exception:  # beartype refuses some exotic hints: fall back to equality
+        return provided == expected
+
+
+def fits(provided: object, expected: object) -> bool:
+    """Whether a value of hint `provided` may be passed where `expected` is declared.
+
+    >>> fits(bool, int), fits(int, float), fits(str, int), fits(list[int], typing.Sequence[int])
+    (True, True, False, True)
+    """
+    if is_open(provided) or is_open(expected):
+        return True
+    try:
+        return _fits_cached(provided, expected)
+    except TypeError:  # an unhashable hint
+        return _fits_cached.__wrapped__(provided, expected)
+
+
+def meet(first: object, second: object) -> object | None:
+    """The narrower of two input hints, or None when neither fits the other."""
+    if is_open(first):
+        return second
+    if is_open(second) or fits(first, second):
+        return first
+    if fits(second, first):
+        return second
+    return None
+
+
+def describe(hint: object) -> str:
+    """A short, readable name for a hint: `int`, `DataFrame`, `list[int]`, `Any`."""
+    if hint is typing.Any:
+        return "Any"
+    if isinstance(hint, type) and not typing.get_args(hint):
+        return hint.__qualname__
+    if isinstance(hint, typing.TypeVar):
+        return hint.__name__
+    text = repr(hint)
+    return text.replace("typing.", "").replace("collections.abc.", "")
+
+
+def describe_value_type(value: object) -> str:
+    """The name of a value's type, qualified by its module unless it is a builtin."""
+    cls = type(value)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"

@@ -1,0 +1,230 @@
+"""`Step[In, Out]`: a typed, pure, one-argument unit of work, and the nodes of its tree.
+
+A step is data. A leaf step holds a checked callable; a composed step holds a node
+that names its children (`Seq`, `Fanout`, `Both`, `MapEach`, `Branch`, `Retry`,
+`Identity`). Backends walk this tree; nothing in it is a closure over other steps.
+
+Variance: a step consumes its input and produces its output, so `Step` is
+contravariant in `In` and covariant in `Out`. A `Step[object, bool]` may stand where a
+`Step[int, int]` is expected.
+
+Sequences are kept flat: `a >> b >> c` is one `Seq` of three children, not a nested
+pair, so a chain of ten thousand steps is a shallow tree (no recursion limit when it
+is compared, hashed, walked or run). A named chain (`.named("train")`) is a boundary:
+it becomes one child of the chain it joins and a segment of its leaves' paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic, Never, Self, TypeAlias, TypeVar
+
+import attrs
+from attrs import field, frozen
+
+from lolpop.core._hints import describe
+from lolpop.errors import DefinitionError
+
+_In_contra = TypeVar("_In_contra", contravariant=True)
+_Out_co = TypeVar("_Out_co", covariant=True)
+_A = TypeVar("_A")
+_B = TypeVar("_B")
+_C = TypeVar("_C")
+
+
+@frozen
+class StepMeta:
+    """What a backend needs to know about a step besides its function.
+
+    `effect` marks steps that touch the world (tracking, versioning, writing data,
+    notifying): a dry run lists them without performing them.
+    """
+
+    effect: bool = False
+    description: str = ""
+
+
+@frozen
+class Backoff:
+    """Delays between the attempts of a retried step: `initial * factor**n`, capped.
+
+    >>> [Backoff(initial=0.5, factor=2.0, maximum=1.5).delay(n) for n in (1, 2, 3)]
+    [0.5, 1.0, 1.5]
+    """
+
+    initial: float = 0.1
+    factor: float = 2.0
+    maximum: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (counted from 1)."""
+        return float(min(self.maximum, self.initial * self.factor ** (attempt - 1)))
+
+
+#: Any step at all: every `Step[A, B]` is a `Step[Never, object]`.
+AnyStep: TypeAlias = "Step[Never, object]"
+
+
+@frozen
+class Leaf:
+    """A step that calls one function (already wrapped with its runtime type check)."""
+
+    fn: Callable[..., object]
+
+
+@frozen
+class Seq:
+    """Children run one after another, each fed the previous one's output."""
+
+    steps: tuple[AnyStep, ...]
+
+
+@frozen
+class Fanout:
+    """Both children get the same input; the output is the pair of their outputs."""
+
+    left: AnyStep
+    right: AnyStep
+
+
+@frozen
+class Both:
+    """The input is a pair; each child gets its own half."""
+
+    left: AnyStep
+    right: AnyStep
+
+
+@frozen
+class MapEach:
+    """The child runs on every item of a sequence."""
+
+    inner: AnyStep
+
+
+@frozen
+class Branch:
+    """The predicate chooses which of two children gets the input."""
+
+    predicate: AnyStep
+    if_true: AnyStep
+    if_false: AnyStep
+
+
+@frozen
+class Retry:
+    """The child is run again on failure, up to `attempts` times in all."""
+
+    inner: AnyStep
+    attempts: int
+    backoff: Backoff
+    on: tuple[type[Exception], ...]
+
+
+@frozen
+class Identity:
+    """The input, unchanged."""
+
+
+Node: TypeAlias = Leaf | Seq | Fanout | Both | MapEach | Branch | Retry | Identity
+
+
+def check_name(name: str) -> str:
+    """Return `name` if it can be a path segment, or raise `DefinitionError`."""
+    if not name or "/" in name or name != name.strip():
+        raise DefinitionError(
+            f"a step name must be non-empty, without '/' and without surrounding spaces; "
+            f"got {name!r}."
+        )
+    return name
+
+
+@frozen(cache_hash=True, repr=False)
+class Step(Generic[_In_contra, _Out_co]):
+    """A typed unit of work from `In` to `Out`: a node, a name and runtime types.
+
+    Build steps with `@step` and the combinators rather than by hand:
+
+    >>> from lolpop import step
+    >>> @step
+    ... def double(x: int) -> int:
+    ...     return 2 * x
+    >>> @step
+    ... def show(x: int) -> str:
+    ...     return f"<{x}>"
+    >>> program = double >> show
+    >>> program(21)
+    '<42>'
+    """
+
+    node: Node
+    #: The path segment of this step; "" for an anonymous composition.
+    name: str
+    in_type: object
+    out_type: object
+    meta: StepMeta = StepMeta()
+    _compiled: Callable[[object], object] | None = field(
+        default=None, init=False, eq=False, hash=False
+    )
+
+    def __rshift__(self: Step[_A, _B], other: Step[_B, _C]) -> Step[_A, _C]:
+        """`a >> b`: run `a`, then `b` on its output (see `then`)."""
+        from lolpop.core.combinators import then  # noqa: PLC0415 (combinators import Step)
+
+        return then(self, other)
+
+    def __and__(self: Step[_A, _B], other: Step[_A, _C]) -> Step[_A, tuple[_B, _C]]:
+        """`a & b`: run both on the same input, output the pair (see `fanout`)."""
+        from lolpop.core.combinators import fanout  # noqa: PLC0415 (combinators import Step)
+
+        return fanout(self, other)
+
+    def named(self, name: str) -> Self:
+        """The same step under another name; a named composition becomes a path segment."""
+        return attrs.evolve(self, name=check_name(name))
+
+    def described(self, description: str) -> Self:
+        """The same step with a description (shown in plans and the CLI)."""
+        return attrs.evolve(self, meta=attrs.evolve(self.meta, description=description))
+
+    def as_effect(self) -> Self:
+        """The same step marked as an effect: a dry run lists it and does not run it."""
+        return attrs.evolve(self, meta=attrs.evolve(self.meta, effect=True))
+
+    @property
+    def label(self) -> str:
+        """The step's name, or a short description of an anonymous composition."""
+        if self.name:
+            return self.name
+        node = self.node
+        if isinstance(node, Seq):
+            first, last = node.steps[0].label, node.steps[-1].label
+            return f"({first} >> {last})" if len(node.steps) == 2 else f"({first} >> … >> {last})"
+        if isinstance(node, Fanout):
+            return f"({node.left.label} & {node.right.label})"
+        if isinstance(node, Both):
+            return f"both({node.left.label}, {node.right.label})"
+        if isinstance(node, MapEach):
+            return f"map_each({node.inner.label})"
+        if isinstance(node, Branch):
+            return f"branch({node.predicate.label}, …)"
+        if isinstance(node, Retry):
+            return f"retry({node.inner.label})"
+        return "identity"
+
+    def __repr__(self) -> str:
+        return f"<Step {self.label}: {describe(self.in_type)} -> {describe(self.out_type)}>"
+
+    def __call__(self, value: _In_contra) -> _Out_co:
+        """Run the step in this process and return its output.
+
+        Raises `StepFailure` (with the `RunFailure` as `.failure`) if a step fails; use
+        `lolpop.run` to get the failure as a value instead.
+        """
+        from lolpop.core._interpret import call_step  # noqa: PLC0415 (the interpreter imports Step)
+
+        return call_step(self, value)  # type: ignore[return-value]  # the tree's types were checked when it was built
+
+    if TYPE_CHECKING:
+        # Lets `branch` ask mypy for arms of one exact output type (see combinators.branch).
+        def _exact_output(self) -> Callable[[_Out_co], None]: ...
