@@ -1,0 +1,147 @@
+"""`@step`: typed functions become steps; untyped ones are refused with a clear error."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from beartype.roar import BeartypeCallHintParamViolation, BeartypeCallHintReturnViolation
+from returns.pipeline import is_successful
+
+from lolpop import DefinitionError, Step, StepFailure, make_step, run, step
+from lolpop.core.step import Leaf
+
+
+def test_step_keeps_name_types_and_first_docstring_paragraph() -> None:
+    @step
+    def parse(text: str) -> int:
+        """Parse a number.
+
+        More detail that is not the summary.
+        """
+        return int(text)
+
+    assert isinstance(parse, Step)
+    assert isinstance(parse.node, Leaf)
+    assert (parse.name, parse.in_type, parse.out_type) == ("parse", str, int)
+    assert parse.meta.description == "Parse a number."
+    assert parse.meta.effect is False
+    assert parse("12") == 12
+
+
+def test_step_with_settings() -> None:
+    @step(name="save", effect=True, description="Write it out.")
+    def write(x: int) -> int:
+        return x
+
+    assert (write.name, write.meta.effect, write.meta.description) == ("save", True, "Write it out.")
+
+
+def test_unannotated_argument_is_refused_naming_function_and_argument() -> None:
+    def clean(frame) -> int:  # type: ignore[no-untyped-def]  # the mistake under test
+        return 0
+
+    with pytest.raises(DefinitionError, match=r"clean cannot be a step: its argument 'frame' is not annotated"):
+        step(clean)
+
+
+def test_unannotated_return_is_refused() -> None:
+    def clean(frame: int):  # type: ignore[no-untyped-def]  # the mistake under test
+        return frame
+
+    with pytest.raises(DefinitionError, match="its return type is not annotated"):
+        step(clean)
+
+
+def test_fully_unannotated_function_names_both_missing_annotations() -> None:
+    with pytest.raises(DefinitionError, match="argument 'x' and return type are not annotated"):
+        make_step(lambda x: x)
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("def f() -> int:\n    return 1", "takes (none)"),
+        ("def f(a: int, b: int) -> int:\n    return a", "takes (a, b)"),
+        ("def f(*, a: int) -> int:\n    return a", "takes (a)"),
+    ],
+)
+def test_functions_without_exactly_one_positional_argument_are_refused(source: str, shown: str) -> None:
+    namespace: dict[str, object] = {}
+    exec(source, namespace)
+    with pytest.raises(DefinitionError, match=rf"exactly one required positional argument; .*{re.escape(shown)}"):
+        make_step(namespace["f"])  # type: ignore[arg-type]  # built by exec: its type is unknown
+
+
+def test_extra_arguments_with_defaults_are_allowed() -> None:
+    def scale(x: int, factor: int = 3) -> int:
+        return x * factor
+
+    assert make_step(scale)(2) == 6
+
+
+def test_unresolvable_annotation_is_a_definition_error() -> None:
+    namespace: dict[str, object] = {}
+    exec("def f(x: 'NoSuchType') -> int:\n    return 1", namespace)
+    with pytest.raises(DefinitionError, match="cannot resolve the type annotations"):
+        make_step(namespace["f"])  # type: ignore[arg-type]  # built by exec: its type is unknown
+
+
+@pytest.mark.parametrize("name", ["", "a/b", " padded"])
+def test_bad_names_are_refused(name: str) -> None:
+    def f(x: int) -> int:
+        return x
+
+    with pytest.raises(DefinitionError, match="a step name must be non-empty"):
+        make_step(f, name=name)
+
+
+def test_wrong_input_type_is_caught_at_call_time() -> None:
+    @step
+    def inc(x: int) -> int:
+        return x + 1
+
+    result = run(inc, "one")  # type: ignore[misc]  # the mistake under test
+    assert not is_successful(result)
+    failure = result.failure()
+    assert failure.path == "inc"
+    assert failure.input_type == "str"
+    assert isinstance(failure.cause, BeartypeCallHintParamViolation)
+
+
+def test_wrong_output_type_is_caught_at_call_time() -> None:
+    @step
+    def liar(x: int) -> int:
+        return str(x)  # type: ignore[return-value]  # the mistake under test
+
+    with pytest.raises(StepFailure) as raised:
+        liar(1)
+    assert isinstance(raised.value.failure.cause, BeartypeCallHintReturnViolation)
+
+
+def test_numeric_tower_accepts_int_for_float_at_call_time() -> None:
+    @step
+    def half(x: float) -> float:
+        return x / 2
+
+    assert half(3) == 1.5
+
+
+def test_unchecked_step_skips_the_call_time_check() -> None:
+    @step(check=False)
+    def inc(x: int) -> int:
+        return x + 1
+
+    assert inc(1.5) == 2.5  # type: ignore[arg-type]  # unchecked on purpose
+
+
+def test_bound_methods_can_be_steps() -> None:
+    class Scaler:
+        def __init__(self, factor: int) -> None:
+            self.factor = factor
+
+        def apply(self, x: int) -> int:
+            return x * self.factor
+
+    scaled = make_step(Scaler(4).apply)
+    assert (scaled.name, scaled(2)) == ("apply", 8)
