@@ -9,6 +9,8 @@ same numeric tower as mypy (an `int` is accepted where a `float` is declared).
 from __future__ import annotations
 
 import inspect
+import sys
+import types
 import typing
 from collections.abc import Callable
 from typing import TypeVar, overload
@@ -31,8 +33,55 @@ def _describe_callable(fn: Callable[..., object]) -> str:
     return f"{module}.{name}" if module else name
 
 
-def _signature_types(fn: Callable[..., object]) -> tuple[str, object, object]:
-    """The name of `fn`'s one required parameter, its type and the return type."""
+def _type_hints(fn: Callable[..., object]) -> dict[str, object]:
+    """`fn`'s resolved annotations, looking in the defining frames for local names.
+
+    With `from __future__ import annotations` every annotation is a string; a type
+    defined inside a function (a test, a notebook cell's helper) is found only among the
+    locals of the frame that is defining the step, so those are tried too.
+    """
+    try:
+        return typing.get_type_hints(fn)
+    except NameError:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if not frame.f_globals.get("__name__", "").startswith("lolpop.core"):
+                try:
+                    return typing.get_type_hints(fn, localns=dict(frame.f_locals))
+                except NameError:
+                    pass
+            frame = frame.f_back  # type: ignore[assignment]  # None ends the loop
+        raise
+
+
+def _with_annotations(
+    fn: Callable[..., object], hints: dict[str, object]
+) -> Callable[..., object]:
+    """A copy of a plain function (or method) whose annotations are resolved objects.
+
+    beartype would otherwise resolve string annotations again by itself, and fails on
+    some that `_type_hints` resolves (functions renamed or made in loops); the user's own
+    function is left untouched.
+    """
+    if isinstance(fn, types.MethodType):
+        return types.MethodType(_with_annotations(fn.__func__, hints), fn.__self__)
+    if not isinstance(fn, types.FunctionType):
+        return fn
+    copy = types.FunctionType(
+        fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__
+    )
+    copy.__kwdefaults__ = fn.__kwdefaults__
+    copy.__qualname__ = fn.__qualname__
+    copy.__module__ = fn.__module__
+    copy.__doc__ = fn.__doc__
+    copy.__annotations__ = dict(hints)
+    return copy
+
+
+def _signature_types(
+    fn: Callable[..., object],
+) -> tuple[str, object, object, dict[str, object]]:
+    """`fn`'s one required parameter's name and type, its return type, and all its hints."""
     where = _describe_callable(fn)
     try:
         signature = inspect.signature(fn)
@@ -52,11 +101,11 @@ def _signature_types(fn: Callable[..., object]) -> tuple[str, object, object]:
         )
     parameter = required[0].name
     try:
-        hints = typing.get_type_hints(fn)
+        hints = _type_hints(fn)
     except Exception as error:
         raise DefinitionError(
-            f"cannot resolve the type annotations of {where}: {error}. Import every type "
-            "that its annotations name at the top of its module."
+            f"cannot resolve the type annotations of {where}: {error}. Define or import "
+            "every type that its annotations name where the function is defined."
         ) from error
     missing = [
         label
@@ -70,7 +119,7 @@ def _signature_types(fn: Callable[..., object]) -> tuple[str, object, object]:
             "what mypy and the wiring check compare: annotate them, e.g. "
             "`def clean(frame: pd.DataFrame) -> pd.DataFrame`."
         )
-    return parameter, hints[parameter], hints["return"]
+    return parameter, hints[parameter], hints["return"], hints
 
 
 def make_step(
@@ -86,11 +135,11 @@ def make_step(
     `check=False` skips the runtime type check of each call (the wiring check at
     composition still runs): for steps so cheap that ~0.3 µs a call matters.
     """
-    _, in_type, out_type = _signature_types(fn)
+    _, in_type, out_type, hints = _signature_types(fn)
     label = check_name(name) if name is not None else getattr(fn, "__name__", "step")
     if label == "<lambda>":
         label = "lambda"
-    called = beartype(conf=CHECK_CONF)(fn) if check else fn
+    called = beartype(conf=CHECK_CONF)(_with_annotations(fn, hints)) if check else fn
     doc = description if description is not None else inspect.getdoc(fn) or ""
     meta = StepMeta(effect=effect, description=doc.split("\n\n")[0].strip())
     return Step(Leaf(called), label, in_type, out_type, meta)

@@ -1,0 +1,13 @@
+from typing import Self
+
+import pandas as pd
+
+class BaseEstimator:
+    def get_params(self, deep: bool = True) -> dict[str, object]: ...
+    def set_params(self, **params: object) -> Self: ...
+
+class ClassifierMixin:
+    def score(self, X: pd.DataFrame, y: pd.Series) -> float: ...
+
+class RegressorMixin:
+    def score(self, X: pd.DataFrame, y: pd.Series) -> float: ...
