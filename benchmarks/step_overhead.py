@@ -4,8 +4,10 @@ For chains of 10, 100, 1000 and 10000 trivial `int -> int` steps, in one process
 
 - baseline: the plain functions called one after another (`x = f(x)` in a loop);
 - lolpop, checked: the same functions as `@step`s (runtime type check on every call),
-  composed with `>>` and run with `lolpop.run(..., backend=Local())`;
-- lolpop, unchecked: the same with `step(check=False)` (the wiring check still runs).
+  composed with `>>` and run with `lolpop.run(..., backend=Local(ledger=None))`;
+- lolpop, unchecked: the same with `step(check=False)` (the wiring check still runs);
+- lolpop, checked and recorded: `Local()` with its default in-memory ledger, which
+  keeps one record (path, start, duration, status, attempt) per step call.
 
 The overhead per step is `(lolpop - baseline) / steps`, the median of several
 repeats; the ratio is `lolpop / baseline`. Building the chain (including the
@@ -76,15 +78,20 @@ def measure(size: int, repeats: int) -> dict[str, float]:
     checked = _chain(functions, check=True)
     build_seconds = time.perf_counter() - build_start
     unchecked = _chain(functions, check=False)
-    local = Local()
+    local = Local(ledger=None)
     expected = plain(0)
     assert run(checked, 0, backend=local).unwrap() == expected
     assert run(unchecked, 0, backend=local).unwrap() == expected
     calls = max(1, 20_000 // size)
+
+    def recorded() -> object:
+        return run(checked, 0, backend=Local())  # a fresh ledger per run, as by default
+
     return {
         "plain": _time_per_call(lambda: plain(0), calls, repeats),
         "checked": _time_per_call(lambda: run(checked, 0, backend=local), calls, repeats),
         "unchecked": _time_per_call(lambda: run(unchecked, 0, backend=local), calls, repeats),
+        "recorded": _time_per_call(recorded, calls, repeats),
         "build": build_seconds,
     }
 
@@ -93,16 +100,19 @@ def report(results: dict[int, dict[str, float]]) -> str:
     """A Markdown table of the measurements."""
     lines = [
         "| steps | plain µs/run | lolpop checked µs/run | overhead µs/step (checked) "
-        "| ratio (checked) | overhead µs/step (unchecked) | ratio (unchecked) | build µs/step |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| ratio (checked) | overhead µs/step (unchecked) | ratio (unchecked) "
+        "| overhead µs/step (checked + recorded) | build µs/step |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, r in results.items():
         over_checked = (r["checked"] - r["plain"]) / size * 1e6
         over_unchecked = (r["unchecked"] - r["plain"]) / size * 1e6
+        over_recorded = (r["recorded"] - r["plain"]) / size * 1e6
         lines.append(
             f"| {size} | {r['plain'] * 1e6:.1f} | {r['checked'] * 1e6:.1f} | {over_checked:.3f} "
             f"| {r['checked'] / r['plain']:.1f}x | {over_unchecked:.3f} "
-            f"| {r['unchecked'] / r['plain']:.1f}x | {r['build'] / size * 1e6:.1f} |"
+            f"| {r['unchecked'] / r['plain']:.1f}x | {over_recorded:.3f} "
+            f"| {r['build'] / size * 1e6:.1f} |"
         )
     return "\n".join(lines)
 

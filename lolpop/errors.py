@@ -65,6 +65,15 @@ class UnsupportedNodeError(BackendError):
         self.path = path
 
 
+class StepTimeoutError(LolpopError, TimeoutError):
+    """A step ran longer than its timeout (the cause in its `RunFailure`)."""
+
+    def __init__(self, path: str, seconds: float) -> None:
+        super().__init__(f"step {path!r} did not finish within its timeout of {seconds:g} s.")
+        self.path = path
+        self.seconds = seconds
+
+
 class StepFailure(LolpopError):
     """A step failed while a caller asked for an exception rather than a `Result`."""
 

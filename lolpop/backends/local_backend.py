@@ -1,42 +1,202 @@
 """`Local`: the reference backend, running a program in this process.
 
 It compiles the program once (which validates every node: an unknown node type is
-refused with `UnsupportedNodeError` before anything runs) and calls it. Steps run one
-after another; the backends issue adds concurrent fanout, timeouts, run records and a
-progress display, keeping this one's semantics as the reference the others must match.
+refused with `UnsupportedNodeError` before anything runs) and calls it:
+
+- fanout and `both` branches run concurrently on up to `max_workers` threads (a branch
+  that finds no free thread runs in the calling one, so nested fanouts cannot
+  deadlock); failures are still reported as a sequential run would report them;
+- `retry` is honoured; `timeout=` gives every step a default time limit (a step's own
+  `StepMeta.timeout` wins), after which the step fails with `StepTimeoutError`;
+- every leaf call is recorded in the ledger (path, start, duration, status, attempt);
+- a live progress display is shown on an interactive terminal, nothing otherwise.
+
+The other backends must agree with this one (a property test checks it).
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar, cast
 
-from attrs import frozen
+from attrs import Factory, frozen
 from returns.result import Failure, Result, Success
 
-from lolpop.core._interpret import compile_program
+from lolpop.backends.records import Ledger, MemoryLedger, RawCall, make_record
+from lolpop.core._interpret import RunContext, Slots, cached, compile_program, run_compiled
 from lolpop.core.failure import Halt, RunFailure
-from lolpop.core.step import Step
+from lolpop.core.paths import children
+from lolpop.core.step import AnyStep, Both, Fanout, Leaf, MapEach, Step
+from lolpop.errors import DefinitionError
 
 _A = TypeVar("_A")
 _B = TypeVar("_B")
 
 
+class _Recorder:
+    """Keeps one entry per leaf call and hands them to a ledger as `StepRecord`s.
+
+    A ledger that writes through (`JsonLinesLedger`, so that a killed run keeps what it
+    did) gets each record at once; an in-memory one gets the run's records when it ends,
+    which keeps the cost per step to a tuple appended to a list.
+    """
+
+    def __init__(self, ledger: Ledger, run_id: str, progress: _Progress | None) -> None:
+        self.ledger = ledger
+        self.run_id = run_id
+        self.progress = progress
+        self.write_through = getattr(ledger, "write_through", True)
+        self.calls: list[RawCall] = []
+
+    def step_started(self, path: str) -> None:
+        if self.progress is not None:
+            self.progress.step_started(path)
+
+    def step_finished(
+        self, path: str, started: float, duration: float, attempt: int, error: Exception | None
+    ) -> None:
+        if self.write_through:
+            self.ledger.add(make_record(self.run_id, (path, started, duration, attempt, error)))
+        else:
+            self.calls.append((path, started, duration, attempt, error))
+        if self.progress is not None:
+            self.progress.step_finished(path, started, duration, attempt, error)
+
+    def flush(self) -> None:
+        """Hand the kept entries to the ledger."""
+        if isinstance(self.ledger, MemoryLedger):
+            self.ledger.add_calls(self.run_id, self.calls)
+        else:
+            for call in self.calls:
+                self.ledger.add(make_record(self.run_id, call))
+        self.calls = []
+
+
+class _Progress:
+    """A live display of the run's steps on the terminal (rich, imported on use)."""
+
+    def __init__(self, total: int | None) -> None:
+        from rich.console import Console  # noqa: PLC0415 (only for interactive runs)
+        from rich.progress import (  # noqa: PLC0415
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._lock = threading.Lock()
+        self.display = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(file=sys.stderr),
+            transient=True,
+        )
+        self._task = self.display.add_task("starting", total=total)
+
+    def step_started(self, path: str) -> None:
+        with self._lock:
+            self.display.update(self._task, description=path)
+
+    def step_finished(
+        self, path: str, started: float, duration: float, attempt: int, error: Exception | None
+    ) -> None:
+        with self._lock:
+            self.display.advance(self._task)
+
+
+def _shape(program: AnyStep) -> tuple[int, bool, bool]:
+    """How many leaves, whether anything branches concurrently, whether any repeats."""
+    count, concurrent, repeats = 0, False, False
+    stack = [program]
+    while stack:
+        current = stack.pop()
+        children_of = children(current)
+        count += isinstance(current.node, Leaf)
+        concurrent = concurrent or isinstance(current.node, Fanout | Both)
+        repeats = repeats or isinstance(current.node, MapEach)
+        stack.extend(children_of)
+    return count, concurrent, repeats
+
+
 @frozen
 class Local:
-    """Run a program in this process, step after step.
+    """Run a program in this process.
+
+    - `max_workers`: how many steps may run at once (fanout and `both` branches);
+      default: the number of CPUs; 1 runs everything in order in one thread.
+    - `timeout`: seconds after which any step is given up (default: none).
+    - `ledger`: where each step's record goes (default: a new `MemoryLedger`, read it
+      with `backend.ledger.records()`); None records nothing.
+    - `progress`: show a live display (default: only on an interactive terminal).
 
     >>> from lolpop import run, step
     >>> @step
     ... def inc(x: int) -> int:
     ...     return x + 1
-    >>> run(inc >> inc, 1, backend=Local())
+    >>> local = Local()
+    >>> run(inc >> inc, 1, backend=local)
     <Success: 3>
+    >>> [(r.path, r.status.value) for r in local.ledger.records()]
+    [('inc', 'succeeded'), ('inc#2', 'succeeded')]
     """
+
+    max_workers: int | None = None
+    timeout: float | None = None
+    ledger: Ledger | None = Factory(MemoryLedger)
+    progress: bool | None = None
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_workers", "timeout"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise DefinitionError(f"Local({name}=...) must be positive, got {value!r}.")
+
+    @property
+    def workers(self) -> int:
+        """How many steps may run at once."""
+        return self.max_workers if self.max_workers is not None else (os.cpu_count() or 1)
 
     def run(self, program: Step[_A, _B], value: _A, /) -> Result[_B, RunFailure]:
         """Validate and run `program` on `value`; a failing step gives `Failure`."""
-        compiled = compile_program(program)
+        leaf_count, concurrent, repeats = cached(program, "shape", lambda: _shape(program))
+        show = self.progress if self.progress is not None else sys.stderr.isatty()
+        slots = Slots(self.workers - 1) if concurrent and self.workers > 1 else None
+        instrumented = self.ledger is not None or show or slots is not None
+        compiled = compile_program(
+            program, instrumented=instrumented, default_timeout=self.timeout
+        )
+        if not instrumented:
+            return _outcome(compiled, value)
+        progress = _Progress(None if repeats else leaf_count) if show else None
+        observer: _Recorder | _Progress | None = progress
+        if self.ledger is not None:
+            observer = _Recorder(self.ledger, uuid.uuid4().hex, progress)
+        context = RunContext(observer, slots)
+        display: AbstractContextManager[object] = (
+            progress.display if progress is not None else nullcontext()
+        )
         try:
-            return Success(cast("_B", compiled(value)))
-        except Halt as halt:
-            return Failure(halt.to_failure())
+            with display:
+                return _outcome(lambda given: run_compiled(compiled, given, context), value)
+        finally:
+            if slots is not None:
+                slots.close()
+            if isinstance(observer, _Recorder):
+                observer.flush()
+
+
+def _outcome(call: Callable[[object], object], value: object) -> Result[_B, RunFailure]:
+    try:
+        return Success(cast("_B", call(value)))
+    except Halt as halt:
+        return Failure(halt.to_failure())

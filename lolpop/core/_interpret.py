@@ -4,8 +4,16 @@ Compiling walks the tree once (assigning every leaf its path, see `paths`) and r
 one function per node. Running is then only the calls themselves: a chain is a loop
 over its children's functions, with one `try` around the loop rather than one per
 step, so a step costs a loop iteration plus its own call (its runtime type check
-included). This is where the Local backend's ~sub-microsecond overhead per step
-comes from; `benchmarks/step_overhead.py` measures it.
+included). `benchmarks/step_overhead.py` measures it.
+
+Two flavours, both cached on the program:
+
+- plain (calling a step directly, `Local(ledger=None, max_workers=1)`): nothing but the
+  calls;
+- instrumented (the Local backend's default): each leaf reports its start and end to
+  the current run (`RunContext`: run id, ledger, progress display, thread slots), and
+  fanouts hand one branch to a free worker thread. What varies per run lives in a
+  context variable, not in the compiled functions, so compiling happens once.
 
 A failure unwinds as `Halt` (carrying the leaf's path, the input's type, the cause and
 the attempts) up to the top, where the caller turns it into a `RunFailure` value.
@@ -13,8 +21,14 @@ the attempts) up to the top, where the caller turns it into a `RunFailure` value
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol, TypeVar, cast
+
+from attrs import define, frozen
 
 from lolpop.core._hints import describe_value_type
 from lolpop.core.failure import Halt
@@ -30,9 +44,63 @@ from lolpop.core.step import (
     Retry,
     Seq,
 )
-from lolpop.errors import StepFailure, UnsupportedNodeError
+from lolpop.errors import StepFailure, StepTimeoutError, UnsupportedNodeError
 
 Compiled = Callable[[object], object]
+_T = TypeVar("_T")
+
+
+class Observer(Protocol):
+    """Told when each leaf starts and ends (progress displays, run records).
+
+    Called on the step's own thread, once per call: keep it cheap and thread-safe.
+    """
+
+    def step_started(self, path: str) -> None:
+        """A leaf call starts."""
+        ...
+
+    def step_finished(
+        self, path: str, started: float, duration: float, attempt: int, error: Exception | None
+    ) -> None:
+        """A leaf call ended (`started`: epoch seconds); `error` is None on success."""
+        ...
+
+
+class Slots:
+    """Worker threads for concurrent branches, never waited for: with no free worker,
+    the branch runs in the calling thread (so nested fanouts cannot deadlock)."""
+
+    def __init__(self, workers: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lolpop")
+        self._free = threading.Semaphore(workers)
+
+    def try_submit(self, fn: Compiled, value: object) -> Future[object] | None:
+        """Run `fn(value)` on a free worker, or return None when none is free."""
+        if not self._free.acquire(blocking=False):
+            return None
+        context = contextvars.copy_context()
+        future = self._pool.submit(context.run, fn, value)
+        future.add_done_callback(lambda _: self._free.release())
+        return future
+
+    def close(self) -> None:
+        """Let the workers go once they are done."""
+        self._pool.shutdown(wait=True)
+
+
+@frozen
+class RunContext:
+    """What one run shares with its compiled functions."""
+
+    observer: Observer | None
+    slots: Slots | None
+
+
+_RUN: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar(
+    "lolpop_run", default=None
+)
+_ATTEMPT: contextvars.ContextVar[int] = contextvars.ContextVar("lolpop_attempt", default=1)
 
 
 def _identity(value: object) -> object:
@@ -53,112 +121,221 @@ def _guarded(fn: Compiled, path: str | None) -> Compiled:
     return leaf
 
 
-def _compile(step: AnyStep, scope: Scope) -> tuple[Compiled, str | None]:
-    """The node's function, and the leaf's path when it is a bare (unguarded) leaf."""
-    node = step.node
-    if isinstance(node, Leaf):
-        return node.fn, scope.path_for(step.name)
-    if isinstance(node, Identity):
-        return _identity, None
-    inner = scope.enter(step)
-    if isinstance(node, Seq):
-        return _compile_seq(node, inner), None
-    if isinstance(node, Fanout):
-        left, right = _compile_guarded(node.left, inner), _compile_guarded(node.right, inner)
-        return (lambda value: (left(value), right(value))), None
-    if isinstance(node, Both):
-        return _compile_both(node, inner), None
-    if isinstance(node, MapEach):
-        return _compile_map(node, inner), None
-    if isinstance(node, Branch):
-        predicate = _compile_guarded(node.predicate, inner)
-        if_true = _compile_guarded(node.if_true, inner)
-        if_false = _compile_guarded(node.if_false, inner)
-        return (lambda value: if_true(value) if predicate(value) else if_false(value)), None
-    if isinstance(node, Retry):
-        return _compile_retry(node, inner), None
-    raise UnsupportedNodeError("local", type(node).__name__, inner.where)
+def _with_timeout(fn: Compiled, seconds: float, path: str) -> Compiled:
+    """`fn` run in a helper thread, given up on after `seconds` (Python cannot kill a
+    thread: a step that overruns is abandoned, and its result dropped)."""
 
+    def timed(value: object) -> object:
+        outcome: list[tuple[bool, object]] = []
 
-def _compile_guarded(step: AnyStep, scope: Scope) -> Compiled:
-    return _guarded(*_compile(step, scope))
-
-
-def _compile_seq(node: Seq, scope: Scope) -> Compiled:
-    parts = [_compile(child, scope) for child in node.steps]
-    functions = tuple(fn for fn, _ in parts)
-    paths = tuple(path or scope.where for _, path in parts)
-
-    def run_seq(value: object) -> object:
-        index = 0
-        try:
-            for index, fn in enumerate(functions):  # noqa: B007 (index names the failed step)
-                value = fn(value)
-        except Halt:
-            raise
-        except Exception as error:
-            raise Halt(paths[index], describe_value_type(value), error) from None
-        return value
-
-    return run_seq
-
-
-def _compile_both(node: Both, scope: Scope) -> Compiled:
-    left, right = _compile_guarded(node.left, scope), _compile_guarded(node.right, scope)
-    where = f"{scope.prefix}/both" if scope.prefix else "both"
-
-    def run_both(pair: object) -> object:
-        if not isinstance(pair, tuple) or len(pair) != 2:
-            error = TypeError(f"both(...) takes a pair, got {describe_value_type(pair)}")
-            raise Halt(where, describe_value_type(pair), error)
-        return (left(pair[0]), right(pair[1]))
-
-    return run_both
-
-
-def _compile_map(node: MapEach, scope: Scope) -> Compiled:
-    inner = _compile_guarded(node.inner, scope)
-    where = f"{scope.prefix}/map_each" if scope.prefix else "map_each"
-
-    def run_map(items: object) -> object:
-        try:
-            iterator = iter(items)  # type: ignore[call-overload]  # any iterable is fine; others fail below
-        except TypeError as error:
-            raise Halt(where, describe_value_type(items), error) from None
-        return [inner(item) for item in iterator]
-
-    return run_map
-
-
-def _compile_retry(node: Retry, scope: Scope) -> Compiled:
-    inner = _compile_guarded(node.inner, scope)
-    attempts, backoff, retry_on = node.attempts, node.backoff, node.on
-
-    def run_retry(value: object) -> object:
-        attempt = 1
-        while True:
+        def target() -> None:
             try:
-                return inner(value)
-            except Halt as halt:
-                halt.attempts = attempt
-                if attempt >= attempts or not isinstance(halt.cause, retry_on):
-                    raise
-            time.sleep(backoff.delay(attempt))
-            attempt += 1
+                outcome.append((True, fn(value)))
+            except BaseException as error:
+                outcome.append((False, error))
 
-    return run_retry
+        context = contextvars.copy_context()
+        thread = threading.Thread(target=context.run, args=(target,), daemon=True)
+        thread.start()
+        thread.join(seconds)
+        if not outcome:
+            raise StepTimeoutError(path, seconds)
+        succeeded, payload = outcome[0]
+        if succeeded:
+            return payload
+        raise payload  # type: ignore[misc]  # an exception caught in the helper thread
+
+    return timed
 
 
-def compile_program(program: AnyStep) -> Compiled:
+def _observed(fn: Compiled, path: str) -> Compiled:
+    """`fn` reporting its start and end to the current run's observer."""
+
+    def observed(value: object) -> object:
+        run = _RUN.get()
+        observer = run.observer if run is not None else None
+        if observer is None:
+            return fn(value)
+        observer.step_started(path)
+        started, clock = time.time(), time.perf_counter()
+        try:
+            result = fn(value)
+        except Exception as error:
+            duration = time.perf_counter() - clock
+            observer.step_finished(path, started, duration, _ATTEMPT.get(), error)
+            raise
+        duration = time.perf_counter() - clock
+        observer.step_finished(path, started, duration, _ATTEMPT.get(), None)
+        return result
+
+    return observed
+
+
+@define
+class _Compiler:
+    instrumented: bool
+    default_timeout: float | None
+
+    def compile(self, step: AnyStep, scope: Scope) -> tuple[Compiled, str | None]:
+        """The node's function, and the leaf's path when it is a bare (unguarded) leaf."""
+        node = step.node
+        if isinstance(node, Leaf):
+            path = scope.path_for(step.name)
+            fn: Compiled = node.fn
+            timeout = step.meta.timeout if step.meta.timeout is not None else self.default_timeout
+            if timeout is not None:
+                fn = _with_timeout(fn, timeout, path)
+            if self.instrumented:
+                fn = _observed(fn, path)
+            return fn, path
+        if isinstance(node, Identity):
+            return _identity, None
+        inner = scope.enter(step)
+        if isinstance(node, Seq):
+            return self._seq(node, inner), None
+        if isinstance(node, Fanout):
+            left, right = self.guarded(node.left, inner), self.guarded(node.right, inner)
+            if self.instrumented:
+                return _concurrent_pair(left, right, split=False, where=inner.where), None
+            return (lambda value: (left(value), right(value))), None
+        if isinstance(node, Both):
+            return self._both(node, inner), None
+        if isinstance(node, MapEach):
+            return self._map(node, inner), None
+        if isinstance(node, Branch):
+            predicate = self.guarded(node.predicate, inner)
+            if_true = self.guarded(node.if_true, inner)
+            if_false = self.guarded(node.if_false, inner)
+            return (lambda value: if_true(value) if predicate(value) else if_false(value)), None
+        if isinstance(node, Retry):
+            return self._retry(node, inner), None
+        raise UnsupportedNodeError("local", type(node).__name__, inner.where)
+
+    def guarded(self, step: AnyStep, scope: Scope) -> Compiled:
+        return _guarded(*self.compile(step, scope))
+
+    def _seq(self, node: Seq, scope: Scope) -> Compiled:
+        parts = [self.compile(child, scope) for child in node.steps]
+        functions = tuple(fn for fn, _ in parts)
+        paths = tuple(path or scope.where for _, path in parts)
+
+        def run_seq(value: object) -> object:
+            index = 0
+            try:
+                for index, fn in enumerate(functions):  # noqa: B007 (index names the failed step)
+                    value = fn(value)
+            except Halt:
+                raise
+            except Exception as error:
+                raise Halt(paths[index], describe_value_type(value), error) from None
+            return value
+
+        return run_seq
+
+    def _both(self, node: Both, scope: Scope) -> Compiled:
+        left, right = self.guarded(node.left, scope), self.guarded(node.right, scope)
+        where = f"{scope.prefix}/both" if scope.prefix else "both"
+        pair_of: Compiled = (
+            _concurrent_pair(left, right, split=True, where=where)
+            if self.instrumented
+            else (lambda pair: (left(pair[0]), right(pair[1])))  # type: ignore[index]  # checked below
+        )
+
+        def run_both(pair: object) -> object:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                error = TypeError(f"both(...) takes a pair, got {describe_value_type(pair)}")
+                raise Halt(where, describe_value_type(pair), error)
+            return pair_of(pair)
+
+        return run_both
+
+    def _map(self, node: MapEach, scope: Scope) -> Compiled:
+        inner = self.guarded(node.inner, scope)
+        where = f"{scope.prefix}/map_each" if scope.prefix else "map_each"
+
+        def run_map(items: object) -> object:
+            try:
+                iterator = iter(items)  # type: ignore[call-overload]  # any iterable; others fail here
+            except TypeError as error:
+                raise Halt(where, describe_value_type(items), error) from None
+            return [inner(item) for item in iterator]
+
+        return run_map
+
+    def _retry(self, node: Retry, scope: Scope) -> Compiled:
+        inner = self.guarded(node.inner, scope)
+        attempts, backoff, retry_on = node.attempts, node.backoff, node.on
+
+        def run_retry(value: object) -> object:
+            attempt = 1
+            while True:
+                token = _ATTEMPT.set(attempt)
+                try:
+                    return inner(value)
+                except Halt as halt:
+                    halt.attempts = attempt
+                    if attempt >= attempts or not isinstance(halt.cause, retry_on):
+                        raise
+                finally:
+                    _ATTEMPT.reset(token)
+                time.sleep(backoff.delay(attempt))
+                attempt += 1
+
+        return run_retry
+
+
+def _concurrent_pair(left: Compiled, right: Compiled, *, split: bool, where: str) -> Compiled:
+    """Run two branches, the left one on a free worker thread when the run has one.
+
+    Failures are reported as a sequential run would: the left branch's first.
+    """
+
+    def run_pair(value: object) -> object:
+        left_in, right_in = cast("tuple[object, object]", value) if split else (value, value)
+        run = _RUN.get()
+        future = run.slots.try_submit(left, left_in) if run and run.slots else None
+        if future is None:
+            return (left(left_in), right(right_in))
+        try:
+            right_out = right(right_in)
+        except Halt:
+            future.result()  # the left branch's failure comes first, as in a sequential run
+            raise
+        return (future.result(), right_out)
+
+    return run_pair
+
+
+def cached(program: AnyStep, key: object, make: Callable[[], _T]) -> _T:
+    """`make()`, computed once per program and key and kept on the (immutable) program."""
+    cache = program._compiled
+    if cache is None:
+        cache = {}
+        object.__setattr__(program, "_compiled", cache)
+    if key not in cache:
+        cache[key] = make()
+    return cast("_T", cache[key])
+
+
+def compile_program(
+    program: AnyStep, *, instrumented: bool = False, default_timeout: float | None = None
+) -> Compiled:
     """One function running the whole program; it raises `Halt` when a step fails.
 
-    Compiled once per program and kept on it: programs are immutable.
+    Compiled once per program and flavour.
     """
-    compiled = program._compiled
-    if compiled is None:
-        compiled = _compile_guarded(program, Scope())
-        object.__setattr__(program, "_compiled", compiled)
-    return compiled
+    compiler = _Compiler(instrumented, default_timeout)
+    key = ("compiled", instrumented, default_timeout)
+    return cached(program, key, lambda: compiler.guarded(program, Scope()))
+
+
+def run_compiled(compiled: Compiled, value: object, context: RunContext) -> object:
+    """Call a compiled (instrumented) program within a run's context."""
+    token = _RUN.set(context)
+    try:
+        return compiled(value)
+    finally:
+        _RUN.reset(token)
 
 
 def call_step(program: AnyStep, value: object) -> object:

@@ -42,6 +42,8 @@ class StepMeta:
 
     effect: bool = False
     description: str = ""
+    #: Seconds after which a backend gives the step up (None: the backend's default).
+    timeout: float | None = None
 
 
 @frozen
@@ -163,7 +165,7 @@ class Step(Generic[_In_contra, _Out_co]):
     in_type: object
     out_type: object
     meta: StepMeta = StepMeta()
-    _compiled: Callable[[object], object] | None = field(
+    _compiled: dict[object, object] | None = field(
         default=None, init=False, eq=False, hash=False
     )
 
@@ -186,6 +188,12 @@ class Step(Generic[_In_contra, _Out_co]):
     def described(self, description: str) -> Self:
         """The same step with a description (shown in plans and the CLI)."""
         return attrs.evolve(self, meta=attrs.evolve(self.meta, description=description))
+
+    def with_timeout(self, seconds: float) -> Self:
+        """The same step, given up after `seconds` by backends that enforce timeouts."""
+        if seconds <= 0:
+            raise DefinitionError(f"a step's timeout must be positive, got {seconds!r}.")
+        return attrs.evolve(self, meta=attrs.evolve(self.meta, timeout=float(seconds)))
 
     def as_effect(self) -> Self:
         """The same step marked as an effect: a dry run lists it and does not run it."""
