@@ -172,9 +172,7 @@ class Local:
         show = self.progress if self.progress is not None else sys.stderr.isatty()
         slots = Slots(self.workers - 1) if concurrent and self.workers > 1 else None
         instrumented = self.ledger is not None or show or slots is not None
-        compiled = compile_program(
-            program, instrumented=instrumented, default_timeout=self.timeout
-        )
+        compiled = compile_program(program, instrumented=instrumented, default_timeout=self.timeout)
         if not instrumented:
             return _outcome(compiled, value)
         progress = _Progress(None if repeats else leaf_count) if show else None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from returns.result import Result
 
 from lolpop.backends.base import Backend
+from lolpop.backends.dry_run_backend import DryRun
+from lolpop.backends.plan import Plan
 from lolpop.core.failure import RunFailure
 from lolpop.core.step import Step
 
@@ -14,13 +16,20 @@ _A = TypeVar("_A")
 _B = TypeVar("_B")
 
 
+@overload
+def run(program: Step[_A, _B], input: _A, /, backend: DryRun) -> Result[Plan, RunFailure]: ...
+@overload
 def run(
     program: Step[_A, _B], input: _A, /, backend: Backend | None = None
-) -> Result[_B, RunFailure]:
+) -> Result[_B, RunFailure]: ...
+def run(
+    program: Step[_A, _B], input: _A, /, backend: Backend | DryRun | None = None
+) -> Result[_B, RunFailure] | Result[Plan, RunFailure]:
     """Run `program` on `input` with `backend` (default: `Local()`).
 
     A step that raises gives `Failure(RunFailure)` naming the step's path; nothing is
-    printed and nothing is swallowed.
+    printed and nothing is swallowed. With `DryRun()` nothing runs, and the value is
+    the `Plan` of the run.
 
     >>> from lolpop import step
     >>> @step
@@ -31,6 +40,8 @@ def run(
     >>> run(parse, "forty-two").failure().message
     "step 'parse' failed on an input of type str: ValueError: invalid literal for int() ..."
     """
+    if isinstance(backend, DryRun):
+        return backend.plan(program, input)
     if backend is None:
         from lolpop.backends.local_backend import Local  # noqa: PLC0415 (a default, made on use)
 

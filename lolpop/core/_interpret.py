@@ -97,9 +97,7 @@ class RunContext:
     slots: Slots | None
 
 
-_RUN: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar(
-    "lolpop_run", default=None
-)
+_RUN: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar("lolpop_run", default=None)
 _ATTEMPT: contextvars.ContextVar[int] = contextvars.ContextVar("lolpop_attempt", default=1)
 
 

@@ -54,9 +54,7 @@ def _type_hints(fn: Callable[..., object]) -> dict[str, object]:
         raise
 
 
-def _with_annotations(
-    fn: Callable[..., object], hints: dict[str, object]
-) -> Callable[..., object]:
+def _with_annotations(fn: Callable[..., object], hints: dict[str, object]) -> Callable[..., object]:
     """A copy of a plain function (or method) whose annotations are resolved objects.
 
     beartype would otherwise resolve string annotations again by itself, and fails on
@@ -181,8 +179,6 @@ def step(
         return make_step(fn)
 
     def decorate(function: Callable[[_A], _B]) -> Step[_A, _B]:
-        return make_step(
-            function, name=name, effect=effect, description=description, check=check
-        )
+        return make_step(function, name=name, effect=effect, description=description, check=check)
 
     return decorate

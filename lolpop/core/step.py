@@ -165,9 +165,7 @@ class Step(Generic[_In_contra, _Out_co]):
     in_type: object
     out_type: object
     meta: StepMeta = StepMeta()
-    _compiled: dict[object, object] | None = field(
-        default=None, init=False, eq=False, hash=False
-    )
+    _compiled: dict[object, object] | None = field(default=None, init=False, eq=False, hash=False)
 
     def __rshift__(self: Step[_A, _B], other: Step[_B, _C]) -> Step[_A, _C]:
         """`a >> b`: run `a`, then `b` on its output (see `then`)."""

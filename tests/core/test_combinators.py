@@ -160,7 +160,9 @@ def test_retry_does_not_retry_other_exceptions() -> None:
         calls.append(x)
         raise KeyError("missing")
 
-    program = retry(make_step(fails), attempts=5, backoff=Backoff(initial=0.0), on=(ConnectionError,))
+    program = retry(
+        make_step(fails), attempts=5, backoff=Backoff(initial=0.0), on=(ConnectionError,)
+    )
     failure = run(program, 1).failure()
     assert (len(calls), failure.attempts) == (1, 1)
     assert isinstance(program.node, Retry)
@@ -173,7 +175,9 @@ def test_retry_reruns_a_whole_composition() -> None:
         seen.append(x)
         return x
 
-    failure = run(retry(make_step(record) >> boom, attempts=2, backoff=Backoff(initial=0.0)), 7).failure()
+    failure = run(
+        retry(make_step(record) >> boom, attempts=2, backoff=Backoff(initial=0.0)), 7
+    ).failure()
     assert seen == [7, 7]
     assert (failure.path, failure.attempts) == ("boom", 2)
 
@@ -186,7 +190,11 @@ def test_retry_settings_are_checked(attempts: int, on: tuple[type[Exception], ..
 
 def test_named_and_meta_preserve_behaviour() -> None:
     program = (inc >> double).named("prep").described("Prepare.").as_effect()
-    assert (program.name, program.meta.description, program.meta.effect) == ("prep", "Prepare.", True)
+    assert (program.name, program.meta.description, program.meta.effect) == (
+        "prep",
+        "Prepare.",
+        True,
+    )
     assert program(1) == 4
 
 

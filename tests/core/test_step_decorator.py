@@ -34,14 +34,20 @@ def test_step_with_settings() -> None:
     def write(x: int) -> int:
         return x
 
-    assert (write.name, write.meta.effect, write.meta.description) == ("save", True, "Write it out.")
+    assert (write.name, write.meta.effect, write.meta.description) == (
+        "save",
+        True,
+        "Write it out.",
+    )
 
 
 def test_unannotated_argument_is_refused_naming_function_and_argument() -> None:
     def clean(frame) -> int:  # type: ignore[no-untyped-def]  # the mistake under test
         return 0
 
-    with pytest.raises(DefinitionError, match=r"clean cannot be a step: its argument 'frame' is not annotated"):
+    with pytest.raises(
+        DefinitionError, match=r"clean cannot be a step: its argument 'frame' is not annotated"
+    ):
         step(clean)
 
 
@@ -66,10 +72,14 @@ def test_fully_unannotated_function_names_both_missing_annotations() -> None:
         ("def f(*, a: int) -> int:\n    return a", "takes (a)"),
     ],
 )
-def test_functions_without_exactly_one_positional_argument_are_refused(source: str, shown: str) -> None:
+def test_functions_without_exactly_one_positional_argument_are_refused(
+    source: str, shown: str
+) -> None:
     namespace: dict[str, object] = {}
     exec(source, namespace)
-    with pytest.raises(DefinitionError, match=rf"exactly one required positional argument; .*{re.escape(shown)}"):
+    with pytest.raises(
+        DefinitionError, match=rf"exactly one required positional argument; .*{re.escape(shown)}"
+    ):
         make_step(namespace["f"])  # type: ignore[arg-type]  # built by exec: its type is unknown
 
 

@@ -50,7 +50,12 @@ def test_mismatch_names_both_steps_and_both_types() -> None:
     assert str(error).startswith(
         "cannot connect 'to_text' to 'inc' with >>: 'to_text' outputs str, but 'inc' expects int."
     )
-    assert (error.left, error.right, error.provided, error.expected) == ("to_text", "inc", "str", "int")
+    assert (error.left, error.right, error.provided, error.expected) == (
+        "to_text",
+        "inc",
+        "str",
+        "int",
+    )
     assert error.combinator == ">>"
 
 
@@ -109,12 +114,17 @@ def test_fanout_takes_the_narrower_input() -> None:
 
 
 def test_branch_refuses_arms_of_different_outputs() -> None:
-    with pytest.raises(WiringError, match="arms of a branch must output the same type: 'inc' outputs int, 'to_text' outputs str"):
+    with pytest.raises(
+        WiringError,
+        match="arms of a branch must output the same type: 'inc' outputs int, 'to_text' outputs str",
+    ):
         branch(is_even, inc, to_text)  # type: ignore[misc]  # the mis-wiring under test
 
 
 def test_branch_refuses_a_predicate_that_is_not_bool() -> None:
-    with pytest.raises(WiringError, match="predicate 'to_text' of a branch must output bool, not str"):
+    with pytest.raises(
+        WiringError, match="predicate 'to_text' of a branch must output bool, not str"
+    ):
         branch(to_text, inc, inc)  # type: ignore[arg-type]  # the mis-wiring under test
 
 
@@ -122,7 +132,10 @@ def test_map_each_lifts_the_types() -> None:
     mapped = map_each(to_text)
     assert mapped.in_type == Sequence[int]
     assert mapped.out_type == list[str]
-    with pytest.raises(WiringError, match="outputs list\\[str\\], but 'map_each\\(inc\\)' expects Sequence\\[int\\]"):
+    with pytest.raises(
+        WiringError,
+        match="outputs list\\[str\\], but 'map_each\\(inc\\)' expects Sequence\\[int\\]",
+    ):
         mapped >> map_each(inc)  # type: ignore[arg-type]  # the mis-wiring under test
 
 

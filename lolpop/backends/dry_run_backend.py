@@ -1,0 +1,173 @@
+"""`DryRun`: a backend that walks a program and runs none of it, not even its effects.
+
+`run(program, input, backend=DryRun())` returns the `Plan` as the run's value (its type
+says so: `Result[Plan, RunFailure]`). The only thing it looks at is the input's type:
+an input that does not fit the program is refused as a `RunFailure`, as a real run
+would refuse it at its first step. Paths are assigned exactly as the interpreters
+assign them, so a plan's paths are the paths of a real run's records and failures.
+"""
+
+from __future__ import annotations
+
+from attrs import define, evolve, frozen
+from beartype.door import is_bearable
+from returns.result import Failure, Result, Success
+
+from lolpop.backends.plan import Edge, Plan, PlannedStep
+from lolpop.backends.records import Ledger, expected_durations
+from lolpop.core._hints import CHECK_CONF, describe, describe_value_type, is_open
+from lolpop.core.failure import RunFailure
+from lolpop.core.paths import Scope
+from lolpop.core.step import (
+    AnyStep,
+    Both,
+    Branch,
+    Fanout,
+    Identity,
+    Leaf,
+    MapEach,
+    Retry,
+    Seq,
+)
+from lolpop.errors import UnsupportedNodeError
+
+
+@frozen
+class _Context:
+    attempts: int = 1
+    repeated: bool = False
+    conditional: bool = False
+
+
+@define
+class _Walk:
+    """One walk of a program: the planned steps, the edges, and who runs with whom."""
+
+    steps: list[PlannedStep]
+    edges: list[Edge]
+    concurrent: dict[str, list[str]]
+
+    def visit(
+        self, step: AnyStep, scope: Scope, context: _Context
+    ) -> tuple[list[str], list[str], list[str]]:
+        """Plan a subtree; return its leaves, its entry steps and its exit steps."""
+        node = step.node
+        if isinstance(node, Leaf):
+            path = scope.path_for(step.name)
+            self.steps.append(
+                PlannedStep(
+                    path=path,
+                    input_type=describe(step.in_type),
+                    output_type=describe(step.out_type),
+                    effect=step.meta.effect,
+                    description=step.meta.description,
+                    attempts=context.attempts,
+                    timeout=step.meta.timeout,
+                    concurrent_with=(),
+                    repeated=context.repeated,
+                    conditional=context.conditional,
+                )
+            )
+            return [path], [path], [path]
+        if isinstance(node, Identity):
+            return [], [], []
+        inner = scope.enter(step)
+        if isinstance(node, Seq):
+            leaves: list[str] = []
+            entries: list[str] = []
+            exits: list[str] = []
+            for child in node.steps:
+                child_leaves, child_entries, child_exits = self.visit(child, inner, context)
+                if not child_leaves:
+                    continue
+                self._connect(exits, child_entries)
+                entries = entries or child_entries
+                exits = child_exits
+                leaves += child_leaves
+            return leaves, entries, exits
+        if isinstance(node, Fanout | Both):
+            left = self.visit(node.left, inner, context)
+            right = self.visit(node.right, inner, context)
+            for path in left[0]:
+                self.concurrent.setdefault(path, []).extend(right[0])
+            for path in right[0]:
+                self.concurrent.setdefault(path, []).extend(left[0])
+            return left[0] + right[0], left[1] + right[1], left[2] + right[2]
+        if isinstance(node, MapEach):
+            return self.visit(node.inner, inner, evolve(context, repeated=True))
+        if isinstance(node, Retry):
+            attempts = context.attempts * node.attempts
+            return self.visit(node.inner, inner, evolve(context, attempts=attempts))
+        if isinstance(node, Branch):
+            predicate = self.visit(node.predicate, inner, context)
+            arm_context = evolve(context, conditional=True)
+            if_true = self.visit(node.if_true, inner, arm_context)
+            if_false = self.visit(node.if_false, inner, arm_context)
+            self._connect(predicate[2], if_true[1], "true")
+            self._connect(predicate[2], if_false[1], "false")
+            return (
+                predicate[0] + if_true[0] + if_false[0],
+                predicate[1],
+                if_true[2] + if_false[2] or predicate[2],
+            )
+        raise UnsupportedNodeError("dry-run", type(node).__name__, inner.where)
+
+    def _connect(self, sources: list[str], targets: list[str], label: str = "") -> None:
+        self.edges.extend(Edge(s, t, label) for s in sources for t in targets)
+
+
+@frozen
+class DryRun:
+    """Plan a run without running anything.
+
+    `ledger`: earlier runs' records, to add each step's expected duration.
+
+    >>> from lolpop import run, step
+    >>> @step
+    ... def inc(x: int) -> int:
+    ...     return x + 1
+    >>> print(run(inc >> inc, 1, backend=DryRun()).unwrap().to_text())
+    plan of (inc >> inc): int -> int
+    #  step   input -> output  kind     tries  runs with  expected
+    -  -----  ---------------  -------  -----  ---------  --------
+    1  inc    int -> int       compute  1      -          -
+    2  inc#2  int -> int       compute  1      -          -
+    2 steps, 0 effects
+    """
+
+    ledger: Ledger | None = None
+
+    def plan(self, program: AnyStep, value: object, /) -> Result[Plan, RunFailure]:
+        """The plan of running `program` on `value`, or why the input does not fit."""
+        if not is_open(program.in_type) and not _bearable(value, program.in_type):
+            error = TypeError(
+                f"the program takes {describe(program.in_type)}, not {describe_value_type(value)}"
+            )
+            return Failure(RunFailure(program.label, describe_value_type(value), error, 0))
+        walk = _Walk([], [], {})
+        walk.visit(program, Scope(), _Context())
+        expected = expected_durations(self.ledger.records()) if self.ledger is not None else {}
+        steps = tuple(
+            _complete(planned, walk.concurrent.get(planned.path, []), expected.get(planned.path))
+            for planned in walk.steps
+        )
+        return Success(
+            Plan(
+                program.label,
+                describe(program.in_type),
+                describe(program.out_type),
+                steps,
+                tuple(walk.edges),
+            )
+        )
+
+
+def _bearable(value: object, hint: object) -> bool:
+    try:
+        return is_bearable(value, hint, conf=CHECK_CONF)  # type: ignore[arg-type]  # a runtime hint
+    except Exception:  # a hint beartype cannot check: leave it to the first step
+        return True
+
+
+def _complete(planned: PlannedStep, concurrent: list[str], expected: float | None) -> PlannedStep:
+    return evolve(planned, concurrent_with=tuple(concurrent), expected_seconds=expected)

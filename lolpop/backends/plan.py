@@ -1,0 +1,135 @@
+"""`Plan`: what a run would do, step by step, as data (built by the dry-run backend).
+
+A plan lists the leaf steps in execution order with their paths, input and output
+types, whether each is an effect (tracking, versioning, writing data, notifying) and
+what it would do, how many attempts it may take, its timeout, which steps may run at
+the same time as it, and, from earlier runs' records, how long it is expected to take.
+The data flow between steps is kept as edges, so a plan renders as a text table, as
+JSON and as a Mermaid flowchart.
+"""
+
+from __future__ import annotations
+
+import json
+
+from attrs import asdict, frozen
+
+
+@frozen
+class PlannedStep:
+    """One leaf step as it would run."""
+
+    path: str
+    input_type: str
+    output_type: str
+    #: Whether the step touches the world (a dry run lists it and does not run it).
+    effect: bool
+    #: What the step would do (its description).
+    description: str
+    #: The most attempts it may take (more than 1 under `retry`).
+    attempts: int
+    timeout: float | None
+    #: Paths of the steps that may run at the same time as this one (fanout, `both`).
+    concurrent_with: tuple[str, ...]
+    #: Whether it runs once per item of a sequence (under `map_each`).
+    repeated: bool
+    #: Whether it runs only when a branch's predicate chooses its arm.
+    conditional: bool
+    #: The median duration of its earlier successful runs, where records exist.
+    expected_seconds: float | None = None
+    #: Its cache key and whether it would hit; None while no step cache is configured.
+    cache_key: str | None = None
+    would_hit: bool | None = None
+
+
+@frozen
+class Edge:
+    """Data flows from one step to another (`label`: a branch's `true`/`false`)."""
+
+    source: str
+    target: str
+    label: str = ""
+
+
+@frozen
+class Plan:
+    """Every step a run would take, in order, and how data flows between them."""
+
+    program: str
+    input_type: str
+    output_type: str
+    steps: tuple[PlannedStep, ...]
+    edges: tuple[Edge, ...]
+
+    @property
+    def effects(self) -> tuple[PlannedStep, ...]:
+        """The steps that would touch the world."""
+        return tuple(s for s in self.steps if s.effect)
+
+    @property
+    def expected_seconds(self) -> float | None:
+        """The sum of the steps' expected durations, if every step has one."""
+        known = [s.expected_seconds for s in self.steps]
+        if not known or any(seconds is None for s, seconds in zip(self.steps, known, strict=True)):
+            return None
+        return sum(seconds for seconds in known if seconds is not None)
+
+    def to_json(self) -> str:
+        """The plan as JSON (keys sorted, indented)."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    def to_text(self) -> str:
+        """The plan as a plain-text table, one row per step."""
+        header = ("#", "step", "input -> output", "kind", "tries", "runs with", "expected")
+        rows = [header]
+        for number, s in enumerate(self.steps, start=1):
+            kind = "effect" if s.effect else "compute"
+            if s.repeated:
+                kind += ", per item"
+            if s.conditional:
+                kind += ", if chosen"
+            rows.append(
+                (
+                    str(number),
+                    s.path,
+                    f"{s.input_type} -> {s.output_type}",
+                    kind,
+                    str(s.attempts),
+                    ", ".join(s.concurrent_with) or "-",
+                    "-" if s.expected_seconds is None else f"{s.expected_seconds:.3g} s",
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        lines = [f"plan of {self.program}: {self.input_type} -> {self.output_type}"]
+        for index, row in enumerate(rows):
+            lines.append(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
+            if index == 0:
+                lines.append("  ".join("-" * width for width in widths))
+        effects = self.effects
+        lines.append(
+            f"{len(self.steps)} steps, {len(effects)} effects"
+            + (
+                ": " + ", ".join(f"{s.path} ({s.description or 'effect'})" for s in effects)
+                if effects
+                else ""
+            )
+        )
+        return "\n".join(lines)
+
+    def to_mermaid(self) -> str:
+        """The data flow as a Mermaid flowchart (effects drawn as parallelograms)."""
+        ids = {s.path: f"s{number}" for number, s in enumerate(self.steps)}
+        lines = ["flowchart TD"]
+        for s in self.steps:
+            text = f"{s.path}<br/>{s.input_type} → {s.output_type}".replace('"', "'")
+            lines.append(
+                f'    {ids[s.path]}[/"{text}"/]' if s.effect else f'    {ids[s.path]}["{text}"]'
+            )
+        for edge in self.edges:
+            arrow = f" -- {edge.label} --> " if edge.label else " --> "
+            lines.append(f"    {ids[edge.source]}{arrow}{ids[edge.target]}")
+        return "\n".join(lines)
