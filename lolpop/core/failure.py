@@ -51,11 +51,15 @@ class Halt(Exception):
     """Raised inside an interpreter to unwind a failed run to its top; never escapes it."""
 
     def __init__(self, path: str, input_type: str, cause: Exception, attempts: int = 1) -> None:
-        super().__init__(path)
+        super().__init__(f"{path}: {type(cause).__qualname__}: {cause}")
         self.path = path
         self.input_type = input_type
         self.cause = cause
         self.attempts = attempts
+
+    def __reduce__(self) -> tuple[type[Halt], tuple[str, str, Exception, int]]:
+        # Exceptions pickle their `args` only: keep every field (Dask sends them back).
+        return (Halt, (self.path, self.input_type, self.cause, self.attempts))
 
     def to_failure(self) -> RunFailure:
         """The value a user sees."""

@@ -1,0 +1,68 @@
+"""Past one machine: the Prefect backend on a Dask cluster (here a 2-worker LocalCluster)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from lolpop import Backoff, Step, map_each, retry, run, step
+from lolpop.backends import Local, Prefect
+
+pytest.importorskip(
+    "prefect_dask", reason="the `dask` extra is not installed (pip install lolpop[dask])"
+)
+distributed = pytest.importorskip("distributed", reason="the `dask` extra is not installed")
+
+
+@step
+def square(x: int) -> int:
+    return x * x
+
+
+@step
+def negate(x: int) -> int:
+    return -x
+
+
+@step
+def total(xs: list[int]) -> int:
+    return sum(xs)
+
+
+@step
+def pair_sum(pair: tuple[int, int]) -> int:
+    return pair[0] + pair[1]
+
+
+@step
+def explode(x: int) -> int:
+    raise RuntimeError(f"worker failure on {x}")
+
+
+@pytest.fixture(scope="module")
+def dask_backend(prefect_server: str) -> Iterator[Prefect]:
+    from prefect_dask.task_runners import DaskTaskRunner  # noqa: PLC0415
+
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        yield Prefect(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
+
+
+def test_fanout_on_dask_gives_the_same_result_as_local(dask_backend: Prefect) -> None:
+    program: Step[int, int] = (square & negate).named("spread") >> pair_sum
+    assert run(program, 7, backend=dask_backend) == run(program, 7, backend=Local())
+    assert run(program, 7, backend=dask_backend).unwrap() == 42
+
+
+def test_map_each_items_on_dask(dask_backend: Prefect) -> None:
+    program = map_each(square) >> total
+    assert run(program, [1, 2, 3, 4], backend=dask_backend).unwrap() == 30
+
+
+def test_a_failure_on_a_worker_names_the_same_step(dask_backend: Prefect) -> None:
+    program = (square >> retry(explode, attempts=2, backoff=Backoff(initial=0.0))).named("job")
+    on_dask = run(program, 3, backend=dask_backend).failure()
+    assert on_dask == run(program, 3, backend=Local()).failure()
+    assert (on_dask.path, on_dask.attempts, on_dask.input_type) == ("job/explode", 2, "int")
