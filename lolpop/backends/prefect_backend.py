@@ -224,14 +224,15 @@ class _Compiler:
         body = self.compile(node.inner, scope)
 
         def run_retry(value: object, run: _FlowRun) -> object:
-            attempt = 1
+            attempt, tries = 1, 0
             while True:
                 try:
                     output = body(value, run)
                     run.resolve(output)
                     return output
                 except Halt as halt:
-                    halt.attempts = attempt
+                    tries += halt.attempts  # how often the failing step ran in all
+                    halt.attempts = tries
                     if attempt >= node.attempts or not isinstance(halt.cause, node.on):
                         raise
                     run.submitted.clear()  # this attempt's tasks are settled: start clean

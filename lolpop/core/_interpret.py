@@ -265,13 +265,15 @@ class _Compiler:
         attempts, backoff, retry_on = node.attempts, node.backoff, node.on
 
         def run_retry(value: object) -> object:
-            attempt = 1
+            attempt, tries = 1, 0
             while True:
                 token = _ATTEMPT.set(attempt)
                 try:
                     return inner(value)
                 except Halt as halt:
-                    halt.attempts = attempt
+                    # attempts: how often the failing step ran in all (inner retries too)
+                    tries += halt.attempts
+                    halt.attempts = tries
                     if attempt >= attempts or not isinstance(halt.cause, retry_on):
                         raise
                 finally:

@@ -133,10 +133,10 @@ Node: TypeAlias = Leaf | Seq | Fanout | Both | MapEach | Branch | Retry | Identi
 
 def check_name(name: str) -> str:
     """Return `name` if it can be a path segment, or raise `DefinitionError`."""
-    if not name or "/" in name or name != name.strip():
+    if not name or "/" in name or "#" in name or name != name.strip():
         raise DefinitionError(
-            f"a step name must be non-empty, without '/' and without surrounding spaces; "
-            f"got {name!r}."
+            "a step name must be non-empty, without '/' or '#' (they separate and number "
+            f"path segments) and without surrounding spaces; got {name!r}."
         )
     return name
 

@@ -97,7 +97,7 @@ def test_unresolvable_annotation_is_a_definition_error() -> None:
         make_step(namespace["f"])  # type: ignore[arg-type]  # built by exec: its type is unknown
 
 
-@pytest.mark.parametrize("name", ["", "a/b", " padded"])
+@pytest.mark.parametrize("name", ["", "a/b", "a#2", " padded"])
 def test_bad_names_are_refused(name: str) -> None:
     def f(x: int) -> int:
         return x
