@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+
+import pytest
 
 # The type tests (pytest-mypy-plugins) look `mypy` up on PATH: make it the one installed
 # beside the Python running the tests, so `.venv/bin/python -m pytest` works unactivated.
@@ -28,3 +31,20 @@ os.environ.update(
     }
 )
 os.environ.pop("PREFECT_API_URL", None)
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[str]:
+    """One temporary Prefect server and database for the session (starting one costs
+    10-20 s); yields its API URL."""
+    from prefect.settings import PREFECT_API_URL  # noqa: PLC0415 (prefect is heavy: on use)
+    from prefect.testing.utilities import prefect_test_harness  # noqa: PLC0415
+
+    with prefect_test_harness(server_startup_timeout=90):
+        url = str(PREFECT_API_URL.value())
+        # Dask workers in other processes find the same server through the environment.
+        os.environ["PREFECT_API_URL"] = url
+        try:
+            yield url
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)

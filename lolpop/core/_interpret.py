@@ -324,8 +324,11 @@ def compile_program(
 
     Compiled once per program and flavour.
     """
-    compiler = _Compiler(instrumented, default_timeout)
     key = ("compiled", instrumented, default_timeout)
+    cache = program._compiled
+    if cache is not None and key in cache:  # the common case, kept cheap
+        return cast("Compiled", cache[key])
+    compiler = _Compiler(instrumented, default_timeout)
     return cached(program, key, lambda: compiler.guarded(program, Scope()))
 
 
