@@ -32,7 +32,7 @@ from attrs import frozen
 from returns.result import Failure, Result, Success
 
 from lolpop.core._hints import describe_value_type
-from lolpop.core._interpret import cached
+from lolpop.core._interpret import cached, check_pair
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import Scope, children
 from lolpop.core.step import (
@@ -195,20 +195,19 @@ class _Compiler:
 
     def _both(self, node: Both, scope: Scope) -> _Compiled:
         left, right = self.compile(node.left, scope), self.compile(node.right, scope)
-        where = f"{scope.prefix}/both" if scope.prefix else "both"
+        where = scope.at("both")
 
         def run_both(value: object, run: _FlowRun) -> object:
-            pair = value if isinstance(value, tuple) else run.resolve(value)
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                error = TypeError(f"both(...) takes a pair, got {describe_value_type(pair)}")
-                raise Halt(where, describe_value_type(pair), error)
-            return (left(pair[0], run), right(pair[1], run))
+            first, second = check_pair(
+                value if isinstance(value, tuple) else run.resolve(value), where
+            )
+            return (left(first, run), right(second, run))
 
         return run_both
 
     def _map(self, node: MapEach, scope: Scope) -> _Compiled:
         each = self.compile(node.inner, scope)
-        where = f"{scope.prefix}/map_each" if scope.prefix else "map_each"
+        where = scope.at("map_each")
 
         def run_map(value: object, run: _FlowRun) -> object:
             items = run.resolve(value)

@@ -47,6 +47,8 @@ from lolpop.core.step import (
 from lolpop.errors import StepFailure, StepTimeoutError, UnsupportedNodeError
 
 Compiled = Callable[[object], object]
+#: Two branches run on their two inputs.
+_Pair = Callable[[object, object], tuple[object, object]]
 _T = TypeVar("_T")
 
 
@@ -117,6 +119,14 @@ def _guarded(fn: Compiled, path: str | None) -> Compiled:
             raise Halt(path, describe_value_type(value), error) from None
 
     return leaf
+
+
+def check_pair(value: object, where: str) -> tuple[object, object]:
+    """The input of `both`, or a `Halt` at `where` when it is not a pair."""
+    if not isinstance(value, tuple) or len(value) != 2:
+        error = TypeError(f"both(...) takes a pair, got {describe_value_type(value)}")
+        raise Halt(where, describe_value_type(value), error)
+    return (value[0], value[1])
 
 
 def _with_timeout(fn: Compiled, seconds: float, path: str) -> Compiled:
@@ -192,10 +202,8 @@ class _Compiler:
         if isinstance(node, Seq):
             return self._seq(node, inner), None
         if isinstance(node, Fanout):
-            left, right = self.guarded(node.left, inner), self.guarded(node.right, inner)
-            if self.instrumented:
-                return _concurrent_pair(left, right, split=False, where=inner.where), None
-            return (lambda value: (left(value), right(value))), None
+            pair = self._pair(node.left, node.right, inner)
+            return (lambda value: pair(value, value)), None
         if isinstance(node, Both):
             return self._both(node, inner), None
         if isinstance(node, MapEach):
@@ -230,26 +238,21 @@ class _Compiler:
 
         return run_seq
 
+    def _pair(self, left: AnyStep, right: AnyStep, scope: Scope) -> _Pair:
+        """Both branches, concurrently when instrumented (and the run has free threads)."""
+        run_left, run_right = self.guarded(left, scope), self.guarded(right, scope)
+        if self.instrumented:
+            return _concurrent_pair(run_left, run_right)
+        return lambda first, second: (run_left(first), run_right(second))
+
     def _both(self, node: Both, scope: Scope) -> Compiled:
-        left, right = self.guarded(node.left, scope), self.guarded(node.right, scope)
-        where = f"{scope.prefix}/both" if scope.prefix else "both"
-        pair_of: Compiled = (
-            _concurrent_pair(left, right, split=True, where=where)
-            if self.instrumented
-            else (lambda pair: (left(pair[0]), right(pair[1])))  # type: ignore[index]  # checked below
-        )
-
-        def run_both(pair: object) -> object:
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                error = TypeError(f"both(...) takes a pair, got {describe_value_type(pair)}")
-                raise Halt(where, describe_value_type(pair), error)
-            return pair_of(pair)
-
-        return run_both
+        pair = self._pair(node.left, node.right, scope)
+        where = scope.at("both")
+        return lambda value: pair(*check_pair(value, where))
 
     def _map(self, node: MapEach, scope: Scope) -> Compiled:
         inner = self.guarded(node.inner, scope)
-        where = f"{scope.prefix}/map_each" if scope.prefix else "map_each"
+        where = scope.at("map_each")
 
         def run_map(items: object) -> object:
             try:
@@ -284,14 +287,13 @@ class _Compiler:
         return run_retry
 
 
-def _concurrent_pair(left: Compiled, right: Compiled, *, split: bool, where: str) -> Compiled:
+def _concurrent_pair(left: Compiled, right: Compiled) -> _Pair:
     """Run two branches, the left one on a free worker thread when the run has one.
 
     Failures are reported as a sequential run would: the left branch's first.
     """
 
-    def run_pair(value: object) -> object:
-        left_in, right_in = cast("tuple[object, object]", value) if split else (value, value)
+    def run_pair(left_in: object, right_in: object) -> tuple[object, object]:
         run = _RUN.get()
         future = run.slots.try_submit(left, left_in) if run and run.slots else None
         if future is None:

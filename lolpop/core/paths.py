@@ -37,6 +37,10 @@ class Scope:
         """The scope of a child composition: a new one if it is named, else this one."""
         return Scope(self.path_for(step.name)) if step.name else self
 
+    def at(self, kind: str) -> str:
+        """Where a composition's own failure is reported: `train/both`, or `both`."""
+        return f"{self.prefix}/{kind}" if self.prefix else kind
+
     @property
     def where(self) -> str:
         """This scope's own path, for failures of the composition itself."""
