@@ -38,8 +38,9 @@ class Scope:
         return Scope(self.path_for(step.name)) if step.name else self
 
     def at(self, kind: str) -> str:
-        """Where a composition's own failure is reported: `train/both`, or `both`."""
-        return f"{self.prefix}/{kind}" if self.prefix else kind
+        """Where a composition's own failure is reported: `train/<both>`, or `<both>`
+        (in brackets, which no step's name can be confused with)."""
+        return f"{self.prefix}/<{kind}>" if self.prefix else f"<{kind}>"
 
     @property
     def where(self) -> str:

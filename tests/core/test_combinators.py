@@ -97,7 +97,7 @@ def test_both_applies_each_step_to_its_half() -> None:
 def test_both_given_something_else_than_a_pair_fails_as_a_value() -> None:
     result = run(both(inc, inc), (1, 2, 3))  # type: ignore[misc]  # the mistake under test
     failure = result.failure()
-    assert (failure.path, failure.input_type) == ("both", "tuple")
+    assert (failure.path, failure.input_type) == ("<both>", "tuple")
     assert "both(...) takes a pair, got tuple" in failure.message
 
 

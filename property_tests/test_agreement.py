@@ -1,0 +1,58 @@
+"""The backends agree: Prefect gives Local's results, DryRun plans what Local runs.
+
+Programs are generated from the tree language of `property_tests.strategies` (chains,
+fanout, `both`, `map_each`, `branch`, `retry`, `identity` and named sub-programs over
+pure `int -> int` steps that may fail, but only as a function of their input). Prefect
+runs take a few hundred milliseconds each, so that law gets fewer examples.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from returns.pipeline import is_successful
+
+from lolpop import run
+from lolpop.backends import DryRun, Local, Prefect
+from lolpop.backends.records import MemoryLedger
+from property_tests.strategies import SEQUENTIAL, BranchT, Tree, build, inputs, programs
+
+
+def _has_branch(tree: object) -> bool:
+    if isinstance(tree, BranchT):
+        return True
+    if dataclasses.is_dataclass(tree):
+        return any(_has_branch(getattr(tree, f.name)) for f in dataclasses.fields(tree))
+    if isinstance(tree, tuple):
+        return any(_has_branch(part) for part in tree)
+    return False
+
+
+@pytest.mark.usefixtures("prefect_server")
+@settings(max_examples=12, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(depth=2, failures="pure"), inputs)
+def test_prefect_returns_what_local_returns(tree: Tree, x: int) -> None:
+    program = build(tree)
+    on_local = run(program, x, backend=SEQUENTIAL)
+    on_prefect = run(program, x, backend=Prefect())
+    assert on_prefect == on_local  # the value, or the failure's path, input type and attempts
+    if not is_successful(on_local):
+        expected, got = on_local.failure().cause, on_prefect.failure().cause
+        assert (type(got), str(got)) == (type(expected), str(expected))
+
+
+@given(programs(depth=3, failures="never").filter(lambda t: not _has_branch(t)), inputs)
+def test_dry_run_plans_exactly_the_steps_local_runs_in_its_order(tree: Tree, x: int) -> None:
+    program = build(tree)
+    plan = run(program, x, backend=DryRun()).unwrap()
+    ledger = MemoryLedger()
+    run(program, x, backend=Local(max_workers=1, ledger=ledger)).unwrap()
+    executed = list(dict.fromkeys(record.path for record in ledger.records()))
+    planned = [planned.path for planned in plan.steps]
+    # Every executed step is planned, in the plan's order...
+    assert executed == [path for path in planned if path in set(executed)]
+    # ...and every planned step runs, unless it sits under a map_each that got no items.
+    for skipped in set(planned) - set(executed):
+        assert next(s for s in plan.steps if s.path == skipped).repeated

@@ -1,0 +1,121 @@
+"""Random programs run as the model interpreter says (`property_tests.model`).
+
+For a generated tree of every combinator, lolpop and the model must agree on every
+leaf's path, on the output or the failure (path, input type, attempts, cause), on
+which leaves were called in what order, and on each call's run record (path, status,
+attempt). Calling the program directly must agree with `run`, and a dry run's plan
+must list the same paths, with the attempts, repetition and conditions the model
+gives them.
+
+The runs here are sequential (`Local(max_workers=1)`): that is the reference semantics;
+`test_backends` checks that concurrent runs agree with it.
+"""
+
+from __future__ import annotations
+
+from hypothesis import event, given
+from returns.result import Failure, Result, Success
+
+from lolpop import RunFailure, StepFailure, run
+from lolpop.backends import DryRun, Local
+from lolpop.backends.records import MemoryLedger, StepStatus
+from lolpop.core.paths import leaves
+from property_tests.model import ModelCall, ModelHalt, evaluate, model_plan
+from property_tests.strategies import (
+    RECORDER,
+    Boom,
+    Tree,
+    build,
+    failure_of,
+    inputs,
+    programs,
+)
+
+
+def model_outcome(tree: Tree, x: int) -> tuple[int | ModelHalt, list[ModelCall]]:
+    """The model's output (or failure) for `x`, and the leaf calls it predicts."""
+    calls: list[ModelCall] = []
+    try:
+        return evaluate(tree, x, calls), calls
+    except ModelHalt as halt:
+        return halt, calls
+
+
+def check_against_model(tree: Tree, x: int) -> None:
+    program = build(tree)
+    plan = model_plan(tree)
+    paths = [plan[uid].path for uid in range(len(plan))]
+    assert [visit.path for visit in leaves(program)] == paths
+    assert len(set(paths)) == len(paths), "a path names more than one leaf"
+
+    # A sequential run that records every call in a ledger.
+    ledger = MemoryLedger()
+    RECORDER.reset()
+    result = run(program, x, backend=Local(max_workers=1, ledger=ledger, progress=False))
+    calls = RECORDER.calls
+
+    expected, expected_calls = model_outcome(tree, x)
+    if isinstance(expected, ModelHalt):
+        event("the run fails")
+        failure = failure_of(result)
+        assert (failure.path, failure.input_type) == (plan[expected.uid].path, "int")
+        assert failure.attempts == expected.attempts
+        assert isinstance(failure.cause, Boom)
+        event(f"failure attempts: {failure.attempts}")
+    else:
+        event("the run succeeds")
+        assert result == Success(expected)
+    assert calls == [call.uid for call in expected_calls]
+    assert [(r.path, r.status, r.attempt) for r in ledger.records()] == [
+        (
+            plan[call.uid].path,
+            StepStatus.FAILED if call.failed else StepStatus.SUCCEEDED,
+            call.attempt,
+        )
+        for call in expected_calls
+    ]
+    assert len({record.run_id for record in ledger.records()}) <= 1
+
+    # Calling the program directly (uninstrumented) makes the same calls, same result.
+    RECORDER.reset()
+    direct: Result[int, RunFailure]
+    try:
+        direct = Success(program(x))
+    except StepFailure as error:
+        direct = Failure(error.failure)
+    assert direct == result
+    assert RECORDER.calls == calls
+
+
+def check_plan(tree: Tree, x: int) -> None:
+    """A dry run lists every leaf, as the model plans it, and runs none."""
+    program = build(tree)
+    plan = model_plan(tree)
+    RECORDER.reset()
+    planned = run(program, x, backend=DryRun()).unwrap()
+    assert RECORDER.calls == []
+    assert [(s.path, s.attempts, s.repeated, s.conditional) for s in planned.steps] == [
+        (info.path, info.attempts, info.repeated, info.conditional)
+        for info in (plan[uid] for uid in range(len(plan)))
+    ]
+    assert [s.path for s in planned.steps] == [visit.path for visit in leaves(program)]
+
+
+@given(programs(), inputs)
+def test_programs_run_as_the_model_says(tree: Tree, x: int) -> None:
+    check_against_model(tree, x)
+
+
+@given(programs(failures="never"), inputs)
+def test_total_programs_succeed_with_the_model_output(tree: Tree, x: int) -> None:
+    check_against_model(tree, x)
+
+
+@given(programs(4), inputs)
+def test_deeper_programs_run_as_the_model_says(tree: Tree, x: int) -> None:
+    check_against_model(tree, x)
+
+
+@given(programs(4), inputs)
+def test_dry_run_plans_what_the_model_says(tree: Tree, x: int) -> None:
+    check_plan(tree, x)
