@@ -314,9 +314,18 @@ class Prefect:
         _validate(program)
         compiled = cached(program, "prefect", lambda: _Compiler().compile(program, Scope()))
         flow_run = _FlowRun()
+        # The flow's value and failure are kept here, not read back from its state: with
+        # results unpersisted, a state fetched from the API carries no data.
+        outcome: list[object] = []
+        halted: list[Halt] = []
 
         def body() -> object:
-            return flow_run.resolve(compiled(value, flow_run))
+            try:
+                outcome.append(flow_run.resolve(compiled(value, flow_run)))
+            except Halt as halt:
+                halted.append(halt)
+                raise
+            return outcome[0]
 
         body.__name__ = body.__qualname__ = "lolpop_program"
         make = flow(
@@ -329,9 +338,7 @@ class Prefect:
         updates = {} if self.heartbeat else {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
         with temporary_settings(updates=updates), _quiet_prefect():
             state = lolpop_flow(return_state=True)
-        if state.is_completed():
-            return Success(cast("_B", state.result()))
-        error = state.result(raise_on_failure=False)
-        if isinstance(error, Halt):
-            return Failure(error.to_failure())
-        return Failure(flow_run.first_failure().to_failure())
+        if state.is_completed() and outcome:
+            return Success(cast("_B", outcome[0]))
+        halt = halted[0] if halted else flow_run.first_failure()
+        return Failure(halt.to_failure())
