@@ -47,6 +47,49 @@ class WiringError(LolpopError):
         self.expected = expected
 
 
+class ConfigError(LolpopError):
+    """A config file (or a config in Python) has mistakes: every one of them, at once.
+
+    `problems` lists each with its path (`$.components.trainer.max_depth`), and the file
+    and line where it stands when known.
+    """
+
+    def __init__(self, problems: tuple[ConfigProblem, ...], source: str = "") -> None:
+        where = f" in {source}" if source else ""
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        lines = "\n".join(f"- {problem}" for problem in problems)
+        super().__init__(f"{count}{where}:\n{lines}")
+        self.problems = problems
+        self.source = source
+
+
+class ConfigProblem:
+    """One mistake in a config: what is wrong, at which path, on which line."""
+
+    __slots__ = ("file", "line", "message", "path")
+
+    def __init__(self, message: str, path: str, file: str = "", line: int | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.file = file
+        self.line = line
+
+    def __str__(self) -> str:
+        place = f" ({self.file}:{self.line})" if self.file and self.line else ""
+        if not place and self.line:
+            place = f" (line {self.line})"
+        return f"{self.message} @ {self.path}{place}"
+
+    def __repr__(self) -> str:
+        return f"ConfigProblem({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ConfigProblem) and str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
 class BackendError(LolpopError):
     """A backend cannot run a program (e.g. it meets a node it does not support)."""
 

@@ -36,7 +36,7 @@ def test_backends_export_local() -> None:
 
 def test_import_lolpop_leaves_heavy_libraries_unloaded() -> None:
     code = (
-        "import sys, lolpop, lolpop.backends, lolpop.cli\n"
+        "import sys, lolpop, lolpop.backends, lolpop.cli, lolpop.config\n"
         "heavy = ['mlflow', 'prefect', 'sklearn', 'pandas', 'numpy', 'scipy']\n"
         "print(','.join(m for m in heavy if m in sys.modules))"
     )

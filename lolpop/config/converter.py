@@ -1,0 +1,220 @@
+"""One cattrs converter for configs, strict, and errors as one line per problem.
+
+By default cattrs coerces silently (`'5'` -> 5, `4.9` -> 4, `true` -> 1): here `int`,
+`float`, `str` and `bool` accept only their own kind (an `int` where a `float` is
+expected, as in mypy), unknown keys are errors with a suggestion, and a component's
+`type:` tag picks its settings record from the registry (an unknown tag names the
+closest registered ones). Structuring collects every error (`detailed_validation`); they
+are turned into `ConfigProblem`s with their `$.path` and, given the YAML's line map,
+their line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+
+from lolpop.config._yaml import child_path
+from lolpop.config.records import (
+    BACKEND_TAGS,
+    BackendConfig,
+    ComponentConfig,
+    WorkflowConfig,
+)
+from lolpop.config.registry import BUILTINS, ComponentKind, Registry, resolve_reference
+from lolpop.errors import ConfigError, ConfigProblem, DefinitionError
+
+
+class _Invalid(ValueError):
+    """A value refused by one of lolpop's hooks; its message is the whole story."""
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def _strict_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"expected int, got {_show(value)}")
+    return value
+
+
+def _strict_float(value: object, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Invalid(f"expected float, got {_show(value)}")
+    return float(value)
+
+
+def _strict_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"expected str, got {_show(value)}")
+    return value
+
+
+def _strict_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"expected bool (true or false), got {_show(value)}")
+    return value
+
+
+def _tagged(data: object, what: str, known: Iterable[str]) -> tuple[str, dict[str, object]]:
+    """The `type:` tag of a mapping and the rest of it."""
+    if not isinstance(data, Mapping):
+        raise _Invalid(f"expected a mapping with a `type:` key, got {_show(data)}")
+    tag = data.get("type")
+    if not isinstance(tag, str):
+        raise _Invalid(f"missing `type:`, the {what}'s kind (one of: {', '.join(sorted(known))})")
+    return tag, {str(k): v for k, v in data.items() if k != "type"}
+
+
+def _unknown_tag(tag: str, what: str, known: Iterable[str]) -> _Invalid:
+    names = sorted(known)
+    close = difflib.get_close_matches(tag, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return _Invalid(f"unknown {what} type {tag!r}{hint} (known: {', '.join(names) or 'none'})")
+
+
+def make_converter(
+    registry: Registry = BUILTINS, allow_imports: Iterable[str] = ()
+) -> cattrs.Converter:
+    """The converter for workflow configs, with components from `registry`."""
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    configure_converter(converter, registry, tuple(allow_imports))
+    return converter
+
+
+def configure_converter(
+    converter: cattrs.Converter, registry: Registry, allow_imports: tuple[str, ...]
+) -> None:
+    """Register lolpop's strict and tagged hooks on `converter`."""
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook(str, _strict_str)
+    converter.register_structure_hook(bool, _strict_bool)
+
+    def structure_backend(data: object, _: type) -> BackendConfig:
+        tag, rest = _tagged(data, "backend", BACKEND_TAGS)
+        if tag not in BACKEND_TAGS:
+            raise _unknown_tag(tag, "backend", BACKEND_TAGS)
+        record: BackendConfig = converter.structure(rest, BACKEND_TAGS[tag])
+        return record
+
+    def unstructure_backend(backend: BackendConfig) -> dict[str, object]:
+        tag = next(t for t, cls in BACKEND_TAGS.items() if isinstance(backend, cls))
+        return {"type": tag, **converter.unstructure(backend)}
+
+    def kind_of(tag: str) -> ComponentKind:
+        kind = registry.get(tag)
+        if kind is not None:
+            return kind
+        if ":" in tag:
+            try:
+                found = resolve_reference(tag, allow_imports)
+            except DefinitionError as error:
+                raise _Invalid(str(error)) from None
+            if isinstance(found, ComponentKind):
+                return found
+            raise _Invalid(f"{tag!r} is a {type(found).__name__}, not a lolpop ComponentKind")
+        raise _unknown_tag(tag, "component", registry.kinds)
+
+    def structure_component(data: object, _: type) -> ComponentConfig:
+        tag, rest = _tagged(data, "component", registry.kinds)
+        kind = kind_of(tag)
+        return ComponentConfig(tag, converter.structure(rest, kind.settings))
+
+    def unstructure_component(component: ComponentConfig) -> dict[str, object]:
+        return {"type": component.type, **converter.unstructure(component.settings)}
+
+    converter.register_structure_hook(BackendConfig, structure_backend)
+    converter.register_unstructure_hook(BackendConfig, unstructure_backend)
+    for cls in BACKEND_TAGS.values():
+        converter.register_unstructure_hook(
+            cls, lambda value: {f.name: getattr(value, f.name) for f in attrs.fields(type(value))}
+        )
+    converter.register_structure_hook(ComponentConfig, structure_component)
+    converter.register_unstructure_hook(ComponentConfig, unstructure_component)
+
+
+def _suggest(key: str, cls: type | None) -> str:
+    if cls is None or not attrs.has(cls):
+        return ""
+    names = [field.name for field in attrs.fields(cls)]
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(names)})"
+
+
+def _collect(error: BaseException, path: str, into: list[tuple[str, str]]) -> None:
+    if isinstance(error, ClassValidationError | IterableValidationError):
+        with_notes, without = error.group_exceptions()
+        for inner, note in with_notes:
+            key = note.name if isinstance(note, AttributeValidationNote) else note.index
+            _collect(inner, child_path(path, key), into)
+        for inner in without:
+            _collect(inner, path, into)
+    elif isinstance(error, ForbiddenExtraKeysError):
+        for key in sorted(error.extra_fields):
+            into.append((child_path(path, key), f"unknown key {key!r}{_suggest(key, error.cl)}"))
+    elif isinstance(error, KeyError):
+        into.append((path, "required key missing"))
+    elif isinstance(error, _Invalid):
+        into.append((path, str(error)))
+    elif isinstance(error, AttributeError | TypeError) and "items" in str(error):
+        into.append((path, "expected a mapping"))
+    else:
+        into.append((path, f"invalid value ({type(error).__name__}: {error})"))
+
+
+def _line(path: str, lines: Mapping[str, int]) -> int | None:
+    """The line of `path`, or of its nearest ancestor that has one."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        if cut <= 0:
+            return None
+        path = path[:cut]
+    return None
+
+
+def problems_of(
+    error: BaseException, lines: Mapping[str, int] | None = None, source: str = ""
+) -> tuple[ConfigProblem, ...]:
+    """Every problem a structuring error holds, with its path and line."""
+    found: list[tuple[str, str]] = []
+    _collect(error, "$", found)
+    return tuple(
+        ConfigProblem(message, path, source, _line(path, lines or {})) for path, message in found
+    )
+
+
+def structure_workflow(
+    data: object,
+    registry: Registry = BUILTINS,
+    lines: Mapping[str, int] | None = None,
+    source: str = "",
+) -> WorkflowConfig:
+    """A `WorkflowConfig` from plain data, or `ConfigError` with every problem."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            (ConfigProblem(f"expected a mapping, got {_show(data)}", "$", source, 1),), source
+        )
+    allowed = data.get("allow_imports", ())
+    allow = (
+        tuple(a for a in allowed if isinstance(a, str)) if isinstance(allowed, list | tuple) else ()
+    )
+    converter = make_converter(registry, allow)
+    try:
+        config: WorkflowConfig = converter.structure(data, WorkflowConfig)
+    except Exception as error:
+        raise ConfigError(problems_of(error, lines, source), source) from None
+    return config

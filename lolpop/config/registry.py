@@ -1,0 +1,109 @@
+"""Component kinds by tag: built-ins, installed packages' entry points, a user's code.
+
+A kind is a tag (`sklearn_trainer`), the attrs record of its typed settings, and the
+function that builds the component from them. Kinds come from three places:
+
+- lolpop's built-ins (the component catalogue registers them);
+- installed packages, through entry points in the group `lolpop.components` (each
+  pointing at a `ComponentKind`), so an extension needs no change to lolpop;
+- `module:attribute` references in a config, resolved only under allowed module
+  prefixes: lolpop's own, scikit-learn's, and those a config lists under
+  `allow_imports:` — a config cannot make lolpop import anything else.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from importlib.metadata import entry_points
+
+from attrs import frozen
+
+from lolpop.errors import DefinitionError
+
+ENTRY_POINT_GROUP = "lolpop.components"
+ALWAYS_ALLOWED = ("lolpop", "sklearn")
+
+
+@frozen
+class ComponentKind:
+    """A kind of component: its tag, its settings record and how to build it."""
+
+    tag: str
+    settings: type
+    build: Callable[[object], object]
+    description: str = ""
+
+
+class Registry:
+    """Component kinds by tag (built-ins first, then installed entry points)."""
+
+    def __init__(self, kinds: Iterable[ComponentKind] = ()) -> None:
+        self._kinds: dict[str, ComponentKind] = {}
+        self._loaded_entry_points = False
+        for kind in kinds:
+            self.add(kind)
+
+    def add(self, kind: ComponentKind) -> None:
+        """Register a kind; a tag can be registered once."""
+        if kind.tag in self._kinds and self._kinds[kind.tag] != kind:
+            raise DefinitionError(f"a component kind is already registered as {kind.tag!r}.")
+        self._kinds[kind.tag] = kind
+
+    def _load_entry_points(self) -> None:
+        if self._loaded_entry_points:
+            return
+        self._loaded_entry_points = True
+        for entry in entry_points(group=ENTRY_POINT_GROUP):
+            kind = entry.load()
+            if not isinstance(kind, ComponentKind):
+                raise DefinitionError(
+                    f"the entry point {entry.name!r} ({entry.value}) in {ENTRY_POINT_GROUP!r} "
+                    f"is a {type(kind).__name__}, not a lolpop ComponentKind."
+                )
+            if kind.tag not in self._kinds:
+                self.add(kind)
+
+    @property
+    def kinds(self) -> Mapping[str, ComponentKind]:
+        """Every registered kind by tag."""
+        self._load_entry_points()
+        return dict(self._kinds)
+
+    def get(self, tag: str) -> ComponentKind | None:
+        """The kind registered under `tag`, if any."""
+        self._load_entry_points()
+        return self._kinds.get(tag)
+
+    def closest(self, tag: str) -> list[str]:
+        """Registered tags that look like `tag` (for 'did you mean')."""
+        return difflib.get_close_matches(tag, list(self.kinds), n=3, cutoff=0.5)
+
+
+#: The registry of lolpop's own kinds; the component catalogue adds to it.
+BUILTINS = Registry()
+
+
+def resolve_reference(reference: str, allowed: Iterable[str] = ()) -> object:
+    """The object a `module:attribute` reference names, if its module is allowed.
+
+    Raises `DefinitionError` for a malformed or disallowed reference, or one that does
+    not resolve.
+    """
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise DefinitionError(f"{reference!r} is not a `module:attribute` reference.")
+    prefixes = (*ALWAYS_ALLOWED, *allowed)
+    if not any(module_name == p or module_name.startswith(p + ".") for p in prefixes):
+        raise DefinitionError(
+            f"{reference!r} names a module outside the allowed ones ({', '.join(prefixes)}); "
+            f"list its package under `allow_imports:` in the config to allow it."
+        )
+    try:
+        target: object = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as error:
+        raise DefinitionError(f"{reference!r} does not resolve: {error}.") from error
+    return target

@@ -1,0 +1,258 @@
+"""Configs: decoding, every error at once with path and line, profiles, env, safety."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from attrs import frozen
+from typer.testing import CliRunner
+
+from lolpop.cli import app
+from lolpop.config import (
+    ComponentConfig,
+    ComponentKind,
+    ConfigError,
+    LocalBackendConfig,
+    PrefectBackendConfig,
+    Registry,
+    Settings,
+    WorkflowConfig,
+    load,
+    load_text,
+    make_converter,
+    mask_secrets,
+)
+
+
+@frozen
+class TrainerSettings:
+    estimator: str
+    max_depth: int = 3
+    learning_rate: float = 0.1
+    api_key: str | None = None
+
+
+TRAINER = ComponentKind("sklearn_trainer", TrainerSettings, lambda settings: settings)
+REGISTRY = Registry([TRAINER])
+
+FIVE_MISTAKES = b"""\
+runner: classification
+settings:
+  model_name: iris
+  trackng_uri: sqlite:///x.db
+backend:
+  type: prefct
+components:
+  trainer:
+    type: sklearn_trainer
+    estimator: sklearn.tree:DecisionTreeClassifier
+    max_depth: deep
+    learning_rate: true
+  encoder:
+    type: sklearn_encodr
+"""
+
+
+def _problems(raw: bytes, **options: str) -> list[str]:
+    result = load_text(raw, source="workflow.yaml", registry=REGISTRY, **options)
+    error = result.failure()
+    assert isinstance(error, ConfigError)
+    return [str(problem) for problem in error.problems]
+
+
+def test_a_valid_config_decodes_into_records() -> None:
+    raw = b"runner: r\nbackend: {type: prefect, flow_name: f}\ncomponents:\n  t: {type: sklearn_trainer, estimator: e, max_depth: 5}\n"
+    config = load_text(raw, registry=REGISTRY).unwrap()
+    assert config == WorkflowConfig(
+        runner="r",
+        backend=PrefectBackendConfig(flow_name="f"),
+        components={"t": ComponentConfig("sklearn_trainer", TrainerSettings("e", max_depth=5))},
+    )
+
+
+def test_five_mistakes_are_reported_at_once_with_paths_and_lines() -> None:
+    assert _problems(FIVE_MISTAKES) == [
+        "unknown key 'trackng_uri'; did you mean 'tracking_uri'? @ $.settings.trackng_uri (workflow.yaml:4)",
+        "unknown backend type 'prefct'; did you mean 'prefect'? (known: dry-run, local, prefect) @ $.backend (workflow.yaml:5)",
+        "expected int, got str 'deep' @ $.components.trainer.max_depth (workflow.yaml:11)",
+        "expected float, got bool True @ $.components.trainer.learning_rate (workflow.yaml:12)",
+        "unknown component type 'sklearn_encodr'; did you mean 'sklearn_trainer'? (known: sklearn_trainer) @ $.components.encoder (workflow.yaml:13)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"runner: 5\n", "expected str, got int 5 @ $.runner (workflow.yaml:1)"),
+        (b"settings: {}\n", "required key missing @ $.runner"),
+        (
+            b"runner: r\nbackend: local\n",
+            "expected a mapping with a `type:` key, got str 'local' @ $.backend (workflow.yaml:2)",
+        ),
+        (
+            b"runner: r\nbackend: {type: local, max_workers: '4'}\n",
+            "expected int, got str '4' @ $.backend.max_workers (workflow.yaml:2)",
+        ),
+        (
+            b"runner: r\ncomponents:\n  t: {estimator: e}\n",
+            "missing `type:`, the component's kind (one of: sklearn_trainer) @ $.components.t (workflow.yaml:3)",
+        ),
+        (b"runner: r\nrunner: s\n", "duplicate key 'runner' @ $.runner (workflow.yaml:2)"),
+        (b"- a\n- b\n", "a workflow config is a mapping (runner:, components:, ...) @ $"),
+        (
+            b"runner: [1, 2\n",
+            "not valid YAML: expected ',' or ']', but got '<stream end>' @ $ (workflow.yaml:2)",
+        ),
+        (b"\xff\xfe", "the file is not UTF-8 text (byte 0: b'\\xff') @ $"),
+    ],
+)
+def test_single_mistakes(raw: bytes, expected: str) -> None:
+    assert _problems(raw) == [expected]
+
+
+def test_yaml_object_tags_are_refused() -> None:
+    (problem,) = _problems(b"runner: !!python/object/apply:os.system ['echo hi']\n")
+    assert "could not determine a constructor for the tag" in problem
+    assert "(workflow.yaml:1)" in problem
+
+
+def test_profiles_overlay_the_base_and_may_change_a_kind() -> None:
+    raw = b"""\
+runner: r
+settings: {model_name: m, target: y}
+backend: {type: prefect, flow_name: f}
+profiles:
+  dev:
+    settings: {model_name: m-dev}
+    backend: {type: local, max_workers: 2}
+"""
+    base = load_text(raw, registry=REGISTRY).unwrap()
+    dev = load_text(raw, profile="dev", registry=REGISTRY).unwrap()
+    assert base.settings == Settings(model_name="m", target="y")
+    assert dev.settings == Settings(model_name="m-dev", target="y")
+    assert dev.backend == LocalBackendConfig(max_workers=2)
+    assert _problems(raw, profile="prod") == [
+        "no profile 'prod' in this config (profiles: dev) @ $.profiles (workflow.yaml:4)"
+    ]
+
+
+def test_profile_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOLPOP_PROFILE", "dev")
+    raw = b"runner: r\nprofiles:\n  dev: {runner: r-dev}\n"
+    assert load_text(raw, registry=REGISTRY).unwrap().runner == "r-dev"
+
+
+def test_environment_interpolation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPTH", "9")
+    monkeypatch.setenv("HOST", "db.example")
+    monkeypatch.delenv("MISSING", raising=False)
+    raw = b"""\
+runner: r
+settings: {tracking_uri: "postgresql://${env:HOST}/mlflow", data_dir: "${env:MISSING,/tmp/data}"}
+components:
+  t: {type: sklearn_trainer, estimator: e, max_depth: "${env:DEPTH}", learning_rate: "${env:RATE,0.5}"}
+"""
+    config = load_text(raw, registry=REGISTRY).unwrap()
+    assert config.settings.tracking_uri == "postgresql://db.example/mlflow"
+    assert config.settings.data_dir == "/tmp/data"
+    assert config.components["t"].settings == TrainerSettings("e", max_depth=9, learning_rate=0.5)
+    assert _problems(b"runner: ${env:MISSING}\n") == [
+        "the environment variable MISSING is not set (and no default is given) @ $.runner (workflow.yaml:1)"
+    ]
+
+
+def test_secrets_are_masked() -> None:
+    data = {"password": "p", "api_key": "k", "token": None, "keys": ["a"], "nested": {"secret": 1}}
+    assert mask_secrets(data) == {
+        "password": "***",
+        "api_key": "***",
+        "token": None,
+        "keys": ["a"],
+        "nested": {"secret": "***"},
+    }
+
+
+def test_component_references_are_limited_to_allowed_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "my_kinds.py").write_text(
+        "from attrs import frozen\n"
+        "from lolpop.config import ComponentKind\n"
+        "@frozen\n"
+        "class S:\n"
+        "    size: int = 1\n"
+        "KIND = ComponentKind('mine', S, lambda s: s)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    refused = _problems(b"runner: r\ncomponents:\n  c: {type: 'my_kinds:KIND', size: 2}\n")
+    assert len(refused) == 1
+    assert "names a module outside the allowed ones (lolpop, sklearn)" in refused[0]
+    assert "my_kinds" not in sys.modules  # refused before anything was imported
+    allowed = b"runner: r\nallow_imports: [my_kinds]\ncomponents:\n  c: {type: 'my_kinds:KIND', size: 2}\n"
+    config = load_text(allowed, registry=REGISTRY).unwrap()
+    assert config.components["c"].type == "my_kinds:KIND"
+
+
+def test_a_third_party_kind_is_found_through_its_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "lolpop_extra"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from attrs import frozen\n"
+        "from lolpop.config import ComponentKind\n"
+        "@frozen\n"
+        "class Settings:\n"
+        "    level: str = 'info'\n"
+        "NOTIFIER = ComponentKind('extra_notifier', Settings, lambda s: s)\n"
+    )
+    dist = tmp_path / "lolpop_extra-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: lolpop-extra\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        "[lolpop.components]\nextra_notifier = lolpop_extra:NOTIFIER\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = Registry([TRAINER])
+    config = load_text(
+        b"runner: r\ncomponents:\n  n: {type: extra_notifier, level: warn}\n", registry=registry
+    ).unwrap()
+    assert config.components["n"].type == "extra_notifier"
+    assert registry.get("extra_notifier") is not None
+
+
+def test_round_trip_through_the_converter() -> None:
+    config = WorkflowConfig(
+        runner="r",
+        backend=LocalBackendConfig(max_workers=3, timeout=1.5),
+        components={"t": ComponentConfig("sklearn_trainer", TrainerSettings("e", 4, 0.2, "k"))},
+        allow_imports=("my_pkg",),
+    )
+    converter = make_converter(REGISTRY)
+    assert converter.structure(converter.unstructure(config), WorkflowConfig) == config
+
+
+def test_load_reads_files_and_reports_unreadable_ones(tmp_path: Path) -> None:
+    path = tmp_path / "workflow.yaml"
+    path.write_text("runner: r\n")
+    assert load(path).unwrap().runner == "r"
+    missing = load(tmp_path / "nope.yaml").failure()
+    assert "cannot read the config: No such file or directory" in str(missing)
+
+
+def test_check_command(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("runner: r\nsettings: {model_name: m}\n")
+    runner = CliRunner()
+    result = runner.invoke(app, ["check", str(good)])
+    assert result.exit_code == 0
+    assert result.output.startswith(f"{good}: OK\nrunner: r\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("runner: 5\nbackend: {type: nope}\n")
+    result = runner.invoke(app, ["check", str(bad)])
+    assert result.exit_code == 2
+    assert "2 problems in" in result.output
+    assert "@ $.runner" in result.output
+    assert "@ $.backend" in result.output
