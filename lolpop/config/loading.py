@@ -131,7 +131,11 @@ def load_text(
         if chosen not in profiles:
             known = ", ".join(map(str, profiles)) or "none"
             return fail(f"no profile {chosen!r} in this config (profiles: {known})", "$.profiles")
-        data = dict(overlay(data, profiles[chosen]))  # type: ignore[call-overload]  # a mapping overlaid on a mapping
+        chosen_overlay = profiles[chosen]
+        if not isinstance(chosen_overlay, Mapping):
+            path = child_path("$.profiles", chosen)
+            return fail(f"the profile {chosen!r} must be a mapping of overrides", path)
+        data = {**data, **dict(overlay(data, chosen_overlay))}  # type: ignore[call-overload]  # a mapping overlaid on a mapping
     found: list[tuple[str, str]] = []
     data = interpolate(data, "$", found)
     if found:
