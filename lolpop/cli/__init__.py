@@ -40,11 +40,40 @@ def version() -> None:
     typer.echo(f"lolpop {__version__}")
 
 
+config_app = typer.Typer(help="Work with workflow configs.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+_PROFILE = typer.Option(
+    None, "--profile", "-p", help="The profile to overlay (default: LOLPOP_PROFILE)."
+)
+
+
+def _python_of(config: str, profile: str | None) -> str:
+    """The config rendered as a typed Python module (exit 2 if it cannot be read)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from lolpop.config.export import render_python  # noqa: PLC0415
+    from lolpop.config.loading import prepare  # noqa: PLC0415
+
+    try:
+        raw = Path(config).read_bytes()
+    except OSError as error:
+        typer.echo(f"lolpop: cannot read {config}: {error.strerror or error}", err=True)
+        raise typer.Exit(code=2) from None
+    prepared = prepare(raw, profile, config)
+    problems = prepared.swap().value_or(None)
+    if problems is not None:
+        typer.echo(f"lolpop: {problems}", err=True)
+        raise typer.Exit(code=2)
+    return render_python(prepared.unwrap()[0], source=config)
+
+
 @app.command()
 def check(
     config: str = typer.Argument(..., help="The workflow config (YAML) to check."),
-    profile: str | None = typer.Option(
-        None, "--profile", "-p", help="The profile to overlay (default: LOLPOP_PROFILE)."
+    profile: str | None = _PROFILE,
+    mypy: bool = typer.Option(
+        False, "--mypy", help="Also render the config as Python and type-check it with mypy."
     ),
 ) -> None:
     """Check a workflow config: every problem at once, with its path and line."""
@@ -54,13 +83,37 @@ def check(
 
     result = load(config, profile)
     problems = result.swap().value_or(None)
+    failed = problems is not None
     if problems is not None:
         typer.echo(f"lolpop check: {problems}", err=True)
+    if mypy:
+        from lolpop.config.export import mypy_problems  # noqa: PLC0415
+
+        found = mypy_problems(_python_of(config, profile))
+        if found:
+            failed = True
+            listed = "\n".join(f"- {line}" for line in found)
+            typer.echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
+    if failed:
         raise typer.Exit(code=2)
     workflow = result.unwrap()
     shown = mask_secrets(make_converter(allow_imports=workflow.allow_imports).unstructure(workflow))
-    typer.echo(f"{config}: OK" + (f" (profile {profile})" if profile else ""))
+    typer.echo(
+        f"{config}: OK"
+        + (f" (profile {profile})" if profile else "")
+        + (", mypy OK" if mypy else "")
+    )
     typer.echo(yaml.safe_dump(shown, sort_keys=False).rstrip())
+
+
+@config_app.command("export")
+def export(
+    config: str = typer.Argument(..., help="The workflow config (YAML) to export."),
+    profile: str | None = _PROFILE,
+    python: bool = typer.Option(True, "--python", help="Export as a typed Python module."),
+) -> None:
+    """Print a workflow config as a typed Python module (to move from YAML to Python)."""
+    typer.echo(_python_of(config, profile), nl=False)
 
 
 def main() -> None:

@@ -103,19 +103,18 @@ def interpolate(data: object, path: str, problems: list[tuple[str, str]]) -> obj
     return replaced
 
 
-def load_text(
-    raw: bytes | str,
-    profile: str | None = None,
-    source: str = "",
-    registry: Registry = BUILTINS,
-) -> Result[WorkflowConfig, ConfigError]:
-    """A config from YAML text (see `load`)."""
+def prepare(
+    raw: bytes | str, profile: str | None = None, source: str = ""
+) -> Result[tuple[dict[str, object], dict[str, int]], ConfigError]:
+    """A config's data, profile applied and environment read, with its line map."""
     read = read_yaml(raw, source)
     if isinstance(read, Failure):
         return read
     data, lines = read.unwrap()
 
-    def fail(message: str, path: str = "$") -> Result[WorkflowConfig, ConfigError]:
+    def fail(
+        message: str, path: str = "$"
+    ) -> Result[tuple[dict[str, object], dict[str, int]], ConfigError]:
         return Failure(
             ConfigError((ConfigProblem(message, path, source, lines.get(path)),), source)
         )
@@ -137,11 +136,25 @@ def load_text(
             return fail(f"the profile {chosen!r} must be a mapping of overrides", path)
         data = {**data, **dict(overlay(data, chosen_overlay))}  # type: ignore[call-overload]  # a mapping overlaid on a mapping
     found: list[tuple[str, str]] = []
-    data = interpolate(data, "$", found)
+    interpolated = interpolate(data, "$", found)
     if found:
         return Failure(
             ConfigError(tuple(ConfigProblem(m, p, source, lines.get(p)) for p, m in found), source)
         )
+    return Success((dict(interpolated), lines))  # type: ignore[call-overload]  # a mapping stays one
+
+
+def load_text(
+    raw: bytes | str,
+    profile: str | None = None,
+    source: str = "",
+    registry: Registry = BUILTINS,
+) -> Result[WorkflowConfig, ConfigError]:
+    """A config from YAML text (see `load`)."""
+    prepared = prepare(raw, profile, source)
+    if isinstance(prepared, Failure):
+        return prepared
+    data, lines = prepared.unwrap()
     try:
         return Success(structure_workflow(data, registry, lines, source))
     except ConfigError as error:

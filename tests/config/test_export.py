@@ -1,0 +1,56 @@
+"""Configs as typed Python: the export builds the same records, and mypy checks it."""
+
+from __future__ import annotations
+
+from attrs import frozen
+
+from lolpop.config import ComponentKind, Registry, WorkflowConfig, load_text
+from lolpop.config.export import mypy_problems, render_python
+from lolpop.config.loading import prepare
+
+
+@frozen
+class ForestSettings:
+    estimator: str
+    max_depth: int = 3
+    features: tuple[str, ...] = ()
+
+
+REGISTRY = Registry([ComponentKind("forest", ForestSettings, lambda settings: settings)])
+
+VALID = b"""\
+runner: classification
+settings: {model_name: iris, target: species}
+backend: {type: local, max_workers: 2}
+components:
+  trainer: {type: forest, estimator: sklearn.ensemble:RandomForestClassifier, features: [a, b]}
+allow_imports: [my_pkg]
+"""
+
+
+def _python(raw: bytes) -> str:
+    data, _ = prepare(raw).unwrap()
+    return render_python(data, REGISTRY, "workflow.yaml")
+
+
+def test_the_exported_module_builds_the_same_records() -> None:
+    source = _python(VALID)
+    assert "from tests.config.test_export import ForestSettings" in source
+    namespace: dict[str, object] = {}
+    exec(compile(source, "exported.py", "exec"), namespace)
+    exported = namespace["config"]
+    assert isinstance(exported, WorkflowConfig)
+    assert exported == load_text(VALID, registry=REGISTRY).unwrap()
+
+
+def test_mypy_passes_a_valid_config_and_names_the_field_of_a_wrong_one() -> None:
+    assert mypy_problems(_python(VALID)) == []
+    wrong = VALID.replace(b"estimator: sklearn", b"max_depth: deep, estimator: sklearn")
+    runtime = load_text(wrong, source="workflow.yaml", registry=REGISTRY).failure()
+    assert [str(p) for p in runtime.problems] == [
+        "expected int, got str 'deep' @ $.components.trainer.max_depth (workflow.yaml:5)"
+    ]
+    assert mypy_problems(_python(wrong)) == [
+        'Argument "max_depth" to "ForestSettings" has incompatible type "str"; '
+        'expected "int"  [arg-type]'
+    ]
