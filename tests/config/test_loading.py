@@ -256,3 +256,22 @@ def test_check_command(tmp_path: Path) -> None:
     assert "2 problems in" in result.output
     assert "@ $.runner" in result.output
     assert "@ $.backend" in result.output
+
+
+def test_check_with_mypy_and_export_commands(tmp_path: Path) -> None:
+    config = tmp_path / "workflow.yaml"
+    config.write_text(
+        "runner: r\nbackend: {type: local, max_workers: 2}\nprofiles:\n  dev:\n    backend: {type: local, max_workers: two}\n"
+    )
+    runner = CliRunner()
+    exported = runner.invoke(app, ["config", "export", "--python", str(config)])
+    assert exported.exit_code == 0
+    assert "backend=LocalBackendConfig(\n        max_workers=2,\n    )," in exported.output
+    assert runner.invoke(app, ["check", "--mypy", str(config)]).exit_code == 0
+    failed = runner.invoke(app, ["check", "--mypy", str(config), "--profile", "dev"])
+    assert failed.exit_code == 2
+    assert "expected int, got str 'two' @ $.backend.max_workers" in failed.output
+    assert (
+        'Argument "max_workers" to "LocalBackendConfig" has incompatible type "str"'
+        in failed.output
+    )
