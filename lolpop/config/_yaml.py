@@ -66,9 +66,12 @@ def read_yaml(
             return fail(f"the file is not UTF-8 text (byte {error.start}: {bad!r})")
     else:
         text = raw
+    loader: yaml.SafeLoader | None = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        # One parse: the node tree gives the lines, and the same tree is constructed.
+        loader = yaml.SafeLoader(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         what = (error.problem or error.context or "malformed YAML").strip()
@@ -77,6 +80,9 @@ def read_yaml(
         return fail(f"not valid YAML: {error}")
     except RecursionError:
         return fail("not valid YAML: nested too deeply")
+    finally:
+        if loader is not None:
+            loader.dispose()
     lines: dict[str, int] = {}
     problems: list[ConfigProblem] = []
     if node is not None:
