@@ -9,10 +9,9 @@ import pytest
 from lolpop import Backoff, Step, map_each, retry, run, step
 from lolpop.backends import Local, Prefect
 
-pytest.importorskip(
-    "prefect_dask", reason="the `dask` extra is not installed (pip install lolpop[dask])"
-)
-distributed = pytest.importorskip("distributed", reason="the `dask` extra is not installed")
+_NO_EXTRA = 'the `dask` extra is not installed (pip install -e ".[dask]")'
+pytest.importorskip("prefect_dask", reason=_NO_EXTRA)
+distributed = pytest.importorskip("distributed", reason=_NO_EXTRA)
 
 
 @step
