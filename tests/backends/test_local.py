@@ -10,11 +10,7 @@ from lolpop.backends import Local
 from lolpop.core._interpret import compile_program
 from lolpop.core.step import Step
 from lolpop.errors import UnsupportedNodeError
-
-
-@step
-def inc(x: int) -> int:
-    return x + 1
+from tests.steps import inc
 
 
 @step

@@ -17,6 +17,7 @@ from lolpop.backends.records import (
     expected_durations,
 )
 from lolpop.errors import StepTimeoutError
+from tests.steps import inc
 
 
 def _sleeper(name: str, seconds: float) -> Step[int, int]:
@@ -25,11 +26,6 @@ def _sleeper(name: str, seconds: float) -> Step[int, int]:
         return x
 
     return make_step(sleep, name=name)
-
-
-@step
-def inc(x: int) -> int:
-    return x + 1
 
 
 @step

@@ -21,23 +21,9 @@ from lolpop import (
 )
 from lolpop.backends import Local, Prefect
 from lolpop.errors import UnsupportedNodeError
+from tests.steps import boom, double, inc, is_even
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
-
-
-@step
-def inc(x: int) -> int:
-    return x + 1
-
-
-@step
-def double(x: int) -> int:
-    return 2 * x
-
-
-@step
-def is_even(x: int) -> bool:
-    return x % 2 == 0
 
 
 @step
@@ -53,11 +39,6 @@ def total(xs: list[int]) -> int:
 @step
 def listed(pair: tuple[int, int]) -> list[int]:
     return list(pair)
-
-
-@step
-def boom(x: int) -> int:
-    raise ValueError(f"boom on {x}")
 
 
 PROGRAMS: dict[str, Step[int, object]] = {

@@ -24,31 +24,7 @@ from lolpop import (
     then,
 )
 from lolpop.core.step import Fanout, Retry, Seq
-
-
-@step
-def inc(x: int) -> int:
-    return x + 1
-
-
-@step
-def double(x: int) -> int:
-    return 2 * x
-
-
-@step
-def to_text(x: int) -> str:
-    return str(x)
-
-
-@step
-def is_even(x: int) -> bool:
-    return x % 2 == 0
-
-
-@step
-def boom(x: int) -> int:
-    raise ValueError(f"boom on {x}")
+from tests.steps import boom, double, inc, is_even, to_text
 
 
 def test_then_runs_in_order_and_keeps_chains_flat() -> None:

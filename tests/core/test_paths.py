@@ -6,16 +6,7 @@ import pytest
 
 from lolpop import Step, both, branch, map_each, retry, run, step
 from lolpop.core.paths import leaves
-
-
-@step
-def inc(x: int) -> int:
-    return x + 1
-
-
-@step
-def is_even(x: int) -> bool:
-    return x % 2 == 0
+from tests.steps import inc, is_even
 
 
 def test_paths_join_named_scopes_and_number_repeats() -> None:

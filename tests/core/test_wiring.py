@@ -9,28 +9,14 @@ import pytest
 
 from lolpop import Step, WiringError, branch, fanout, identity, make_step, map_each, step, then
 from lolpop.core._hints import fits
+from tests.steps import inc, is_even, to_text
 
 _T = TypeVar("_T")
 
 
 @step
-def to_text(x: int) -> str:
-    return str(x)
-
-
-@step
 def length(s: str) -> int:
     return len(s)
-
-
-@step
-def inc(x: int) -> int:
-    return x + 1
-
-
-@step
-def is_even(x: int) -> bool:
-    return x % 2 == 0
 
 
 @step
