@@ -114,6 +114,12 @@ class _Progress:
             self.display.advance(self._task)
 
 
+def _interactive() -> bool:
+    """Whether stderr is a terminal (it may be None or a stand-in without isatty)."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    return bool(isatty()) if callable(isatty) else False
+
+
 def _shape(program: AnyStep) -> tuple[int, bool, bool]:
     """How many leaves, whether anything branches concurrently, whether any repeats."""
     count, concurrent, repeats = 0, False, False
@@ -169,7 +175,7 @@ class Local:
     def run(self, program: Step[_A, _B], value: _A, /) -> Result[_B, RunFailure]:
         """Validate and run `program` on `value`; a failing step gives `Failure`."""
         leaf_count, concurrent, repeats = cached(program, "shape", lambda: _shape(program))
-        show = self.progress if self.progress is not None else sys.stderr.isatty()
+        show = self.progress if self.progress is not None else _interactive()
         slots = Slots(self.workers - 1) if concurrent and self.workers > 1 else None
         instrumented = self.ledger is not None or show or slots is not None
         compiled = compile_program(program, instrumented=instrumented, default_timeout=self.timeout)
