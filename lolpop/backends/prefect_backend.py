@@ -17,7 +17,7 @@ With no `PREFECT_API_URL` set, Prefect starts a temporary local server (ephemera
 mode; the first run in a new PREFECT_HOME takes ~20 s); with it set, runs are recorded
 on that server. Failures come back as the same `RunFailure` as on the Local backend
 (path, input type, cause, attempts). While a run is active, Prefect's console logs lose
-their tracebacks: the failure is lolpop's value to report, not a traceback to print.
+their tracebacks (its UI keeps them): the failure is lolpop's value to report.
 """
 
 from __future__ import annotations
@@ -266,16 +266,29 @@ class _NoTracebacks(logging.Filter):
 
 @contextmanager
 def _quiet_prefect() -> Iterator[None]:
-    # On the loggers, not their handlers: Prefect sets its handlers up on its first run.
+    """Console output without tracebacks; Prefect's API log handlers (its UI) keep them.
+
+    The console handler sits on the root logger, so it sees a record after the run
+    loggers' own API handlers have sent it whole.
+    """
+    from prefect.logging.configuration import ensure_logging_setup  # noqa: PLC0415
+    from prefect.logging.handlers import PrefectConsoleHandler  # noqa: PLC0415
+
+    ensure_logging_setup()
     quiet = _NoTracebacks()
-    loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
-    for logger in loggers:
-        logger.addFilter(quiet)
+    handlers = [
+        handler
+        for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs")
+        for handler in logging.getLogger(name).handlers
+        if isinstance(handler, PrefectConsoleHandler)
+    ]
+    for handler in handlers:
+        handler.addFilter(quiet)
     try:
         yield
     finally:
-        for logger in loggers:
-            logger.removeFilter(quiet)
+        for handler in handlers:
+            handler.removeFilter(quiet)
 
 
 def _validate(program: AnyStep) -> None:
