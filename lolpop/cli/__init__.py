@@ -60,7 +60,7 @@ def _python_of(config: str, profile: str | None) -> str:
     except OSError as error:
         typer.echo(f"lolpop: cannot read {config}: {error.strerror or error}", err=True)
         raise typer.Exit(code=2) from None
-    prepared = prepare(raw, profile, config)
+    prepared = prepare(raw, profile, config, toml=Path(config).suffix == ".toml")
     problems = prepared.swap().value_or(None)
     if problems is not None:
         typer.echo(f"lolpop: {problems}", err=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -103,11 +104,26 @@ def interpolate(data: object, path: str, problems: list[tuple[str, str]]) -> obj
     return replaced
 
 
+def read_toml(
+    raw: bytes | str, source: str = ""
+) -> Result[tuple[object, dict[str, int]], ConfigError]:
+    """The data of a TOML document (no line map: tomllib keeps no positions)."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return Success((tomllib.loads(text), {}))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        problem = ConfigProblem(f"not valid TOML: {error}", "$", source)
+        return Failure(ConfigError((problem,), source))
+
+
 def prepare(
-    raw: bytes | str, profile: str | None = None, source: str = ""
+    raw: bytes | str, profile: str | None = None, source: str = "", *, toml: bool = False
 ) -> Result[tuple[dict[str, object], dict[str, int]], ConfigError]:
-    """A config's data, profile applied and environment read, with its line map."""
-    read = read_yaml(raw, source)
+    """A config's data, profile applied and environment read, with its line map.
+
+    YAML by default; `toml=True` reads TOML (the same keys, tables for mappings).
+    """
+    read = read_toml(raw, source) if toml else read_yaml(raw, source)
     if isinstance(read, Failure):
         return read
     data, lines = read.unwrap()
@@ -149,9 +165,11 @@ def load_text(
     profile: str | None = None,
     source: str = "",
     registry: Registry = BUILTINS,
+    *,
+    toml: bool = False,
 ) -> Result[WorkflowConfig, ConfigError]:
-    """A config from YAML text (see `load`)."""
-    prepared = prepare(raw, profile, source)
+    """A config from YAML (or, with `toml=True`, TOML) text (see `load`)."""
+    prepared = prepare(raw, profile, source, toml=toml)
     if isinstance(prepared, Failure):
         return prepared
     data, lines = prepared.unwrap()
@@ -167,9 +185,10 @@ def load(
     *,
     registry: Registry = BUILTINS,
 ) -> Result[WorkflowConfig, ConfigError]:
-    """Read, overlay, interpolate and decode a YAML workflow config; every error at once.
+    """Read, overlay, interpolate and decode a workflow config; every error at once.
 
-    `profile`: the overlay to apply (default: `LOLPOP_PROFILE`, else none).
+    YAML, or TOML for a `.toml` file. `profile`: the overlay to apply (default:
+    `LOLPOP_PROFILE`, else none).
     """
     source = str(path)
     try:
@@ -177,4 +196,4 @@ def load(
     except OSError as error:
         problem = ConfigProblem(f"cannot read the config: {error.strerror or error}", "$", source)
         return Failure(ConfigError((problem,), source))
-    return load_text(raw, profile, source, registry)
+    return load_text(raw, profile, source, registry, toml=Path(path).suffix == ".toml")

@@ -55,8 +55,8 @@ components:
 """
 
 
-def _problems(raw: bytes, **options: str) -> list[str]:
-    result = load_text(raw, source="workflow.yaml", registry=REGISTRY, **options)
+def _problems(raw: bytes, profile: str | None = None) -> list[str]:
+    result = load_text(raw, profile, source="workflow.yaml", registry=REGISTRY)
     error = result.failure()
     assert isinstance(error, ConfigError)
     return [str(problem) for problem in error.problems]
@@ -275,3 +275,26 @@ def test_check_with_mypy_and_export_commands(tmp_path: Path) -> None:
         'Argument "max_workers" to "LocalBackendConfig" has incompatible type "str"'
         in failed.output
     )
+
+
+def test_toml_configs_decode_like_yaml(tmp_path: Path) -> None:
+    yaml_path, toml_path = tmp_path / "w.yaml", tmp_path / "w.toml"
+    yaml_path.write_text(
+        "runner: r\nbackend: {type: local, max_workers: 2}\n"
+        "components:\n  t: {type: sklearn_trainer, estimator: e}\n"
+        "profiles:\n  dev: {settings: {model_name: dev}}\n"
+    )
+    toml_path.write_text(
+        'runner = "r"\n[backend]\ntype = "local"\nmax_workers = 2\n'
+        '[components.t]\ntype = "sklearn_trainer"\nestimator = "e"\n'
+        '[profiles.dev.settings]\nmodel_name = "dev"\n'
+    )
+    for profile in (None, "dev"):
+        from_yaml = load(yaml_path, profile, registry=REGISTRY).unwrap()
+        assert load(toml_path, profile, registry=REGISTRY).unwrap() == from_yaml
+    toml_path.write_text('runner = 5\n[backend]\ntype = "nope"\n')
+    problems = [str(p) for p in load(toml_path, registry=REGISTRY).failure().problems]
+    assert problems[0] == "expected str, got int 5 @ $.runner"
+    assert problems[1].startswith("unknown backend type 'nope'")
+    toml_path.write_text("runner = \n")
+    assert "not valid TOML" in str(load(toml_path).failure())
