@@ -30,7 +30,7 @@ from returns.result import Failure, Result, Success
 from lolpop.backends.records import Ledger, MemoryLedger, RawCall, make_record
 from lolpop.core._interpret import RunContext, Slots, cached, compile_program, run_compiled
 from lolpop.core.failure import Halt, RunFailure
-from lolpop.core.paths import children
+from lolpop.core.paths import steps
 from lolpop.core.step import AnyStep, Both, Fanout, Leaf, MapEach, Step
 from lolpop.errors import DefinitionError
 
@@ -122,16 +122,12 @@ def _interactive() -> bool:
 
 def _shape(program: AnyStep) -> tuple[int, bool, bool]:
     """How many leaves, whether anything branches concurrently, whether any repeats."""
-    count, concurrent, repeats = 0, False, False
-    stack = [program]
-    while stack:
-        current = stack.pop()
-        children_of = children(current)
-        count += isinstance(current.node, Leaf)
-        concurrent = concurrent or isinstance(current.node, Fanout | Both)
-        repeats = repeats or isinstance(current.node, MapEach)
-        stack.extend(children_of)
-    return count, concurrent, repeats
+    nodes = [current.node for current in steps(program)]
+    return (
+        sum(isinstance(node, Leaf) for node in nodes),
+        any(isinstance(node, Fanout | Both) for node in nodes),
+        any(isinstance(node, MapEach) for node in nodes),
+    )
 
 
 @frozen

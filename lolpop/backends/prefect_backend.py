@@ -34,7 +34,7 @@ from returns.result import Failure, Result, Success
 from lolpop.core._hints import describe_value_type
 from lolpop.core._interpret import cached, check_pair
 from lolpop.core.failure import Halt, RunFailure
-from lolpop.core.paths import Scope, children
+from lolpop.core.paths import Scope, steps
 from lolpop.core.step import (
     AnyStep,
     Backoff,
@@ -294,12 +294,9 @@ def _quiet_prefect() -> Iterator[None]:
 def _validate(program: AnyStep) -> None:
     """Refuse, before anything runs, a node this backend cannot run."""
     known = (Leaf, Seq, Fanout, Both, MapEach, Branch, Retry, Identity)
-    stack = [program]
-    while stack:
-        current = stack.pop()
+    for current in steps(program):
         if not isinstance(current.node, known):
             raise UnsupportedNodeError("prefect", type(current.node).__name__, current.label)
-        stack.extend(children(current))
 
 
 @frozen

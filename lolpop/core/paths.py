@@ -70,6 +70,15 @@ def children(step: AnyStep) -> tuple[AnyStep, ...]:
     return ()
 
 
+def steps(program: AnyStep) -> Iterator[AnyStep]:
+    """Every step of a program, composed ones included (no paths; any order)."""
+    stack = [program]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(children(current))
+
+
 def leaves(program: AnyStep) -> Iterator[LeafVisit]:
     """Every leaf of a program with its path, in the order interpreters visit them.
 
