@@ -30,7 +30,13 @@ from lolpop.config.records import (
     ComponentConfig,
     WorkflowConfig,
 )
-from lolpop.config.registry import BUILTINS, ComponentKind, Registry, resolve_reference
+from lolpop.config.registry import (
+    BUILTINS,
+    ComponentKind,
+    Registry,
+    allowed_imports,
+    resolve_reference,
+)
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError
 
 
@@ -208,11 +214,7 @@ def structure_workflow(
         raise ConfigError(
             (ConfigProblem(f"expected a mapping, got {_show(data)}", "$", source, 1),), source
         )
-    allowed = data.get("allow_imports", ())
-    allow = (
-        tuple(a for a in allowed if isinstance(a, str)) if isinstance(allowed, list | tuple) else ()
-    )
-    converter = make_converter(registry, allow)
+    converter = make_converter(registry, allowed_imports(data))
     try:
         config: WorkflowConfig = converter.structure(data, WorkflowConfig)
     except Exception as error:

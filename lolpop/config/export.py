@@ -22,7 +22,13 @@ from lolpop.config.records import (
     Settings,
     WorkflowConfig,
 )
-from lolpop.config.registry import BUILTINS, ComponentKind, Registry, resolve_reference
+from lolpop.config.registry import (
+    BUILTINS,
+    ComponentKind,
+    Registry,
+    allowed_imports,
+    resolve_reference,
+)
 from lolpop.errors import DefinitionError
 
 
@@ -82,8 +88,7 @@ def render_python(
     module.name_of(WorkflowConfig)
     pad = " " * 4
     lines = []
-    allowed = data.get("allow_imports", ())
-    allow = tuple(a for a in allowed if isinstance(a, str)) if isinstance(allowed, list) else ()
+    allow = allowed_imports(data)
     for key, value in data.items():
         if key == "settings":
             lines.append(f"{pad}settings={module.record(Settings, value, 4)},")

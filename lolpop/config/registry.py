@@ -13,7 +13,6 @@ function that builds the component from them. Kinds come from three places:
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
@@ -76,13 +75,18 @@ class Registry:
         self._load_entry_points()
         return self._kinds.get(tag)
 
-    def closest(self, tag: str) -> list[str]:
-        """Registered tags that look like `tag` (for 'did you mean')."""
-        return difflib.get_close_matches(tag, list(self.kinds), n=3, cutoff=0.5)
-
 
 #: The registry of lolpop's own kinds; the component catalogue adds to it.
 BUILTINS = Registry()
+
+
+def allowed_imports(data: Mapping[str, object]) -> tuple[str, ...]:
+    """The module prefixes a config's raw data lists under `allow_imports:` (strings only;
+    anything else there is left for the decoder to report)."""
+    listed = data.get("allow_imports", ())
+    if not isinstance(listed, list | tuple):
+        return ()
+    return tuple(item for item in listed if isinstance(item, str))
 
 
 def resolve_reference(reference: str, allowed: Iterable[str] = ()) -> object:
