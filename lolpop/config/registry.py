@@ -38,9 +38,13 @@ class ComponentKind:
 class Registry:
     """Component kinds by tag (built-ins first, then installed entry points)."""
 
-    def __init__(self, kinds: Iterable[ComponentKind] = ()) -> None:
+    def __init__(
+        self, kinds: Iterable[ComponentKind] = (), *, catalogue: str | None = None
+    ) -> None:
         self._kinds: dict[str, ComponentKind] = {}
         self._loaded_entry_points = False
+        #: A module whose `KINDS` are added on first use (kept lazy: it imports pandas).
+        self._catalogue = catalogue
         for kind in kinds:
             self.add(kind)
 
@@ -54,6 +58,9 @@ class Registry:
         if self._loaded_entry_points:
             return
         self._loaded_entry_points = True
+        if self._catalogue is not None:
+            for kind in importlib.import_module(self._catalogue).KINDS:
+                self.add(kind)
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             kind = entry.load()
             if not isinstance(kind, ComponentKind):
@@ -77,7 +84,7 @@ class Registry:
 
 
 #: The registry of lolpop's own kinds; the component catalogue adds to it.
-BUILTINS = Registry()
+BUILTINS = Registry(catalogue="lolpop.components.catalogue")
 
 
 def allowed_imports(data: Mapping[str, object]) -> tuple[str, ...]:

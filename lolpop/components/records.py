@@ -1,0 +1,507 @@
+"""The values components pass to each other, and the component types (records of steps).
+
+A component *type* is a frozen record of typed steps: its API. An *implementation* is a
+function from typed settings to that record (`csv_connector(CsvSettings(...))`), and
+is registered under a `type:` tag for configs (see `lolpop.components.catalogue`).
+Pipelines see only these records, never an implementation's internals, so any two
+implementations of one type are interchangeable.
+
+The values here are frozen records too. Frames and series inside them are not copied
+on the way in: the law every component keeps is that it never mutates its inputs.
+Fitted scikit-learn objects are held as `object` (through small protocols) so that this
+module needs neither scikit-learn nor MLflow to import.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Generic, Literal, Protocol, TypeAlias, TypeVar
+
+import pandas as pd
+from attrs import Factory, frozen
+
+from lolpop.core.step import Step
+
+_M = TypeVar("_M")
+
+#: What a model does; it fixes which metrics, plots and baselines apply.
+Task: TypeAlias = Literal["classification", "regression"]
+
+#: Named metric values, e.g. `{"accuracy": 0.93, "f1": 0.91}`.
+Metrics: TypeAlias = Mapping[str, float]
+
+#: Parameters as trackers record them.
+Params: TypeAlias = Mapping[str, str | int | float | bool | None]
+
+
+# --- data --------------------------------------------------------------------------
+
+
+@frozen
+class Labelled:
+    """Features and their target, row for row (same index)."""
+
+    features: pd.DataFrame
+    target: pd.Series
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+
+@frozen
+class Splits:
+    """The three parts a splitter makes: fit on train, choose on valid, report on test."""
+
+    train: Labelled
+    valid: Labelled
+    test: Labelled
+
+
+@frozen
+class Written:
+    """Where a frame was written, and how many rows."""
+
+    location: str
+    rows: int
+
+
+# --- models ------------------------------------------------------------------------
+
+
+class Estimator(Protocol):
+    """What lolpop needs of a scikit-learn-compatible estimator."""
+
+    def fit(self, X: pd.DataFrame, y: pd.Series, /) -> object: ...
+
+    def predict(self, X: pd.DataFrame, /) -> object: ...
+
+
+@frozen
+class FittedModel:
+    """A fitted estimator with what is needed to use it again on new frames."""
+
+    estimator: Estimator
+    task: Task
+    #: The feature columns it was fitted on, in order.
+    features: tuple[str, ...]
+    #: The target column's name (`None` when the target series had none).
+    target: str | None
+    #: The class labels, in the order of probability columns (classifiers only).
+    classes: tuple[object, ...] = ()
+    params: Params = Factory(dict)
+
+
+@frozen
+class Predictions:
+    """Predicted values, and for a classifier one probability column per class."""
+
+    values: pd.Series
+    probabilities: pd.DataFrame | None = None
+
+
+@frozen
+class FittedEncoder:
+    """A fitted feature encoder: the columns it takes and the columns it makes."""
+
+    transformer: object
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+@frozen
+class Trial:
+    """One point of a hyperparameter search and its validation score."""
+
+    number: int
+    params: Params
+    score: float
+    model: FittedModel
+    metrics: Metrics = Factory(dict)
+
+
+@frozen
+class TuningResult:
+    """Every trial of a search, and the winner by the chosen metric."""
+
+    metric: str
+    trials: tuple[Trial, ...]
+    best: Trial
+
+
+# --- reports -----------------------------------------------------------------------
+
+
+class Status(enum.IntEnum):
+    """A check's outcome; the worse one is the larger."""
+
+    OK = 0
+    WARN = 1
+    ERROR = 2
+
+
+@frozen
+class CheckResult:
+    """One rule's outcome."""
+
+    rule: str
+    status: Status
+    message: str
+    column: str | None = None
+
+
+@frozen
+class CheckReport:
+    """Every rule's outcome; `status` is the worst of them."""
+
+    results: tuple[CheckResult, ...]
+
+    @property
+    def status(self) -> Status:
+        return max((r.status for r in self.results), default=Status.OK)
+
+    def problems(self) -> tuple[CheckResult, ...]:
+        """The results that are not OK."""
+        return tuple(r for r in self.results if r.status is not Status.OK)
+
+
+@frozen
+class ColumnProfile:
+    """One column's summary."""
+
+    name: str
+    dtype: str
+    count: int
+    missing: int
+    distinct: int
+    #: Numeric columns: min, max, mean, std and quartiles; others: the top values.
+    statistics: Mapping[str, float] = Factory(dict)
+    top_values: Mapping[str, int] = Factory(dict)
+    #: Histogram (numeric columns): bin edges and counts.
+    bin_edges: tuple[float, ...] = ()
+    bin_counts: tuple[int, ...] = ()
+
+
+@frozen
+class Profile:
+    """A frame's summary, column by column."""
+
+    rows: int
+    columns: tuple[ColumnProfile, ...]
+
+    def column(self, name: str) -> ColumnProfile:
+        """The profile of column `name` (KeyError if there is none)."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+@frozen
+class ColumnDrift:
+    """One column's drift between a reference frame and a current one."""
+
+    column: str
+    test: str
+    statistic: float
+    p_value: float | None
+    drifted: bool
+
+
+@frozen
+class DriftReport:
+    """Per-column drift; `drifted` lists the columns flagged."""
+
+    columns: tuple[ColumnDrift, ...]
+
+    @property
+    def drifted(self) -> tuple[str, ...]:
+        return tuple(c.column for c in self.columns if c.drifted)
+
+
+@frozen
+class Importance:
+    """Global feature importance, most important first."""
+
+    method: str
+    values: Mapping[str, float]
+
+
+@frozen
+class BaselineComparison:
+    """A model's score against a baseline's on the same split and metric."""
+
+    metric: str
+    model_score: float
+    baseline_score: float
+    baseline: str
+    #: Whether the model beats the baseline (by the metric's direction).
+    better: bool
+
+
+@frozen
+class Figures:
+    """Saved figures by name (PNG paths)."""
+
+    paths: Mapping[str, str]
+
+
+@frozen
+class GroupMetrics:
+    """Fairness metrics of one group of a sensitive column."""
+
+    group: str
+    size: int
+    selection_rate: float
+    true_positive_rate: float | None
+
+
+@frozen
+class BiasReport:
+    """Per-group metrics and the gaps between groups."""
+
+    column: str
+    groups: tuple[GroupMetrics, ...]
+    demographic_parity_difference: float
+    equal_opportunity_difference: float | None
+
+
+# --- effects -----------------------------------------------------------------------
+
+
+@frozen
+class RunRef:
+    """A tracked run (an MLflow run, or an in-memory one)."""
+
+    run_id: str
+    experiment: str
+    name: str = ""
+
+
+@frozen
+class RunSpec:
+    """A run to start: its name, tags, and the run it is nested in."""
+
+    name: str
+    tags: Mapping[str, str] = Factory(dict)
+    parent: RunRef | None = None
+
+
+@frozen
+class Artifact:
+    """A file to record with a run, under a folder of the run's artifacts."""
+
+    path: str
+    folder: str = ""
+
+
+@frozen
+class ModelArtifact:
+    """A model recorded by a tracker, addressable by `uri`."""
+
+    uri: str
+    run: RunRef
+    model: FittedModel
+
+
+@frozen
+class Version:
+    """A stored version of a named resource (data, a model, an encoder)."""
+
+    name: str
+    number: int
+    digest: str
+    kind: str
+    size: int
+    created: float
+    metadata: Mapping[str, str] = Factory(dict)
+
+
+@frozen
+class ModelVersion:
+    """A registered model version."""
+
+    name: str
+    version: int
+    source: str
+    run_id: str | None = None
+    aliases: tuple[str, ...] = ()
+    tags: Mapping[str, str] = Factory(dict)
+
+
+@frozen
+class Approval:
+    """A decision on a model version, and why."""
+
+    approved: bool
+    reason: str
+    by: str = "lolpop"
+
+
+class Level(enum.IntEnum):
+    """A message's severity."""
+
+    INFO = 20
+    WARNING = 30
+    ERROR = 40
+
+
+@frozen
+class Message:
+    """A notification."""
+
+    level: Level
+    text: str
+    subject: str = "lolpop"
+
+
+# --- component types ---------------------------------------------------------------
+
+
+@frozen
+class DataConnector:
+    """Reads a frame from its source, and writes a frame to it."""
+
+    read: Step[None, pd.DataFrame]
+    write: Step[pd.DataFrame, Written]
+
+
+@frozen
+class DataTransformer:
+    """A frame in, a frame out."""
+
+    transform: Step[pd.DataFrame, pd.DataFrame]
+
+
+@frozen
+class DataSplitter:
+    """A frame into train, valid and test parts (features and target)."""
+
+    split: Step[pd.DataFrame, Splits]
+
+
+@frozen
+class FeatureEncoder:
+    """Fitted on train only; then transforms any part."""
+
+    fit: Step[Labelled, FittedEncoder]
+    transform: Step[tuple[FittedEncoder, pd.DataFrame], pd.DataFrame]
+
+
+@frozen
+class ModelTrainer(Generic[_M]):
+    """Fits a model, and predicts with it."""
+
+    fit: Step[Labelled, _M]
+    predict: Step[tuple[_M, pd.DataFrame], Predictions]
+    #: One column per class, rows summing to 1 (classifiers; regressors refuse).
+    predict_proba: Step[tuple[_M, pd.DataFrame], pd.DataFrame]
+
+
+@frozen
+class HyperparameterTuner:
+    """Searches a space, each trial fitted on train and scored on valid."""
+
+    tune: Step[Splits, TuningResult]
+
+
+@frozen
+class MetricsEvaluator:
+    """The named metrics of predictions against the truth."""
+
+    evaluate: Step[tuple[pd.Series, Predictions], Metrics]
+
+
+@frozen
+class DataProfiler:
+    """A frame's profile."""
+
+    profile: Step[pd.DataFrame, Profile]
+
+
+@frozen
+class DataChecker:
+    """A frame checked against configured rules."""
+
+    check: Step[pd.DataFrame, CheckReport]
+
+
+@frozen
+class DataComparer:
+    """Per-column drift between a reference frame and a current one."""
+
+    compare: Step[tuple[pd.DataFrame, pd.DataFrame], DriftReport]
+
+
+@frozen
+class ModelExplainer:
+    """Global importance on labelled data; per-row contributions on any frame."""
+
+    importance: Step[tuple[FittedModel, Labelled], Importance]
+    explain: Step[tuple[FittedModel, pd.DataFrame], pd.DataFrame]
+
+
+@frozen
+class ModelChecker:
+    """A model against a baseline fitted on the same train split, scored on test."""
+
+    check: Step[tuple[FittedModel, Splits], BaselineComparison]
+
+
+@frozen
+class ModelVisualizer:
+    """Figures of a model on labelled data, saved as PNG."""
+
+    plot: Step[tuple[FittedModel, Labelled], Figures]
+
+
+@frozen
+class BiasChecker:
+    """Metrics per group of a sensitive column: (frame with that column, truth, predictions)."""
+
+    check: Step[tuple[pd.DataFrame, pd.Series, Predictions], BiasReport]
+
+
+@frozen
+class MetadataTracker:
+    """Records runs, params, metrics, tags, artifacts, dataset versions and models."""
+
+    start_run: Step[RunSpec, RunRef]
+    log_params: Step[tuple[RunRef, Params], RunRef]
+    log_metrics: Step[tuple[RunRef, Metrics], RunRef]
+    set_tags: Step[tuple[RunRef, Mapping[str, str]], RunRef]
+    log_artifact: Step[tuple[RunRef, Artifact], RunRef]
+    log_dataset: Step[tuple[RunRef, Version], RunRef]
+    log_model: Step[tuple[RunRef, FittedModel], ModelArtifact]
+    end_run: Step[tuple[RunRef, str], RunRef]
+
+
+@frozen
+class ResourceVersionControl:
+    """Versions frames and objects by content; fetches a version back."""
+
+    save_frame: Step[tuple[str, pd.DataFrame], Version]
+    load_frame: Step[Version, pd.DataFrame]
+    save_object: Step[tuple[str, object], Version]
+    load_object: Step[Version, object]
+    versions: Step[str, tuple[Version, ...]]
+
+
+@frozen
+class ModelRepository:
+    """Registers model versions; sets and reads aliases; approves; promotes."""
+
+    register: Step[ModelArtifact, ModelVersion]
+    set_alias: Step[tuple[ModelVersion, str], ModelVersion]
+    get_alias: Step[str, ModelVersion | None]
+    approve: Step[tuple[ModelVersion, Approval], ModelVersion]
+    #: Moves the `champion` alias to this version.
+    promote: Step[ModelVersion, ModelVersion]
+    load: Step[ModelVersion, FittedModel]
+
+
+@frozen
+class Notifier:
+    """Sends a message; returns it."""
+
+    notify: Step[Message, Message]
