@@ -1,0 +1,100 @@
+"""Build a config's runner: every component built and checked against its slot first.
+
+Nothing is read or run here. Every problem is collected before reporting: an unknown
+runner, a required slot left empty, a component under a name the runner has no slot
+for, a component whose settings its builder refuses, a component of the wrong type for
+its slot, and, once all slots are sound, a wiring mismatch in the runner's program
+(each pipeline's `WiringError`, named by the steps and types that do not fit).
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from returns.result import Failure, Result, Success
+
+from lolpop.config.records import WorkflowConfig
+from lolpop.config.registry import BUILTINS, ComponentKind, Registry, resolve_reference
+from lolpop.core.step import Step
+from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, LolpopError
+from lolpop.runners.kinds import RUNNERS, RunnerRegistry
+
+
+def _kind(tag: str, registry: Registry, allow_imports: tuple[str, ...]) -> ComponentKind:
+    """The kind of a decoded component: registered, or a `module:attribute` reference."""
+    kind = registry.get(tag)
+    if kind is None and ":" in tag:
+        found = resolve_reference(tag, allow_imports)
+        kind = found if isinstance(found, ComponentKind) else None
+    if kind is None:
+        raise DefinitionError(f"unknown component type {tag!r}.")
+    return kind
+
+
+def build_workflow(
+    config: WorkflowConfig,
+    *,
+    components: Registry = BUILTINS,
+    runners: RunnerRegistry = RUNNERS,
+    source: str = "",
+) -> Result[Step[None, object], ConfigError]:
+    """The runner's program for `config`, or every problem found while building it."""
+    problems: list[ConfigProblem] = []
+
+    def problem(message: str, path: str) -> None:
+        problems.append(ConfigProblem(message, path, source))
+
+    runner = runners.get(config.runner)
+    if runner is None:
+        known = sorted(runners.kinds)
+        close = difflib.get_close_matches(config.runner, known, n=2, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        problem(
+            f"unknown runner {config.runner!r}{hint} (known: {', '.join(known) or 'none'})",
+            "$.runner",
+        )
+        return Failure(ConfigError(tuple(problems), source))
+
+    built: dict[str, object] = {}
+    for name, config_of in config.components.items():
+        try:
+            kind = _kind(config_of.type, components, config.allow_imports)
+            built[name] = kind.build(config_of.settings)
+        except LolpopError as error:
+            problem(str(error), f"$.components.{name}")
+
+    slots = {slot.name: slot for slot in runner.slots}
+    for name in config.components:
+        if name not in slots:
+            close = difflib.get_close_matches(name, list(slots), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problem(
+                f"the {runner.tag!r} runner has no component slot {name!r}{hint} "
+                f"(slots: {', '.join(slots)})",
+                f"$.components.{name}",
+            )
+    for slot in runner.slots:
+        path = f"$.components.{slot.name}"
+        if slot.name not in config.components:
+            if slot.required:
+                what = f" ({slot.description})" if slot.description else ""
+                problem(
+                    f"required component missing: the {runner.tag!r} runner needs a "
+                    f"{slot.component.__name__}{what}",
+                    path,
+                )
+            continue
+        made = built.get(slot.name)
+        if made is not None and not isinstance(made, slot.component):
+            problem(
+                f"expected a {slot.component.__name__}, got a {type(made).__name__} "
+                f"(type: {config.components[slot.name].type})",
+                f"{path}.type",
+            )
+    if problems:
+        return Failure(ConfigError(tuple(problems), source))
+    try:
+        return Success(runner.build(built, config.settings))
+    except LolpopError as error:
+        problem(str(error), "$.runner")
+        return Failure(ConfigError(tuple(problems), source))
