@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 import cattrs
+import cattrs.strategies
 from cattrs.errors import (
     AttributeValidationNote,
     ClassValidationError,
@@ -107,6 +108,9 @@ def configure_converter(
     converter.register_structure_hook(float, _strict_float)
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(bool, _strict_bool)
+    # Scalar unions (`str | int | float | bool | None`, and any part of it) take a value
+    # of one of their own types as it is, e.g. a parameter value or an allowed value.
+    cattrs.strategies.configure_union_passthrough(str | int | float | bool | None, converter)
 
     def structure_backend(data: object, _: type) -> BackendConfig:
         tag, rest = _tagged(data, "backend", BACKEND_TAGS)

@@ -1,0 +1,357 @@
+"""A data checker of configured rules (`type: rules_checker`).
+
+Design notes:
+
+- A rule is one flat record (`Rule`) whose `kind` says which of its fields apply, rather
+  than a union of one record per kind: the strict config converter then decodes rules
+  without guessing between look-alike records, and a config reads as a list of small
+  mappings (`{kind: range, columns: [age], min: 0, max: 120}`). What a tagged union
+  would check by its types is checked when the checker is built: a field a kind needs
+  and lacks, or a field it does not use that is set anyway, is a `DefinitionError` naming
+  the rule by its place in the list (`rules[2]`), the way the config path names it.
+- Each rule gives one `CheckResult` per column it lists (`row_count` one for the frame),
+  `OK` or the rule's severity, with a message naming the column, how many values offend
+  and at most five examples (distinct values, or row labels for missing cells).
+- A rule on a column the frame lacks is an `ERROR` result naming the column, whatever
+  the rule's severity: the check could not be made, which is not a warning. Likewise a
+  `range` rule on a column that is not numeric. A `required_columns` rule reports a
+  missing column at its own severity, since that is its purpose.
+- Missing values are the business of `not_null` alone: `range`, `allowed_values` and
+  `unique` look at the values present.
+- `unique` is per column (each listed column on its own), not a key of several columns.
+- `dtype` takes an exact pandas dtype (`float64`, `Int64`, `str`, `category`...) or a
+  family: `numeric` (not bool), `integer`, `float`, `bool`, `string` (a string dtype, or
+  object cells that are all strings), `datetime`, `category`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal, TypeAlias
+
+import attrs
+import pandas as pd
+from attrs import frozen
+from pandas.api.types import (
+    is_bool_dtype,
+    is_datetime64_any_dtype,
+    is_float_dtype,
+    is_integer_dtype,
+    is_string_dtype,
+    pandas_dtype,
+)
+
+from lolpop.components._kinds import make_kind
+from lolpop.components.profiler import is_numeric
+from lolpop.components.records import CheckReport, CheckResult, DataChecker, Status
+from lolpop.config.registry import ComponentKind
+from lolpop.core.decorator import make_step
+from lolpop.errors import DefinitionError
+
+#: A value a config can hold in a list of allowed values.
+Scalar: TypeAlias = str | int | float | bool
+
+RuleKind: TypeAlias = Literal[
+    "required_columns", "dtype", "not_null", "range", "allowed_values", "unique", "row_count"
+]
+
+#: At most this many offending examples in a message.
+EXAMPLES = 5
+
+
+@frozen
+class Rule:
+    """One rule; `kind` says which of the other fields it reads.
+
+    - `required_columns`: `columns` must all be in the frame.
+    - `dtype`: each of `columns` has `dtype` (exact, or a family; see the module notes).
+    - `not_null`: each of `columns` has at most `max_missing_fraction` missing (0 to 1).
+    - `range`: the values of each of `columns` lie within `min` and/or `max` (inclusive).
+    - `allowed_values`: the values of each of `columns` are among `values`.
+    - `unique`: no value repeats within each of `columns`.
+    - `row_count`: the frame has at least `min` and/or at most `max` rows.
+    """
+
+    kind: RuleKind
+    columns: tuple[str, ...] = ()
+    dtype: str | None = None
+    min: float | None = None
+    max: float | None = None
+    values: tuple[Scalar, ...] = ()
+    max_missing_fraction: float = 0.0
+    severity: Literal["WARN", "ERROR"] = "ERROR"
+
+
+@frozen
+class CheckerSettings:
+    """`type: rules_checker`: the rules a frame must keep."""
+
+    rules: tuple[Rule, ...] = ()
+
+
+# --- validating rules ------------------------------------------------------------------
+
+#: For each kind: the fields it needs (a tuple of alternatives is one of them), and every
+#: field it reads.
+_NEEDS: Mapping[str, tuple[tuple[str, ...], ...]] = {
+    "required_columns": (("columns",),),
+    "dtype": (("columns",), ("dtype",)),
+    "not_null": (("columns",),),
+    "range": (("columns",), ("min", "max")),
+    "allowed_values": (("columns",), ("values",)),
+    "unique": (("columns",),),
+    "row_count": (("min", "max"),),
+}
+_READS: Mapping[str, frozenset[str]] = {
+    "required_columns": frozenset({"columns"}),
+    "dtype": frozenset({"columns", "dtype"}),
+    "not_null": frozenset({"columns", "max_missing_fraction"}),
+    "range": frozenset({"columns", "min", "max"}),
+    "allowed_values": frozenset({"columns", "values"}),
+    "unique": frozenset({"columns"}),
+    "row_count": frozenset({"min", "max"}),
+}
+_ALWAYS = frozenset({"kind", "severity"})
+
+
+def _is_string(series: pd.Series) -> bool:
+    if series.dtype == object:
+        return all(isinstance(value, str) for value in series.dropna())
+    return is_string_dtype(series.dtype) and not isinstance(series.dtype, pd.CategoricalDtype)
+
+
+#: dtype families a `dtype` rule may name instead of an exact dtype.
+DTYPE_FAMILIES: Mapping[str, Callable[[pd.Series], bool]] = {
+    "numeric": is_numeric,
+    "integer": lambda s: is_integer_dtype(s.dtype),
+    "float": lambda s: is_float_dtype(s.dtype),
+    "bool": lambda s: is_bool_dtype(s.dtype),
+    "string": _is_string,
+    "datetime": lambda s: is_datetime64_any_dtype(s.dtype),
+    "category": lambda s: isinstance(s.dtype, pd.CategoricalDtype),
+}
+
+
+def _rule_problems(rule: Rule) -> list[str]:
+    """What is wrong with one rule (nothing when it can be checked)."""
+    problems = []
+    set_fields = {
+        field.name
+        for field in attrs.fields(Rule)
+        if getattr(rule, field.name) != field.default and field.name not in _ALWAYS
+    }
+    for alternatives in _NEEDS[rule.kind]:
+        if not set_fields & set(alternatives):
+            wanted = " or ".join(f"`{name}`" for name in alternatives)
+            problems.append(f"needs {wanted}")
+    unused = sorted(set_fields - _READS[rule.kind])
+    if unused:
+        names = ", ".join(f"`{name}`" for name in unused)
+        problems.append(f"does not use {names} (set only for other kinds of rule)")
+    if rule.min is not None and rule.max is not None and rule.min > rule.max:
+        problems.append(f"has `min` {rule.min:g} above `max` {rule.max:g}")
+    if not 0.0 <= rule.max_missing_fraction <= 1.0:
+        problems.append(
+            f"has `max_missing_fraction` {rule.max_missing_fraction:g}, not a fraction "
+            "between 0 and 1"
+        )
+    if rule.dtype is not None and rule.dtype not in DTYPE_FAMILIES:
+        try:
+            pandas_dtype(rule.dtype)
+        except TypeError:
+            families = ", ".join(DTYPE_FAMILIES)
+            problems.append(
+                f"names dtype {rule.dtype!r}, which is neither a pandas dtype nor one of "
+                f"the families {families}"
+            )
+    return problems
+
+
+def check_rules(rules: Sequence[Rule]) -> None:
+    """Raise `DefinitionError` listing every rule that cannot be checked, by its place."""
+    problems = [
+        f"rules[{index}] ({rule.kind}) {problem}"
+        for index, rule in enumerate(rules)
+        for problem in _rule_problems(rule)
+    ]
+    if problems:
+        raise DefinitionError("rules_checker: " + "; ".join(problems) + ".")
+
+
+# --- checking --------------------------------------------------------------------------
+
+
+def _show(value: object) -> str:
+    # numpy scalars print as `np.int64(3)`; their Python value reads better.
+    item = getattr(value, "item", None)
+    return repr(item() if callable(item) else value)
+
+
+def _examples(values: Sequence[object], what: str = "") -> str:
+    """At most `EXAMPLES` of `values`, and how many more there are."""
+    shown = ", ".join(_show(v) for v in values[:EXAMPLES])
+    more = f" and {len(values) - EXAMPLES} more" if len(values) > EXAMPLES else ""
+    return f"{what}{shown}{more}"
+
+
+def _columns_note(frame: pd.DataFrame) -> str:
+    names = [str(name) for name in frame.columns]
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return f"the frame has {shown}" if names else "the frame has no columns"
+
+
+def _interval(rule: Rule) -> str:
+    low = "(-inf" if rule.min is None else f"[{rule.min:g}"
+    high = "inf)" if rule.max is None else f"{rule.max:g}]"
+    return f"{low}, {high}"
+
+
+def _failed(rule: Rule, message: str, column: str | None) -> CheckResult:
+    return CheckResult(rule.kind, Status[rule.severity], message, column)
+
+
+def _passed(rule: Rule, message: str, column: str | None) -> CheckResult:
+    return CheckResult(rule.kind, Status.OK, message, column)
+
+
+def _check_dtype(rule: Rule, name: str, series: pd.Series) -> CheckResult:
+    expected = rule.dtype or ""
+    family = DTYPE_FAMILIES.get(expected)
+    matches = family(series) if family is not None else series.dtype == pandas_dtype(expected)
+    found = f"column {name!r} has dtype {series.dtype}"
+    if matches:
+        return _passed(rule, f"{found}, as expected ({expected})", name)
+    return _failed(rule, f"{found}, expected {expected}", name)
+
+
+def _check_not_null(rule: Rule, name: str, series: pd.Series) -> CheckResult:
+    missing = series.isna()
+    count = int(missing.sum())
+    fraction = count / len(series) if len(series) else 0.0
+    found = f"column {name!r}: {count} of {len(series)} values missing ({fraction:.1%})"
+    allowed = f"at most {rule.max_missing_fraction:.1%} allowed"
+    if fraction <= rule.max_missing_fraction:
+        return _passed(rule, f"{found}; {allowed}", name)
+    rows = _examples(series.index[missing.to_numpy()].tolist(), "rows ")
+    return _failed(rule, f"{found}; {allowed}; e.g. {rows}", name)
+
+
+def _check_range(rule: Rule, name: str, series: pd.Series) -> CheckResult:
+    if not is_numeric(series):
+        return CheckResult(
+            rule.kind,
+            Status.ERROR,
+            f"column {name!r} has dtype {series.dtype}, not numbers: a range rule cannot "
+            "be checked on it",
+            name,
+        )
+    values = series.dropna()
+    outside = pd.Series(False, index=values.index)
+    if rule.min is not None:
+        outside |= values < rule.min
+    if rule.max is not None:
+        outside |= values > rule.max
+    count = int(outside.sum())
+    interval = _interval(rule)
+    found = f"column {name!r}: {count} of {len(values)} values outside {interval}"
+    if count == 0:
+        return _passed(rule, f"column {name!r}: all {len(values)} values within {interval}", name)
+    offending = pd.unique(values[outside.to_numpy()].to_numpy())
+    return _failed(rule, f"{found}: {_examples(offending.tolist())}", name)
+
+
+def _check_allowed(rule: Rule, name: str, series: pd.Series) -> CheckResult:
+    values = series.dropna()
+    outside = ~values.isin(list(rule.values))
+    count = int(outside.sum())
+    allowed = _examples(rule.values)
+    if count == 0:
+        return _passed(rule, f"column {name!r}: all {len(values)} values among {allowed}", name)
+    offending = pd.unique(values[outside.to_numpy()].to_numpy())
+    return _failed(
+        rule,
+        f"column {name!r}: {count} of {len(values)} values not among {allowed}: "
+        f"{_examples(offending.tolist())}",
+        name,
+    )
+
+
+def _check_unique(rule: Rule, name: str, series: pd.Series) -> CheckResult:
+    values = series.dropna()
+    repeated = values.duplicated(keep="first")
+    count = int(repeated.sum())
+    if count == 0:
+        return _passed(rule, f"column {name!r}: all {len(values)} values distinct", name)
+    offending = pd.unique(values[repeated.to_numpy()].to_numpy())
+    return _failed(
+        rule,
+        f"column {name!r}: {count} of {len(values)} values repeat an earlier one: "
+        f"{_examples(offending.tolist())}",
+        name,
+    )
+
+
+_COLUMN_CHECKS: Mapping[str, Callable[[Rule, str, pd.Series], CheckResult]] = {
+    "dtype": _check_dtype,
+    "not_null": _check_not_null,
+    "range": _check_range,
+    "allowed_values": _check_allowed,
+    "unique": _check_unique,
+}
+
+
+def _check_row_count(rule: Rule, frame: pd.DataFrame) -> CheckResult:
+    rows = len(frame)
+    low = rule.min is None or rows >= rule.min
+    high = rule.max is None or rows <= rule.max
+    message = f"the frame has {rows} rows; expected a count within {_interval(rule)}"
+    return _passed(rule, message, None) if low and high else _failed(rule, message, None)
+
+
+def _check_required(rule: Rule, frame: pd.DataFrame) -> tuple[CheckResult, ...]:
+    return tuple(
+        _passed(rule, f"column {name!r} is present", name)
+        if name in frame.columns
+        else _failed(rule, f"required column {name!r} is missing; {_columns_note(frame)}", name)
+        for name in rule.columns
+    )
+
+
+def check_rule(rule: Rule, frame: pd.DataFrame) -> tuple[CheckResult, ...]:
+    """One rule's results on a frame: one per listed column (one for `row_count`)."""
+    if rule.kind == "row_count":
+        return (_check_row_count(rule, frame),)
+    if rule.kind == "required_columns":
+        return _check_required(rule, frame)
+    check = _COLUMN_CHECKS[rule.kind]
+    results = []
+    for name in rule.columns:
+        if name not in frame.columns:
+            message = f"column {name!r} is not in the frame; {_columns_note(frame)}"
+            results.append(CheckResult(rule.kind, Status.ERROR, message, name))
+            continue
+        # Two columns may share a name: each is checked.
+        results.extend(
+            check(rule, name, column) for label, column in frame.items() if label == name
+        )
+    return tuple(results)
+
+
+def rules_checker(settings: CheckerSettings) -> DataChecker:
+    """Checks a frame against configured rules (columns, dtypes, missing, ranges...)."""
+    check_rules(settings.rules)
+
+    def check(frame: pd.DataFrame) -> CheckReport:
+        return CheckReport(tuple(r for rule in settings.rules for r in check_rule(rule, frame)))
+
+    return DataChecker(check=make_step(check, name="check"))
+
+
+KINDS: tuple[ComponentKind, ...] = (
+    make_kind(
+        "rules_checker",
+        CheckerSettings,
+        rules_checker,
+        "Checks a frame against configured rules (columns, dtypes, missing, ranges...).",
+    ),
+)
