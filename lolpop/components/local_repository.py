@@ -1,0 +1,264 @@
+"""A model repository in a local folder, on the content-addressed store (`type: local_registry`).
+
+Layout under the registry's root:
+
+    store/                              a `LocalStore`: each model version is an object
+                                        version of the model's name there
+    models/<name>/versions/<n>.json     a version's registration: run id, artifact URI, tags
+    models/<name>/aliases/<alias>.json  which version an alias points at
+
+Design notes:
+
+- Registering saves the artifact's `FittedModel` in the store, so a version number is a
+  store version number, and its source is `lolpop-store://<name>/<number>`. Registering
+  a model identical to the latest version returns that version (the store deduplicates),
+  with the run id it was first registered with.
+- Every small JSON file is written atomically (temporary file, fsync, `os.replace`), so a
+  reader sees the old file or the new one. An alias is one file, so moving one alias
+  never loses a concurrent move of another. Tags of one version are read, changed and
+  written back: two processes approving the same version at once keep the last decision.
+- Approval is kept as tags: `approved` (`true`/`false`), `approval_reason`,
+  `approved_by`. `promote` moves the champion alias and refuses a version explicitly
+  marked not approved (read from the registry, not from the `ModelVersion` passed in,
+  which may be stale); a version never reviewed can be promoted.
+- The `ModelVersion`s handed out carry the version's aliases and tags as the registry has
+  them when the step runs.
+- `load` returns the `FittedModel`, its digest checked; a model is a pickle, so the store's
+  trust boundary holds: load only from registries that you (or code you trust) wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from attrs import frozen
+
+from lolpop.components._kinds import make_kind
+from lolpop.components.records import (
+    Approval,
+    FittedModel,
+    ModelArtifact,
+    ModelRepository,
+    ModelVersion,
+    Version,
+)
+from lolpop.components.version_store import LocalStore, check_resource_name, write_atomically
+from lolpop.config.registry import ComponentKind
+from lolpop.core.decorator import make_step
+from lolpop.errors import LolpopError
+
+SOURCE_SCHEME = "lolpop-store"
+
+
+class RegistryError(LolpopError):
+    """A model version that is not registered, or one that may not be promoted."""
+
+
+@frozen
+class LocalRegistrySettings:
+    """`type: local_registry`: model versions, aliases and approvals in a local folder."""
+
+    root: str = ".lolpop/registry"
+    #: The name models are registered under (and whose aliases `get_alias` reads).
+    model_name: str = "model"
+    #: The alias `promote` moves.
+    champion_alias: str = "champion"
+
+
+def _read_json(path: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise RegistryError(f"cannot read the registry file {str(path)!r}: {error}") from error
+    if not isinstance(data, dict):
+        raise RegistryError(f"the registry file {str(path)!r} does not hold a JSON object.")
+    return data
+
+
+def _write_json(path: Path, record: Mapping[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, json.dumps(record, indent=2, sort_keys=True).encode("utf-8"))
+
+
+class LocalRegistry:
+    """Registered model versions, their aliases and tags, under one folder."""
+
+    def __init__(self, root: str | Path, model_name: str, champion_alias: str) -> None:
+        self.root = Path(root)
+        self.model_name = check_resource_name(model_name, "model name")
+        self.champion_alias = check_resource_name(champion_alias, "alias")
+        self.store = LocalStore(self.root / "store")
+
+    def _model(self, name: str) -> Path:
+        return self.root / "models" / check_resource_name(name, "model name")
+
+    def _registration(self, name: str, number: int) -> Path:
+        return self._model(name) / "versions" / f"{number}.json"
+
+    def _alias(self, name: str, alias: str) -> Path:
+        return self._model(name) / "aliases" / f"{check_resource_name(alias, 'alias')}.json"
+
+    # -- reading --
+
+    def _stored(self, name: str, number: int) -> Version:
+        for version in self.store.versions(name):
+            if version.number == number:
+                return version
+        raise RegistryError(
+            f"model {name!r} has no version {number} in the registry at {str(self.root)!r}."
+        )
+
+    def _aliases_of(self, name: str, number: int) -> tuple[str, ...]:
+        folder = self._model(name) / "aliases"
+        try:
+            entries = sorted(entry.name for entry in os.scandir(folder))
+        except FileNotFoundError:
+            return ()
+        found = []
+        for entry in entries:
+            if entry.startswith(".") or not entry.endswith(".json"):
+                continue
+            record = _read_json(folder / entry)
+            if record is not None and record.get("version") == number:
+                found.append(entry.removesuffix(".json"))
+        return tuple(found)
+
+    def model_version(self, name: str, number: int) -> ModelVersion:
+        """Version `number` of model `name`, with its aliases and tags as they are now."""
+        self._stored(name, number)
+        record = _read_json(self._registration(name, number)) or {}
+        run_id = record.get("run_id")
+        tags = record.get("tags", {})
+        return ModelVersion(
+            name=name,
+            version=number,
+            source=f"{SOURCE_SCHEME}://{name}/{number}",
+            run_id=run_id if isinstance(run_id, str) else None,
+            aliases=self._aliases_of(name, number),
+            tags={str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {},
+        )
+
+    def get_alias(self, alias: str) -> ModelVersion | None:
+        """The version of the model that `alias` points at, or None."""
+        record = _read_json(self._alias(self.model_name, alias))
+        if record is None:
+            return None
+        number = record.get("version")
+        if not isinstance(number, int):
+            raise RegistryError(
+                f"the alias {alias!r} of model {self.model_name!r} in the registry at "
+                f"{str(self.root)!r} holds no version number."
+            )
+        return self.model_version(self.model_name, number)
+
+    def load(self, version: ModelVersion) -> FittedModel:
+        """The fitted model of a registered version."""
+        stored = self._stored(version.name, version.version)
+        model = self.store.load_object(stored)
+        if not isinstance(model, FittedModel):
+            raise RegistryError(
+                f"model {version.name!r} version {version.version} holds a "
+                f"{type(model).__name__}, not a FittedModel."
+            )
+        return model
+
+    # -- writing --
+
+    def register(self, artifact: ModelArtifact) -> ModelVersion:
+        """Save the artifact's model as the next version (the latest if unchanged)."""
+        stored = self.store.save_object(self.model_name, artifact.model)
+        path = self._registration(self.model_name, stored.number)
+        if not path.exists():
+            _write_json(path, {"run_id": artifact.run.run_id, "artifact": artifact.uri, "tags": {}})
+        return self.model_version(self.model_name, stored.number)
+
+    def set_alias(self, version: ModelVersion, alias: str) -> ModelVersion:
+        """Point `alias` at `version` (moving it from any other version)."""
+        self._stored(version.name, version.version)
+        _write_json(self._alias(version.name, alias), {"version": version.version})
+        return self.model_version(version.name, version.version)
+
+    def approve(self, version: ModelVersion, approval: Approval) -> ModelVersion:
+        """Record the decision on `version` as its tags."""
+        self._stored(version.name, version.version)
+        path = self._registration(version.name, version.version)
+        record = _read_json(path) or {"run_id": version.run_id, "tags": {}}
+        tags = record.get("tags")
+        tags = dict(tags) if isinstance(tags, dict) else {}
+        tags.update(
+            approved="true" if approval.approved else "false",
+            approval_reason=approval.reason,
+            approved_by=approval.by,
+        )
+        _write_json(path, {**record, "tags": tags})
+        return self.model_version(version.name, version.version)
+
+    def promote(self, version: ModelVersion) -> ModelVersion:
+        """Move the champion alias to `version`, unless it was marked not approved."""
+        current = self.model_version(version.name, version.version)
+        if current.tags.get("approved") == "false":
+            reason = current.tags.get("approval_reason", "")
+            by = current.tags.get("approved_by", "someone")
+            raise RegistryError(
+                f"refusing to promote model {version.name!r} version {version.version} to "
+                f"{self.champion_alias!r}: {by} marked it not approved"
+                f"{f' ({reason})' if reason else ''}. Approve it first, or promote another "
+                "version."
+            )
+        return self.set_alias(current, self.champion_alias)
+
+
+def _repository_steps(registry: LocalRegistry) -> ModelRepository:
+    def register(artifact: ModelArtifact) -> ModelVersion:
+        """Register an artifact's model as the next version (the latest if unchanged)."""
+        return registry.register(artifact)
+
+    def set_alias(aliased: tuple[ModelVersion, str]) -> ModelVersion:
+        """Point an alias at a model version."""
+        return registry.set_alias(aliased[0], aliased[1])
+
+    def get_alias(alias: str) -> ModelVersion | None:
+        """The model version an alias points at, or None."""
+        return registry.get_alias(alias)
+
+    def approve(decided: tuple[ModelVersion, Approval]) -> ModelVersion:
+        """Record an approval (or a rejection) of a model version."""
+        return registry.approve(decided[0], decided[1])
+
+    def promote(version: ModelVersion) -> ModelVersion:
+        """Move the champion alias to a model version not marked rejected."""
+        return registry.promote(version)
+
+    def load(version: ModelVersion) -> FittedModel:
+        """The fitted model of a registered version."""
+        return registry.load(version)
+
+    return ModelRepository(
+        register=make_step(register, effect=True),
+        set_alias=make_step(set_alias, effect=True),
+        get_alias=make_step(get_alias),
+        approve=make_step(approve, effect=True),
+        promote=make_step(promote, effect=True),
+        load=make_step(load),
+    )
+
+
+def local_registry(settings: LocalRegistrySettings) -> ModelRepository:
+    """Model versions, aliases and approvals in a local folder, on the local store."""
+    registry = LocalRegistry(settings.root, settings.model_name, settings.champion_alias)
+    return _repository_steps(registry)
+
+
+KINDS: tuple[ComponentKind, ...] = (
+    make_kind(
+        "local_registry",
+        LocalRegistrySettings,
+        local_registry,
+        "Registers models in a local content-addressed store; aliases, approvals, promotion.",
+    ),
+)
