@@ -1,0 +1,407 @@
+"""What the MLflow tracker, the MLflow registry and the in-memory tracker share.
+
+Design notes:
+
+- One contract, two trackers. MLflow's rules for names and values (which characters a
+  key may hold, its length, how long a param or tag value may be, which statuses end a
+  run) are written here in plain Python, so the in-memory tracker keeps exactly the
+  rules the MLflow one does without importing MLflow, and the MLflow tracker refuses a
+  bad name with lolpop's message before MLflow is asked.
+- Values too long for MLflow (params over 6,000 characters, tags over 8,000) are cut to
+  the limit and end with a visible note of their full length; MLflow would cut them
+  silently (its default) or refuse them. A param is a description of a run: a cut
+  description is still useful, a failed run is not. Keys are identifiers and are never
+  cut: a bad key is refused.
+- Logging to a run that has ended is refused (`TrackingError`). MLflow itself accepts it
+  (it refuses only deleted runs); lolpop refuses so that a pipeline that ends a run twice
+  or logs after the end is told, in both trackers alike.
+- Clients are made on first use, not when the component is built (importing MLflow costs
+  ~2 s), behind a lock so that steps in threads share one; a holder pickles without its
+  client, so a step can travel to another process and make its own there.
+- Without an explicit artifact location, MLflow's sqlite store writes artifacts under
+  `./mlruns` in the current directory. Experiments lolpop creates get one next to the
+  sqlite database (`<db dir>/mlartifacts/<experiment>`), or under `artifact_root`.
+- A logged model carries lolpop's metadata (`model/lolpop.json`: task, features,
+  target, classes, params) so a repository can rebuild the `FittedModel`. Class labels
+  must come back equal, so they must be JSON scalars (NumPy scalars become Python ones);
+  both trackers refuse other labels when the model is logged, not when it is loaded.
+- The end-of-run, ended-run and one-model-per-run refusals, and the tags MLflow sets
+  (`mlflow.runName`, `mlflow.parentRunId`), are the contract the in-memory tracker
+  copies; storage details (MLflow's sqlite store clamps ±inf metrics) are not.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lolpop.components.records import Estimator, FittedModel
+from lolpop.errors import LolpopError
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+#: Where runs are tracked when neither the settings nor `MLFLOW_TRACKING_URI` say.
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+#: MLflow's limits (`mlflow.utils.validation`, 3.17).
+MAX_KEY_LENGTH = 250
+MAX_PARAM_LENGTH = 6000
+MAX_TAG_LENGTH = 8000
+MAX_ALIAS_LENGTH = 255
+#: The statuses `end_run` accepts.
+END_STATUSES = ("FINISHED", "FAILED", "KILLED")
+RUNNING = "RUNNING"
+#: The run tags MLflow reads for a run's name and its parent (the UI nests on it).
+RUN_NAME_TAG = "mlflow.runName"
+PARENT_TAG = "mlflow.parentRunId"
+#: The tag a run gets when a model is logged to it (one model per run).
+MODEL_TAG = "lolpop.model"
+#: The prefix of the tags that record a run's dataset versions (lineage reads them).
+DATASET_TAG_PREFIX = "lolpop.dataset."
+#: The artifact folder of a run's model, and lolpop's metadata file inside it.
+MODEL_FOLDER = "model"
+MODEL_METADATA_FILE = "lolpop.json"
+
+# MLflow's own pattern for param, metric and tag names (outside Windows).
+_KEY = re.compile(r"^[/\w.\- :]*$")
+_ALIAS = re.compile(r"^[\w\-]*$")
+_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+
+
+class TrackingError(LolpopError):
+    """A tracker or a model registry refused a request.
+
+    An unknown or ended run, a param logged again with another value, a name MLflow
+    cannot store, an unknown model version, or the promotion of a rejected version.
+    """
+
+
+# --- names and values -------------------------------------------------------------
+
+
+def _is_unsafe_path(name: str) -> bool:
+    """Whether `name` would resolve to another name as a path (MLflow refuses those)."""
+    norm = posixpath.normpath(name)
+    return norm != name or norm == "." or norm.startswith("..") or norm.startswith("/")
+
+
+def check_key(what: str, key: str) -> str:
+    """Return `key` if MLflow can store it as a `what` (param, metric or tag) name.
+
+    >>> check_key("param", "model/max_depth")
+    'model/max_depth'
+    >>> check_key("metric", "a/../b")
+    Traceback (most recent call last):
+    ...
+    lolpop.components._mlflow.TrackingError: the metric name 'a/../b' ...
+    """
+    if not _KEY.match(key) or _is_unsafe_path(key) or len(key) > MAX_KEY_LENGTH:
+        raise TrackingError(
+            f"the {what} name {key!r} cannot be tracked: a name must be 1 to "
+            f"{MAX_KEY_LENGTH} characters of letters, digits, '_', '-', '.', ' ', ':' and "
+            "'/', and must not read as another path (no '..', no leading or doubled '/')."
+        )
+    return key
+
+
+def fit_value(value: str, limit: int) -> str:
+    """`value`, or its first characters and a note of its full length if over `limit`.
+
+    >>> fit_value("x" * 50, 40)
+    'xxxxxxxxxx... [truncated from 50 chars]'
+    """
+    if len(value) <= limit:
+        return value
+    note = f"... [truncated from {len(value)} chars]"
+    return value[: limit - len(note)] + note
+
+
+def param_value(value: str | int | float | bool | None) -> str:
+    """A param's value as trackers store it: its `str`, cut to MLflow's limit."""
+    return fit_value(str(value), MAX_PARAM_LENGTH)
+
+
+def tag_value(value: str) -> str:
+    """A tag's value cut to MLflow's limit."""
+    return fit_value(value, MAX_TAG_LENGTH)
+
+
+def metric_value(key: str, value: float) -> float:
+    """`value` as a float; a bool is refused (MLflow refuses it; NaN is kept)."""
+    if isinstance(value, bool):
+        raise TrackingError(
+            f"the metric {key!r} is a bool ({value}); MLflow records numbers only: log "
+            "it as a tag, or as 0.0 / 1.0."
+        )
+    return float(value)
+
+
+def check_status(status: str) -> str:
+    """Return `status` if it is one that ends a run."""
+    if status not in END_STATUSES:
+        raise TrackingError(f"a run ends with one of {', '.join(END_STATUSES)}; got {status!r}.")
+    return status
+
+
+def check_folder(folder: str) -> str:
+    """Return `folder` if it is a relative artifact folder ('' is the run's root)."""
+    if folder and (_is_unsafe_path(folder) or "\\" in folder):
+        raise TrackingError(
+            f"the artifact folder {folder!r} must be a relative path with '/' between its "
+            "parts and without '..' (or '' for the run's root folder)."
+        )
+    return folder
+
+
+def check_alias(alias: str) -> str:
+    """Return `alias` if MLflow's registry can hold it (and it is not reserved)."""
+    if (
+        not alias
+        or not _ALIAS.match(alias)
+        or len(alias) > MAX_ALIAS_LENGTH
+        or alias.lower() == "latest"
+        or _VERSION_ALIAS.match(alias)
+    ):
+        raise TrackingError(
+            f"{alias!r} cannot be a model alias: an alias is 1 to {MAX_ALIAS_LENGTH} "
+            "letters, digits, '_' or '-', and 'latest' and 'v<number>' are reserved."
+        )
+    return alias
+
+
+def dataset_tag(name: str) -> str:
+    """The run tag that records the version of dataset `name`."""
+    return check_key("dataset tag", DATASET_TAG_PREFIX + name)
+
+
+def ended_run_error(run_id: str, name: str, status: str) -> TrackingError:
+    """The error for a request to a run that has ended."""
+    return TrackingError(
+        f"run {name or run_id!r} ({run_id}) has ended with status {status}: nothing more "
+        "can be logged to it. Start a new run (or log before `end_run`)."
+    )
+
+
+def unknown_run_error(run_id: str, where: str) -> TrackingError:
+    """The error for a run id that the store does not know."""
+    return TrackingError(
+        f"there is no run {run_id!r} in {where}: pass the RunRef that `start_run` returned."
+    )
+
+
+# --- MLflow clients and experiments -----------------------------------------------
+
+
+def resolve_tracking_uri(uri: str | None) -> str:
+    """`uri`, else `MLFLOW_TRACKING_URI`, else a sqlite database in the current folder."""
+    return uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+
+
+def resolve_registry_uri(uri: str | None, tracking_uri: str) -> str:
+    """`uri`, else `MLFLOW_REGISTRY_URI`, else the tracking URI (as MLflow does)."""
+    return uri or os.environ.get("MLFLOW_REGISTRY_URI") or tracking_uri
+
+
+def sqlite_path(tracking_uri: str) -> str | None:
+    """The database file of a `sqlite:///` URI, absolute (None for other URIs).
+
+    >>> sqlite_path("sqlite:////tmp/runs/mlflow.db")
+    '/tmp/runs/mlflow.db'
+    >>> sqlite_path("http://localhost:5000") is None
+    True
+    """
+    prefix = "sqlite:///"
+    if not tracking_uri.startswith(prefix):
+        return None
+    path = tracking_uri[len(prefix) :].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return os.path.abspath(path)
+
+
+def artifact_location(tracking_uri: str, experiment: str, root: str | None) -> str | None:
+    """Where a new experiment's artifacts go: under `root`, or beside a sqlite database.
+
+    None (the server decides) for other stores without a `root`.
+
+    >>> artifact_location("sqlite:////data/mlflow.db", "churn", None)
+    '/data/mlartifacts/churn'
+    >>> artifact_location("sqlite:////data/mlflow.db", "team/churn", "/store")
+    '/store/team_churn'
+    """
+    folder = re.sub(r"[^\w.\-]", "_", experiment) or "_"
+    if root is not None:
+        # A URI (s3://..., file:///...) is joined as a URI; a path is made absolute.
+        if "://" in root:
+            return root.rstrip("/") + "/" + folder
+        return os.path.join(os.path.abspath(root), folder)
+    db = sqlite_path(tracking_uri)
+    if db is None:
+        return None
+    return os.path.join(os.path.dirname(db), "mlartifacts", folder)
+
+
+@contextmanager
+def mlflow_errors(action: str) -> Iterator[None]:
+    """Re-raise MLflow's refusals during `action` as `TrackingError`s."""
+    from mlflow.exceptions import MlflowException  # noqa: PLC0415 (heavy: imported on use)
+
+    try:
+        yield
+    except MlflowException as error:
+        raise TrackingError(f"MLflow refused to {action}: {error.message}") from error
+
+
+def is_missing(error: BaseException) -> bool:
+    """Whether an MLflow error says a run, model or version does not exist."""
+    cause = error.__cause__ if isinstance(error, TrackingError) else error
+    return getattr(cause, "error_code", None) == "RESOURCE_DOES_NOT_EXIST"
+
+
+class ClientHolder:
+    """An `MlflowClient` for one tracking and registry URI, made on first use.
+
+    Thread-safe; pickles without its client (a copy in another process makes its own).
+    """
+
+    def __init__(self, tracking_uri: str | None, registry_uri: str | None) -> None:
+        self._tracking_uri = tracking_uri
+        self._registry_uri = registry_uri
+        self._lock = threading.Lock()
+        self._client: MlflowClient | None = None
+        self._experiments: dict[str, str] = {}
+
+    @property
+    def tracking_uri(self) -> str:
+        """The tracking URI this holder's client uses (resolved now if not set)."""
+        return resolve_tracking_uri(self._tracking_uri)
+
+    def client(self) -> MlflowClient:
+        """The client, made on the first call."""
+        with self._lock:
+            if self._client is None:
+                from mlflow import MlflowClient  # noqa: PLC0415 (heavy: imported on use)
+
+                tracking = resolve_tracking_uri(self._tracking_uri)
+                registry = resolve_registry_uri(self._registry_uri, tracking)
+                with mlflow_errors(f"open the tracking store {tracking}"):
+                    self._client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
+            return self._client
+
+    def experiment_id(self, name: str, root: str | None) -> str:
+        """The id of experiment `name`, created (with its artifact location) if missing."""
+        with self._lock:
+            known = self._experiments.get(name)
+        if known is not None:
+            return known
+        from mlflow.exceptions import MlflowException  # noqa: PLC0415 (heavy: imported on use)
+
+        client = self.client()
+        with mlflow_errors(f"find or create the experiment {name!r}"):
+            found = client.get_experiment_by_name(name)
+            if found is None:
+                location = artifact_location(self.tracking_uri, name, root)
+                try:
+                    experiment_id = client.create_experiment(name, artifact_location=location)
+                except MlflowException:
+                    # Another thread or process created it first: use theirs.
+                    found = client.get_experiment_by_name(name)
+                    if found is None:
+                        raise
+                    experiment_id = found.experiment_id
+            else:
+                experiment_id = found.experiment_id
+        with self._lock:
+            self._experiments[name] = experiment_id
+        return experiment_id
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"tracking_uri": self._tracking_uri, "registry_uri": self._registry_uri}
+
+    def __setstate__(self, state: dict[str, str | None]) -> None:
+        self._tracking_uri = state["tracking_uri"]
+        self._registry_uri = state["registry_uri"]
+        self._lock = threading.Lock()
+        self._client = None
+        self._experiments = {}
+
+
+# --- lolpop's model metadata -------------------------------------------------------
+
+#: The version of the `lolpop.json` layout written beside a logged model.
+METADATA_FORMAT = 1
+
+
+def _plain(value: object) -> object:
+    """A NumPy scalar as the Python scalar it holds; anything else unchanged."""
+    item = getattr(value, "item", None)
+    if isinstance(value, np.generic) and callable(item):
+        return item()
+    return value
+
+
+def _is_json_scalar(value: object) -> bool:
+    return value is None or isinstance(value, bool | int | float | str)
+
+
+def model_metadata(model: FittedModel) -> dict[str, object]:
+    """What is needed to rebuild `model` around its estimator, as JSON-ready values.
+
+    Class labels must be JSON scalars (None, bool, int, float, str, or NumPy scalars of
+    those) so that they come back equal; other params values are kept as their `str`.
+    """
+    classes = [_plain(label) for label in model.classes]
+    odd = [label for label in classes if not _is_json_scalar(label)]
+    if odd:
+        raise TrackingError(
+            f"the model's class labels must be strings, numbers, bools or None to be "
+            f"recorded with it; {odd[0]!r} is a {type(odd[0]).__name__}. Encode the target "
+            "before fitting."
+        )
+    params = {key: _plain(value) for key, value in model.params.items()}
+    return {
+        "format": METADATA_FORMAT,
+        "task": model.task,
+        "features": list(model.features),
+        "target": model.target,
+        "classes": classes,
+        "params": {k: v if _is_json_scalar(v) else str(v) for k, v in params.items()},
+        "estimator": f"{type(model.estimator).__module__}.{type(model.estimator).__qualname__}",
+    }
+
+
+def fitted_model(estimator: Estimator, metadata: Mapping[str, object], where: str) -> FittedModel:
+    """The `FittedModel` of `estimator` described by `metadata` (read from `where`)."""
+    task = metadata.get("task")
+    features = metadata.get("features")
+    target = metadata.get("target")
+    classes = metadata.get("classes", [])
+    params = metadata.get("params", {})
+    if (
+        metadata.get("format") != METADATA_FORMAT
+        or task not in ("classification", "regression")
+        or not isinstance(features, list)
+        or not all(isinstance(f, str) for f in features)
+        or not (target is None or isinstance(target, str))
+        or not isinstance(classes, list)
+        or not isinstance(params, dict)
+    ):
+        raise TrackingError(
+            f"{where} is not lolpop model metadata of format {METADATA_FORMAT} (task, "
+            "features, target, classes, params): was the model logged by a lolpop tracker?"
+        )
+    return FittedModel(
+        estimator=estimator,
+        task="classification" if task == "classification" else "regression",
+        features=tuple(features),
+        target=target,
+        classes=tuple(classes),
+        params=params,
+    )

@@ -1,0 +1,289 @@
+"""A model repository on MLflow's model registry (`type: mlflow_registry`).
+
+Design notes:
+
+- Aliases, not stages: MLflow has deprecated stages. `promote` moves the champion alias
+  (`champion_alias`, default `champion`) to a version; `set_alias` sets any other.
+  `get_alias` reads the registered model's aliases and answers None when the model or
+  the alias does not exist (MLflow answers both with an error).
+- Approval is a set of version tags: `lolpop.approved` (`true` / `false`),
+  `lolpop.approval_reason`, `lolpop.approved_by`. `promote` reads them from the
+  registry (not from the `ModelVersion` it is given, which may be stale) and refuses a
+  version that was explicitly rejected. A version nobody has decided on is promoted
+  unless `require_approval` is set: approval is a gate a pipeline opts into by having
+  an approval step, and a pipeline without one can still promote; with
+  `require_approval: true` only an approved version can be.
+- `register` creates the registered model on first use and a version whose source is
+  the tracker's model URI (`runs:/<run id>/model`), tagged `lolpop.run_id` and
+  `lolpop.task`, and waits (up to `ready_timeout` seconds) until the registry says the
+  version is READY. A model recorded by the in-memory tracker (`memory:/...`) is
+  refused: the registry cannot read it.
+- `load` downloads the version's files through this repository's own client URIs
+  (MLflow's `models:/` resolution would use the process-wide registry URI instead) and
+  rebuilds the `FittedModel` from `model/lolpop.json` and `mlflow.sklearn.load_model`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from typing import TYPE_CHECKING
+
+from attrs import frozen
+
+from lolpop.components._kinds import make_kind
+from lolpop.components._mlflow import (
+    MODEL_METADATA_FILE,
+    ClientHolder,
+    TrackingError,
+    check_alias,
+    fitted_model,
+    is_missing,
+    mlflow_errors,
+    resolve_registry_uri,
+)
+from lolpop.components.records import (
+    Approval,
+    FittedModel,
+    ModelArtifact,
+    ModelRepository,
+    ModelVersion,
+)
+from lolpop.config.registry import ComponentKind
+from lolpop.core.decorator import make_step
+from lolpop.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
+
+APPROVED_TAG = "lolpop.approved"
+REASON_TAG = "lolpop.approval_reason"
+APPROVED_BY_TAG = "lolpop.approved_by"
+RUN_ID_TAG = "lolpop.run_id"
+TASK_TAG = "lolpop.task"
+
+_POLL_SECONDS = 0.2
+
+
+@frozen
+class MlflowRegistrySettings:
+    """`type: mlflow_registry`: versions of one registered model in MLflow's registry."""
+
+    model_name: str
+    #: None: `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db` in the current folder.
+    tracking_uri: str | None = None
+    #: None: `MLFLOW_REGISTRY_URI`, else the tracking URI.
+    registry_uri: str | None = None
+    champion_alias: str = "champion"
+    #: Promote only versions approved with `approve` (otherwise only rejected ones are refused).
+    require_approval: bool = False
+    #: Seconds `register` waits for the registry to make a version READY.
+    ready_timeout: float = 300.0
+
+
+def _version(found: MlflowModelVersion) -> ModelVersion:
+    """lolpop's record of an MLflow model version."""
+    return ModelVersion(
+        name=found.name,
+        version=int(found.version),
+        source=found.source or "",
+        run_id=found.run_id or None,
+        aliases=tuple(found.aliases or ()),
+        tags=dict(found.tags or {}),
+    )
+
+
+def _check_settings(settings: MlflowRegistrySettings) -> None:
+    name = settings.model_name
+    if not name.strip() or "/" in name or ":" in name or os.path.normpath(name) != name:
+        raise DefinitionError(
+            f"the registered model name {name!r} (model_name) must be non-empty, without "
+            "'/' or ':', and must not read as another path."
+        )
+    try:
+        check_alias(settings.champion_alias)
+    except TrackingError as error:
+        raise DefinitionError(f"champion_alias: {error}") from error
+    if settings.ready_timeout <= 0:
+        raise DefinitionError(
+            f"ready_timeout must be a positive number of seconds; got {settings.ready_timeout}."
+        )
+
+
+class _MlflowRepository:
+    """The steps of an MLflow registry repository, sharing one client holder."""
+
+    def __init__(self, settings: MlflowRegistrySettings) -> None:
+        _check_settings(settings)
+        self._settings = settings
+        self._holder = ClientHolder(settings.tracking_uri, settings.registry_uri)
+
+    def _fetch(self, model: str, version: int) -> ModelVersion:
+        try:
+            with mlflow_errors(f"read version {version} of the model {model!r}"):
+                return _version(self._holder.client().get_model_version(model, str(version)))
+        except TrackingError as error:
+            if is_missing(error):
+                raise TrackingError(
+                    f"the model registry has no version {version} of the model {model!r}."
+                ) from error
+            raise
+
+    def _wait_until_ready(self, model: str, version: str) -> None:
+        client = self._holder.client()
+        deadline = time.monotonic() + self._settings.ready_timeout
+        while True:
+            with mlflow_errors(f"read version {version} of the model {model!r}"):
+                status = client.get_model_version(model, version).status
+            if status == "READY":
+                return
+            if status == "FAILED_REGISTRATION":
+                raise TrackingError(
+                    f"the registry failed to register version {version} of {model!r}."
+                )
+            if time.monotonic() > deadline:
+                raise TrackingError(
+                    f"version {version} of {model!r} was not READY after "
+                    f"{self._settings.ready_timeout:g} s (status {status}); raise ready_timeout."
+                )
+            time.sleep(_POLL_SECONDS)
+
+    def register(self, artifact: ModelArtifact) -> ModelVersion:
+        """Register the tracked model as a new version, tagged with its run and task."""
+        name = self._settings.model_name
+        if artifact.uri.startswith("memory:"):
+            raise TrackingError(
+                f"the model {artifact.uri} was recorded by the in-memory tracker: the MLflow "
+                "registry can only register models logged by the mlflow tracker."
+            )
+        from mlflow.exceptions import MlflowException  # noqa: PLC0415 (heavy: imported on use)
+
+        client = self._holder.client()
+        with mlflow_errors(f"create the registered model {name!r}"):
+            try:
+                client.get_registered_model(name)
+            except MlflowException as error:
+                if not is_missing(error):
+                    raise
+                try:
+                    client.create_registered_model(name)
+                except MlflowException as race:
+                    # Another thread or process registered it first: use theirs.
+                    if race.error_code != "RESOURCE_ALREADY_EXISTS":
+                        raise
+        tags = {RUN_ID_TAG: artifact.run.run_id, TASK_TAG: artifact.model.task}
+        with mlflow_errors(f"register {artifact.uri} as a version of {name!r}"):
+            created = client.create_model_version(
+                name, source=artifact.uri, run_id=artifact.run.run_id, tags=tags
+            )
+        self._wait_until_ready(name, created.version)
+        return self._fetch(name, int(created.version))
+
+    def set_alias(self, request: tuple[ModelVersion, str]) -> ModelVersion:
+        """Point `alias` at this version (moving it from any other)."""
+        version, alias = request
+        check_alias(alias)
+        with mlflow_errors(f"set the alias {alias!r} of {version.name!r}"):
+            self._holder.client().set_registered_model_alias(
+                version.name, alias, str(version.version)
+            )
+        return self._fetch(version.name, version.version)
+
+    def get_alias(self, alias: str) -> ModelVersion | None:
+        """The version `alias` points at (None if the alias or the model does not exist)."""
+        name = self._settings.model_name
+        check_alias(alias)
+        client = self._holder.client()
+        try:
+            with mlflow_errors(f"read the registered model {name!r}"):
+                aliases = client.get_registered_model(name).aliases
+        except TrackingError as error:
+            if is_missing(error):
+                return None
+            raise
+        version = aliases.get(alias)
+        return None if version is None else self._fetch(name, int(version))
+
+    def approve(self, request: tuple[ModelVersion, Approval]) -> ModelVersion:
+        """Record a decision on this version as its approval tags."""
+        version, approval = request
+        self._fetch(version.name, version.version)
+        tags = {
+            APPROVED_TAG: "true" if approval.approved else "false",
+            REASON_TAG: approval.reason,
+            APPROVED_BY_TAG: approval.by,
+        }
+        client = self._holder.client()
+        with mlflow_errors(f"tag version {version.version} of {version.name!r}"):
+            for key, value in tags.items():
+                client.set_model_version_tag(version.name, str(version.version), key, value)
+        return self._fetch(version.name, version.version)
+
+    def promote(self, version: ModelVersion) -> ModelVersion:
+        """Move the champion alias to this version (a rejected version is refused)."""
+        current = self._fetch(version.name, version.version)
+        decision = current.tags.get(APPROVED_TAG)
+        if decision == "false" or (self._settings.require_approval and decision != "true"):
+            why = current.tags.get(REASON_TAG, "")
+            state = "was rejected" if decision == "false" else "has not been approved"
+            raise TrackingError(
+                f"version {version.version} of {version.name!r} {state}"
+                f"{f' ({why})' if why else ''}: it cannot be promoted to "
+                f"{self._settings.champion_alias!r}. Approve it first, or promote another version."
+            )
+        return self.set_alias((current, self._settings.champion_alias))
+
+    def load(self, version: ModelVersion) -> FittedModel:
+        """The registered model as a `FittedModel` (estimator and lolpop's metadata)."""
+        import mlflow.artifacts  # noqa: PLC0415 (heavy: imported on use)
+        import mlflow.sklearn  # noqa: PLC0415
+
+        client = self._holder.client()
+        tracking = self._holder.tracking_uri
+        registry = resolve_registry_uri(self._settings.registry_uri, tracking)
+        self._fetch(version.name, version.version)
+        with tempfile.TemporaryDirectory(prefix="lolpop-model-") as tmp:
+            with mlflow_errors(f"download version {version.version} of {version.name!r}"):
+                uri = client.get_model_version_download_uri(version.name, str(version.version))
+                local = mlflow.artifacts.download_artifacts(
+                    artifact_uri=uri, dst_path=tmp, tracking_uri=tracking, registry_uri=registry
+                )
+            where = f"{uri} ({MODEL_METADATA_FILE})"
+            try:
+                with open(os.path.join(local, MODEL_METADATA_FILE), encoding="utf-8") as file:
+                    metadata = json.load(file)
+            except (OSError, ValueError) as error:
+                raise TrackingError(
+                    f"cannot read lolpop's model metadata at {where}: {error}. Was the model "
+                    "logged by a lolpop tracker?"
+                ) from error
+            with mlflow_errors(f"load the model at {uri}"):
+                estimator = mlflow.sklearn.load_model(local)
+        if not isinstance(metadata, dict):
+            raise TrackingError(f"{where} does not hold a JSON object.")
+        return fitted_model(estimator, metadata, where)
+
+
+def mlflow_repository(settings: MlflowRegistrySettings) -> ModelRepository:
+    """A repository of `settings.model_name`'s versions in MLflow's model registry."""
+    repository = _MlflowRepository(settings)
+    return ModelRepository(
+        register=make_step(repository.register, effect=True),
+        set_alias=make_step(repository.set_alias, effect=True),
+        get_alias=make_step(repository.get_alias, effect=True),
+        approve=make_step(repository.approve, effect=True),
+        promote=make_step(repository.promote, effect=True),
+        load=make_step(repository.load, effect=True),
+    )
+
+
+KINDS: tuple[ComponentKind, ...] = (
+    make_kind(
+        "mlflow_registry",
+        MlflowRegistrySettings,
+        mlflow_repository,
+        "Registers model versions in MLflow's registry; aliases, approval tags, promotion.",
+    ),
+)
