@@ -170,11 +170,14 @@ class LocalRegistry:
     # -- writing --
 
     def register(self, artifact: ModelArtifact) -> ModelVersion:
-        """Save the artifact's model as the next version (the latest if unchanged)."""
-        stored = self.store.save_object(self.model_name, artifact.model)
+        """Save the artifact's model as the next version.
+
+        Every registration is a new version, as in MLflow's registry (a model version
+        belongs to the run that trained it); an unchanged model shares its stored blob.
+        """
+        stored = self.store.save_object(self.model_name, artifact.model, reuse_latest=False)
         path = self._registration(self.model_name, stored.number)
-        if not path.exists():
-            _write_json(path, {"run_id": artifact.run.run_id, "artifact": artifact.uri, "tags": {}})
+        _write_json(path, {"run_id": artifact.run.run_id, "artifact": artifact.uri, "tags": {}})
         return self.model_version(self.model_name, stored.number)
 
     def set_alias(self, version: ModelVersion, alias: str) -> ModelVersion:
@@ -215,7 +218,7 @@ class LocalRegistry:
 
 def _repository_steps(registry: LocalRegistry) -> ModelRepository:
     def register(artifact: ModelArtifact) -> ModelVersion:
-        """Register an artifact's model as the next version (the latest if unchanged)."""
+        """Register an artifact's model as the next version."""
         return registry.register(artifact)
 
     def set_alias(aliased: tuple[ModelVersion, str]) -> ModelVersion:

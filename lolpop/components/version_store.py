@@ -411,8 +411,9 @@ class LocalStore:
         data, form = encode_frame(frame)
         return self.save_bytes(name, data, FRAME, {"format": form})
 
-    def save_object(self, name: str, value: object) -> Version:
-        """Save a picklable `value` as a version of `name` (the latest again if unchanged)."""
+    def save_object(self, name: str, value: object, *, reuse_latest: bool = True) -> Version:
+        """Save a picklable `value` as a version of `name` (the latest again if unchanged,
+        unless `reuse_latest` is False: then always a new version, sharing the blob)."""
         check_resource_name(name)
         try:
             data = pickle.dumps(value, protocol=5)
@@ -420,12 +421,20 @@ class LocalStore:
             raise StoreError(
                 f"cannot save a {type(value).__name__} as {name!r}: it cannot be pickled ({error})."
             ) from error
-        return self.save_bytes(name, data, OBJECT, {"format": "pickle"})
+        return self.save_bytes(name, data, OBJECT, {"format": "pickle"}, reuse_latest=reuse_latest)
 
-    def save_bytes(self, name: str, data: bytes, kind: str, metadata: Mapping[str, str]) -> Version:
+    def save_bytes(
+        self,
+        name: str,
+        data: bytes,
+        kind: str,
+        metadata: Mapping[str, str],
+        *,
+        reuse_latest: bool = True,
+    ) -> Version:
         """Store `data` and record it as a version of `name` of this `kind`."""
         digest = hashlib.sha256(data).hexdigest()
-        latest = self.latest(name)
+        latest = self.latest(name) if reuse_latest else None
         if latest is not None and latest.digest == digest and latest.kind == kind:
             return latest
         try:

@@ -143,17 +143,19 @@ def test_a_rejected_version_is_not_promoted(tmp_path: Path, models: dict[str, Fi
     assert repo.promote(v2).aliases == ("champion",)
 
 
-def test_registering_an_unchanged_model_returns_the_latest_version(
+def test_registering_an_unchanged_model_again_makes_a_new_version_sharing_its_blob(
     tmp_path: Path, models: dict[str, FittedModel]
 ) -> None:
     repo = registry(tmp_path)
     model = models["strong"]
     first = repo.register(artifact(model, "run-1"))
     again = repo.register(artifact(model, "run-2"))
-    assert again.version == first.version == 1
-    assert again.run_id == "run-1"  # the run it was first registered from
-    record = json.loads((tmp_path / "models" / "iris" / "versions" / "1.json").read_text())
-    assert record["artifact"] == "runs:/run-1/model"
+    assert (first.version, again.version) == (1, 2)
+    assert (first.run_id, again.run_id) == ("run-1", "run-2")
+    record = json.loads((tmp_path / "models" / "iris" / "versions" / "2.json").read_text())
+    assert record["artifact"] == "runs:/run-2/model"
+    blobs = [p for p in (tmp_path / "store" / "objects").rglob("*") if p.is_file()]
+    assert len(blobs) == 1
 
 
 def test_unknown_versions_and_bad_aliases_are_refused(
