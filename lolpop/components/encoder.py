@@ -1,0 +1,306 @@
+"""`column_encoder`: numeric columns imputed and scaled, categorical ones one-hot encoded.
+
+Design notes:
+
+- The encoder is a scikit-learn `ColumnTransformer`, built when `fit` sees the training
+  features: which columns are numeric and which categorical is read from their dtypes
+  then (bool, object, category and string columns are categorical; other numeric dtypes
+  numeric), unless the settings list them. Columns that no list takes are dropped, so a
+  frame may carry extra columns (ids, the target) through `transform`.
+- Fitted on train only: imputation values, scaling means and the categories come from
+  the frame `fit` is given, and `transform` only applies them. A category `fit` never saw
+  gets all-zero one-hot columns (or the "infrequent" column when `max_categories` makes
+  one); a missing value gets the imputed one.
+- Categorical values are encoded as text (`str(value)`), so a column mixing `1` and `"1"`
+  or numbers and strings is one vocabulary rather than an error, and missing values
+  (None, NaN, pd.NA) are all one "missing" that the imputer fills.
+- Output: a frame with the input's index and named columns (`x`, `colour_red`; prefixed
+  with the transformer's name, `numeric__x`, only if two names would collide).
+- The fitted `ColumnTransformer` holds only scikit-learn objects and this module's
+  functions, so it pickles (the versioning components store it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from attrs import frozen
+
+from lolpop.components._errors import DataError
+from lolpop.components._kinds import make_kind
+from lolpop.components.records import FeatureEncoder, FittedEncoder, Labelled
+from lolpop.config.registry import ComponentKind
+from lolpop.core.decorator import make_step
+from lolpop.errors import DefinitionError
+
+
+@frozen
+class EncoderSettings:
+    """`type: column_encoder`: which columns are which, and how each kind is encoded."""
+
+    #: Numeric columns; None: every numeric column that no other list takes.
+    numeric: tuple[str, ...] | None = None
+    #: Categorical columns; None: every bool, object, category and string column left.
+    categorical: tuple[str, ...] | None = None
+    #: Columns copied to the output unchanged.
+    passthrough: tuple[str, ...] = ()
+    #: Columns left out of the output.
+    drop: tuple[str, ...] = ()
+    impute_numeric: Literal["mean", "median", "most_frequent", "constant"] = "median"
+    #: Standardize numeric columns (to the training mean and standard deviation).
+    scale: bool = True
+    #: `constant` fills a missing category with the category "missing".
+    impute_categorical: Literal["most_frequent", "constant"] = "most_frequent"
+    #: At most this many one-hot columns per categorical column, the rarest categories
+    #: (and unseen ones) sharing an "infrequent" column; None: one column per category.
+    max_categories: int | None = None
+
+
+@runtime_checkable
+class _Transformer(Protocol):
+    def transform(self, X: pd.DataFrame, /) -> pd.DataFrame: ...
+
+
+def as_float(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numeric columns as float64, missing values as NaN (nullable dtypes hold pd.NA)."""
+    return frame.astype("float64")
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as text objects, every kind of missing value as NaN."""
+    values = frame.astype(object)
+    return values.astype(str).astype(object).where(values.notna(), np.nan)
+
+
+def _some(names: Sequence[str], limit: int = 8) -> str:
+    """`names` for a message: the first `limit` of them, and how many there are in all."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names)} in all)"
+
+
+def _is_categorical(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return (
+        pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or isinstance(dtype, pd.CategoricalDtype)
+    )
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _check_settings(settings: EncoderSettings) -> None:
+    lists = {
+        "numeric": settings.numeric or (),
+        "categorical": settings.categorical or (),
+        "passthrough": settings.passthrough,
+        "drop": settings.drop,
+    }
+    owner: dict[str, str] = {}
+    for label, columns in lists.items():
+        for column in columns:
+            if column in owner:
+                where = (
+                    f"twice in {label!r}"
+                    if owner[column] == label
+                    else f"in both {owner[column]!r} and {label!r}"
+                )
+                raise DefinitionError(
+                    f"the column {column!r} is listed {where}; list each column in one of "
+                    "numeric, categorical, passthrough and drop."
+                )
+            owner[column] = label
+    if settings.max_categories is not None and settings.max_categories < 2:
+        raise DefinitionError(
+            f"max_categories is {settings.max_categories}; it must be at least 2 (or null)."
+        )
+
+
+def _column_names(frame: pd.DataFrame) -> tuple[str, ...]:
+    names: list[object] = list(frame.columns)
+    odd = [c for c in names if not isinstance(c, str)]
+    if odd:
+        raise DataError(
+            f"the encoder needs text column names; these are not: {', '.join(map(repr, odd))}."
+        )
+    return tuple(str(c) for c in frame.columns)
+
+
+def _choose(
+    settings: EncoderSettings, frame: pd.DataFrame
+) -> tuple[list[str], list[str], list[str]]:
+    """The numeric, categorical and passthrough columns of `frame`, in its order."""
+    names = _column_names(frame)
+    listed = [
+        *(settings.numeric or ()),
+        *(settings.categorical or ()),
+        *settings.passthrough,
+        *settings.drop,
+    ]
+    absent = [c for c in listed if c not in names]
+    if absent:
+        raise DataError(
+            f"the encoder's settings name columns that the training features lack: "
+            f"{', '.join(map(repr, absent))} (columns: {_some(names)})."
+        )
+    free = [c for c in names if c not in listed]
+    numeric = set(settings.numeric or ())
+    categorical = set(settings.categorical or ())
+    if settings.numeric is None:
+        numeric = {c for c in free if _is_numeric(frame[c])}
+    if settings.categorical is None:
+        categorical = {c for c in free if _is_categorical(frame[c])}
+    if settings.numeric is None and settings.categorical is None:
+        unknown = [c for c in free if c not in numeric | categorical]
+        if unknown:
+            kinds = ", ".join(f"{c!r} ({frame[c].dtype})" for c in unknown)
+            raise DataError(
+                f"the encoder cannot tell whether these columns are numeric or categorical: "
+                f"{kinds}; list them under numeric, categorical, passthrough or drop."
+            )
+    for column in sorted(numeric):
+        if not _is_numeric(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]):
+            raise DataError(
+                f"the column {column!r} is listed as numeric but holds {frame[column].dtype} "
+                "values; list it as categorical, or convert it first."
+            )
+    passthrough = set(settings.passthrough)
+    return (
+        [c for c in names if c in numeric],
+        [c for c in names if c in categorical],
+        [c for c in names if c in passthrough],
+    )
+
+
+def _column_transformer(
+    settings: EncoderSettings,
+    numeric: Sequence[str],
+    categorical: Sequence[str],
+    passthrough: Sequence[str],
+    verbose: bool,
+) -> object:
+    from sklearn.compose import ColumnTransformer  # noqa: PLC0415 (heavy: imported on use)
+    from sklearn.impute import SimpleImputer  # noqa: PLC0415 (heavy: imported on use)
+    from sklearn.pipeline import Pipeline  # noqa: PLC0415 (heavy: imported on use)
+    from sklearn.preprocessing import (  # noqa: PLC0415 (heavy: imported on use)
+        FunctionTransformer,
+        OneHotEncoder,
+        StandardScaler,
+    )
+
+    numeric_steps: list[tuple[str, object]] = [
+        ("float", FunctionTransformer(as_float, feature_names_out="one-to-one")),
+        (
+            "impute",
+            SimpleImputer(
+                strategy=settings.impute_numeric, fill_value=0.0, keep_empty_features=True
+            ),
+        ),
+    ]
+    if settings.scale:
+        numeric_steps.append(("scale", StandardScaler()))
+    onehot = OneHotEncoder(
+        handle_unknown="ignore" if settings.max_categories is None else "infrequent_if_exist",
+        sparse_output=False,
+        max_categories=settings.max_categories,
+    )
+    categorical_steps: list[tuple[str, object]] = [
+        ("text", FunctionTransformer(as_text, feature_names_out="one-to-one")),
+        (
+            "impute",
+            SimpleImputer(
+                strategy=settings.impute_categorical,
+                fill_value="missing",
+                keep_empty_features=True,
+            ),
+        ),
+        ("onehot", onehot),
+    ]
+    parts: list[tuple[str, object, Sequence[str]]] = []
+    if numeric:
+        parts.append(("numeric", Pipeline(numeric_steps), list(numeric)))
+    if categorical:
+        parts.append(("categorical", Pipeline(categorical_steps), list(categorical)))
+    if passthrough:
+        parts.append(("passthrough", "passthrough", list(passthrough)))
+    transformer = ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=verbose)
+    return transformer.set_output(transform="pandas")
+
+
+def _fit(settings: EncoderSettings, frame: pd.DataFrame) -> FittedEncoder:
+    numeric, categorical, passthrough = _choose(settings, frame)
+    inputs = tuple(c for c in frame.columns if c in {*numeric, *categorical, *passthrough})
+    if not inputs:
+        raise DataError(
+            "the encoder has no columns to encode: the training features have "
+            f"{len(frame.columns)} columns and the settings leave none of them."
+        )
+    if len(frame) == 0:
+        raise DataError("the encoder cannot be fitted on training features with no rows.")
+    from sklearn.compose import ColumnTransformer  # noqa: PLC0415 (heavy: imported on use)
+
+    selected = frame[list(inputs)]
+    fitted: ColumnTransformer | None = None
+    for verbose in (False, True):
+        candidate = _column_transformer(settings, numeric, categorical, passthrough, verbose)
+        assert isinstance(candidate, ColumnTransformer)
+        try:
+            fitted = candidate.fit(selected)
+            break
+        except ValueError as error:
+            # Short names (`colour_red`) may collide (a column named `colour_red` too):
+            # then every name gets its transformer's prefix (`categorical__colour_red`).
+            if verbose or "not unique" not in str(error):
+                raise
+    assert fitted is not None
+    outputs = tuple(str(name) for name in fitted.get_feature_names_out())
+    return FittedEncoder(transformer=fitted, inputs=inputs, outputs=outputs)
+
+
+def _transform(encoder: FittedEncoder, frame: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in encoder.inputs if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"the frame to encode lacks the column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing))}, which the encoder was fitted on "
+            f"(fitted columns: {_some(encoder.inputs)})."
+        )
+    transformer = encoder.transformer
+    if not isinstance(transformer, _Transformer):
+        raise DataError(
+            f"the fitted encoder holds a {type(transformer).__name__}, which has no "
+            "transform method; fit it with this encoder's fit step."
+        )
+    out = transformer.transform(frame[list(encoder.inputs)])
+    result = pd.DataFrame(out, columns=list(encoder.outputs))
+    result.index = frame.index
+    return result
+
+
+def column_encoder(settings: EncoderSettings = EncoderSettings()) -> FeatureEncoder:
+    """Impute and scale numeric columns, impute and one-hot encode categorical ones."""
+    _check_settings(settings)
+
+    def fit(data: Labelled) -> FittedEncoder:
+        return _fit(settings, data.features)
+
+    def transform(pair: tuple[FittedEncoder, pd.DataFrame]) -> pd.DataFrame:
+        encoder, frame = pair
+        return _transform(encoder, frame)
+
+    return FeatureEncoder(
+        fit=make_step(fit, name="fit", description="fit the column encoder on training features"),
+        transform=make_step(
+            transform, name="transform", description="encode a frame with a fitted encoder"
+        ),
+    )
+
+
+KINDS: tuple[ComponentKind, ...] = (make_kind("column_encoder", EncoderSettings, column_encoder),)

@@ -1,0 +1,366 @@
+"""Metrics of predictions against the truth: `classification_metrics`, `regression_metrics`.
+
+Design notes:
+
+- Every metric is scikit-learn's own function; lolpop only chooses its arguments, so a
+  value here equals the one a user computes with scikit-learn by hand (a property test
+  checks it). `compute_metrics`, `GREATER_IS_BETTER` and `is_better` are public: the
+  tuner, the model checker and the runners score and compare with the same code.
+- Classification labels are compared as text (`str(label)`): the probability columns of
+  `Predictions` are named by `str(label)`, and this makes the truth, the predicted
+  values and those columns one vocabulary.
+- Binary problems (two classes) score f1, precision and recall of the positive class,
+  the second class in the model's order (its probability columns; the natural order of
+  the labels when there are no probabilities), as scikit-learn's `pos_label` does for
+  `[0, 1]` or `[False, True]`. Problems of three or more classes use the configured
+  `average` (macro by default), and roc_auc is one-vs-rest.
+- A metric that is undefined on the data is NaN, never an error, so one odd split does
+  not fail a run: roc_auc and pr_auc when a class is missing from the truth; the
+  probability metrics when the truth holds a label the model has no column for, or the
+  model knows a single class; r2 on fewer than two rows; and msle (a log of `1 + value`)
+  unless every truth and predicted value is >= 0. The key is always there, so the set of
+  names does not depend on the data.
+- roc_auc, pr_auc and log_loss need probabilities. With every metric asked for (the
+  default), they are left out for predictions without probabilities; naming one of them
+  explicitly for such predictions is a `DataError`.
+- Truth and predictions are matched by position: they must have the same length.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from attrs import frozen
+
+from lolpop.components._errors import DataError
+from lolpop.components._kinds import make_kind
+from lolpop.components.records import Metrics, MetricsEvaluator, Predictions, Task
+from lolpop.config.registry import ComponentKind
+from lolpop.core.decorator import make_step
+from lolpop.errors import DefinitionError
+
+#: How per-class scores of three or more classes are combined.
+Average: TypeAlias = Literal["macro", "micro", "weighted"]
+
+#: Each metric's direction: True when a larger value is better.
+GREATER_IS_BETTER: Mapping[str, bool] = MappingProxyType(
+    {
+        "accuracy": True,
+        "f1": True,
+        "precision": True,
+        "recall": True,
+        "roc_auc": True,
+        "pr_auc": True,
+        "log_loss": False,
+        "mse": False,
+        "rmse": False,
+        "mae": False,
+        "mape": False,
+        "r2": True,
+        "msle": False,
+    }
+)
+
+#: The metrics of each task, in the order they are reported.
+METRICS: Mapping[Task, tuple[str, ...]] = MappingProxyType(
+    {
+        "classification": (
+            "accuracy",
+            "f1",
+            "precision",
+            "recall",
+            "roc_auc",
+            "pr_auc",
+            "log_loss",
+        ),
+        "regression": ("mse", "rmse", "mae", "mape", "r2", "msle"),
+    }
+)
+
+#: The classification metrics computed from probabilities rather than labels.
+PROBABILITY_METRICS: frozenset[str] = frozenset({"roc_auc", "pr_auc", "log_loss"})
+
+_Floats: TypeAlias = npt.NDArray[np.float64]
+_Labels: TypeAlias = npt.NDArray[np.str_]
+
+
+def task_of_metric(name: str) -> Task:
+    """The task a metric belongs to (`DefinitionError` for an unknown name)."""
+    for task, names in METRICS.items():
+        if name in names:
+            return task
+    close = difflib.get_close_matches(name, list(GREATER_IS_BETTER), n=2, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise DefinitionError(
+        f"unknown metric {name!r}{hint} Known metrics: classification "
+        f"({', '.join(METRICS['classification'])}); regression "
+        f"({', '.join(METRICS['regression'])})."
+    )
+
+
+def check_metric(name: str, task: Task | None = None) -> Task:
+    """`name`'s task, after checking that it is a metric (of `task`, when given)."""
+    found = task_of_metric(name)
+    if task is not None and found != task:
+        raise DefinitionError(
+            f"the metric {name!r} is a {found} metric; a {task} model is scored with one of "
+            f"{', '.join(METRICS[task])}."
+        )
+    return found
+
+
+def is_better(metric: str, a: float, b: float) -> bool:
+    """Whether score `a` is strictly better than `b` by `metric`'s direction.
+
+    NaN (an undefined score) is never better, and any number is better than NaN.
+
+    >>> is_better("accuracy", 0.9, 0.8), is_better("mse", 0.9, 0.8)
+    (True, False)
+    """
+    check_metric(metric)
+    if math.isnan(a):
+        return False
+    if math.isnan(b):
+        return True
+    return a > b if GREATER_IS_BETTER[metric] else a < b
+
+
+def compute_metrics(
+    task: Task,
+    names: Iterable[str],
+    truth: pd.Series,
+    predictions: Predictions,
+    *,
+    average: Average = "macro",
+) -> dict[str, float]:
+    """The metrics `names` (every metric of `task` when empty) of `predictions` on `truth`.
+
+    >>> truth = pd.Series([1.0, 2.0, 3.0])
+    >>> compute_metrics("regression", ("mae", "r2"), truth, Predictions(truth + 1))
+    {'mae': 1.0, 'r2': -0.5}
+    """
+    asked = tuple(names)
+    for name in asked:
+        check_metric(name, task)
+    if len(truth) != len(predictions.values):
+        raise DataError(
+            f"the truth has {len(truth)} rows but the predictions have "
+            f"{len(predictions.values)}: metrics compare them row by row."
+        )
+    probabilities = predictions.probabilities
+    if probabilities is not None and len(probabilities) != len(truth):
+        raise DataError(
+            f"the truth has {len(truth)} rows but the predicted probabilities have "
+            f"{len(probabilities)}: metrics compare them row by row."
+        )
+    if task == "regression":
+        return _regression(asked or METRICS["regression"], truth, predictions.values)
+    if not asked:
+        has_probabilities = predictions.probabilities is not None
+        asked = tuple(
+            n
+            for n in METRICS["classification"]
+            if has_probabilities or n not in PROBABILITY_METRICS
+        )
+    return _classification(asked, truth, predictions, average)
+
+
+# --- regression --------------------------------------------------------------------
+
+
+def _floats(series: pd.Series, what: str) -> _Floats:
+    try:
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as error:
+        raise DataError(
+            f"the {what} are not numbers ({error}); regression metrics need numbers."
+        ) from error
+    if np.isnan(values).any():
+        raise DataError(f"the {what} have missing values; metrics need a value in every row.")
+    return values
+
+
+def _regression(names: Sequence[str], truth: pd.Series, predicted: pd.Series) -> dict[str, float]:
+    from sklearn.metrics import (  # noqa: PLC0415 (heavy: imported on use)
+        mean_absolute_error,
+        mean_absolute_percentage_error,
+        mean_squared_error,
+        mean_squared_log_error,
+        r2_score,
+        root_mean_squared_error,
+    )
+
+    y_true, y_pred = _floats(truth, "truth values"), _floats(predicted, "predicted values")
+    nonnegative = bool((y_true >= 0).all() and (y_pred >= 0).all())
+    scorers: Mapping[str, Callable[[], float]] = {
+        "mse": lambda: mean_squared_error(y_true, y_pred),
+        "rmse": lambda: root_mean_squared_error(y_true, y_pred),
+        "mae": lambda: mean_absolute_error(y_true, y_pred),
+        "mape": lambda: mean_absolute_percentage_error(y_true, y_pred),
+        "r2": lambda: r2_score(y_true, y_pred) if len(y_true) >= 2 else math.nan,
+        "msle": lambda: mean_squared_log_error(y_true, y_pred) if nonnegative else math.nan,
+    }
+    return {name: float(scorers[name]()) for name in names}
+
+
+# --- classification ----------------------------------------------------------------
+
+
+def _natural_order(values: Iterable[object]) -> list[object]:
+    unique = list(dict.fromkeys(values))
+    try:
+        return sorted(unique)  # type: ignore[type-var]  # labels of one target compare; mixed ones fall back below
+    except TypeError:
+        return sorted(unique, key=str)
+
+
+def _labels(series: pd.Series, what: str) -> _Labels:
+    if series.isna().any():
+        raise DataError(f"the {what} have missing values; metrics need a label in every row.")
+    return np.array([str(v) for v in series.tolist()], dtype=np.str_)
+
+
+def _classes(truth: pd.Series, predictions: Predictions) -> list[str]:
+    """The class labels (as text) in the model's order, then any other label seen."""
+    known = [] if predictions.probabilities is None else list(predictions.probabilities.columns)
+    seen = _natural_order([*truth.tolist(), *predictions.values.tolist()])
+    return list(dict.fromkeys([*(str(c) for c in known), *(str(v) for v in seen)]))
+
+
+def _classification(
+    names: Sequence[str], truth: pd.Series, predictions: Predictions, average: Average
+) -> dict[str, float]:
+    from sklearn.metrics import (  # noqa: PLC0415 (heavy: imported on use)
+        accuracy_score,
+        f1_score,
+        precision_score,
+        recall_score,
+    )
+
+    y_true = _labels(truth, "truth values")
+    y_pred = _labels(predictions.values, "predicted values")
+    classes = _classes(truth, predictions)
+    binary = len(classes) == 2
+    # pos_label only for two classes: scikit-learn warns that it ignores it otherwise.
+    options: dict[str, object] = (
+        {"average": "binary", "pos_label": classes[1]} if binary else {"average": average}
+    )
+
+    def by_label(score: Callable[..., float]) -> Callable[[], float]:
+        return lambda: score(y_true, y_pred, zero_division=0.0, **options)
+
+    scorers: dict[str, Callable[[], float]] = {
+        "accuracy": lambda: accuracy_score(y_true, y_pred),
+        "f1": by_label(f1_score),
+        "precision": by_label(precision_score),
+        "recall": by_label(recall_score),
+    }
+    result: dict[str, float] = {}
+    for name in names:
+        if name in PROBABILITY_METRICS:
+            result[name] = _by_probability(name, y_true, predictions, average)
+        else:
+            result[name] = float(scorers[name]())
+    return result
+
+
+def _by_probability(
+    name: str, y_true: _Labels, predictions: Predictions, average: Average
+) -> float:
+    from sklearn.metrics import (  # noqa: PLC0415 (heavy: imported on use)
+        average_precision_score,
+        log_loss,
+        roc_auc_score,
+    )
+    from sklearn.preprocessing import label_binarize  # noqa: PLC0415 (heavy: imported on use)
+
+    frame = predictions.probabilities
+    if frame is None:
+        raise DataError(
+            f"the metric {name!r} needs predicted probabilities, and these predictions have "
+            "none (the model has no predict_proba); leave it out of `metrics`."
+        )
+    columns = [str(c) for c in frame.columns]
+    if len(columns) < 2 or not set(y_true.tolist()) <= set(columns):
+        return math.nan
+    # scikit-learn expects the columns in the sorted order of the labels.
+    labels = sorted(columns)
+    matrix = frame.set_axis(columns, axis=1)[labels].to_numpy(dtype=np.float64)
+    if name == "log_loss":
+        return float(log_loss(y_true, matrix, labels=labels))
+    if set(y_true.tolist()) != set(labels):
+        return math.nan
+    if len(labels) == 2:
+        positive = columns[1]
+        scores = matrix[:, labels.index(positive)]
+        hits = y_true == positive
+        if name == "roc_auc":
+            return float(roc_auc_score(hits, scores))
+        return float(average_precision_score(hits, scores))
+    if name == "roc_auc":
+        return float(
+            roc_auc_score(y_true, matrix, multi_class="ovr", average=average, labels=labels)
+        )
+    indicator = label_binarize(y_true, classes=labels)
+    return float(average_precision_score(indicator, matrix, average=average))
+
+
+# --- components --------------------------------------------------------------------
+
+
+@frozen
+class ClassificationMetricsSettings:
+    """`type: classification_metrics`: which metrics, and how classes are averaged."""
+
+    #: Names from accuracy, f1, precision, recall, roc_auc, pr_auc, log_loss (empty: all).
+    metrics: tuple[str, ...] = ()
+    #: For three or more classes; two classes score the positive (second) class.
+    average: Average = "macro"
+
+
+@frozen
+class RegressionMetricsSettings:
+    """`type: regression_metrics`: which metrics."""
+
+    #: Names from mse, rmse, mae, mape, r2, msle (empty: all).
+    metrics: tuple[str, ...] = ()
+
+
+def _evaluator(task: Task, names: tuple[str, ...], average: Average) -> MetricsEvaluator:
+    for name in names:
+        check_metric(name, task)
+
+    def evaluate(pair: tuple[pd.Series, Predictions]) -> Metrics:
+        truth, predictions = pair
+        return compute_metrics(task, names, truth, predictions, average=average)
+
+    return MetricsEvaluator(
+        make_step(evaluate, name="evaluate", description=f"{task} metrics of predictions")
+    )
+
+
+def classification_metrics(
+    settings: ClassificationMetricsSettings = ClassificationMetricsSettings(),
+) -> MetricsEvaluator:
+    """Accuracy, f1, precision, recall, roc_auc, pr_auc and log_loss of a classifier."""
+    return _evaluator("classification", settings.metrics, settings.average)
+
+
+def regression_metrics(
+    settings: RegressionMetricsSettings = RegressionMetricsSettings(),
+) -> MetricsEvaluator:
+    """MSE, RMSE, MAE, MAPE, R² and MSLE of a regressor."""
+    return _evaluator("regression", settings.metrics, "macro")
+
+
+KINDS: tuple[ComponentKind, ...] = (
+    make_kind("classification_metrics", ClassificationMetricsSettings, classification_metrics),
+    make_kind("regression_metrics", RegressionMetricsSettings, regression_metrics),
+)

@@ -1,0 +1,306 @@
+"""`sklearn_model`: fits any scikit-learn estimator, and predicts with it.
+
+Design notes:
+
+- The estimator is named by an import path in a config
+  (`sklearn.ensemble:RandomForestClassifier`, resolved under the allowed module prefixes
+  only), or passed as a class or factory in Python
+  (`sklearn_trainer(RandomForestClassifier, {"max_depth": 3})`).
+- Settings are checked when the trainer is built, before any data is read: a parameter
+  the estimator does not have is a `DefinitionError` naming it and the estimator, and a
+  value scikit-learn's own parameter validation refuses is one too.
+- Parameters are applied with `set_params`, so pipelines take nested names
+  (`classifier__C`). The seed becomes every `random_state` the estimator has (its own
+  and its steps'), unless the parameters set one explicitly.
+- `fit` makes a fresh estimator for every call: fitting never changes a fitted model,
+  and the same data and settings give the same model.
+- A `FittedModel` keeps the feature columns it was fitted on; `predict` selects them
+  from the frame it is given (extra columns, such as ids or the target, are ignored)
+  and refuses a frame that lacks one, naming it. Probability columns are named by
+  `str(label)` in the order of the estimator's `classes_`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal, Protocol, TypeAlias, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from attrs import Factory, frozen
+
+from lolpop.components._errors import DataError
+from lolpop.components._kinds import make_kind
+from lolpop.components.records import FittedModel, Labelled, ModelTrainer, Predictions, Task
+from lolpop.config.registry import ComponentKind, resolve_reference
+from lolpop.core.decorator import make_step
+from lolpop.errors import DefinitionError
+
+#: A value a config can give an estimator parameter.
+ParamValue: TypeAlias = int | float | str | bool | None
+
+#: `auto`: a classifier or a regressor as scikit-learn tells (`is_classifier`).
+TaskChoice: TypeAlias = Literal["auto", "classification", "regression"]
+
+
+@frozen
+class TrainerSettings:
+    """`type: sklearn_model`: the estimator, its parameters, the task and the seed."""
+
+    #: An import path, `module:Class` (e.g. `sklearn.ensemble:RandomForestClassifier`).
+    estimator: str
+    params: Mapping[str, ParamValue] = Factory(dict)
+    task: TaskChoice = "auto"
+    #: Given to every `random_state` parameter of the estimator (None: leave them).
+    seed: int | None = 0
+    #: Module prefixes besides `lolpop` and `sklearn` that `estimator` may name.
+    allow: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class _Sklearn(Protocol):
+    """A scikit-learn-compatible estimator, as far as lolpop uses one."""
+
+    def get_params(self, deep: bool = True) -> Mapping[str, object]: ...
+
+    def set_params(self, **params: object) -> object: ...
+
+    def fit(self, X: pd.DataFrame, y: pd.Series, /) -> object: ...
+
+    def predict(self, X: pd.DataFrame, /) -> object: ...
+
+
+@runtime_checkable
+class _Probabilistic(Protocol):
+    def predict_proba(self, X: pd.DataFrame, /) -> object: ...
+
+
+@frozen
+class ModelSpec:
+    """How to make one estimator: its factory, checked parameters, task and name."""
+
+    factory: Callable[[], object]
+    params: Mapping[str, ParamValue]
+    task: Task
+    name: str
+
+    def make(self) -> _Sklearn:
+        """A fresh, unfitted estimator with the parameters set."""
+        estimator = self.factory()
+        assert isinstance(estimator, _Sklearn)  # checked by make_spec
+        estimator.set_params(**self.params)
+        return estimator
+
+
+def _some(names: Sequence[str], limit: int = 8) -> str:
+    """`names` for a message: the first `limit` of them, and how many there are in all."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names)} in all)"
+
+
+def _describe(factory: Callable[..., object]) -> str:
+    module = getattr(factory, "__module__", "")
+    name = getattr(factory, "__qualname__", type(factory).__qualname__)
+    return f"{module}.{name}" if module else str(name)
+
+
+def _probe(factory: Callable[[], object], name: str) -> _Sklearn:
+    try:
+        estimator = factory()
+    except TypeError as error:
+        raise DefinitionError(
+            f"cannot make the estimator {name} without arguments ({error}); pass a class or a "
+            "function that takes none, and give parameters under `params`."
+        ) from error
+    if not isinstance(estimator, _Sklearn):
+        raise DefinitionError(
+            f"{name} makes a {type(estimator).__name__}, which is not a scikit-learn "
+            "estimator (it needs get_params, set_params, fit and predict)."
+        )
+    return estimator
+
+
+def _task_of(estimator: _Sklearn, task: TaskChoice, name: str) -> Task:
+    from sklearn.base import is_classifier, is_regressor  # noqa: PLC0415 (heavy: imported on use)
+
+    found: Task | None = (
+        "classification"
+        if is_classifier(estimator)
+        else "regression"
+        if is_regressor(estimator)
+        else None
+    )
+    if task == "auto":
+        if found is None:
+            raise DefinitionError(
+                f"cannot tell whether {name} is a classifier or a regressor; set `task`."
+            )
+        return found
+    if found is not None and found != task:
+        raise DefinitionError(f"{name} is a {found} estimator, but the task is set to {task}.")
+    return task
+
+
+def make_spec(
+    estimator: Callable[..., object],
+    params: Mapping[str, ParamValue] | None = None,
+    *,
+    task: TaskChoice = "auto",
+    seed: int | None = 0,
+    name: str | None = None,
+) -> ModelSpec:
+    """A checked `ModelSpec`: `DefinitionError` for unknown parameters or refused values."""
+    label = name or _describe(estimator)
+    given = dict(params or {})
+    probe = _probe(estimator, label)
+    known = probe.get_params(deep=True)
+    unknown = [p for p in given if p not in known]
+    if unknown:
+        hints = [
+            f"{p!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            for p in unknown
+            for close in [difflib.get_close_matches(p, list(known), n=1, cutoff=0.6)]
+        ]
+        raise DefinitionError(
+            f"{label} has no parameter{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; "
+            f"its parameters are: {', '.join(sorted(known))}."
+        )
+    resolved: dict[str, ParamValue] = dict(given)
+    if seed is not None:
+        for key in known:
+            if (key == "random_state" or key.endswith("__random_state")) and key not in given:
+                resolved[key] = seed
+    try:
+        probe.set_params(**resolved)
+        # scikit-learn checks values only when fitting; its own check, run now, reports a
+        # bad value (`max_depth: 'deep'`) when the trainer is built instead.
+        validate = getattr(probe, "_validate_params", None)
+        if callable(validate):
+            validate()
+    except (TypeError, ValueError) as error:
+        raise DefinitionError(f"bad parameters for {label}: {error}") from error
+    return ModelSpec(estimator, resolved, _task_of(probe, task, label), label)
+
+
+def _feature_names(frame: pd.DataFrame) -> tuple[str, ...]:
+    names: list[object] = list(frame.columns)
+    odd = [c for c in names if not isinstance(c, str)]
+    if odd:
+        raise DataError(
+            f"the features need text column names; these are not: {', '.join(map(repr, odd))}."
+        )
+    return tuple(str(c) for c in frame.columns)
+
+
+def fit_model(spec: ModelSpec, data: Labelled) -> FittedModel:
+    """A fresh estimator of `spec` fitted on `data`."""
+    features = _feature_names(data.features)
+    if len(data) == 0:
+        raise DataError(f"cannot fit {spec.name} on training data with no rows.")
+    estimator = spec.make()
+    estimator.fit(data.features, data.target)
+    classes: tuple[object, ...] = ()
+    if spec.task == "classification":
+        classes = tuple(np.asarray(getattr(estimator, "classes_", ())).tolist())
+    target = data.target.name
+    return FittedModel(
+        estimator=estimator,
+        task=spec.task,
+        features=features,
+        target=None if target is None else str(target),
+        classes=classes,
+        params=dict(spec.params),
+    )
+
+
+def _features_of(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in model.features if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"the frame to predict on lacks the feature column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing))}, which the model was fitted on "
+            f"(features: {_some(model.features)})."
+        )
+    return frame[list(model.features)]
+
+
+def _probabilities(model: FittedModel, estimator: object, features: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(estimator, _Probabilistic):
+        raise DataError(
+            f"the model's {type(estimator).__name__} has no predict_proba, so it gives no "
+            "class probabilities (some estimators need `probability: true`)."
+        )
+    matrix = np.asarray(estimator.predict_proba(features), dtype=np.float64)
+    classes = model.classes or tuple(np.asarray(getattr(estimator, "classes_", ())).tolist())
+    columns = [str(c) for c in classes] if len(classes) == matrix.shape[1] else None
+    return pd.DataFrame(matrix, index=features.index, columns=columns)
+
+
+def predict_model(model: FittedModel, frame: pd.DataFrame) -> Predictions:
+    """The model's predictions on `frame` (with probabilities for a classifier that has them)."""
+    features = _features_of(model, frame)
+    values = np.asarray(model.estimator.predict(features))
+    predicted = pd.Series(values, index=frame.index, name=model.target)
+    probabilities = None
+    if model.task == "classification" and isinstance(model.estimator, _Probabilistic):
+        probabilities = _probabilities(model, model.estimator, features)
+    return Predictions(predicted, probabilities)
+
+
+def predict_probabilities(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """One column per class (named `str(label)`), each row summing to 1."""
+    if model.task != "classification":
+        raise DataError(
+            f"the model is a {model.task} model ({type(model.estimator).__name__}): it predicts "
+            "values, not class probabilities; use predict."
+        )
+    return _probabilities(model, model.estimator, _features_of(model, frame))
+
+
+def sklearn_trainer(
+    estimator: Callable[..., object],
+    params: Mapping[str, ParamValue] | None = None,
+    *,
+    task: TaskChoice = "auto",
+    seed: int | None = 0,
+    name: str | None = None,
+) -> ModelTrainer[FittedModel]:
+    """A trainer of `estimator` (a class or a function of no arguments) with `params`."""
+    spec = make_spec(estimator, params, task=task, seed=seed, name=name)
+
+    def fit(data: Labelled) -> FittedModel:
+        return fit_model(spec, data)
+
+    def predict(pair: tuple[FittedModel, pd.DataFrame]) -> Predictions:
+        return predict_model(*pair)
+
+    def predict_proba(pair: tuple[FittedModel, pd.DataFrame]) -> pd.DataFrame:
+        return predict_probabilities(*pair)
+
+    return ModelTrainer(
+        fit=make_step(fit, name="fit", description=f"fit {spec.name}"),
+        predict=make_step(predict, name="predict", description=f"predict with {spec.name}"),
+        predict_proba=make_step(
+            predict_proba, name="predict_proba", description="class probabilities"
+        ),
+    )
+
+
+def sklearn_model(settings: TrainerSettings) -> ModelTrainer[FittedModel]:
+    """Fit a scikit-learn estimator named by its import path; predict with it."""
+    factory = resolve_reference(settings.estimator, settings.allow)
+    if not callable(factory):
+        raise DefinitionError(
+            f"{settings.estimator!r} is a {type(factory).__name__}, not an estimator class."
+        )
+    return sklearn_trainer(
+        factory,
+        settings.params,
+        task=settings.task,
+        seed=settings.seed,
+        name=settings.estimator.replace(":", "."),
+    )
+
+
+KINDS: tuple[ComponentKind, ...] = (make_kind("sklearn_model", TrainerSettings, sklearn_model),)

@@ -1,0 +1,211 @@
+"""`grid_search` and `random_search`: trials fitted on train, scored on valid, best kept.
+
+Design notes:
+
+- The points of a search are fixed when the tuner is built: every combination of the
+  space's values (`grid_search`, in scikit-learn's `ParameterGrid` order), or `n_trials`
+  of them drawn without repetition with the seed (`random_search`, `ParameterSampler`).
+  Each point is checked then like a trainer's parameters, and the metric is checked
+  against the estimator's task, so a bad config fails before any data is read.
+- Each trial fits on `splits.train`, predicts `splits.valid`, and records every metric of
+  its task (`lolpop.components.metrics.compute_metrics`); its score is the chosen
+  metric's value. The best trial is the first (lowest number) of those with the best
+  score by the metric's direction; an undefined (NaN) score never wins unless every
+  score is NaN, when trial 0 is kept.
+- Trials run in parallel with joblib's *threading* backend (`n_jobs`: -1 uses every
+  core, 1 runs them one by one). Threads, not processes: trials return fitted models,
+  which processes would have to pickle back, and the splits would be pickled to every
+  worker; scikit-learn's fitting loops release the GIL, and threads start at once and
+  behave the same under pytest. Each trial's estimator is made fresh with its own
+  seeded `random_state`, and joblib returns results in the order of the points, so the
+  result is the same for every `n_jobs`.
+- `search_tuner` is the Python constructor under both: it searches over any
+  `(params, trainer)` candidates, e.g. trainers of different estimators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from attrs import Factory, frozen
+
+from lolpop.components._kinds import make_kind
+from lolpop.components.metrics import check_metric, compute_metrics, is_better
+from lolpop.components.records import (
+    FittedModel,
+    HyperparameterTuner,
+    ModelTrainer,
+    Params,
+    Splits,
+    Trial,
+    TuningResult,
+)
+from lolpop.components.sklearn_trainer import (
+    ParamValue,
+    TaskChoice,
+    make_spec,
+    sklearn_trainer,
+)
+from lolpop.config.registry import ComponentKind, resolve_reference
+from lolpop.core.decorator import make_step
+from lolpop.errors import DefinitionError
+
+
+@frozen
+class GridSearchSettings:
+    """`type: grid_search`: every combination of the space's values."""
+
+    #: An import path, `module:Class` (as for `sklearn_model`).
+    estimator: str
+    #: The metric that picks the best trial (e.g. `f1`, `log_loss`, `rmse`).
+    metric: str
+    #: Each parameter's candidate values.
+    space: Mapping[str, tuple[ParamValue, ...]] = Factory(dict)
+    #: Parameters every trial shares.
+    params: Mapping[str, ParamValue] = Factory(dict)
+    task: TaskChoice = "auto"
+    seed: int | None = 0
+    allow: tuple[str, ...] = ()
+    #: Trials run at once (-1: one per core).
+    n_jobs: int = -1
+
+
+@frozen
+class RandomSearchSettings:
+    """`type: random_search`: `n_trials` combinations of the space's values, drawn with the seed."""
+
+    estimator: str
+    metric: str
+    space: Mapping[str, tuple[ParamValue, ...]] = Factory(dict)
+    params: Mapping[str, ParamValue] = Factory(dict)
+    task: TaskChoice = "auto"
+    #: Draws the points and seeds every trial's estimator.
+    seed: int | None = 0
+    allow: tuple[str, ...] = ()
+    n_jobs: int = -1
+    #: At most this many trials (fewer when the space has fewer combinations).
+    n_trials: int = 10
+
+
+#: A point of a search and the trainer that fits it.
+Candidate = tuple[Params, ModelTrainer[FittedModel]]
+
+
+def _trial(number: int, candidate: Candidate, splits: Splits, metric: str) -> Trial:
+    params, trainer = candidate
+    model = trainer.fit(splits.train)
+    predictions = trainer.predict((model, splits.valid.features))
+    metrics = compute_metrics(model.task, (), splits.valid.target, predictions)
+    if metric not in metrics:
+        metrics |= compute_metrics(model.task, (metric,), splits.valid.target, predictions)
+    return Trial(number, dict(params), metrics[metric], model, metrics)
+
+
+def best_trial(metric: str, trials: Sequence[Trial]) -> Trial:
+    """The first trial with the best score by `metric`'s direction."""
+    best = trials[0]
+    for trial in trials[1:]:
+        if is_better(metric, trial.score, best.score):
+            best = trial
+    return best
+
+
+def _check_jobs(n_jobs: int) -> None:
+    if n_jobs == 0 or n_jobs < -1:
+        raise DefinitionError(f"n_jobs is {n_jobs}; use a positive number, or -1 for every core.")
+
+
+def search_tuner(
+    candidates: Sequence[Candidate], metric: str, *, n_jobs: int = -1
+) -> HyperparameterTuner:
+    """Fit every candidate trainer on train, score it on valid by `metric`, keep the best."""
+    check_metric(metric)
+    _check_jobs(n_jobs)
+    if not candidates:
+        raise DefinitionError("a search needs at least one candidate.")
+    points = tuple(candidates)
+
+    def tune(splits: Splits) -> TuningResult:
+        from joblib import Parallel, delayed  # noqa: PLC0415 (heavy: imported on use)
+
+        jobs = 1 if len(points) == 1 else n_jobs
+        trials = Parallel(n_jobs=jobs, backend="threading")(
+            delayed(_trial)(number, candidate, splits, metric)
+            for number, candidate in enumerate(points)
+        )
+        return TuningResult(metric, tuple(trials), best_trial(metric, trials))
+
+    return HyperparameterTuner(
+        make_step(tune, name="tune", description=f"search {len(points)} trials by {metric}")
+    )
+
+
+def _space(settings: GridSearchSettings | RandomSearchSettings) -> dict[str, list[ParamValue]]:
+    """The search space as scikit-learn takes it, after checking it."""
+    _check_jobs(settings.n_jobs)
+    overlap = sorted(set(settings.space) & set(settings.params))
+    if overlap:
+        raise DefinitionError(
+            f"{', '.join(map(repr, overlap))} is both searched (`space`) and fixed "
+            "(`params`); keep each parameter in one of them."
+        )
+    empty = [key for key, values in settings.space.items() if not values]
+    if empty:
+        raise DefinitionError(
+            f"the search space gives no values for {', '.join(map(repr, empty))}."
+        )
+    return {key: list(values) for key, values in settings.space.items()}
+
+
+def _candidates(
+    settings: GridSearchSettings | RandomSearchSettings, points: Sequence[Mapping[str, object]]
+) -> list[Candidate]:
+    factory = resolve_reference(settings.estimator, settings.allow)
+    if not callable(factory):
+        raise DefinitionError(
+            f"{settings.estimator!r} is a {type(factory).__name__}, not an estimator class."
+        )
+    name = settings.estimator.replace(":", ".")
+    task = make_spec(factory, settings.params, task=settings.task, seed=None, name=name).task
+    check_metric(settings.metric, task)
+    candidates: list[Candidate] = []
+    for point in points:
+        params: dict[str, ParamValue] = {}
+        for key, value in point.items():
+            assert value is None or isinstance(value, int | float | str | bool)
+            params[key] = value
+        trainer = sklearn_trainer(
+            factory, {**settings.params, **params}, task=task, seed=settings.seed, name=name
+        )
+        candidates.append((params, trainer))
+    return candidates
+
+
+def grid_search(settings: GridSearchSettings) -> HyperparameterTuner:
+    """Try every combination of the space's values; keep the best on the validation split."""
+    from sklearn.model_selection import ParameterGrid  # noqa: PLC0415 (heavy: imported on use)
+
+    points = list(ParameterGrid(_space(settings)))
+    return search_tuner(_candidates(settings, points), settings.metric, n_jobs=settings.n_jobs)
+
+
+def random_search(settings: RandomSearchSettings) -> HyperparameterTuner:
+    """Try `n_trials` combinations drawn with the seed; keep the best on the validation split."""
+    from sklearn.model_selection import (  # noqa: PLC0415 (heavy: imported on use)
+        ParameterGrid,
+        ParameterSampler,
+    )
+
+    if settings.n_trials < 1:
+        raise DefinitionError(f"n_trials is {settings.n_trials}; a search needs at least 1.")
+    space = _space(settings)
+    # Asking for more points than the space holds would make scikit-learn warn.
+    count = min(settings.n_trials, len(ParameterGrid(space)))
+    points = list(ParameterSampler(space, count, random_state=settings.seed))
+    return search_tuner(_candidates(settings, points), settings.metric, n_jobs=settings.n_jobs)
+
+
+KINDS: tuple[ComponentKind, ...] = (
+    make_kind("grid_search", GridSearchSettings, grid_search),
+    make_kind("random_search", RandomSearchSettings, random_search),
+)
