@@ -11,11 +11,14 @@ their line.
 
 from __future__ import annotations
 
+import collections.abc
 import difflib
-from collections.abc import Iterable, Mapping
+import typing
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 import cattrs
+import cattrs.cols
 import cattrs.strategies
 from cattrs.errors import (
     AttributeValidationNote,
@@ -145,6 +148,28 @@ def configure_converter(
     def unstructure_component(component: ComponentConfig) -> dict[str, object]:
         return {"type": component.type, **converter.unstructure(component.settings)}
 
+    def is_list_like(hint: object) -> bool:
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+        if origin is tuple:
+            return len(args) == 2 and args[1] is Ellipsis
+        return origin in (list, collections.abc.Sequence, collections.abc.MutableSequence)
+
+    def no_text(hint: type) -> Callable[[object, type], object]:
+        # cattrs would read `columns: auto` as ('a', 'u', 't', 'o'): refuse text there.
+        made = (
+            cattrs.cols.homogenous_tuple_structure_factory(hint, converter)
+            if typing.get_origin(hint) is tuple
+            else cattrs.cols.list_structure_factory(hint, converter)
+        )
+
+        def structure(value: object, target: type) -> object:
+            if isinstance(value, str | bytes):
+                raise _Invalid(f"expected a list, got {_show(value)}")
+            return made(value, target)
+
+        return structure
+
+    converter.register_structure_hook_factory(is_list_like, no_text)
     converter.register_structure_hook(BackendConfig, structure_backend)
     converter.register_unstructure_hook(BackendConfig, unstructure_backend)
     for cls in BACKEND_TAGS.values():

@@ -1,0 +1,81 @@
+"""The catalogue: every built-in tag is registered, decodes from YAML, and builds the
+component type it promises; importing it stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from lolpop.components import records as r
+from lolpop.config import load_text
+from lolpop.config.registry import BUILTINS
+
+LOGISTIC = "sklearn.linear_model:LogisticRegression"
+
+#: tag -> (component type, the smallest settings that build it, as a YAML flow mapping body)
+EXPECTED: dict[str, tuple[type, str]] = {
+    "csv": (r.DataConnector, "path: data/train.csv"),
+    "parquet": (r.DataConnector, "path: data/train.parquet"),
+    "sklearn_dataset": (r.DataConnector, "name: iris"),
+    "sql": (r.DataConnector, "url: 'sqlite:///x.db', table: t"),
+    "function": (
+        r.DataTransformer,
+        "function: 'tests.components.transform_fns:add_ratio', allow: [tests]",
+    ),
+    "splitter": (r.DataSplitter, "target: y"),
+    "column_encoder": (r.FeatureEncoder, ""),
+    "sklearn_model": (r.ModelTrainer, f"estimator: '{LOGISTIC}'"),
+    "grid_search": (
+        r.HyperparameterTuner,
+        f"estimator: '{LOGISTIC}', metric: f1, space: {{C: [0.1, 1.0]}}",
+    ),
+    "random_search": (
+        r.HyperparameterTuner,
+        f"estimator: '{LOGISTIC}', metric: f1, space: {{C: [0.1, 1.0]}}",
+    ),
+    "classification_metrics": (r.MetricsEvaluator, ""),
+    "regression_metrics": (r.MetricsEvaluator, ""),
+    "baseline_checker": (r.ModelChecker, "metric: accuracy"),
+    "pandas_profiler": (r.DataProfiler, ""),
+    "rules_checker": (r.DataChecker, ""),
+    "drift": (r.DataComparer, ""),
+    "bias_checker": (r.BiasChecker, "column: group"),
+    "permutation_explainer": (r.ModelExplainer, ""),
+    "matplotlib_visualizer": (r.ModelVisualizer, ""),
+    "mlflow": (r.MetadataTracker, ""),
+    "memory": (r.MetadataTracker, ""),
+    "mlflow_registry": (r.ModelRepository, "model_name: m"),
+    "local_store": (r.ResourceVersionControl, ""),
+    "local_registry": (r.ModelRepository, ""),
+    "log_notifier": (r.Notifier, ""),
+    "webhook": (r.Notifier, "url: 'http://127.0.0.1:9/hook'"),
+}
+
+
+def test_every_builtin_tag_is_registered() -> None:
+    assert set(EXPECTED) <= set(BUILTINS.kinds)
+
+
+@pytest.mark.parametrize("tag", sorted(EXPECTED))
+def test_a_builtin_decodes_from_yaml_and_builds_its_component_type(tag: str) -> None:
+    component_type, settings = EXPECTED[tag]
+    extra = f", {settings}" if settings else ""
+    text = f"runner: r\ncomponents:\n  it: {{type: {tag}{extra}}}\n"
+    config = load_text(text).unwrap()
+    kind = BUILTINS.get(tag)
+    assert kind is not None
+    assert kind.description, f"{tag} has no description"
+    built = kind.build(config.components["it"].settings)
+    assert isinstance(built, component_type)
+
+
+def test_importing_the_catalogue_stays_light() -> None:
+    code = (
+        "import sys, lolpop.components.catalogue as c; c.KINDS; "
+        "heavy = [m for m in ('sklearn', 'scipy', 'mlflow', 'matplotlib', 'sqlalchemy', "
+        "'prefect') if m in sys.modules]; print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
