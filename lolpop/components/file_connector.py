@@ -239,6 +239,7 @@ def csv_connector(settings: CsvSettings) -> DataConnector:
     return DataConnector(
         read=make_step(read, name="read"),
         write=make_step(write, name="write", effect=True),
+        location=settings.path,
     )
 
 
@@ -287,6 +288,7 @@ def parquet_connector(settings: ParquetSettings) -> DataConnector:
     return DataConnector(
         read=make_step(read, name="read"),
         write=make_step(write, name="write", effect=True),
+        location=settings.path,
     )
 
 

@@ -364,6 +364,8 @@ class DataConnector:
 
     read: Step[None, pd.DataFrame]
     write: Step[pd.DataFrame, Written]
+    #: Where it reads and writes, for messages (a path, a masked URL and table).
+    location: str = ""
 
 
 @frozen

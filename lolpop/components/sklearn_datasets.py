@@ -69,6 +69,7 @@ def sklearn_dataset_connector(settings: SklearnDatasetSettings) -> DataConnector
     return DataConnector(
         read=make_step(read, name="read"),
         write=make_step(write, name="write", effect=True),
+        location=f"scikit-learn's {settings.name} dataset",
     )
 
 

@@ -194,6 +194,7 @@ def sql_connector(settings: SqlSettings) -> DataConnector:
     return DataConnector(
         read=make_step(read, name="read"),
         write=make_step(write, name="write", effect=True),
+        location=f"{mask_url(settings.url)}#{settings.table or 'query'}",
     )
 
 
