@@ -40,6 +40,7 @@ from lolpop.components.records import (
     Version,
 )
 from lolpop.core.combinators import map_each
+from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.pipelines.wiring import Carrier, lift
 
@@ -104,6 +105,10 @@ class _State:
         if self.check is None:
             raise DataError("the process pipeline reached a step before its check.")
         return self.frame, self.version, self.profile, self.check
+
+
+def _start(run: RunRef) -> _State:
+    return _State(run)
 
 
 def _frame(state: _State) -> pd.DataFrame:
@@ -227,4 +232,5 @@ def process_pipeline(
             "has_changed",
         )
     )
-    return (lift(_State, "start") >> steps >> lift(finish, "processed")).named("process")
+    entry, exit_ = make_step(_start, name="start"), make_step(finish, name="processed")
+    return (entry >> steps >> exit_).named("process")

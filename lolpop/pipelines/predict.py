@@ -1,0 +1,288 @@
+"""The predict pipeline: compare new data with the training data, predict with the
+champion, explain, version the predictions, check them, write them out.
+
+    run --> read new data --> the champion version --> load it --> check its features
+        --> drift against the training data's latest version --> predict (+ probabilities)
+        --> explain (when configured) --> version --> check --> write --> tag the run
+
+The model is the registered bundle (encoder and estimator), so it predicts from raw
+feature columns. A prediction file that lacks a column the model was trained on is
+refused before anything is predicted, versioned or written, naming the file and the
+column. The run is tagged with the model version and the predictions' version, so a
+prediction file leads back to its model (and from there to its training run).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from attrs import evolve, frozen
+
+from lolpop.components._errors import DataError
+from lolpop.components.records import (
+    CheckReport,
+    DataChecker,
+    DataComparer,
+    DataConnector,
+    DriftReport,
+    FittedModel,
+    MetadataTracker,
+    ModelExplainer,
+    ModelRepository,
+    ModelTrainer,
+    ModelVersion,
+    Predictions,
+    ResourceVersionControl,
+    RunRef,
+    Version,
+    Written,
+)
+from lolpop.core.combinators import identity
+from lolpop.core.decorator import make_step
+from lolpop.core.step import Step
+from lolpop.pipelines.wiring import Carrier, lift
+
+MODEL_VERSION_TAG = "lolpop.model_version"
+PREDICTIONS_TAG = "lolpop.predictions"
+
+
+@frozen
+class PredictComponents:
+    """What the predict pipeline works with."""
+
+    connector: DataConnector
+    output: DataConnector
+    trainer: ModelTrainer[FittedModel]
+    repository: ModelRepository
+    store: ResourceVersionControl
+    comparer: DataComparer
+    checker: DataChecker
+    tracker: MetadataTracker
+    explainer: ModelExplainer | None = None
+
+
+@frozen
+class PredictSettings:
+    """Names the predict pipeline works under."""
+
+    #: The dataset the model was trained on (its latest version is the drift reference).
+    training_dataset: str
+    #: The dataset name predictions are versioned under.
+    predictions: str = "predictions"
+    champion_alias: str = "champion"
+    #: The column predictions are written to.
+    column: str = "prediction"
+    #: Columns of the new data carried into the prediction file (e.g. an id).
+    keep: tuple[str, ...] = ()
+
+
+@frozen
+class Predicted:
+    """What the predict pipeline made."""
+
+    run: RunRef
+    model: ModelVersion
+    frame: pd.DataFrame
+    version: Version
+    drift: DriftReport | None
+    check: CheckReport
+    written: Written
+    explanations: pd.DataFrame | None = None
+
+
+@frozen
+class _State:
+    run: RunRef
+    frame: pd.DataFrame | None = None
+    champion: ModelVersion | None = None
+    model: FittedModel | None = None
+    reference: Version | None = None
+    drift: DriftReport | None = None
+    predictions: Predictions | None = None
+    explanations: pd.DataFrame | None = None
+    output: pd.DataFrame | None = None
+    version: Version | None = None
+    check: CheckReport | None = None
+    written: Written | None = None
+
+
+def _start(run: RunRef) -> _State:
+    return _State(run)
+
+
+def _get(value: object | None, what: str) -> object:
+    if value is None:  # pragma: no cover (each step runs after what it needs)
+        raise DataError(f"the predict pipeline reached a step before {what}.")
+    return value
+
+
+def _frame(state: _State) -> pd.DataFrame:
+    value = _get(state.frame, "reading the data")
+    assert isinstance(value, pd.DataFrame)
+    return value
+
+
+def _model(state: _State) -> FittedModel:
+    value = _get(state.model, "loading the model")
+    assert isinstance(value, FittedModel)
+    return value
+
+
+def _champion(state: _State) -> ModelVersion:
+    value = _get(state.champion, "finding the champion")
+    assert isinstance(value, ModelVersion)
+    return value
+
+
+def _output(state: _State) -> pd.DataFrame:
+    value = _get(state.output, "assembling the predictions")
+    assert isinstance(value, pd.DataFrame)
+    return value
+
+
+def _version(state: _State) -> Version:
+    value = _get(state.version, "versioning the predictions")
+    assert isinstance(value, Version)
+    return value
+
+
+def check_features(model: FittedModel, frame: pd.DataFrame, location: str) -> None:
+    """Refuse a frame that lacks a feature the model was trained on (naming it and where)."""
+    missing = [name for name in model.features if name not in frame.columns]
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        where = f" {location!r}" if location else ""
+        raise DataError(
+            f"the data to predict{where} lacks the feature column{'s' if len(missing) > 1 else ''}"
+            f" {names}, which the model was trained on (its features: "
+            f"{', '.join(model.features)}). Nothing was predicted or written."
+        )
+
+
+def assemble(
+    frame: pd.DataFrame, predictions: Predictions, settings: PredictSettings
+) -> pd.DataFrame:
+    """The prediction file: kept columns, the prediction, one probability column per class."""
+    missing = [name for name in settings.keep if name not in frame.columns]
+    if missing:
+        raise DataError(
+            f"the data to predict lacks the column(s) {', '.join(map(repr, missing))} listed "
+            "under `keep:`."
+        )
+    out = frame[list(settings.keep)].copy()
+    out[settings.column] = predictions.values.to_numpy()
+    if predictions.probabilities is not None:
+        for label in predictions.probabilities.columns:
+            out[f"probability_{label}"] = predictions.probabilities[label].to_numpy()
+    return out
+
+
+def predict_pipeline(
+    components: PredictComponents, settings: PredictSettings
+) -> Step[RunRef, Predicted]:
+    """read -> champion -> drift -> predict -> explain -> version -> check -> write."""
+    c = components
+    on = Carrier(_State)
+
+    def champion_found(state: _State, version: ModelVersion | None) -> _State:
+        if version is None:
+            raise DataError(
+                f"there is no {settings.champion_alias!r} model version to predict with: "
+                "train and deploy a model first (the `train` and `deploy` stages)."
+            )
+        return evolve(state, champion=version)
+
+    def features_checked(state: _State) -> _State:
+        check_features(_model(state), _frame(state), c.connector.location)
+        return state
+
+    def reference_of(state: _State, versions: tuple[Version, ...]) -> _State:
+        return evolve(state, reference=versions[-1] if versions else None)
+
+    def reference(state: _State) -> Version:
+        value = _get(state.reference, "finding the training data")
+        assert isinstance(value, Version)
+        return value
+
+    def features(state: _State) -> pd.DataFrame:
+        return _frame(state)[list(_model(state).features)]
+
+    def drift_inputs(
+        state: _State, reference_frame: pd.DataFrame
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        columns = [name for name in _model(state).features if name in reference_frame.columns]
+        return reference_frame[columns], features(state)[columns]
+
+    def assembled(state: _State) -> _State:
+        predictions = _get(state.predictions, "predicting")
+        assert isinstance(predictions, Predictions)
+        return evolve(state, output=assemble(_frame(state), predictions, settings))
+
+    def tags(state: _State) -> tuple[RunRef, dict[str, str]]:
+        champion, version = _champion(state), _version(state)
+        return state.run, {
+            MODEL_VERSION_TAG: f"{champion.name}:{champion.version}",
+            PREDICTIONS_TAG: f"{version.name}:{version.number}:{version.digest}",
+        }
+
+    def finish(state: _State) -> Predicted:
+        check, written = _get(state.check, "checking"), _get(state.written, "writing")
+        assert isinstance(check, CheckReport)
+        assert isinstance(written, Written)
+        return Predicted(
+            state.run,
+            _champion(state),
+            _output(state),
+            _version(state),
+            state.drift,
+            check,
+            written,
+            state.explanations,
+        )
+
+    reference_frame: Step[_State, pd.DataFrame] = lift(reference, "reference") >> (
+        c.store.load_frame
+    )
+    keep: Step[_State, _State] = identity()
+    compare: Step[_State, DriftReport] = (
+        (reference_frame & keep)
+        >> lift(lambda pair: drift_inputs(pair[1], pair[0]), "drift_inputs")
+        >> c.comparer.compare
+    )
+    steps = (
+        on.through(c.connector.read, lambda s: None, lambda s, f: evolve(s, frame=f))
+        >> on.through(c.repository.get_alias, lambda s: settings.champion_alias, champion_found)
+        >> on.through(c.repository.load, _champion, lambda s, m: evolve(s, model=m))
+        >> make_step(features_checked, name="check_features")
+        >> on.through(c.store.versions, lambda s: settings.training_dataset, reference_of)
+        >> on.when(
+            lambda s: s.reference is not None,
+            on.through(compare, lambda s: s, lambda s, d: evolve(s, drift=d), name="drift"),
+            "has_reference",
+        )
+        >> on.through(
+            c.trainer.predict,
+            lambda s: (_model(s), features(s)),
+            lambda s, p: evolve(s, predictions=p),
+        )
+    )
+    if c.explainer is not None:
+        steps = steps >> on.through(
+            c.explainer.explain,
+            lambda s: (_model(s), features(s)),
+            lambda s, e: evolve(s, explanations=e),
+        )
+    steps = (
+        steps
+        >> make_step(assembled, name="assemble")
+        >> on.through(
+            c.store.save_frame,
+            lambda s: (settings.predictions, _output(s)),
+            lambda s, v: evolve(s, version=v),
+        )
+        >> on.effect(c.tracker.log_dataset, lambda s: (s.run, _version(s)))
+        >> on.through(c.checker.check, _output, lambda s, r: evolve(s, check=r))
+        >> on.through(c.output.write, _output, lambda s, w: evolve(s, written=w))
+        >> on.effect(c.tracker.set_tags, tags)
+    )
+    entry, exit_ = make_step(_start, name="start"), make_step(finish, name="predicted")
+    return (entry >> steps >> exit_).named("predict")
