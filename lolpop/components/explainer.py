@@ -6,6 +6,8 @@ Design notes:
   score (its own `score`, or `scoring`) when one column is shuffled, over `n_repeats`
   shuffles, on at most `max_rows` rows drawn with `seed`. It works for any fitted model,
   and is sorted most important first (ties keep the order the model was fitted on).
+  A scikit-learn `Pipeline` (how lolpop registers a model: the fitted encoder, then the
+  estimator) is scored whole, so importance is of the raw input columns it lists.
 - `explain` splits each row's prediction into one contribution per feature plus a
   `base`, so that `contributions.sum(axis=1)` (the features and `base`) equals the
   number the model computes for that row, to float rounding. Which number:
@@ -34,27 +36,42 @@ Design notes:
   Any other model is refused with a `DefinitionError` naming its class: no other method
   here is exact, and an approximate split presented as exact would mislead. Every row is
   explained on its own, so explaining part of a frame gives that part of the explanation.
+- A `Pipeline` is explained as its final step, by the rules above, on what its earlier
+  steps (transformers, such as lolpop's fitted column encoder) make of the model's raw
+  columns: the output has one column per encoded feature (`x`, `colour_red`, ...) plus
+  `base`, and sums to the final step's number. A one-hot feature's contribution is then
+  that of being (or not being) in its category; an encoded feature's contributions are
+  not added back into their raw column, since a split over encoded features is the one
+  the model actually computes. A pipeline whose final step is none of the models above
+  is refused like that model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from attrs import frozen
+from attrs import evolve, frozen
 
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind
-from lolpop.components.records import FittedModel, Importance, Labelled, ModelExplainer
+from lolpop.components.records import (
+    Estimator,
+    FittedModel,
+    Importance,
+    Labelled,
+    ModelExplainer,
+)
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
 
 if TYPE_CHECKING:
     from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+    from sklearn.pipeline import Pipeline
     from sklearn.tree import BaseDecisionTree, DecisionTreeRegressor
 
 _Floats = npt.NDArray[np.float64]
@@ -180,14 +197,16 @@ def contributions(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
     The explained number is the model's linear predictor (linear models), its
     probability of the positive or predicted class (tree classifiers and forests), its
     prediction (tree regressors) or its raw score (gradient boosting): see the module
-    notes. The result keeps `frame`'s index.
+    notes. A `Pipeline` is explained as its final step on the features its earlier steps
+    make, one column per encoded feature. The result keeps `frame`'s index.
     """
+    features = model_features(model, frame)
+    model, features = _final_step(model, features)
     if BASE in model.features:
         raise DefinitionError(
             f"explain names its base column {BASE!r}, and the model has a feature of that "
             "name too; rename the feature before fitting to explain this model."
         )
-    features = model_features(model, frame)
     columns = [*model.features, BASE]
     if len(features) == 0:
         return pd.DataFrame(np.zeros((0, len(columns))), index=frame.index.copy(), columns=columns)
@@ -205,6 +224,52 @@ def contributions(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
     values, base = parts
     table = np.column_stack([values, base])
     return pd.DataFrame(table, index=frame.index.copy(), columns=columns)
+
+
+def _final_step(model: FittedModel, features: pd.DataFrame) -> tuple[FittedModel, pd.DataFrame]:
+    """What explain splits: the model on `features`, or a `Pipeline`'s final step on the
+    features its earlier steps make (the model then lists the encoded feature names)."""
+    from sklearn.pipeline import Pipeline  # noqa: PLC0415 (heavy: imported on use)
+
+    pipeline = model.estimator
+    if not isinstance(pipeline, Pipeline):
+        return model, features
+    final = pipeline.steps[-1][1]
+    if len(pipeline.steps) == 1:
+        encoded = features
+    else:
+        head = pipeline[:-1]
+        if len(features) == 0:
+            # Transformers refuse empty frames; the names are known without one.
+            names = [str(name) for name in head.get_feature_names_out()]
+            encoded = pd.DataFrame(np.zeros((0, len(names))), index=features.index, columns=names)
+        else:
+            encoded = _as_frame(head, head.transform(features), features.index)
+    # The final step is used as the model was: a predictor with the pipeline's task and
+    # classes; whether explain can split it is checked as for any model.
+    inner = evolve(
+        model,
+        estimator=cast("Estimator", final),
+        features=tuple(str(name) for name in encoded.columns),
+    )
+    return inner, encoded
+
+
+def _as_frame(head: Pipeline, out: object, index: pd.Index) -> pd.DataFrame:
+    """The transformers' output as a frame with the input's index and the output names."""
+    if isinstance(out, pd.DataFrame):
+        frame = out
+    else:
+        toarray = getattr(out, "toarray", None)  # a sparse matrix
+        matrix = np.asarray(toarray() if callable(toarray) else out)
+        names = [str(name) for name in head.get_feature_names_out()]
+        frame = pd.DataFrame(matrix, columns=names)
+    if len(frame) != len(index):
+        raise DataError(
+            f"the pipeline's transformers made {len(frame)} rows of {len(index)}; explain "
+            "needs one encoded row per input row."
+        )
+    return frame.set_axis(index, axis=0)
 
 
 def _numbers(features: pd.DataFrame, *, allow_missing: bool) -> _Floats:

@@ -14,9 +14,11 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import Pipeline
 from sklearn.tree import DecisionTreeRegressor
 
 from lolpop.components._errors import DataError
+from lolpop.components.encoder import EncoderSettings, column_encoder
 from lolpop.components.explainer import (
     BASE,
     KINDS,
@@ -24,7 +26,14 @@ from lolpop.components.explainer import (
     contributions,
     permutation_explainer,
 )
-from lolpop.components.records import Estimator, FittedModel, Labelled, ModelExplainer, Task
+from lolpop.components.records import (
+    Estimator,
+    FittedEncoder,
+    FittedModel,
+    Labelled,
+    ModelExplainer,
+    Task,
+)
 from lolpop.config import load_text
 from lolpop.config.converter import make_converter
 from lolpop.config.records import ComponentConfig
@@ -244,6 +253,108 @@ def test_gradient_boosting_contributions_reproduce_the_raw_score() -> None:
     np.testing.assert_allclose(row_sums(explained), regressor.predict(diabetes.features), atol=1e-6)
     # Squared error starts from the mean, and the stages' roots add ~0 to it.
     np.testing.assert_allclose(explained[BASE], diabetes.target.mean(), atol=1e-6)
+
+
+# --- pipelines ---------------------------------------------------------------------
+
+
+def raw_frame(rows: int = 80) -> Labelled:
+    """A numeric and a categorical column (with a missing value), on a text index."""
+    rng = np.random.default_rng(3)
+    size = rng.normal(size=rows)
+    colour = pd.Series(rng.choice(["red", "green", "blue"], size=rows), dtype=object)
+    colour.iloc[5] = None
+    features = pd.DataFrame({"size": size, "colour": colour}).set_axis(
+        [f"r{i}" for i in range(rows)]
+    )
+    score = size + np.where(colour == "red", 1.5, 0.0) + rng.normal(scale=0.5, size=rows)
+    return Labelled(features, pd.Series(score, index=features.index, name="target"))
+
+
+def encoded(data: Labelled) -> FittedEncoder:
+    return column_encoder(EncoderSettings()).fit(data)
+
+
+def pipelined(
+    encoder: FittedEncoder, estimator: Estimator, data: Labelled, task: Task
+) -> FittedModel:
+    """`estimator` fitted on the encoded features, registered as lolpop registers models:
+    a Pipeline of the fitted encoder and the estimator, over the raw columns."""
+    transformer = encoder.transformer
+    assert hasattr(transformer, "transform")
+    estimator.fit(transformer.transform(data.features), data.target)
+    pipeline = Pipeline([("encode", transformer), ("model", estimator)])
+    return FittedModel(
+        estimator=pipeline,  # type: ignore[arg-type]  # a fitted Pipeline fits and predicts
+        task=task,
+        features=tuple(data.features.columns),
+        target="target",
+        classes=tuple(getattr(estimator, "classes_", ())),
+    )
+
+
+def test_a_pipelined_logistic_model_is_explained_on_its_encoded_features() -> None:
+    raw = raw_frame()
+    data = Labelled(raw.features, (raw.target > 0.5).astype("int64").rename("target"))
+    encoder = encoded(data)
+    model = pipelined(encoder, LogisticRegression(), data, "classification")
+    pipeline = model.estimator
+    assert isinstance(pipeline, Pipeline)
+    explained = explainer().explain((model, data.features))
+    assert list(explained.columns) == [*encoder.outputs, BASE]
+    assert "colour_red" in explained.columns
+    pd.testing.assert_index_equal(explained.index, data.features.index)
+    np.testing.assert_allclose(
+        row_sums(explained), pipeline.decision_function(data.features), atol=EXACT
+    )
+    # A row with the missing colour is explained on the imputed category.
+    assert explained.loc["r5"].notna().all()
+    # A slice is explained as the slice of the explanation, in any row order.
+    part = data.features.iloc[[30, 2, 17]]
+    pd.testing.assert_frame_equal(explainer().explain((model, part)), explained.iloc[[30, 2, 17]])
+
+
+def test_a_pipelined_forest_is_explained_on_its_encoded_features() -> None:
+    data = raw_frame()
+    encoder = encoded(data)
+    model = pipelined(
+        encoder, RandomForestRegressor(5, max_depth=4, random_state=0), data, "regression"
+    )
+    wider = data.features.assign(extra="text")
+    explained = explainer().explain((model, wider))
+    assert list(explained.columns) == [*encoder.outputs, BASE]
+    pd.testing.assert_index_equal(explained.index, data.features.index)
+    np.testing.assert_allclose(
+        row_sums(explained),
+        np.asarray(model.estimator.predict(data.features), dtype=np.float64),
+        atol=EXACT,
+    )
+    empty = explainer().explain((model, data.features.iloc[:0]))
+    assert list(empty.columns) == [*encoder.outputs, BASE]
+    assert len(empty) == 0
+
+
+def test_a_pipeline_keeps_importance_on_the_raw_columns() -> None:
+    data = raw_frame()
+    model = pipelined(encoded(data), LinearRegression(), data, "regression")
+    importance = explainer().importance((model, data))
+    assert set(importance.values) == {"size", "colour"}
+    assert next(iter(importance.values)) == "size"
+
+
+def test_a_pipeline_with_an_unsupported_final_step_is_refused_naming_it() -> None:
+    raw = raw_frame(rows=40)
+    data = Labelled(raw.features, (raw.target > 0.5).astype("int64").rename("target"))
+    model = pipelined(encoded(data), DummyClassifier(), data, "classification")
+    with pytest.raises(DefinitionError, match="DummyClassifier"):
+        contributions(model, data.features)
+
+
+def test_a_pipeline_needs_its_raw_columns() -> None:
+    data = raw_frame(rows=40)
+    model = pipelined(encoded(data), LinearRegression(), data, "regression")
+    with pytest.raises(DataError, match="'colour'"):
+        contributions(model, data.features.drop(columns="colour"))
 
 
 # --- the step ----------------------------------------------------------------------
