@@ -371,13 +371,9 @@ def save_ten(root: str, worker: int, barrier: multiprocessing.synchronize.Barrie
 
 
 def test_two_processes_saving_at_once_get_distinct_numbers(tmp_path: Path) -> None:
-    # fork where there is one: the workers need not import pandas again.
-    if "fork" in multiprocessing.get_all_start_methods():
-        context: multiprocessing.context.ForkContext | multiprocessing.context.SpawnContext = (
-            multiprocessing.get_context("fork")
-        )
-    else:
-        context = multiprocessing.get_context("spawn")
+    # spawn, not fork: by now the test session runs threads (Prefect, Dask), and a forked
+    # child may inherit a lock one of them held.
+    context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)
     workers = [
         context.Process(target=save_ten, args=(str(tmp_path), worker, barrier)) for worker in (0, 1)
