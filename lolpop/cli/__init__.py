@@ -94,6 +94,14 @@ def check(
             failed = True
             listed = "\n".join(f"- {line}" for line in found)
             typer.echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
+    if not failed:
+        from lolpop.config.build import build_workflow  # noqa: PLC0415 (imports the catalogue)
+
+        built = build_workflow(result.unwrap(), source=config)
+        build_problems = built.swap().value_or(None)
+        if build_problems is not None:
+            failed = True
+            typer.echo(f"lolpop check: {build_problems}", err=True)
     if failed:
         raise typer.Exit(code=2)
     workflow = result.unwrap()
@@ -114,6 +122,93 @@ def export(
 ) -> None:
     """Print a workflow config as a typed Python module (to move from YAML to Python)."""
     typer.echo(_python_of(config, profile), nl=False)
+
+
+_BACKENDS = ("local", "dry-run", "prefect")
+
+
+@app.command("run")
+def run_workflow(
+    config: str = typer.Argument(..., help="The workflow config (YAML or TOML) to run."),
+    profile: str | None = _PROFILE,
+    stage: str | None = typer.Option(
+        None, "--stage", "-s", help="The runner's stage (default: its first, build_all)."
+    ),
+    backend: str | None = typer.Option(
+        None,
+        "--backend",
+        "-b",
+        help="local, dry-run or prefect (default: the config's `backend:`, else local).",
+    ),
+) -> None:
+    """Run a workflow config on a backend; `--backend dry-run` prints the plan only."""
+    from returns.result import Failure, Success  # noqa: PLC0415
+
+    from lolpop.backends import DryRun, Local  # noqa: PLC0415
+    from lolpop.backends.run import run  # noqa: PLC0415
+    from lolpop.config import load  # noqa: PLC0415
+    from lolpop.config.build import build_workflow  # noqa: PLC0415
+    from lolpop.config.records import (  # noqa: PLC0415
+        DryRunBackendConfig,
+        LocalBackendConfig,
+        PrefectBackendConfig,
+    )
+
+    if backend is not None and backend not in _BACKENDS:
+        typer.echo(f"lolpop run: unknown backend {backend!r} ({', '.join(_BACKENDS)})", err=True)
+        raise typer.Exit(code=2)
+    loaded = load(config, profile)
+    problems = loaded.swap().value_or(None)
+    if problems is not None:
+        typer.echo(f"lolpop run: {problems}", err=True)
+        raise typer.Exit(code=2)
+    workflow = loaded.unwrap()
+    built = build_workflow(workflow, source=config, stage=stage)
+    build_problems = built.swap().value_or(None)
+    if build_problems is not None:
+        typer.echo(f"lolpop run: {build_problems}", err=True)
+        raise typer.Exit(code=2)
+    program = built.unwrap()
+    chosen = (
+        backend
+        or {
+            LocalBackendConfig: "local",
+            DryRunBackendConfig: "dry-run",
+            PrefectBackendConfig: "prefect",
+        }[type(workflow.backend)]
+    )
+    if chosen == "dry-run":
+        match run(program, None, backend=DryRun()):
+            case Success(plan):
+                typer.echo(plan.to_text())
+                return
+            case Failure(failure):
+                typer.echo(f"lolpop run: {failure.message}", err=True)
+                raise typer.Exit(code=1)
+    if chosen == "prefect":
+        from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
+
+        flow_name = getattr(workflow.backend, "flow_name", None)
+        result = run(program, None, backend=Prefect(flow_name=flow_name))
+    else:
+        local = workflow.backend if isinstance(workflow.backend, LocalBackendConfig) else None
+        result = run(
+            program,
+            None,
+            backend=Local(
+                max_workers=local.max_workers if local else None,
+                timeout=local.timeout if local else None,
+            ),
+        )
+    match result:
+        case Success(report):
+            from lolpop.runners.supervised import WorkflowReport, describe_report  # noqa: PLC0415
+
+            shown = describe_report(report) if isinstance(report, WorkflowReport) else report
+            typer.echo(shown)
+        case Failure(failure):
+            typer.echo(f"lolpop run: {failure.message}", err=True)
+            raise typer.Exit(code=1)
 
 
 def main() -> None:

@@ -28,12 +28,13 @@ Design notes:
 - Serialization is `skops` by default (MLflow's default): loading runs no code, but skops
   loads only the types it trusts, and MLflow checks at save time that the model will
   load. Linear models, pipelines and encoders pass; tree models hold two types skops does
-  not trust by default, scikit-learn's own tree structure and numpy's dtype
-  (`SKLEARN_TRUSTED_TYPES`): lolpop trusts those two, which hold data and run no code,
-  so trees and forests work out of the box. Any other type skops refuses is named in
-  the error, to be listed in `trusted_types` after review (recorded in the model's
-  MLmodel file, so loading trusts them too). `cloudpickle` saves and loads any
-  estimator but runs code when loaded: load only models you logged.
+  not trust by default, scikit-learn's own tree structure and numpy's dtype, and a model
+  bundled with lolpop's encoder calls two of lolpop's functions (`SKLEARN_TRUSTED_TYPES`):
+  lolpop trusts those, so trees, forests and bundles work out of the box. Any other
+  type skops refuses is named in the error, to be listed in `trusted_types` after
+  review (recorded in the model's MLmodel file, so loading trusts them too).
+  `cloudpickle` saves and loads any estimator but runs code when loaded: load only
+  models you logged.
 - Experiments are created on first use with an artifact location beside the sqlite
   database (`<db dir>/mlartifacts/<experiment>`) or under `artifact_root`, never in the
   current folder's `mlruns`.
@@ -117,8 +118,14 @@ class MlflowSettings:
     trusted_types: tuple[str, ...] = ()
 
 
-#: scikit-learn's tree structure and numpy's dtype: data, no code, in every tree model.
-SKLEARN_TRUSTED_TYPES = ("sklearn.tree._tree.Tree", "numpy.dtype")
+#: scikit-learn's tree structure and numpy's dtype (data, no code, in every tree model),
+#: and the two functions of lolpop's column encoder that its bundled models call.
+SKLEARN_TRUSTED_TYPES = (
+    "sklearn.tree._tree.Tree",
+    "numpy.dtype",
+    "lolpop.components.encoder.as_float",
+    "lolpop.components.encoder.as_text",
+)
 
 
 def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:

@@ -37,8 +37,10 @@ def build_workflow(
     components: Registry = BUILTINS,
     runners: RunnerRegistry = RUNNERS,
     source: str = "",
+    stage: str | None = None,
 ) -> Result[Step[None, object], ConfigError]:
-    """The runner's program for `config`, or every problem found while building it."""
+    """The runner's program for `config` (one of its stages: the first by default), or
+    every problem found while building it."""
     problems: list[ConfigProblem] = []
 
     def problem(message: str, path: str) -> None:
@@ -76,7 +78,12 @@ def build_workflow(
     for slot in runner.slots:
         path = f"$.components.{slot.name}"
         if slot.name not in config.components:
-            if slot.required:
+            if slot.default is not None:
+                try:
+                    built[slot.name] = slot.default(config.settings)
+                except LolpopError as error:
+                    problem(f"the default {slot.component.__name__}: {error}", path)
+            elif slot.required:
                 what = f" ({slot.description})" if slot.description else ""
                 problem(
                     f"required component missing: the {runner.tag!r} runner needs a "
@@ -91,10 +98,17 @@ def build_workflow(
                 f"(type: {config.components[slot.name].type})",
                 f"{path}.type",
             )
+    chosen = stage or runner.stages[0]
+    if chosen not in runner.stages:
+        problem(
+            f"the {runner.tag!r} runner has no stage {chosen!r} (stages: "
+            f"{', '.join(runner.stages)})",
+            "$.runner",
+        )
     if problems:
         return Failure(ConfigError(tuple(problems), source))
     try:
-        return Success(runner.build(built, config.settings))
+        return Success(runner.build(built, config.settings, chosen))
     except LolpopError as error:
         problem(str(error), "$.runner")
         return Failure(ConfigError(tuple(problems), source))

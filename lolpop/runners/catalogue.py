@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lolpop.runners import supervised
 from lolpop.runners.kinds import RunnerKind
 
-KINDS: tuple[RunnerKind, ...] = ()
+KINDS: tuple[RunnerKind, ...] = supervised.KINDS

@@ -29,6 +29,9 @@ class Slot:
     component: type
     description: str = ""
     required: bool = True
+    #: The component used when a config leaves the slot empty (a slot with a default is
+    #: never required).
+    default: Callable[[Settings], object] | None = None
 
 
 @frozen
@@ -37,9 +40,11 @@ class RunnerKind:
 
     tag: str
     slots: tuple[Slot, ...]
-    #: Given a component for each filled slot and the shared settings, the program.
-    build: Callable[[Mapping[str, object], Settings], Step[None, object]]
+    #: Given a component for each filled slot, the shared settings and a stage, the program.
+    build: Callable[[Mapping[str, object], Settings, str], Step[None, object]]
     description: str = ""
+    #: The stages a user can run alone; the first is the default.
+    stages: tuple[str, ...] = ("build_all",)
 
 
 class RunnerRegistry:

@@ -63,14 +63,18 @@ COMPONENTS = Registry(
 )
 
 
-def build_copy(components: Mapping[str, object], settings: Settings) -> Step[None, object]:
+def build_copy(
+    components: Mapping[str, object], settings: Settings, stage: str
+) -> Step[None, object]:
     source, sink = components["source"], components["sink"]
     assert isinstance(source, Source)
     assert isinstance(sink, Sink)
     return (source.read >> sink.write).named("copy")
 
 
-def build_miswired(components: Mapping[str, object], settings: Settings) -> Step[None, object]:
+def build_miswired(
+    components: Mapping[str, object], settings: Settings, stage: str
+) -> Step[None, object]:
     source = components["source"]
     assert isinstance(source, Source)
 

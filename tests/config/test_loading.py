@@ -242,13 +242,39 @@ def test_load_reads_files_and_reports_unreadable_ones(tmp_path: Path) -> None:
     assert "cannot read the config: No such file or directory" in str(missing)
 
 
+#: The least a classification runner needs: a target, data and a trainer.
+MINIMAL = (
+    "settings: {model_name: m, target: y}\n"
+    "components:\n"
+    "  data: {type: csv, path: d.csv}\n"
+    "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+)
+
+
+def test_a_config_whose_components_do_not_fit_the_runner_fails_the_check(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(
+        "runner: classification\nsettings: {target: y}\ncomponents:\n"
+        "  data: {type: log_notifier}\n  trainr: {type: memory}\n"
+    )
+    result = CliRunner().invoke(app, ["check", str(config)])
+    assert result.exit_code == 2
+    assert "3 problems" in result.output
+    assert (
+        "expected a DataConnector, got a Notifier (type: log_notifier) @ $.components.data.type"
+        in result.output
+    )
+    assert "no component slot 'trainr'; did you mean 'trainer'?" in result.output
+    assert "required component missing" in result.output
+
+
 def test_check_command(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
-    good.write_text("runner: r\nsettings: {model_name: m}\n")
+    good.write_text(f"runner: classification\n{MINIMAL}")
     runner = CliRunner()
     result = runner.invoke(app, ["check", str(good)])
-    assert result.exit_code == 0
-    assert result.output.startswith(f"{good}: OK\nrunner: r\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{good}: OK\nrunner: classification\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text("runner: 5\nbackend: {type: nope}\n")
     result = runner.invoke(app, ["check", str(bad)])
@@ -261,7 +287,8 @@ def test_check_command(tmp_path: Path) -> None:
 def test_check_with_mypy_and_export_commands(tmp_path: Path) -> None:
     config = tmp_path / "workflow.yaml"
     config.write_text(
-        "runner: r\nbackend: {type: local, max_workers: 2}\nprofiles:\n  dev:\n    backend: {type: local, max_workers: two}\n"
+        "runner: classification\nbackend: {type: local, max_workers: 2}\nprofiles:\n  dev:\n    backend: {type: local, max_workers: two}\n"
+        + MINIMAL
     )
     runner = CliRunner()
     exported = runner.invoke(app, ["config", "export", "--python", str(config)])
