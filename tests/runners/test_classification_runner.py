@@ -1,0 +1,100 @@
+"""The breast cancer example end to end through `lolpop run`, checked through MLflow's
+own API: runs, nested trial runs, artifacts, the registered model and its alias, lineage
+tags; a second run compared with the champion; a dry run that touches nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+from typer.testing import CliRunner
+
+from lolpop.cli import app
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "breast_cancer" / "workflow.yaml"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("breast_cancer")
+
+
+def lolpop(workdir: Path, *args: str) -> str:
+    here = os.getcwd()
+    os.chdir(workdir)
+    try:
+        result = CliRunner().invoke(app, ["run", str(EXAMPLE), *args])
+    finally:
+        os.chdir(here)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_dry_run_prints_the_plan_and_touches_nothing(workdir: Path) -> None:
+    output = lolpop(workdir, "--backend", "dry-run")
+    assert "train/tune" in output
+    assert "deploy/promote" in output
+    assert list(workdir.iterdir()) == []
+
+
+def test_the_first_run_records_everything_in_mlflow(workdir: Path) -> None:
+    output = lolpop(workdir)
+    assert "breast_cancer version 1 promoted to champion" in output
+    client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("breast_cancer")
+    assert experiment is not None
+    runs = client.search_runs([experiment.experiment_id])
+    train = [r for r in runs if r.data.tags.get("lolpop.stage") == "train"]
+    trials = [r for r in runs if r.data.tags.get("lolpop.kind") == "experiment"]
+    assert len(train) == 1
+    assert len(trials) == 2
+    run = train[0]
+    assert {t.data.tags["mlflow.parentRunId"] for t in trials} == {run.info.run_id}
+    assert run.data.tags["lolpop.winning_experiment"] in {t.info.run_id for t in trials}
+    assert run.data.tags["lolpop.model_version"] == "breast_cancer:1"
+    assert run.data.tags["lolpop.dataset.breast_cancer-training-data"].startswith(
+        "breast_cancer-training-data:1:"
+    )
+    assert run.data.params["C"] == "1.0"
+    assert run.data.metrics["test_f1"] > run.data.metrics["baseline_f1"]
+    folders = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"data_profile", "figures", "model"} <= folders
+    reports = {a.path for a in client.list_artifacts(run.info.run_id, "data_profile")}
+    assert reports == {"data_profile/profile.html", "data_profile/profile.json"}
+    champion = client.get_model_version_by_alias("breast_cancer", "champion")
+    assert int(champion.version) == 1
+    assert champion.run_id == run.info.run_id
+
+
+def test_the_second_run_is_compared_with_the_champion(workdir: Path) -> None:
+    output = lolpop(workdir)
+    assert "breast_cancer version 2 not promoted" in output
+    client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    assert int(client.get_model_version_by_alias("breast_cancer", "champion").version) == 1
+    second = client.get_model_version("breast_cancer", "2")
+    assert second.tags["lolpop.approved"] == "false"
+    assert second.run_id is not None
+    run = client.get_run(second.run_id)
+    assert run.data.metrics["champion_test_f1"] == pytest.approx(run.data.metrics["test_f1"])
+
+
+def test_the_champion_loads_with_plain_mlflow_in_a_fresh_process(workdir: Path) -> None:
+    code = (
+        "import mlflow, json\n"
+        "from sklearn.datasets import load_breast_cancer\n"
+        "mlflow.set_registry_uri(mlflow.get_tracking_uri())\n"
+        "model = mlflow.pyfunc.load_model('models:/breast_cancer@champion')\n"
+        "frame = load_breast_cancer(as_frame=True).data.head(5)\n"
+        "print(json.dumps([int(v) for v in model.predict(frame)]))\n"
+    )
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{workdir / 'mlflow.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, 0, 0, 0, 0]
