@@ -454,8 +454,10 @@ def describe_report(report: WorkflowReport) -> str:
         )
     if report.predicted is not None:
         predicted = report.predicted
+        moved = predicted.drift.drifted if predicted.drift is not None else ()
         lines.append(
             f"  predict: {predicted.written.rows} rows with {predicted.model.name} version "
-            f"{predicted.model.version} -> {predicted.written.location}"
+            f"{predicted.model.version} -> {predicted.written.location}; drifted against the "
+            f"training data: {', '.join(moved) or 'none'}; checks {predicted.check.status.name}"
         )
     return "\n".join(lines)
