@@ -211,6 +211,25 @@ def run_workflow(
             raise typer.Exit(code=1)
 
 
+@app.command("lineage")
+def lineage_command(
+    model: str = typer.Argument(..., help="MODEL or MODEL:VERSION (default: the champion)."),
+    tracking_uri: str | None = typer.Option(
+        None,
+        "--tracking-uri",
+        help="MLflow's tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
+    ),
+) -> None:
+    """Print a model version's lineage: run, datasets, winning experiment, predictions."""
+    from lolpop.runners.lineage import LineageError, lineage  # noqa: PLC0415
+
+    try:
+        typer.echo(lineage(model, tracking_uri).to_text())
+    except LineageError as error:
+        typer.echo(f"lolpop lineage: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
 def main() -> None:
     """Entry point of the `lolpop` console command."""
     app()

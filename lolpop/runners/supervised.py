@@ -23,7 +23,7 @@ from pathlib import Path
 
 from attrs import evolve, fields, frozen
 
-from lolpop.components.data_checker import CheckerSettings, rules_checker
+from lolpop.components.data_checker import CheckerSettings, Rule, rules_checker
 from lolpop.components.drift import DriftSettings, drift_comparer
 from lolpop.components.encoder import column_encoder
 from lolpop.components.metrics import classification_metrics, regression_metrics
@@ -79,6 +79,7 @@ from lolpop.pipelines.train import TrainComponents, TrainedModel, TrainingData, 
 from lolpop.pipelines.wiring import Carrier
 from lolpop.runners.kinds import RunnerKind, Slot
 
+PREDICTION_COLUMN = "prediction"
 STAGES = ("build_all", "process", "train", "deploy", "predict")
 KIND_TAG = "lolpop.kind"
 STAGE_TAG = "lolpop.stage"
@@ -100,6 +101,8 @@ class SupervisedComponents:
     tracker: MetadataTracker
     repository: ModelRepository
     notifier: Notifier
+    #: Checks the prediction file (default: no prediction is missing).
+    prediction_checker: DataChecker
     new_data: DataConnector | None = None
     predictions: DataConnector | None = None
     transformer: DataTransformer | None = None
@@ -154,6 +157,9 @@ def default_component(name: str, task: Task, settings: Settings) -> object:
             MlflowRegistrySettings(settings.model_name, tracking_uri=settings.tracking_uri)
         ),
         "notifier": lambda: log_notifier(LogNotifierSettings()),
+        "prediction_checker": lambda: rules_checker(
+            CheckerSettings((Rule("not_null", columns=(PREDICTION_COLUMN,)),))
+        ),
     }
     return made[name]()
 
@@ -307,13 +313,14 @@ def supervised_runner(
                 c.repository,
                 c.store,
                 c.drift,
-                c.checker,
+                c.prediction_checker,
                 c.tracker,
                 c.explainer,
             ),
             PredictSettings(
                 dataset,
                 predictions=f"{settings.model_name}-predictions",
+                column=PREDICTION_COLUMN,
                 keep=(settings.index,) if settings.index else (),
             ),
         )
@@ -353,6 +360,7 @@ _COMPONENT_TYPES: Mapping[str, type] = {
     "tracker": MetadataTracker,
     "repository": ModelRepository,
     "notifier": Notifier,
+    "prediction_checker": DataChecker,
     "new_data": DataConnector,
     "predictions": DataConnector,
     "transformer": DataTransformer,
@@ -375,6 +383,7 @@ _DEFAULTED = frozenset(
         "tracker",
         "repository",
         "notifier",
+        "prediction_checker",
     }
 )
 

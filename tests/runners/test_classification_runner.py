@@ -98,3 +98,17 @@ def test_the_champion_loads_with_plain_mlflow_in_a_fresh_process(workdir: Path) 
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [0, 0, 0, 0, 0]
+
+
+def test_lineage_leads_from_the_model_to_its_run_data_and_experiment(workdir: Path) -> None:
+    uri = f"sqlite:///{workdir / 'mlflow.db'}"
+    result = CliRunner().invoke(app, ["lineage", "breast_cancer:1", "--tracking-uri", uri])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.startswith("model breast_cancer version 1 (aliases: champion)")
+    assert "approval: approved: no champion yet" in text
+    assert "on dataset version breast_cancer-training-data:1:" in text
+    assert "winning experiment: run " in text
+    missing = CliRunner().invoke(app, ["lineage", "nope:3", "--tracking-uri", uri])
+    assert missing.exit_code == 2
+    assert "no model 'nope:3'" in missing.output
