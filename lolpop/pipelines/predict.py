@@ -158,10 +158,20 @@ def check_features(model: FittedModel, frame: pd.DataFrame, location: str) -> No
         )
 
 
+#: The column of a prediction file naming the model version that made each prediction.
+MODEL_VERSION_COLUMN = "model_version"
+#: Probability columns are this prefix and the class label.
+PROBABILITY_PREFIX = "probability_"
+
+
 def assemble(
-    frame: pd.DataFrame, predictions: Predictions, settings: PredictSettings
+    frame: pd.DataFrame,
+    predictions: Predictions,
+    settings: PredictSettings,
+    model: ModelVersion | None = None,
 ) -> pd.DataFrame:
-    """The prediction file: kept columns, the prediction, one probability column per class."""
+    """The prediction file: kept columns, the prediction, one probability column per class,
+    and the model version that made them (its lineage starts there)."""
     missing = [name for name in settings.keep if name not in frame.columns]
     if missing:
         raise DataError(
@@ -172,7 +182,9 @@ def assemble(
     out[settings.column] = predictions.values.to_numpy()
     if predictions.probabilities is not None:
         for label in predictions.probabilities.columns:
-            out[f"probability_{label}"] = predictions.probabilities[label].to_numpy()
+            out[f"{PROBABILITY_PREFIX}{label}"] = predictions.probabilities[label].to_numpy()
+    if model is not None:
+        out[MODEL_VERSION_COLUMN] = f"{model.name}:{model.version}"
     return out
 
 
@@ -215,7 +227,8 @@ def predict_pipeline(
     def assembled(state: _State) -> _State:
         predictions = _get(state.predictions, "predicting")
         assert isinstance(predictions, Predictions)
-        return evolve(state, output=assemble(_frame(state), predictions, settings))
+        output = assemble(_frame(state), predictions, settings, _champion(state))
+        return evolve(state, output=output)
 
     def tags(state: _State) -> tuple[RunRef, dict[str, str]]:
         champion, version = _champion(state), _version(state)

@@ -7,7 +7,9 @@ A runner is a typed program over the pipelines, built from one record of compone
 - `train`: process, then train (every trial a nested run) and log the model;
 - `deploy`: process, train, then register, approve by the rule and promote;
 - `predict`: predict new data with the champion (drift, versions, checks, writes);
-- `build_all` (the default): deploy, then predict when new data is configured.
+- `build_all` (the default): deploy, then predict when new data is configured;
+- `evaluate`: join the prediction file with labels that arrived later, and record the
+  live metrics against the model version that made the predictions.
 
 Each stage is one tracked run (predicting is a second run), started and ended by the
 runner; the training run is tagged with the model version it produced, and the
@@ -62,6 +64,12 @@ from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.errors import DefinitionError
 from lolpop.pipelines.deploy import ApprovalRule, Deployment, deploy_pipeline
+from lolpop.pipelines.evaluate import (
+    EvaluateComponents,
+    EvaluateSettings,
+    LiveMetrics,
+    evaluate_pipeline,
+)
 from lolpop.pipelines.predict import (
     MODEL_VERSION_TAG,
     PredictComponents,
@@ -80,7 +88,7 @@ from lolpop.pipelines.wiring import Carrier
 from lolpop.runners.kinds import RunnerKind, Slot
 
 PREDICTION_COLUMN = "prediction"
-STAGES = ("build_all", "process", "train", "deploy", "predict")
+STAGES = ("build_all", "process", "train", "deploy", "predict", "evaluate")
 KIND_TAG = "lolpop.kind"
 STAGE_TAG = "lolpop.stage"
 
@@ -105,6 +113,8 @@ class SupervisedComponents:
     prediction_checker: DataChecker
     new_data: DataConnector | None = None
     predictions: DataConnector | None = None
+    #: Labels of predicted rows that arrived later (the `evaluate` stage).
+    labels: DataConnector | None = None
     transformer: DataTransformer | None = None
     tuner: HyperparameterTuner | None = None
     explainer: ModelExplainer | None = None
@@ -123,6 +133,7 @@ class WorkflowReport:
     deployment: Deployment | None = None
     predicted: Predicted | None = None
     runs: tuple[RunRef, ...] = ()
+    live: LiveMetrics | None = None
 
 
 def _target(settings: Settings) -> str:
@@ -180,6 +191,7 @@ class _State:
     trained: TrainedModel | None = None
     deployment: Deployment | None = None
     predicted: Predicted | None = None
+    live: LiveMetrics | None = None
 
 
 def _need(value: object | None, what: str) -> object:
@@ -229,7 +241,13 @@ def _deployed_tags(state: _State) -> tuple[RunRef, dict[str, str]]:
 def _report(state: _State) -> WorkflowReport:
     runs = tuple(run for run in (state.train_run, state.predict_run) if run is not None)
     return WorkflowReport(
-        state.stage, state.processed, state.trained, state.deployment, state.predicted, runs
+        state.stage,
+        state.processed,
+        state.trained,
+        state.deployment,
+        state.predicted,
+        runs,
+        state.live,
     )
 
 
@@ -280,12 +298,30 @@ def supervised_runner(
 
     steps = make_step(start, name="start") >> on.through(
         c.tracker.start_run,
-        lambda s: spec("predict" if stage == "predict" else "train"),
+        lambda s: spec(stage if stage in ("predict", "evaluate") else "train"),
         lambda s, run: (
-            evolve(s, predict_run=run) if stage == "predict" else evolve(s, train_run=run)
+            evolve(s, predict_run=run)
+            if stage in ("predict", "evaluate")
+            else evolve(s, train_run=run)
         ),
         name="start_run",
     )
+    if stage == "evaluate":
+        if c.labels is None or c.predictions is None or settings.index is None:
+            raise DefinitionError(
+                "evaluating needs the `labels` and `predictions` components (later labels, "
+                "and the prediction file) and `settings.index`, the id column they share."
+            )
+        evaluate = evaluate_pipeline(
+            EvaluateComponents(c.predictions, c.labels, c.metrics, c.tracker),
+            EvaluateSettings(settings.index, _target(settings), PREDICTION_COLUMN),
+        )
+        steps = (
+            steps
+            >> on.through(evaluate, _predict_run, lambda s, m: evolve(s, live=m))
+            >> on.effect(c.tracker.end_run, lambda s: (_predict_run(s), "FINISHED"))
+        )
+        return (steps >> make_step(_report, name="report")).named(f"{task}-{stage}")
     if stage != "predict":
         steps = steps >> on.through(process, _train_run, lambda s, p: evolve(s, processed=p))
         if stage != "process":
@@ -344,6 +380,7 @@ _SLOT_DESCRIPTIONS: Mapping[str, str] = {
     "trainer": "the model to fit",
     "new_data": "where new data to predict is read from",
     "predictions": "where predictions are written",
+    "labels": "labels of predicted rows that arrived later",
 }
 
 
@@ -363,6 +400,7 @@ _COMPONENT_TYPES: Mapping[str, type] = {
     "prediction_checker": DataChecker,
     "new_data": DataConnector,
     "predictions": DataConnector,
+    "labels": DataConnector,
     "transformer": DataTransformer,
     "tuner": HyperparameterTuner,
     "explainer": ModelExplainer,
@@ -468,5 +506,11 @@ def describe_report(report: WorkflowReport) -> str:
             f"  predict: {predicted.written.rows} rows with {predicted.model.name} version "
             f"{predicted.model.version} -> {predicted.written.location}; drifted against the "
             f"training data: {', '.join(moved) or 'none'}; checks {predicted.check.status.name}"
+        )
+    if report.live is not None:
+        live = report.live
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(live.metrics.items()))
+        lines.append(
+            f"  evaluate: {live.rows} labelled predictions of {live.model_version}: {shown}"
         )
     return "\n".join(lines)
