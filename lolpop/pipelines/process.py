@@ -69,6 +69,8 @@ class ProcessSettings:
     reports: str = "reports"
     #: Stop the workflow when a check says ERROR.
     stop_on_error: bool = True
+    #: Columns the data must have (e.g. the target), checked before anything is kept.
+    required: tuple[str, ...] = ()
 
 
 @frozen
@@ -148,6 +150,18 @@ def process_pipeline(
     """read -> transform -> version -> profile -> check -> compare with the last version."""
     c, name = components, settings.dataset
 
+    def has_required(state: _State) -> _State:
+        frame = _frame(state)
+        missing = [column for column in settings.required if column not in frame.columns]
+        if missing:
+            where = f" {c.connector.location!r}" if c.connector.location else ""
+            raise DataError(
+                f"the data{where} has no column {', '.join(map(repr, missing))}, which the "
+                f"workflow needs (its columns: {', '.join(map(str, frame.columns))}). Nothing "
+                "was versioned or recorded."
+            )
+        return state
+
     def last_version(versions: tuple[Version, ...]) -> Version | None:
         return versions[-1] if versions else None
 
@@ -197,6 +211,8 @@ def process_pipeline(
         steps = steps >> on.through(
             c.transformer.transform, _frame, lambda s, f: evolve(s, frame=f)
         )
+    if settings.required:
+        steps = steps >> make_step(has_required, name="required_columns")
     # The report's folder is the dataset's; each run's copy is kept by the tracker.
     write_report = report_writer(str(Path(settings.reports) / name), title=f"Data {name}")
     compare = ((lift(previous, "previous") >> c.store.load_frame) & lift(_frame, "current")) >> (

@@ -273,7 +273,9 @@ def supervised_runner(
         ProcessComponents(
             c.data, c.profiler, c.checker, c.drift, c.store, c.tracker, c.notifier, c.transformer
         ),
-        ProcessSettings(dataset, str(work / "reports"), settings.stop_on_error),
+        ProcessSettings(
+            dataset, str(work / "reports"), settings.stop_on_error, required=(_target(settings),)
+        ),
     )
     train = train_pipeline(
         TrainComponents(

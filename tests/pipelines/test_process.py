@@ -116,3 +116,31 @@ def test_a_dry_run_lists_the_effects_and_performs_none(tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _quiet(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("ERROR")
+
+
+def test_a_missing_required_column_is_refused_before_anything_is_kept(tmp_path: Path) -> None:
+    runs = MemoryStore()
+    parts = components(tmp_path, runs)
+    settings = ProcessSettings("train", reports=str(tmp_path / "r"), required=("churned",))
+    write(tmp_path, 0.0)
+    result = run(process_pipeline(parts, settings), parts.tracker.start_run(RunSpec("one")))
+    assert not is_successful(result)
+    message = str(result.failure().cause)
+    assert "'churned'" in message
+    assert str(tmp_path / "data.csv") in message
+    assert parts.store.versions("train") == ()
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_wrong_delimiter_or_an_empty_file_is_refused_naming_the_file(tmp_path: Path) -> None:
+    runs = MemoryStore()
+    parts = components(tmp_path, runs)
+    program = process_pipeline(parts, ProcessSettings("train", reports=str(tmp_path / "r")))
+    (tmp_path / "data.csv").write_text("x;kind\n1;a\n2;b\n")
+    wrong = run(program, parts.tracker.start_run(RunSpec("one")))
+    assert "looks delimited by ';'" in str(wrong.failure().cause)
+    assert str(tmp_path / "data.csv") in str(wrong.failure().cause)
+    (tmp_path / "data.csv").write_text("")
+    empty = run(program, parts.tracker.start_run(RunSpec("two")))
+    assert "empty" in str(empty.failure().cause)
+    assert parts.store.versions("train") == ()
