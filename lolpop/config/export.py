@@ -11,6 +11,7 @@ the module; `lolpop check --mypy` runs mypy on it.
 from __future__ import annotations
 
 import keyword
+import types
 import typing
 from collections.abc import Mapping
 
@@ -57,18 +58,57 @@ class _Module:
         return f"{self.name_of(cls)}(\n" + "\n".join(arguments) + f"\n{' ' * indent})"
 
     def literal(self, value: object, hint: object, indent: int) -> str:
+        hint = _shape(hint, value)
+        if isinstance(value, Mapping) and isinstance(hint, type) and attrs.has(hint):
+            return self.record(hint, value, indent)
         if isinstance(value, list):
-            items = ", ".join(self.literal(item, None, indent) for item in value)
+            item = _item_hint(hint)
+            items = ", ".join(self.literal(element, item, indent) for element in value)
             if _is_tuple(hint):
                 return f"({items},)" if len(value) == 1 else f"({items})"
             return f"[{items}]"
         if isinstance(value, Mapping):
+            inner = _value_hint(hint)
             items = ", ".join(
-                f"{self.literal(k, None, indent)}: {self.literal(v, None, indent)}"
+                f"{self.literal(k, None, indent)}: {self.literal(v, inner, indent)}"
                 for k, v in value.items()
             )
             return f"{{{items}}}"
         return repr(value)
+
+
+def _shape(hint: object, value: object) -> object:
+    """The member of a union `hint` that a value of this shape is meant for."""
+    options = typing.get_args(hint) if _is_union(hint) else (hint,)
+    for option in options:
+        origin = typing.get_origin(option) or option
+        if isinstance(value, list) and origin in (tuple, list):
+            return option
+        if isinstance(value, Mapping) and (
+            (isinstance(option, type) and attrs.has(option))
+            or origin in (dict, Mapping, typing.Mapping)
+            or (isinstance(origin, type) and issubclass(origin, Mapping))
+        ):
+            return option
+    return hint
+
+
+def _is_union(hint: object) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+def _item_hint(hint: object) -> object:
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return args[0]
+    if typing.get_origin(hint) is list and args:
+        return args[0]
+    return None
+
+
+def _value_hint(hint: object) -> object:
+    args = typing.get_args(hint)
+    return args[1] if len(args) == 2 and args[1] is not Ellipsis else None
 
 
 def _is_tuple(hint: object) -> bool:
