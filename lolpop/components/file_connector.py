@@ -26,7 +26,6 @@ Design notes:
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from attrs import Factory, frozen
 from pandas.api.types import pandas_dtype
 
 from lolpop.components._errors import DataError
+from lolpop.components._files import write_atomically
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import DataConnector, Written
 from lolpop.config.registry import ComponentKind
@@ -105,23 +105,11 @@ def _check_rows(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file beside `path`, then move it over `path`.
-
-    The temporary name is made here (not by `mkstemp`) so the file gets the ordinary
-    permissions of a new file rather than mkstemp's owner-only ones.
-    """
+    """Write through a temporary file beside `path` (`lolpop.components._files`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DataError(f"cannot write {str(path)!r}: cannot create its folder: {error}") from error
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
+        write_atomically(path, write)
     except OSError as error:
         raise DataError(f"cannot write {str(path)!r}: {error}") from error
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 # --- CSV -----------------------------------------------------------------------------

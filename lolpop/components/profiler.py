@@ -30,8 +30,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from attrs import frozen
 from pandas.api.types import is_bool_dtype, is_complex_dtype, is_numeric_dtype
 
 from lolpop.components._errors import DataError
+from lolpop.components._files import write_text_atomically
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import ColumnProfile, DataProfiler, Profile
 from lolpop.config.registry import ComponentKind
@@ -315,18 +314,6 @@ def profile_to_html(profile: Profile, title: str = "Data profile") -> str:
 # --- writing ---------------------------------------------------------------------------
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then move it over `path`."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def report_writer(folder: str, title: str = "Data profile") -> Step[Profile, tuple[str, str]]:
     """An effect step writing `profile.json` and `profile.html` into `folder`.
 
@@ -338,8 +325,8 @@ def report_writer(folder: str, title: str = "Data profile") -> Step[Profile, tup
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
         json_path, html_path = target / "profile.json", target / "profile.html"
-        _write_atomically(json_path, profile_to_json(profile))
-        _write_atomically(html_path, profile_to_html(profile, title=title))
+        write_text_atomically(json_path, profile_to_json(profile))
+        write_text_atomically(html_path, profile_to_html(profile, title=title))
         return str(json_path), str(html_path)
 
     return make_step(write_profile_report, name="write_profile_report", effect=True)

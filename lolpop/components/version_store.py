@@ -55,13 +55,13 @@ import os
 import pickle
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 from attrs import frozen
 
+from lolpop.components._files import write_atomically as durable_write
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import ResourceVersionControl, Version
 from lolpop.config.registry import ComponentKind
@@ -178,36 +178,19 @@ def _write_chunks(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in `folder` durable (where folders can be opened: not on Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_atomically(path: Path, data: bytes) -> None:
-    """Put `data` at `path` whole or not at all: temporary file, fsync, `os.replace`."""
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(temporary, flags, 0o644)
-    try:
+    """Put `data` at `path` whole or not at all, flushed to disk (temporary file, fsync,
+    `os.replace`, fsync of the folder: `lolpop.components._files`)."""
+
+    def fill(temporary: Path) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        fd = os.open(temporary, flags, 0o644)
         try:
             _write_chunks(fd, data)
-            os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
+
+    durable_write(path, fill, durable=True)
 
 
 # --- serialization -------------------------------------------------------------------

@@ -31,9 +31,6 @@ Design notes:
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +41,7 @@ import pandas as pd
 from attrs import frozen
 
 from lolpop.components._errors import DataError
+from lolpop.components._files import write_atomically
 from lolpop.components._kinds import make_kind
 from lolpop.components.explainer import model_features
 from lolpop.components.records import Figures, FittedModel, Labelled, ModelVisualizer
@@ -138,18 +136,7 @@ def _figure() -> tuple[Figure, Axes]:
 
 def _save(figure: Figure, target: Path, dpi: int) -> str:
     """Write `figure` to `target` atomically (a temporary file, then a rename)."""
-    # os.open with O_EXCL rather than mkstemp: the file gets the umask's permissions
-    # (mkstemp's are 0600), like any other file the user writes.
-    temporary = target.with_name(f".{target.stem}.{secrets.token_hex(8)}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            figure.savefig(stream, format="png", dpi=dpi)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        raise
+    write_atomically(target, lambda temporary: figure.savefig(temporary, format="png", dpi=dpi))
     return str(target)
 
 

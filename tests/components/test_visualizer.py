@@ -119,9 +119,8 @@ def test_a_failed_save_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monkey
     data = dataset("diabetes", columns=4, rows=60)
     model = fitted(LinearRegression(), data, "regression")
 
-    def broken(self: Figure, stream: object, **_: object) -> None:
-        assert hasattr(stream, "write")
-        stream.write(b"half a png")
+    def broken(self: Figure, target: Path, **_: object) -> None:
+        target.write_bytes(b"half a png")
         raise OSError("disk full")
 
     monkeypatch.setattr(Figure, "savefig", broken)
