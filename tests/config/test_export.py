@@ -54,3 +54,23 @@ def test_mypy_passes_a_valid_config_and_names_the_field_of_a_wrong_one() -> None
         'Argument "max_depth" to "ForestSettings" has incompatible type "str"; '
         'expected "int"  [arg-type]'
     ]
+
+
+def test_a_wrong_trainer_setting_fails_both_checks_on_the_real_catalogue() -> None:
+    raw = b"""\
+runner: classification
+settings: {model_name: m, target: y}
+components:
+  data: {type: csv, path: d.csv}
+  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression', seed: zero}
+"""
+    runtime = load_text(raw, source="workflow.yaml").failure()
+    assert [str(p) for p in runtime.problems] == [
+        "expected int, got str 'zero' @ $.components.trainer.seed (workflow.yaml:5)"
+    ]
+    data, _ = prepare(raw).unwrap()
+    problems = mypy_problems(render_python(data, source="workflow.yaml"))
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        'Argument "seed" to "TrainerSettings" has incompatible type "str"'
+    )
