@@ -66,6 +66,7 @@ class _Walk:
                     concurrent_with=(),
                     repeated=context.repeated,
                     conditional=context.conditional,
+                    internal=step.meta.internal,
                 )
             )
             return [path], [path], [path]

@@ -40,6 +40,8 @@ class PlannedStep:
     #: Its cache key and whether it would hit; None while no step cache is configured.
     cache_key: str | None = None
     would_hit: bool | None = None
+    #: Glue that only passes values between steps (`to_text` hides it by default).
+    internal: bool = False
 
 
 @frozen
@@ -78,11 +80,14 @@ class Plan:
         """The plan as JSON (keys sorted, indented)."""
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
-    def to_text(self) -> str:
-        """The plan as a plain-text table, one row per step."""
+    def to_text(self, *, internal: bool = False) -> str:
+        """The plan as a plain-text table, one row per step (`internal`: with the glue
+        steps that only pass values between them)."""
         header = ("#", "step", "input -> output", "kind", "tries", "runs with", "expected")
         rows = [header]
         for number, s in enumerate(self.steps, start=1):
+            if s.internal and not internal:
+                continue
             kind = "effect" if s.effect else "compute"
             if s.repeated:
                 kind += ", per item"
@@ -110,8 +115,11 @@ class Plan:
             if index == 0:
                 lines.append("  ".join("-" * width for width in widths))
         effects = self.effects
+        hidden = sum(1 for s in self.steps if s.internal) if not internal else 0
         lines.append(
-            f"{len(self.steps)} steps, {len(effects)} effects"
+            f"{len(self.steps)} steps"
+            + (f" ({hidden} glue steps not shown)" if hidden else "")
+            + f", {len(effects)} effects"
             + (
                 ": " + ", ".join(f"{s.path} ({s.description or 'effect'})" for s in effects)
                 if effects

@@ -44,6 +44,8 @@ class StepMeta:
     description: str = ""
     #: Seconds after which a backend gives the step up (None: the backend's default).
     timeout: float | None = None
+    #: Glue that only passes values between steps (plans hide it unless asked).
+    internal: bool = False
 
 
 @frozen

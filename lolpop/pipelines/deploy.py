@@ -148,7 +148,7 @@ def deploy_pipeline(repository: ModelRepository, rule: ApprovalRule) -> Step[Can
     return (
         make_step(start, name="candidate")
         >> register
-        >> lift(decision, "decide", "apply the approval rule")
+        >> lift(decision, "decide", "apply the approval rule", internal=False)
         >> on.when(is_decided, approve, "decided")
         >> on.when(is_approved, promote, "approved")
         >> make_step(finish, name="deployment")

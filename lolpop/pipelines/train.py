@@ -434,7 +434,12 @@ def train_pipeline(
     steps = (
         steps
         >> on.through(
-            lift(lambda s: bundle_model(_encoder(s), _model(s)), "bundle"),
+            lift(
+                lambda s: bundle_model(_encoder(s), _model(s)),
+                "bundle",
+                "the encoder and the model as one pipeline",
+                internal=False,
+            ),
             lambda s: s,
             lambda s, b: evolve(s, bundle=b),
         )

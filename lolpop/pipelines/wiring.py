@@ -40,9 +40,12 @@ _B = TypeVar("_B")
 _S = TypeVar("_S")
 
 
-def lift(fn: Callable[[_A], _B], name: str, description: str = "") -> Step[_A, _B]:
-    """A pure glue step from a function mypy has checked (no runtime type check)."""
-    meta = StepMeta(description=description)
+def lift(
+    fn: Callable[[_A], _B], name: str, description: str = "", *, internal: bool = True
+) -> Step[_A, _B]:
+    """A pure glue step from a function mypy has checked (no runtime type check); plans
+    hide it unless `internal=False` (a step worth seeing, such as a decision)."""
+    meta = StepMeta(description=description, internal=internal)
     return Step(Leaf(fn), check_name(name), typing.Any, typing.Any, meta)
 
 

@@ -8,6 +8,7 @@ from lolpop import Step, both, branch, fanout, make_step, map_each, retry, run, 
 from lolpop.backends import DryRun, Local, Plan
 from lolpop.backends.records import MemoryLedger
 from lolpop.core.paths import leaves
+from tests.steps import to_text
 
 CALLS: list[str] = []
 
@@ -129,3 +130,26 @@ def test_fanout_edges_fan_out_and_in() -> None:
     plan = _plan(inc >> fanout(inc, inc) >> join)
     edges = {(e.source, e.target) for e in plan.edges}
     assert edges == {("inc", "inc#2"), ("inc", "inc#3"), ("inc#2", "join"), ("inc#3", "join")}
+
+
+def test_the_text_plan_hides_glue_steps_unless_asked() -> None:
+    from attrs import evolve, frozen  # noqa: PLC0415
+
+    from lolpop.pipelines.wiring import Carrier  # noqa: PLC0415
+
+    @frozen
+    class State:
+        value: int
+        text: str = ""
+
+    program = (
+        Carrier(State)
+        .through(to_text, lambda s: s.value, lambda s, t: evolve(s, text=t))
+        .named("show")
+    )
+    plan = run(program, State(3), backend=DryRun()).unwrap()
+    assert [s.path for s in plan.steps if not s.internal] == ["show/to_text"]
+    short, full = plan.to_text(), plan.to_text(internal=True)
+    assert "to_text:in" not in short
+    assert "(2 glue steps not shown)" in short
+    assert "to_text:in" in full
