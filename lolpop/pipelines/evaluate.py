@@ -1,7 +1,7 @@
 """The evaluate pipeline: join predictions with labels that arrived later, and record the
 live metrics against the model version that made the predictions.
 
-    run --> read predictions --> read labels --> join on the id column
+    spec --> read predictions --> read labels --> join on the id column --> start the run
         --> metrics per model version --> log `live_<metric>` --> tag the run
 
 The prediction file names the model version of each row (`model_version`), so labels
@@ -21,6 +21,7 @@ from lolpop.components.records import (
     MetricsEvaluator,
     Predictions,
     RunRef,
+    RunSpec,
 )
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
@@ -62,11 +63,18 @@ class LiveMetrics:
 
 @frozen
 class _State:
-    run: RunRef
+    spec: RunSpec
+    ref: RunRef | None = None
     predictions: pd.DataFrame | None = None
     labels: pd.DataFrame | None = None
     joined: pd.DataFrame | None = None
     metrics: Metrics | None = None
+
+    @property
+    def run(self) -> RunRef:
+        if self.ref is None:  # pragma: no cover (the run starts once the inputs are sound)
+            raise DataError("the pipeline reached a step before starting its run.")
+        return self.ref
 
 
 def _frame(value: pd.DataFrame | None, what: str) -> pd.DataFrame:
@@ -128,7 +136,7 @@ def predictions_of(joined: pd.DataFrame, column: str) -> Predictions:
 
 def evaluate_pipeline(
     components: EvaluateComponents, settings: EvaluateSettings
-) -> Step[RunRef, LiveMetrics]:
+) -> Step[RunSpec, LiveMetrics]:
     """read predictions -> read labels -> join -> metrics -> log against the model version."""
     c = components
     on = Carrier(_State)
@@ -154,14 +162,16 @@ def evaluate_pipeline(
     def finish(state: _State) -> LiveMetrics:
         return LiveMetrics(state.run, version(state), len(joined(state)), state.metrics or {})
 
-    def start(run: RunRef) -> _State:
-        return _State(run)
+    def start(spec: RunSpec) -> _State:
+        return _State(spec)
 
     steps = (
         make_step(start, name="start")
         >> on.through(c.predictions.read, lambda s: None, lambda s, f: evolve(s, predictions=f))
         >> on.through(c.labels.read, lambda s: None, lambda s, f: evolve(s, labels=f))
         >> make_step(join, name="join")
+        # The run starts once both files are read and match: bad input leaves no run.
+        >> on.through(c.tracker.start_run, lambda s: s.spec, lambda s, r: evolve(s, ref=r))
         >> on.through(
             c.evaluator.evaluate,
             lambda s: (joined(s)[settings.target], predictions_of(joined(s), settings.column)),

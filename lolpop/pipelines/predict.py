@@ -1,8 +1,8 @@
 """The predict pipeline: compare new data with the training data, predict with the
 champion, explain, version the predictions, check them, write them out.
 
-    run --> read new data --> the champion version --> load it --> check its features
-        --> drift against the training data's latest version --> predict (+ probabilities)
+    spec --> read new data --> the champion version --> load it --> check its features
+        --> start the run --> drift against the training data's latest version --> predict
         --> explain (when configured) --> version --> check --> write --> tag the run
 
 The model is the registered bundle (encoder and estimator), so it predicts from raw
@@ -33,6 +33,7 @@ from lolpop.components.records import (
     Predictions,
     ResourceVersionControl,
     RunRef,
+    RunSpec,
     Version,
     Written,
 )
@@ -91,7 +92,8 @@ class Predicted:
 
 @frozen
 class _State:
-    run: RunRef
+    spec: RunSpec
+    ref: RunRef | None = None
     frame: pd.DataFrame | None = None
     champion: ModelVersion | None = None
     model: FittedModel | None = None
@@ -104,9 +106,15 @@ class _State:
     check: CheckReport | None = None
     written: Written | None = None
 
+    @property
+    def run(self) -> RunRef:
+        if self.ref is None:  # pragma: no cover (the run starts once the inputs are sound)
+            raise DataError("the pipeline reached a step before starting its run.")
+        return self.ref
 
-def _start(run: RunRef) -> _State:
-    return _State(run)
+
+def _start(spec: RunSpec) -> _State:
+    return _State(spec)
 
 
 def _get(value: object | None, what: str) -> object:
@@ -190,7 +198,7 @@ def assemble(
 
 def predict_pipeline(
     components: PredictComponents, settings: PredictSettings
-) -> Step[RunRef, Predicted]:
+) -> Step[RunSpec, Predicted]:
     """read -> champion -> drift -> predict -> explain -> version -> check -> write."""
     c = components
     on = Carrier(_State)
@@ -266,6 +274,8 @@ def predict_pipeline(
         >> on.through(c.repository.get_alias, lambda s: settings.champion_alias, champion_found)
         >> on.through(c.repository.load, _champion, lambda s, m: evolve(s, model=m))
         >> make_step(features_checked, name="check_features")
+        # The run starts once the inputs are sound: bad input leaves no run behind.
+        >> on.through(c.tracker.start_run, lambda s: s.spec, lambda s, r: evolve(s, ref=r))
         >> on.through(c.store.versions, lambda s: settings.training_dataset, reference_of)
         >> on.when(
             lambda s: s.reference is not None,

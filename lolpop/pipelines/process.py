@@ -1,7 +1,8 @@
 """The process pipeline: read, transform, version, profile, check, compare with the last
 version of the same dataset.
 
-    run --> read --> transform --> (last version) --> version --> log dataset
+    spec --> read --> transform --> required columns --> start the run --> (last version)
+         --> version --> log dataset
         --> profile --> write and log the report --> check --> notify (WARN, ERROR)
         --> stop (ERROR, unless told not to) --> drift against the last version --> data
 
@@ -36,6 +37,7 @@ from lolpop.components.records import (
     Profile,
     ResourceVersionControl,
     RunRef,
+    RunSpec,
     Status,
     Version,
 )
@@ -92,7 +94,8 @@ class ProcessedData:
 
 @frozen
 class _State:
-    run: RunRef
+    spec: RunSpec
+    ref: RunRef | None = None
     frame: pd.DataFrame | None = None
     previous: Version | None = None
     version: Version | None = None
@@ -100,6 +103,12 @@ class _State:
     reports: tuple[str, ...] = ()
     check: CheckReport | None = None
     drift: DriftReport | None = None
+
+    @property
+    def run(self) -> RunRef:
+        if self.ref is None:  # pragma: no cover (the run starts right after reading)
+            raise DataError("the process pipeline reached a step before starting its run.")
+        return self.ref
 
     def has(self) -> tuple[pd.DataFrame, Version, Profile, CheckReport]:
         if self.frame is None or self.version is None or self.profile is None:
@@ -109,8 +118,8 @@ class _State:
         return self.frame, self.version, self.profile, self.check
 
 
-def _start(run: RunRef) -> _State:
-    return _State(run)
+def _start(spec: RunSpec) -> _State:
+    return _State(spec)
 
 
 def _frame(state: _State) -> pd.DataFrame:
@@ -146,7 +155,7 @@ def _message(dataset: str, state: _State) -> Message:
 
 def process_pipeline(
     components: ProcessComponents, settings: ProcessSettings
-) -> Step[RunRef, ProcessedData]:
+) -> Step[RunSpec, ProcessedData]:
     """read -> transform -> version -> profile -> check -> compare with the last version."""
     c, name = components, settings.dataset
 
@@ -213,6 +222,10 @@ def process_pipeline(
         )
     if settings.required:
         steps = steps >> make_step(has_required, name="required_columns")
+    # The run starts once the data is read and has what it needs: bad input leaves no run.
+    steps = steps >> on.through(
+        c.tracker.start_run, lambda s: s.spec, lambda s, r: evolve(s, ref=r)
+    )
     # The report's folder is the dataset's; each run's copy is kept by the tracker.
     write_report = report_writer(str(Path(settings.reports) / name), title=f"Data {name}")
     compare = ((lift(previous, "previous") >> c.store.load_frame) & lift(_frame, "current")) >> (

@@ -298,16 +298,9 @@ def supervised_runner(
         processed = _processed(state)
         return TrainingData(processed.run, processed.frame, (processed.version,))
 
-    steps = make_step(start, name="start") >> on.through(
-        c.tracker.start_run,
-        lambda s: spec(stage if stage in ("predict", "evaluate") else "train"),
-        lambda s, run: (
-            evolve(s, predict_run=run)
-            if stage in ("predict", "evaluate")
-            else evolve(s, train_run=run)
-        ),
-        name="start_run",
-    )
+    # Each pipeline starts its run once its input is read and sound: bad input leaves
+    # no run behind.
+    steps: Step[None, _State] = make_step(start, name="start")
     if stage == "evaluate":
         if c.labels is None or c.predictions is None or settings.index is None:
             raise DefinitionError(
@@ -320,12 +313,18 @@ def supervised_runner(
         )
         steps = (
             steps
-            >> on.through(evaluate, _predict_run, lambda s, m: evolve(s, live=m))
+            >> on.through(
+                evaluate,
+                lambda s: spec("evaluate"),
+                lambda s, m: evolve(s, live=m, predict_run=m.run),
+            )
             >> on.effect(c.tracker.end_run, lambda s: (_predict_run(s), "FINISHED"))
         )
         return (steps >> make_step(_report, name="report")).named(f"{task}-{stage}")
     if stage != "predict":
-        steps = steps >> on.through(process, _train_run, lambda s, p: evolve(s, processed=p))
+        steps = steps >> on.through(
+            process, lambda s: spec("train"), lambda s, p: evolve(s, processed=p, train_run=p.run)
+        )
         if stage != "process":
             steps = steps >> on.through(train, training_data, lambda s, t: evolve(s, trained=t))
         if stage in ("deploy", "build_all"):
@@ -362,16 +361,13 @@ def supervised_runner(
                 keep=(settings.index,) if settings.index else (),
             ),
         )
-        if stage == "build_all":
-            steps = steps >> on.through(
-                c.tracker.start_run,
-                lambda s: spec("predict"),
-                lambda s, run: evolve(s, predict_run=run),
-                name="start_predict_run",
-            )
         steps = (
             steps
-            >> on.through(predict, _predict_run, lambda s, p: evolve(s, predicted=p))
+            >> on.through(
+                predict,
+                lambda s: spec("predict"),
+                lambda s, p: evolve(s, predicted=p, predict_run=p.run),
+            )
             >> on.effect(c.tracker.end_run, lambda s: (_predict_run(s), "FINISHED"))
         )
     return (steps >> make_step(_report, name="report")).named(f"{task}-{stage}")

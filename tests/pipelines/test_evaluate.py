@@ -45,24 +45,27 @@ def test_live_metrics_are_recorded_against_the_model_version(tmp_path: Path) -> 
     runs = MemoryStore()
     components = parts(tmp_path, runs)
     write(tmp_path, labelled=5)
-    started = components.tracker.start_run(RunSpec("evaluate"))
-    live = run(evaluate_pipeline(components, EvaluateSettings("id", "y")), started).unwrap()
+    live = run(
+        evaluate_pipeline(components, EvaluateSettings("id", "y")), RunSpec("evaluate")
+    ).unwrap()
     assert live.model_version == "m:3"
     assert live.rows == 4  # 'e' has no label yet; 'x' was never predicted
     assert live.metrics["accuracy"] == pytest.approx(0.75)
-    recorded = runs.run(started.run_id)
+    recorded = runs.run(live.run.run_id)
     assert recorded.metrics["live_accuracy"] == pytest.approx(0.75)
     assert recorded.tags[MODEL_VERSION_TAG] == "m:3"
 
 
 def test_a_labels_file_without_the_target_is_refused_by_name(tmp_path: Path) -> None:
-    components = parts(tmp_path, MemoryStore())
+    runs = MemoryStore()
+    components = parts(tmp_path, runs)
     write(tmp_path)
     pd.DataFrame({"id": ["a"], "label": [1]}).to_csv(tmp_path / "labels.csv", index=False)
     result = run(
         evaluate_pipeline(components, EvaluateSettings("id", "y")),
-        components.tracker.start_run(RunSpec("evaluate")),
+        RunSpec("evaluate"),
     )
     assert not is_successful(result)
     message = str(result.failure().cause)
     assert f"the labels file {str(tmp_path / 'labels.csv')!r} lacks the column(s) 'y'" in message
+    assert runs.runs() == ()  # refused before its run started

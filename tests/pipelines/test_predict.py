@@ -64,8 +64,7 @@ def test_predictions_are_versioned_written_and_tagged(
     new = frame.iloc[400:].drop(columns=["target"]).assign(mean_radius=lambda f: f.mean_radius + 8)
     new.to_csv(tmp_path / "new.csv", index=False)
     pieces = predict_parts(tmp_path, parts)
-    started = parts.tracker.start_run(RunSpec("predict"))
-    done = run(predict_pipeline(pieces, PredictSettings("cancer")), started).unwrap()
+    done = run(predict_pipeline(pieces, PredictSettings("cancer")), RunSpec("predict")).unwrap()
 
     written = pd.read_csv(tmp_path / "out" / "predictions.csv")
     assert len(written) == len(new)
@@ -75,18 +74,19 @@ def test_predictions_are_versioned_written_and_tagged(
     assert done.version.number == 1
     assert done.drift is not None
     assert "mean_radius" in done.drift.drifted
-    assert runs.run(started.run_id).tags[MODEL_VERSION_TAG] == f"cancer:{done.model.version}"
+    assert runs.run(done.run.run_id).tags[MODEL_VERSION_TAG] == f"cancer:{done.model.version}"
 
 
 def test_a_missing_feature_column_is_refused_naming_file_and_column(
     tmp_path: Path, frame: pd.DataFrame, deployed: tuple[TrainComponents, MemoryStore]
 ) -> None:
-    parts, _ = deployed
+    parts, runs = deployed
+    before = len(runs.runs())
     frame.iloc[400:].drop(columns=["target", "mean_area"]).to_csv(tmp_path / "new.csv", index=False)
     pieces = predict_parts(tmp_path, parts)
     result = run(
         predict_pipeline(pieces, PredictSettings("cancer")),
-        parts.tracker.start_run(RunSpec("predict")),
+        RunSpec("predict"),
     )
     assert not is_successful(result)
     message = str(result.failure().cause)
@@ -94,3 +94,4 @@ def test_a_missing_feature_column_is_refused_naming_file_and_column(
     assert str(tmp_path / "new.csv") in message
     assert not (tmp_path / "out").exists()
     assert pieces.store.versions("predictions") == ()
+    assert len(runs.runs()) == before  # refused before its run started

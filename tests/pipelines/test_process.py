@@ -45,12 +45,11 @@ def write(tmp_path: Path, shift: float) -> None:
 def test_a_second_version_is_compared_with_the_first(tmp_path: Path) -> None:
     runs = MemoryStore()
     parts = components(tmp_path, runs)
-    tracker = parts.tracker
     settings = ProcessSettings("train", reports=str(tmp_path / "reports"))
     program = process_pipeline(parts, settings)
 
     write(tmp_path, 0.0)
-    first = run(program, tracker.start_run(RunSpec("one"))).unwrap()
+    first = run(program, RunSpec("one")).unwrap()
     assert first.version.number == 1
     assert first.previous is None
     assert first.drift is None
@@ -62,7 +61,7 @@ def test_a_second_version_is_compared_with_the_first(tmp_path: Path) -> None:
     assert len(logged.artifacts) == 2
 
     write(tmp_path, 40.0)
-    second = run(program, tracker.start_run(RunSpec("two"))).unwrap()
+    second = run(program, RunSpec("two")).unwrap()
     assert second.version.number == 2
     assert second.previous == first.version
     assert second.drift is not None
@@ -75,15 +74,13 @@ def test_an_error_check_stops_the_workflow_and_keeps_the_data(tmp_path: Path) ->
     parts = components(tmp_path, runs, rules)
     program = process_pipeline(parts, ProcessSettings("train", reports=str(tmp_path / "r")))
     write(tmp_path, 0.0)
-    started = parts.tracker.start_run(RunSpec("one"))
-
-    result = run(program, started)
+    result = run(program, RunSpec("one"))
 
     assert not is_successful(result)
     failure = result.failure()
     assert failure.path == "process/stop_on_error"
     assert "failed 1 check(s) at ERROR" in str(failure.cause)
-    assert runs.run(started.run_id).status == "FAILED"
+    assert [r.status for r in runs.runs()] == ["FAILED"]
     assert [v.number for v in parts.store.versions("train")] == [1]
 
 
@@ -93,7 +90,7 @@ def test_with_stop_on_error_off_the_report_comes_back(tmp_path: Path) -> None:
     parts = components(tmp_path, runs, rules)
     settings = ProcessSettings("train", reports=str(tmp_path / "r"), stop_on_error=False)
     write(tmp_path, 0.0)
-    data = run(process_pipeline(parts, settings), parts.tracker.start_run(RunSpec("one")))
+    data = run(process_pipeline(parts, settings), RunSpec("one"))
     assert data.unwrap().check.status is Status.ERROR
 
 
@@ -101,7 +98,7 @@ def test_a_dry_run_lists_the_effects_and_performs_none(tmp_path: Path) -> None:
     runs = MemoryStore()
     parts = components(tmp_path, runs)
     program = process_pipeline(parts, ProcessSettings("train", reports=str(tmp_path / "r")))
-    plan = run(program, parts.tracker.start_run(RunSpec("one")), backend=DryRun()).unwrap()
+    plan = run(program, RunSpec("one"), backend=DryRun()).unwrap()
     effects = {s.path for s in plan.steps if s.effect}
     assert {
         "process/save_frame",
@@ -123,13 +120,14 @@ def test_a_missing_required_column_is_refused_before_anything_is_kept(tmp_path: 
     parts = components(tmp_path, runs)
     settings = ProcessSettings("train", reports=str(tmp_path / "r"), required=("churned",))
     write(tmp_path, 0.0)
-    result = run(process_pipeline(parts, settings), parts.tracker.start_run(RunSpec("one")))
+    result = run(process_pipeline(parts, settings), RunSpec("one"))
     assert not is_successful(result)
     message = str(result.failure().cause)
     assert "'churned'" in message
     assert str(tmp_path / "data.csv") in message
     assert parts.store.versions("train") == ()
     assert not (tmp_path / "r").exists()
+    assert runs.runs() == ()  # no run was started for data that could not be used
 
 
 def test_a_wrong_delimiter_or_an_empty_file_is_refused_naming_the_file(tmp_path: Path) -> None:
@@ -137,10 +135,11 @@ def test_a_wrong_delimiter_or_an_empty_file_is_refused_naming_the_file(tmp_path:
     parts = components(tmp_path, runs)
     program = process_pipeline(parts, ProcessSettings("train", reports=str(tmp_path / "r")))
     (tmp_path / "data.csv").write_text("x;kind\n1;a\n2;b\n")
-    wrong = run(program, parts.tracker.start_run(RunSpec("one")))
+    wrong = run(program, RunSpec("one"))
     assert "looks delimited by ';'" in str(wrong.failure().cause)
     assert str(tmp_path / "data.csv") in str(wrong.failure().cause)
     (tmp_path / "data.csv").write_text("")
-    empty = run(program, parts.tracker.start_run(RunSpec("two")))
+    empty = run(program, RunSpec("two"))
     assert "empty" in str(empty.failure().cause)
     assert parts.store.versions("train") == ()
+    assert runs.runs() == ()
