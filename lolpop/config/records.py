@@ -40,6 +40,8 @@ class Settings:
     #: Stop the workflow when a data check says ERROR.
     stop_on_error: bool = True
     approval: ApprovalSettings = ApprovalSettings()
+    #: Register the winner refitted on all the data (its metrics stay the held-out ones).
+    refit_on_all_data: bool = False
 
 
 @frozen

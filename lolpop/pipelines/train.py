@@ -132,6 +132,8 @@ class _State:
     champion: ModelVersion | None = None
     champion_model: FittedModel | None = None
     champion_predictions: Predictions | None = None
+    refit_encoder: FittedEncoder | None = None
+    refit_encoded: pd.DataFrame | None = None
     champion_metrics: Metrics | None = None
     artifact: ModelArtifact | None = None
 
@@ -353,10 +355,57 @@ def _champion_steps(c: TrainComponents) -> Step[_State, _State]:
     ).named("champion")
 
 
+def refit_model(model: FittedModel, data: Labelled) -> FittedModel:
+    """A fresh copy of `model`'s estimator (same parameters) fitted on `data`."""
+    from sklearn.base import clone  # noqa: PLC0415 (heavy: imported on use)
+
+    estimator = clone(model.estimator)
+    estimator.fit(data.features, data.target)
+    return evolve(model, estimator=estimator, features=tuple(map(str, data.features.columns)))
+
+
+def _all_data(state: _State) -> Labelled:
+    splits = _splits(state)
+    parts = (splits.train, splits.valid, splits.test)
+    return Labelled(pd.concat([p.features for p in parts]), pd.concat([p.target for p in parts]))
+
+
+def _refit_steps(c: TrainComponents) -> Step[_State, _State]:
+    """The encoder and the winner refitted on all the data (train, valid and test): the
+    model that is logged and registered; its metrics stay those of the held-out test."""
+    on = Carrier(_State)
+
+    def encoder(state: _State) -> FittedEncoder:
+        value = _need(state.refit_encoder, "refitting the encoder")
+        assert isinstance(value, FittedEncoder)
+        return value
+
+    def refitted(state: _State) -> FittedModel:
+        encoded = _need(state.refit_encoded, "encoding all the data")
+        assert isinstance(encoded, pd.DataFrame)
+        data = Labelled(encoded, _all_data(state).target)
+        return bundle_model(encoder(state), refit_model(_model(state), data))
+
+    return (
+        on.through(c.encoder.fit, _all_data, lambda s, e: evolve(s, refit_encoder=e))
+        >> on.through(
+            c.encoder.transform,
+            lambda s: (encoder(s), _all_data(s).features),
+            lambda s, f: evolve(s, refit_encoded=f),
+        )
+        >> on.through(
+            lift(refitted, "refit", "the winner refitted on all the data", internal=False),
+            lambda s: s,
+            lambda s, b: evolve(s, bundle=b),
+        )
+    ).named("refit")
+
+
 def train_pipeline(
-    components: TrainComponents, *, champion_alias: str = "champion"
+    components: TrainComponents, *, champion_alias: str = "champion", refit: bool = False
 ) -> Step[TrainingData, TrainedModel]:
-    """split -> encode -> tune or fit -> evaluate -> explain -> check -> compare -> log."""
+    """split -> encode -> tune or fit -> evaluate -> explain -> check -> compare -> log
+    (`refit`: the logged model is the winner refitted on all the data)."""
     c = components
     on = Carrier(_State)
 
@@ -448,9 +497,11 @@ def train_pipeline(
         )
         >> on.when(lambda s: s.champion is not None, _champion_steps(c), "has_champion")
         >> on.effect(c.tracker.log_metrics, _summary_metrics)
-        >> on.through(
-            c.tracker.log_model, lambda s: (s.run, _bundle(s)), lambda s, a: evolve(s, artifact=a)
-        )
+    )
+    if refit:
+        steps = steps >> _refit_steps(c)
+    steps = steps >> on.through(
+        c.tracker.log_model, lambda s: (s.run, _bundle(s)), lambda s, a: evolve(s, artifact=a)
     )
     entry, exit_ = make_step(_start, name="start"), make_step(_finish, name="trained")
     return (entry >> steps >> exit_).named("train")

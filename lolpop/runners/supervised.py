@@ -290,8 +290,10 @@ def supervised_runner(
             c.baseline,
             c.visualizer,
             c.bias,
-        )
+        ),
+        refit=settings.refit_on_all_data,
     )
+
     deploy = deploy_pipeline(c.repository, approval_rule(task, settings))
 
     def training_data(state: _State) -> TrainingData:

@@ -1,4 +1,4 @@
-from typing import Self
+from typing import Self, TypeVar
 
 import pandas as pd
 
@@ -14,3 +14,7 @@ class RegressorMixin:
 
 def is_classifier(estimator: object) -> bool: ...
 def is_regressor(estimator: object) -> bool: ...
+
+_E = TypeVar("_E")
+
+def clone(estimator: _E, *, safe: bool = True) -> _E: ...

@@ -89,3 +89,22 @@ def test_manual_rule_registers_without_deciding() -> None:
 
     assert decide(ApprovalRule(manual=True), None) is None  # type: ignore[arg-type]  # unused when manual
     assert isinstance(Candidate, type)
+
+
+def test_refit_logs_the_winner_refitted_on_all_the_data(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    runs = MemoryStore()
+    parts = components(tmp_path, runs, (1.0,))
+    started = parts.tracker.start_run(RunSpec("refit"))
+    trained = run(train_pipeline(parts, refit=True), TrainingData(started, frame)).unwrap()
+    assert trained.bundle is not None
+    logged = runs.run(started.run_id).model
+    assert logged is not None
+    assert logged.model is trained.bundle
+    encode = trained.bundle.estimator.named_steps["encode"]  # type: ignore[attr-defined]  # a Pipeline
+    scale = encode.named_transformers_["numeric"].named_steps["scale"]
+    first = trained.encoder.inputs[0]
+    # Scaled with the mean of every row, not of the train split only.
+    assert scale.mean_[0] == pytest.approx(frame[first].mean())
+    assert trained.splits.train.features[first].mean() != pytest.approx(frame[first].mean())
