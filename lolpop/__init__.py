@@ -10,6 +10,7 @@ from lolpop.core.combinators import branch as branch
 from lolpop.core.combinators import fanout as fanout
 from lolpop.core.combinators import identity as identity
 from lolpop.core.combinators import map_each as map_each
+from lolpop.core.combinators import on_failure as on_failure
 from lolpop.core.combinators import retry as retry
 from lolpop.core.combinators import then as then
 from lolpop.core.decorator import make_step as make_step
@@ -39,6 +40,7 @@ __all__ = [
     "identity",
     "make_step",
     "map_each",
+    "on_failure",
     "retry",
     "run",
     "step",

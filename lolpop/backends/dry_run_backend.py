@@ -26,6 +26,7 @@ from lolpop.core.step import (
     Identity,
     Leaf,
     MapEach,
+    OnFailure,
     Retry,
     Seq,
 )
@@ -111,6 +112,11 @@ class _Walk:
                 predicate[1],
                 if_true[2] + if_false[2] or predicate[2],
             )
+        if isinstance(node, OnFailure):
+            body = self.visit(node.inner, inner, context)
+            handler = self.visit(node.handler, inner, evolve(context, conditional=True))
+            self._connect(body[2], handler[1], "on failure")
+            return body[0] + handler[0], body[1], body[2]
         raise UnsupportedNodeError("dry-run", type(node).__name__, inner.where)
 
     def _connect(self, sources: list[str], targets: list[str], label: str = "") -> None:

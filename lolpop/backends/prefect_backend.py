@@ -22,6 +22,7 @@ their tracebacks (its UI keeps them): the failure is lolpop's value to report.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -44,6 +45,7 @@ from lolpop.core.step import (
     Identity,
     Leaf,
     MapEach,
+    OnFailure,
     Retry,
     Seq,
     Step,
@@ -191,7 +193,26 @@ class _Compiler:
             if isinstance(node.inner.node, Leaf):
                 return self.compile(node.inner, inner, retry=node)
             return self._retry_loop(node, inner)
+        if isinstance(node, OnFailure):
+            return self._on_failure(node, inner)
         raise UnsupportedNodeError("prefect", type(node).__name__, inner.where)
+
+    def _on_failure(self, node: OnFailure, scope: Scope) -> _Compiled:
+        body, handler = self.compile(node.inner, scope), self.compile(node.handler, scope)
+
+        def run_on_failure(value: object, run: _FlowRun) -> object:
+            try:
+                output = body(value, run)
+                run.resolve(output)
+                return output
+            except Halt as halt:
+                run.submitted.clear()  # the failed tasks are settled: the handler's are new
+                with contextlib.suppress(Halt):  # the original failure is the one reported
+                    run.resolve(handler((run.resolve(value), halt.to_failure()), run))
+                run.submitted.clear()
+                raise halt from None
+
+        return run_on_failure
 
     def _both(self, node: Both, scope: Scope) -> _Compiled:
         left, right = self.compile(node.left, scope), self.compile(node.right, scope)
@@ -293,7 +314,7 @@ def _quiet_prefect() -> Iterator[None]:
 
 def _validate(program: AnyStep) -> None:
     """Refuse, before anything runs, a node this backend cannot run."""
-    known = (Leaf, Seq, Fanout, Both, MapEach, Branch, Retry, Identity)
+    known = (Leaf, Seq, Fanout, Both, MapEach, Branch, Retry, Identity, OnFailure)
     for current in steps(program):
         if not isinstance(current.node, known):
             raise UnsupportedNodeError("prefect", type(current.node).__name__, current.label)

@@ -21,6 +21,7 @@ the attempts) up to the top, where the caller turns it into a `RunFailure` value
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 import time
@@ -41,6 +42,7 @@ from lolpop.core.step import (
     Identity,
     Leaf,
     MapEach,
+    OnFailure,
     Retry,
     Seq,
 )
@@ -215,6 +217,8 @@ class _Compiler:
             return (lambda value: if_true(value) if predicate(value) else if_false(value)), None
         if isinstance(node, Retry):
             return self._retry(node, inner), None
+        if isinstance(node, OnFailure):
+            return self._on_failure(node, inner), None
         raise UnsupportedNodeError("local", type(node).__name__, inner.where)
 
     def guarded(self, step: AnyStep, scope: Scope) -> Compiled:
@@ -263,6 +267,9 @@ class _Compiler:
 
         return run_map
 
+    def _on_failure(self, node: OnFailure, scope: Scope) -> Compiled:
+        return _handled(self.guarded(node.inner, scope), self.guarded(node.handler, scope))
+
     def _retry(self, node: Retry, scope: Scope) -> Compiled:
         inner = self.guarded(node.inner, scope)
         attempts, backoff, retry_on = node.attempts, node.backoff, node.on
@@ -285,6 +292,20 @@ class _Compiler:
                 attempt += 1
 
         return run_retry
+
+
+def _handled(body: Compiled, handler: Compiled) -> Compiled:
+    """`body`; when it fails, `handler` on (input, failure) first, then the same failure."""
+
+    def run_on_failure(value: object) -> object:
+        try:
+            return body(value)
+        except Halt as halt:
+            with contextlib.suppress(Halt):  # the original failure is the one reported
+                handler((value, halt.to_failure()))
+            raise
+
+    return run_on_failure
 
 
 def _concurrent_pair(left: Compiled, right: Compiled) -> _Pair:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar, overload
 
 from lolpop.core._hints import describe, fits, is_open, meet
+from lolpop.core.failure import RunFailure
 from lolpop.core.step import (
     AnyStep,
     Backoff,
@@ -21,6 +22,7 @@ from lolpop.core.step import (
     Fanout,
     Identity,
     MapEach,
+    OnFailure,
     Retry,
     Seq,
     Step,
@@ -257,6 +259,16 @@ def retry(
         raise DefinitionError(f"retry(on=...) takes exception classes, got {on!r}.")
     node = Retry(inner, attempts, backoff if backoff is not None else Backoff(), on)
     return Step(node, "", inner.in_type, inner.out_type, inner.meta)
+
+
+def on_failure(inner: Step[_A, _B], handler: Step[tuple[_A, RunFailure], object]) -> Step[_A, _B]:
+    """Run `inner`; if it fails, run `handler` on (its input, the failure), then fail the
+    same way: for clean-up, such as ending a tracked run as failed.
+
+    The handler's output is dropped; if the handler fails too, the original failure is
+    the one reported.
+    """
+    return Step(OnFailure(inner, handler), "", inner.in_type, inner.out_type, inner.meta)
 
 
 @overload

@@ -16,7 +16,18 @@ from collections.abc import Iterator
 
 from attrs import frozen
 
-from lolpop.core.step import AnyStep, Both, Branch, Fanout, Identity, Leaf, MapEach, Retry, Seq
+from lolpop.core.step import (
+    AnyStep,
+    Both,
+    Branch,
+    Fanout,
+    Identity,
+    Leaf,
+    MapEach,
+    OnFailure,
+    Retry,
+    Seq,
+)
 
 
 class Scope:
@@ -67,6 +78,8 @@ def children(step: AnyStep) -> tuple[AnyStep, ...]:
         return (node.inner,)
     if isinstance(node, Branch):
         return (node.predicate, node.if_true, node.if_false)
+    if isinstance(node, OnFailure):
+        return (node.inner, node.handler)
     return ()
 
 

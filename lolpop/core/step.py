@@ -130,7 +130,16 @@ class Identity:
     """The input, unchanged."""
 
 
-Node: TypeAlias = Leaf | Seq | Fanout | Both | MapEach | Branch | Retry | Identity
+@frozen
+class OnFailure:
+    """The child runs; if it fails, the handler gets (input, failure), then the failure
+    goes on (for clean-up: ending a tracked run as failed)."""
+
+    inner: AnyStep
+    handler: AnyStep
+
+
+Node: TypeAlias = Leaf | Seq | Fanout | Both | MapEach | Branch | Retry | Identity | OnFailure
 
 
 def check_name(name: str) -> str:

@@ -25,6 +25,7 @@ from lolpop.components.records import (
 )
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
+from lolpop.pipelines._runs import ending_failed
 from lolpop.pipelines.predict import MODEL_VERSION_COLUMN, MODEL_VERSION_TAG, PROBABILITY_PREFIX
 from lolpop.pipelines.wiring import Carrier
 
@@ -172,7 +173,9 @@ def evaluate_pipeline(
         >> make_step(join, name="join")
         # The run starts once both files are read and match: bad input leaves no run.
         >> on.through(c.tracker.start_run, lambda s: s.spec, lambda s, r: evolve(s, ref=r))
-        >> on.through(
+    )
+    recorded = (
+        on.through(
             c.evaluator.evaluate,
             lambda s: (joined(s)[settings.target], predictions_of(joined(s), settings.column)),
             lambda s, m: evolve(s, metrics=m),
@@ -185,6 +188,6 @@ def evaluate_pipeline(
                 {MODEL_VERSION_TAG: version(s), "lolpop.live_rows": str(len(joined(s)))},
             ),
         )
-        >> make_step(finish, name="live")
     )
-    return steps.named("evaluate")
+    body = steps >> ending_failed(recorded, c.tracker, lambda s: s.run)
+    return (body >> make_step(finish, name="live")).named("evaluate")

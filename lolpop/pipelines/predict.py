@@ -40,6 +40,7 @@ from lolpop.components.records import (
 from lolpop.core.combinators import identity
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
+from lolpop.pipelines._runs import ending_failed
 from lolpop.pipelines.wiring import Carrier, lift
 
 MODEL_VERSION_TAG = "lolpop.model_version"
@@ -269,14 +270,16 @@ def predict_pipeline(
         >> lift(lambda pair: drift_inputs(pair[1], pair[0]), "drift_inputs")
         >> c.comparer.compare
     )
-    steps = (
+    before = (
         on.through(c.connector.read, lambda s: None, lambda s, f: evolve(s, frame=f))
         >> on.through(c.repository.get_alias, lambda s: settings.champion_alias, champion_found)
         >> on.through(c.repository.load, _champion, lambda s, m: evolve(s, model=m))
         >> make_step(features_checked, name="check_features")
         # The run starts once the inputs are sound: bad input leaves no run behind.
         >> on.through(c.tracker.start_run, lambda s: s.spec, lambda s, r: evolve(s, ref=r))
-        >> on.through(c.store.versions, lambda s: settings.training_dataset, reference_of)
+    )
+    steps = (
+        on.through(c.store.versions, lambda s: settings.training_dataset, reference_of)
         >> on.when(
             lambda s: s.reference is not None,
             on.through(compare, lambda s: s, lambda s, d: evolve(s, drift=d), name="drift"),
@@ -307,5 +310,6 @@ def predict_pipeline(
         >> on.through(c.output.write, _output, lambda s, w: evolve(s, written=w))
         >> on.effect(c.tracker.set_tags, tags)
     )
+    body = before >> ending_failed(steps, c.tracker, lambda s: s.run)
     entry, exit_ = make_step(_start, name="start"), make_step(finish, name="predicted")
-    return (entry >> steps >> exit_).named("predict")
+    return (entry >> body >> exit_).named("predict")

@@ -44,6 +44,7 @@ from lolpop.components.records import (
 from lolpop.core.combinators import map_each
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
+from lolpop.pipelines._runs import ending_failed
 from lolpop.pipelines.wiring import Carrier, lift
 
 
@@ -231,9 +232,8 @@ def process_pipeline(
     compare = ((lift(previous, "previous") >> c.store.load_frame) & lift(_frame, "current")) >> (
         c.comparer.compare
     )
-    steps = (
-        steps
-        >> on.through(
+    rest = (
+        on.through(
             c.store.versions, lambda s: name, lambda s, v: evolve(s, previous=last_version(v))
         )
         >> on.through(
@@ -249,17 +249,13 @@ def process_pipeline(
             on.effect(c.notifier.notify, lambda s: _message(name, s)),
             "has_problems",
         )
-        >> on.when(
-            is_error,
-            on.effect(c.tracker.end_run, lambda s: (s.run, "FAILED"))
-            >> lift(stop, "stop_on_error"),
-            "is_error",
-        )
+        >> on.when(is_error, lift(stop, "stop_on_error"), "is_error")
         >> on.when(
             has_changed,
             on.through(compare, lambda s: s, lambda s, d: evolve(s, drift=d), name="drift"),
             "has_changed",
         )
     )
+    steps = steps >> ending_failed(rest, c.tracker, lambda s: s.run)
     entry, exit_ = make_step(_start, name="start"), make_step(finish, name="processed")
     return (entry >> steps >> exit_).named("process")

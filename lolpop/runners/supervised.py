@@ -60,9 +60,11 @@ from lolpop.components.records import (
 from lolpop.components.splitter import SplitterSettings, data_splitter
 from lolpop.components.version_store import local_store
 from lolpop.config.records import Settings
+from lolpop.core.combinators import identity
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.errors import DefinitionError
+from lolpop.pipelines._runs import ending_failed
 from lolpop.pipelines.deploy import ApprovalRule, Deployment, deploy_pipeline
 from lolpop.pipelines.evaluate import (
     EvaluateComponents,
@@ -327,17 +329,20 @@ def supervised_runner(
         steps = steps >> on.through(
             process, lambda s: spec("train"), lambda s, p: evolve(s, processed=p, train_run=p.run)
         )
+        after: Step[_State, _State] = identity()
         if stage != "process":
-            steps = steps >> on.through(train, training_data, lambda s, t: evolve(s, trained=t))
+            after = after >> on.through(train, training_data, lambda s, t: evolve(s, trained=t))
         if stage in ("deploy", "build_all"):
-            steps = (
-                steps
+            after = (
+                after
                 >> on.through(
                     deploy, lambda s: _trained(s).candidate, lambda s, d: evolve(s, deployment=d)
                 )
                 >> on.effect(c.tracker.set_tags, _deployed_tags)
             )
-        steps = steps >> on.effect(c.tracker.end_run, lambda s: (_train_run(s), "FINISHED"))
+        after = after >> on.effect(c.tracker.end_run, lambda s: (_train_run(s), "FINISHED"))
+        # A failure after processing ends the training run as FAILED (not left running).
+        steps = steps >> ending_failed(after, c.tracker, _train_run)
     if stage == "predict" or (stage == "build_all" and c.new_data is not None):
         if c.new_data is None or c.predictions is None:
             raise DefinitionError(
