@@ -296,9 +296,11 @@ def column_encoder(settings: EncoderSettings = EncoderSettings()) -> FeatureEnco
         return _transform(encoder, frame)
 
     return FeatureEncoder(
-        fit=make_step(fit, name="fit", description="fit the column encoder on training features"),
+        fit=make_step(
+            fit, name="fit_encoder", description="fit the column encoder on training features"
+        ),
         transform=make_step(
-            transform, name="transform", description="encode a frame with a fitted encoder"
+            transform, name="encode", description="encode a frame with a fitted encoder"
         ),
     )
 
