@@ -268,6 +268,18 @@ def on_failure(inner: Step[_A, _B], handler: Step[tuple[_A, RunFailure], object]
     The handler's output is dropped; if the handler fails too, the original failure is
     the one reported.
     """
+    given = tuple[inner.in_type, RunFailure]  # type: ignore[name-defined]  # a runtime hint
+    if not fits(given, handler.in_type):
+        provided, expected = describe(given), describe(handler.in_type)
+        raise WiringError(
+            f"cannot use {handler.label!r} as the failure handler of {inner.label!r}: it "
+            f"expects {expected}, but gets {provided} (the input and the failure).",
+            combinator="on_failure",
+            left=inner.label,
+            right=handler.label,
+            provided=provided,
+            expected=expected,
+        )
     return Step(OnFailure(inner, handler), "", inner.in_type, inner.out_type, inner.meta)
 
 

@@ -68,3 +68,16 @@ def test_prefect_runs_the_handler_and_reports_the_same_failure() -> None:
     failure = run(program, 1, backend=Prefect()).failure()
     assert failure.path == "work/boom"
     assert SEEN == [(1, "work/boom")]
+
+
+def test_a_handler_of_another_input_is_refused_when_built() -> None:
+    from typing import cast  # noqa: PLC0415
+
+    from lolpop import Step, WiringError  # noqa: PLC0415
+
+    def other(pair: tuple[str, RunFailure]) -> None:
+        return None
+
+    handler = cast("Step[tuple[int, RunFailure], object]", make_step(other))
+    with pytest.raises(WiringError, match="failure handler"):
+        on_failure(inc, handler)
