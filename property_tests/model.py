@@ -17,7 +17,11 @@ The rules it follows are the documented ones, for a sequential run:
 - `retry(s, attempts=n)` runs `s` again on failure; a failure reports how often it
   was tried in all (`n`, times the tries of each failed attempt when retries nest);
   each call is recorded with the attempt of its innermost retry, and a plan gives each
-  leaf the product of its retries' attempts.
+  leaf the product of its retries' attempts;
+- `on_failure(s, handler)` adds no path segment: the handler's leaves follow `s`'s in
+  the same scope (a plan marks them conditional). When `s` fails, the handler runs on
+  (the input, the failure), in the same attempt, then the same failure goes on, even
+  if the handler fails too; when `s` succeeds, the handler does not run.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from property_tests.strategies import (
     IntLeaf,
     MapT,
     NamedT,
+    OnFailureT,
     RetryT,
     SeqT,
     Tree,
@@ -74,6 +79,8 @@ def collapse(tree: Tree) -> Tree:
             return BranchT(pred, collapse(if_true), collapse(if_false))
         case RetryT(inner, attempts):
             return RetryT(collapse(inner), attempts)
+        case OnFailureT(inner, handler):
+            return OnFailureT(collapse(inner), handler)
         case NamedT(name, inner):
             core = collapse(inner)
             if isinstance(core, NamedT):
@@ -145,6 +152,9 @@ def model_plan(tree: Tree) -> dict[int, LeafInfo]:
                 go(if_false, scope, replace(context, conditional=True))
             case RetryT(inner, attempts):
                 go(inner, scope, replace(context, attempts=context.attempts * attempts))
+            case OnFailureT(inner, handler):
+                go(inner, scope, context)
+                leaf(handler.uid, handler.name, replace(context, conditional=True))
             case NamedT(name, inner):
                 go(inner, _Scope(scope.path_for(name)), context)
             case _:
@@ -160,13 +170,24 @@ def model_paths(tree: Tree) -> dict[int, str]:
 
 
 @dataclass(frozen=True)
+class ModelFailure:
+    """What a failure handler is given: the input, and the failure (the failing leaf's
+    uid, the attempts)."""
+
+    value: int
+    uid: int
+    attempts: int
+
+
+@dataclass(frozen=True)
 class ModelCall:
-    """One leaf call: which leaf, in which attempt of its innermost retry, and whether
-    it raised."""
+    """One leaf call: which leaf, in which attempt of its innermost retry, whether it
+    raised and, for a failure handler, what it was given."""
 
     uid: int
     attempt: int
     failed: bool = False
+    handled: ModelFailure | None = None
 
 
 def evaluate(tree: Tree, x: int, calls: list[ModelCall]) -> int:
@@ -220,6 +241,13 @@ def evaluate(tree: Tree, x: int, calls: list[ModelCall]) -> int:
                         if current == attempts:
                             raise ModelHalt(halt.uid, halt.input_type, tries) from None
                 raise AssertionError("unreachable: the last attempt returns or raises")
+            case OnFailureT(inner, handler):
+                try:
+                    return go(inner, value, attempt)
+                except ModelHalt as halt:
+                    given = ModelFailure(value, halt.uid, halt.attempts)
+                    calls.append(ModelCall(handler.uid, attempt, handler.fails, given))
+                    raise  # the same failure, whether or not the handler failed
             case NamedT(_, inner):
                 return go(inner, value, attempt)
             case _:

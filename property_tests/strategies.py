@@ -1,13 +1,14 @@
 """Generated programs: a small tree language, its lolpop build, and hypothesis strategies.
 
 A `Tree` describes an `int -> int` program made of every combinator: chains, fanout,
-`both`, `map_each`, `branch`, `retry`, `identity` and named sub-programs. `build` turns
+`both`, `map_each`, `branch`, `retry`, `on_failure`, `identity` and named sub-programs.
+`build` turns
 it into a lolpop `Step`; `property_tests.model` evaluates the same tree in plain
 Python, so the two can be compared.
 
 Every leaf carries a `uid`, its index in execution order (`number` assigns them), and
 records each call in `RECORDER`: the tests compare the calls lolpop made with the ones
-the model predicts. Leaf steps are cached by their description, because building a
+the model predicts (a failure handler also records what it was given). Leaf steps are cached by their description, because building a
 checked step costs about a millisecond (beartype compiles its wrapper) and hypothesis
 draws the same small leaves again and again; a leaf's behaviour depends only on its
 description and `RECORDER`, so a cached step is as good as a new one.
@@ -34,6 +35,7 @@ from lolpop import (
     identity,
     make_step,
     map_each,
+    on_failure,
     retry,
 )
 from lolpop.backends import Local
@@ -54,21 +56,41 @@ class Boom(Exception):
     """What a generated step raises when it fails."""
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What a failure handler (leaf `uid`) was given: the input of the step it guards
+    and the failure's path, input type and attempts."""
+
+    uid: int
+    value: int
+    path: str
+    input_type: str
+    attempts: int
+
+
 class Recorder:
-    """The calls made to generated leaves, by `uid`, in order."""
+    """The calls made to generated leaves, by `uid`, in order; and what each call of a
+    failure handler was given."""
 
     def __init__(self) -> None:
         self.calls: list[int] = []
+        self.handled: list[Handled] = []
 
     def reset(self) -> None:
         """Forget every call: do this before each run that is checked."""
         self.calls = []
+        self.handled = []
 
     def record(self, uid: int) -> int:
         """Note a call of leaf `uid`; return how many calls it had before this one."""
         before = self.calls.count(uid)
         self.calls.append(uid)
         return before
+
+    def record_handled(self, uid: int, value: int, failure: RunFailure) -> None:
+        """Note a call of the failure handler `uid` on `(value, failure)`."""
+        self.record(uid)
+        self.handled.append(Handled(uid, value, failure.path, failure.input_type, failure.attempts))
 
 
 RECORDER = Recorder()
@@ -159,6 +181,16 @@ class Split:
 
     def apply(self, x: int) -> tuple[int, int]:
         return (x, x + self.k)
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A failure handler `tuple[int, RunFailure] -> None`: records what it was given,
+    then raises `Boom` if `fails` (which must not change the failure reported)."""
+
+    fails: bool
+    name: str
+    uid: int = -1
 
 
 MergeKind: TypeAlias = Literal["sum", "first", "second", "diff"]
@@ -278,6 +310,14 @@ class RetryT:
 
 
 @dataclass(frozen=True)
+class OnFailureT:
+    """`on_failure(inner, handler)`."""
+
+    inner: Tree
+    handler: Handler
+
+
+@dataclass(frozen=True)
 class NamedT:
     """`inner.named(name)`."""
 
@@ -292,7 +332,9 @@ class IdT:
     name: str | None = None
 
 
-Tree: TypeAlias = IntLeaf | SeqT | FanoutT | BothT | MapT | BranchT | RetryT | NamedT | IdT
+Tree: TypeAlias = (
+    IntLeaf | SeqT | FanoutT | BothT | MapT | BranchT | RetryT | OnFailureT | NamedT | IdT
+)
 
 
 # --- numbering -------------------------------------------------------------------------
@@ -302,7 +344,8 @@ def number(tree: Tree, start: int = 0) -> tuple[Tree, int]:
     """The tree with its leaves' uids set in execution order from `start`; the next uid.
 
     Execution order is the order of `lolpop.core.paths.leaves`: chain parts in order,
-    left before right, a helper leaf where it runs (`split` first, `merge` last...).
+    left before right, a helper leaf where it runs (`split` first, `merge` last...), a
+    failure handler after the leaves of the step it guards.
     """
     uids = itertools.count(start)
 
@@ -328,6 +371,9 @@ def number(tree: Tree, start: int = 0) -> tuple[Tree, int]:
                 return BranchT(pred, go(if_true), go(if_false))
             case RetryT(inner, attempts):
                 return RetryT(go(inner), attempts)
+            case OnFailureT(inner, handler):
+                inner = go(inner)
+                return OnFailureT(inner, replace(handler, uid=next(uids)))
             case NamedT(name, inner):
                 return NamedT(name, go(inner))
             case IdT():
@@ -402,6 +448,17 @@ def fold_step(leaf: Fold) -> Step[Sequence[int], int]:
     return make_step(fold, name=leaf.name)
 
 
+@functools.lru_cache(maxsize=2048)
+def handler_step(leaf: Handler) -> Step[tuple[int, RunFailure], None]:
+    def handler(given: tuple[int, RunFailure]) -> None:
+        value, failure = given
+        RECORDER.record_handled(leaf.uid, value, failure)
+        if leaf.fails:
+            raise Boom(f"the handler of {failure.path!r} fails too")
+
+    return make_step(handler, name=leaf.name)
+
+
 def build(tree: Tree) -> Step[int, int]:
     """The lolpop program that `tree` describes."""
     match tree:
@@ -422,6 +479,8 @@ def build(tree: Tree) -> Step[int, int]:
             return branch(pred_step(pred), build(if_true), build(if_false))
         case RetryT(inner, attempts):
             return retry(build(inner), attempts=attempts, backoff=NO_WAIT)
+        case OnFailureT(inner, handler):
+            return on_failure(build(inner), handler_step(handler))
         case NamedT(name, inner):
             return build(inner).named(name)
         case IdT(name):
@@ -472,10 +531,10 @@ def ops(draw: st.DrawFn, *, failures: Failures = "never") -> Op:
 
 
 NodeKind: TypeAlias = Literal[
-    "leaf", "seq", "fanout", "both", "map", "branch", "retry", "named", "identity"
+    "leaf", "seq", "fanout", "both", "map", "branch", "retry", "on_failure", "named", "identity"
 ]
 NODE_KINDS: tuple[NodeKind, ...] = (
-    "leaf", "seq", "fanout", "both", "map", "branch", "retry", "named", "identity",
+    "leaf", "seq", "fanout", "both", "map", "branch", "retry", "on_failure", "named", "identity",
 )  # fmt: skip
 
 
@@ -509,6 +568,10 @@ def trees(draw: st.DrawFn, depth: int = 3, *, failures: Failures = "any") -> Tre
             return BranchT(pred, sub(), sub())
         case "retry":
             return RetryT(sub(), draw(st.integers(1, 4)))
+        case "on_failure":
+            # A handler fails only where leaves may (it runs only when its step fails).
+            fails = failures != "never" and draw(st.booleans())
+            return OnFailureT(sub(), Handler(fails, draw(names)))
         case "named":
             return NamedT(draw(names), sub())
         case "identity":
@@ -525,6 +588,39 @@ def merges(draw: st.DrawFn) -> Merge:
 def programs(depth: int = 3, *, failures: Failures = "any") -> st.SearchStrategy[Tree]:
     """Numbered trees (uids from 0), ready to build and to evaluate."""
     return trees(depth, failures=failures).map(lambda t: number(t)[0])
+
+
+#: How `failing_guards` wraps its guarded step, from the inside out.
+Wrapper: TypeAlias = Literal["chain", "retry", "named", "on_failure", "map"]
+WRAPPERS: tuple[Wrapper, ...] = ("chain", "retry", "named", "on_failure", "map")
+
+
+@st.composite
+def failing_guards(draw: st.DrawFn, depth: int = 2, *, failures: Failures = "pure") -> Tree:
+    """A numbered program in which an `on_failure` guards a step that surely fails:
+    `on_failure(t >> fail, handler)`, wrapped in up to three chains, retries, names,
+    other `on_failure`s or `map_each`s, so that handlers do run (in a random program
+    few steps fail)."""
+    body = SeqT((draw(trees(depth, failures=failures)), IntLeaf(Op("fail"), draw(names))))
+    tree: Tree = OnFailureT(body, Handler(draw(st.booleans()), draw(names)))
+    for wrapper in draw(st.lists(st.sampled_from(WRAPPERS), max_size=3)):
+        match wrapper:
+            case "chain":
+                before = draw(trees(depth - 1, failures=failures))
+                after = draw(trees(depth - 1, failures=failures))
+                tree = SeqT((before, tree, after))
+            case "retry":
+                tree = RetryT(tree, draw(st.integers(1, 3)))
+            case "named":
+                tree = NamedT(draw(names), tree)
+            case "on_failure":
+                tree = OnFailureT(tree, Handler(draw(st.booleans()), draw(names)))
+            case "map":
+                spread = Spread(draw(st.integers(0, 3)), draw(st.integers(-2, 2)), draw(names))
+                tree = MapT(spread, tree, Fold(draw(st.sampled_from(FOLD_KINDS)), draw(names)))
+            case _:
+                assert_never(wrapper)
+    return number(tree)[0]
 
 
 @st.composite

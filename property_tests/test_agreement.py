@@ -1,14 +1,16 @@
 """The backends agree: Prefect gives Local's results, DryRun plans what Local runs.
 
 Programs are generated from the tree language of `property_tests.strategies` (chains,
-fanout, `both`, `map_each`, `branch`, `retry`, `identity` and named sub-programs over
-pure `int -> int` steps that may fail, but only as a function of their input). Prefect
-runs take a few hundred milliseconds each, so that law gets fewer examples.
+fanout, `both`, `map_each`, `branch`, `retry`, `on_failure`, `identity` and named
+sub-programs over pure `int -> int` steps that may fail, but only as a function of their
+input). Prefect runs take a few hundred milliseconds each, so that law gets fewer
+examples.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +19,16 @@ from returns.pipeline import is_successful
 from lolpop import run
 from lolpop.backends import DryRun, Local, Prefect
 from lolpop.backends.records import MemoryLedger
-from property_tests.strategies import SEQUENTIAL, BranchT, Tree, build, inputs, programs
+from property_tests.strategies import (
+    RECORDER,
+    SEQUENTIAL,
+    BranchT,
+    Tree,
+    build,
+    failing_guards,
+    inputs,
+    programs,
+)
 
 
 def _has_branch(tree: object) -> bool:
@@ -34,13 +45,31 @@ def _has_branch(tree: object) -> bool:
 @settings(max_examples=12, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(depth=2, failures="pure"), inputs)
 def test_prefect_returns_what_local_returns(tree: Tree, x: int) -> None:
+    check_prefect_against_local(tree, x)
+
+
+@pytest.mark.usefixtures("prefect_server")
+@settings(max_examples=6, suppress_health_check=[HealthCheck.too_slow])
+@given(failing_guards(depth=1), inputs)
+def test_prefect_runs_failure_handlers_as_local_does(tree: Tree, x: int) -> None:
+    check_prefect_against_local(tree, x)
+
+
+def check_prefect_against_local(tree: Tree, x: int) -> None:
     program = build(tree)
+    RECORDER.reset()
     on_local = run(program, x, backend=SEQUENTIAL)
+    local_calls, local_handled = Counter(RECORDER.calls), Counter(RECORDER.handled)
+    RECORDER.reset()
     on_prefect = run(program, x, backend=Prefect())
     assert on_prefect == on_local  # the value, or the failure's path, input type and attempts
     if not is_successful(on_local):
         expected, got = on_local.failure().cause, on_prefect.failure().cause
         assert (type(got), str(got)) == (type(expected), str(expected))
+    # Prefect may run more (a right branch, every item of a map) when a step fails; never
+    # less, and each failure handler a local run calls gets the same input and failure.
+    assert not local_calls - Counter(RECORDER.calls), "a Prefect run skipped a call"
+    assert not local_handled - Counter(RECORDER.handled), "a Prefect run skipped a handler"
 
 
 @given(programs(depth=3, failures="never").filter(lambda t: not _has_branch(t)), inputs)
@@ -53,6 +82,8 @@ def test_dry_run_plans_exactly_the_steps_local_runs_in_its_order(tree: Tree, x: 
     planned = [planned.path for planned in plan.steps]
     # Every executed step is planned, in the plan's order...
     assert executed == [path for path in planned if path in set(executed)]
-    # ...and every planned step runs, unless it sits under a map_each that got no items.
+    # ...and every planned step runs, unless it sits under a map_each that got no items
+    # or handles failures (none here).
     for skipped in set(planned) - set(executed):
-        assert next(s for s in plan.steps if s.path == skipped).repeated
+        skipped_step = next(s for s in plan.steps if s.path == skipped)
+        assert skipped_step.repeated or skipped_step.conditional

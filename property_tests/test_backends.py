@@ -5,8 +5,8 @@ failures are reported as a sequential run would report them (the left branch's f
 On generated programs whose steps are pure (they may fail, but only as a function of
 their input), a concurrent run must give the very `Result` of a sequential one: the same
 output, or the same failing path, input type and attempts. It may call more steps (a
-right branch runs even when the left one fails), never fewer, and its run records must
-be those calls.
+right branch runs even when the left one fails), never fewer (failure handlers
+included, given the same input and failure), and its run records must be those calls.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from property_tests.strategies import (
     Op,
     Tree,
     build,
+    failing_guards,
     failure_of,
     inputs,
     int_leaf_step,
@@ -39,23 +40,35 @@ from property_tests.strategies import (
 
 @given(programs(failures="pure"), inputs)
 def test_concurrent_runs_agree_with_sequential_runs(tree: Tree, x: int) -> None:
+    check_concurrent_against_sequential(tree, x)
+
+
+@given(failing_guards(), inputs)
+def test_concurrent_runs_call_failure_handlers_as_sequential_runs(tree: Tree, x: int) -> None:
+    check_concurrent_against_sequential(tree, x)
+
+
+def check_concurrent_against_sequential(tree: Tree, x: int) -> None:
     program = build(tree)
     paths = [visit.path for visit in leaves(program)]
 
     RECORDER.reset()
     sequential = run(program, x, backend=SEQUENTIAL)
     sequential_calls = Counter(RECORDER.calls)
+    sequential_handled = Counter(RECORDER.handled)
 
     ledger = MemoryLedger()
     RECORDER.reset()
     concurrent = run(program, x, backend=Local(max_workers=4, ledger=ledger, progress=False))
     concurrent_calls = Counter(RECORDER.calls)
+    concurrent_handled = Counter(RECORDER.handled)
 
     assert concurrent == sequential
     if is_successful(sequential):
         assert concurrent_calls == sequential_calls
     else:
         assert not sequential_calls - concurrent_calls, "a concurrent run skipped a call"
+        assert not sequential_handled - concurrent_handled, "a concurrent run skipped a handler"
     assert Counter(record.path for record in ledger.records()) == Counter(
         {paths[uid]: count for uid, count in concurrent_calls.items()}
     )
@@ -90,10 +103,10 @@ def test_a_time_limit_changes_nothing_for_quick_steps(tree: Tree, x: int) -> Non
     program = build(tree)
     RECORDER.reset()
     plain = run(program, x, backend=SEQUENTIAL)
-    plain_calls = RECORDER.calls
+    plain_calls, plain_handled = RECORDER.calls, RECORDER.handled
     RECORDER.reset()
     limited = run(program, x, backend=Local(max_workers=1, timeout=30.0, progress=False))
     assert limited == plain
-    assert RECORDER.calls == plain_calls
+    assert (RECORDER.calls, RECORDER.handled) == (plain_calls, plain_handled)
     if not is_successful(plain):
         assert type(failure_of(limited).cause) is type(failure_of(plain).cause)

@@ -2,8 +2,8 @@
 
 For a generated tree of every combinator, lolpop and the model must agree on every
 leaf's path, on the output or the failure (path, input type, attempts, cause), on
-which leaves were called in what order, and on each call's run record (path, status,
-attempt). Calling the program directly must agree with `run`, and a dry run's plan
+which leaves were called in what order, on what each failure handler was given, and on
+each call's run record (path, status, attempt). Calling the program directly must agree with `run`, and a dry run's plan
 must list the same paths, with the attempts, repetition and conditions the model
 gives them.
 
@@ -20,12 +20,14 @@ from lolpop import RunFailure, StepFailure, run
 from lolpop.backends import DryRun, Local
 from lolpop.backends.records import MemoryLedger, StepStatus
 from lolpop.core.paths import leaves
-from property_tests.model import ModelCall, ModelHalt, evaluate, model_plan
+from property_tests.model import LeafInfo, ModelCall, ModelHalt, evaluate, model_plan
 from property_tests.strategies import (
     RECORDER,
     Boom,
+    Handled,
     Tree,
     build,
+    failing_guards,
     failure_of,
     inputs,
     programs,
@@ -41,6 +43,15 @@ def model_outcome(tree: Tree, x: int) -> tuple[int | ModelHalt, list[ModelCall]]
         return halt, calls
 
 
+def expected_handled(calls: list[ModelCall], plan: dict[int, LeafInfo]) -> list[Handled]:
+    """What the model says each failure handler call is given, as `RECORDER` notes it."""
+    return [
+        Handled(call.uid, given.value, plan[given.uid].path, "int", given.attempts)
+        for call in calls
+        if (given := call.handled) is not None
+    ]
+
+
 def check_against_model(tree: Tree, x: int) -> None:
     program = build(tree)
     plan = model_plan(tree)
@@ -52,7 +63,7 @@ def check_against_model(tree: Tree, x: int) -> None:
     ledger = MemoryLedger()
     RECORDER.reset()
     result = run(program, x, backend=Local(max_workers=1, ledger=ledger, progress=False))
-    calls = RECORDER.calls
+    calls, handled = RECORDER.calls, RECORDER.handled
 
     expected, expected_calls = model_outcome(tree, x)
     if isinstance(expected, ModelHalt):
@@ -66,6 +77,9 @@ def check_against_model(tree: Tree, x: int) -> None:
         event("the run succeeds")
         assert result == Success(expected)
     assert calls == [call.uid for call in expected_calls]
+    assert handled == expected_handled(expected_calls, plan)
+    if handled:
+        event("a failure handler runs")
     assert [(r.path, r.status, r.attempt) for r in ledger.records()] == [
         (
             plan[call.uid].path,
@@ -85,6 +99,7 @@ def check_against_model(tree: Tree, x: int) -> None:
         direct = Failure(error.failure)
     assert direct == result
     assert RECORDER.calls == calls
+    assert RECORDER.handled == handled
 
 
 def check_plan(tree: Tree, x: int) -> None:
@@ -118,4 +133,14 @@ def test_deeper_programs_run_as_the_model_says(tree: Tree, x: int) -> None:
 
 @given(programs(4), inputs)
 def test_dry_run_plans_what_the_model_says(tree: Tree, x: int) -> None:
+    check_plan(tree, x)
+
+
+@given(failing_guards(failures="any"), inputs)
+def test_failure_handlers_run_as_the_model_says(tree: Tree, x: int) -> None:
+    check_against_model(tree, x)
+
+
+@given(failing_guards(), inputs)
+def test_dry_run_plans_failure_handlers_as_the_model_says(tree: Tree, x: int) -> None:
     check_plan(tree, x)
