@@ -186,6 +186,12 @@ def run_workflow(
                 typer.echo(f"lolpop run: {failure.message}", err=True)
                 raise typer.Exit(code=1)
     if chosen == "prefect":
+        import os  # noqa: PLC0415
+
+        if not os.environ.get("PREFECT_API_URL"):
+            # Prefect's temporary server logs cancelled tasks and pool resets as errors
+            # when it stops at exit; the run is over by then, and lolpop reports it.
+            os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
         from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
 
         flow_name = getattr(workflow.backend, "flow_name", None)
