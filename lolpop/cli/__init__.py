@@ -236,6 +236,56 @@ def lineage_command(
         raise typer.Exit(code=2) from None
 
 
+@app.command("approve")
+def approve_command(
+    model: str = typer.Argument(..., help="MODEL:VERSION, a registered model version."),
+    *,
+    reason: str = typer.Option(..., "--reason", "-r", help="Why: recorded with the decision."),
+    reject: bool = typer.Option(False, "--reject", help="Record a rejection instead."),
+    promote: bool = typer.Option(
+        False, "--promote", help="Also move the champion alias to it (approvals only)."
+    ),
+    by: str = typer.Option("", "--by", help="Who decides (default: the user's login name)."),
+    tracking_uri: str | None = typer.Option(
+        None,
+        "--tracking-uri",
+        help="MLflow's tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
+    ),
+) -> None:
+    """Approve (or reject) a model version by hand, as a manual approval rule leaves it."""
+    import getpass  # noqa: PLC0415
+
+    from lolpop.components.mlflow_repository import (  # noqa: PLC0415
+        MlflowRegistrySettings,
+        mlflow_repository,
+    )
+    from lolpop.components.records import Approval, ModelVersion  # noqa: PLC0415
+    from lolpop.errors import LolpopError, StepFailure  # noqa: PLC0415
+
+    name, _, number = model.partition(":")
+    if not name or not number.isdigit():
+        typer.echo(f"lolpop approve: {model!r} is not MODEL:VERSION (e.g. churn:3).", err=True)
+        raise typer.Exit(code=2)
+    if reject and promote:
+        typer.echo("lolpop approve: a rejected version cannot be promoted.", err=True)
+        raise typer.Exit(code=2)
+    repository = mlflow_repository(MlflowRegistrySettings(name, tracking_uri=tracking_uri))
+    version = ModelVersion(name, int(number), "")
+    decision = Approval(not reject, reason, by=by or getpass.getuser())
+    try:
+        decided = repository.approve((version, decision))
+        if promote:
+            decided = repository.promote(decided)
+    except StepFailure as failure:
+        cause = failure.failure.cause
+        shown = str(cause) if isinstance(cause, LolpopError) else failure.failure.message
+        typer.echo(f"lolpop approve: {shown}", err=True)
+        raise typer.Exit(code=1) from None
+    verdict = "rejected" if reject else "approved"
+    aliases = f" (aliases: {', '.join(decided.aliases)})" if decided.aliases else ""
+    typer.echo(f"{name} version {decided.version} {verdict}{aliases}")
+
+
 def main() -> None:
     """Entry point of the `lolpop` console command."""
     app()

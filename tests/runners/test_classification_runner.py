@@ -112,3 +112,20 @@ def test_lineage_leads_from_the_model_to_its_run_data_and_experiment(workdir: Pa
     missing = CliRunner().invoke(app, ["lineage", "nope:3", "--tracking-uri", uri])
     assert missing.exit_code == 2
     assert "no model 'nope:3'" in missing.output
+
+
+def test_a_version_can_be_approved_and_promoted_by_hand(workdir: Path) -> None:
+    uri = f"sqlite:///{workdir / 'mlflow.db'}"
+    command = ["approve", "breast_cancer:2", "--reason", "looked at the plots", "--by", "ana"]
+    done = CliRunner().invoke(app, [*command, "--promote", "--tracking-uri", uri])
+    assert done.exit_code == 0, done.output
+    assert "breast_cancer version 2 approved (aliases: champion)" in done.output
+    version = MlflowClient(uri).get_model_version("breast_cancer", "2")
+    assert version.tags["lolpop.approved"] == "true"
+    assert version.tags["lolpop.approved_by"] == "ana"
+    rejected = ["approve", "breast_cancer:1", "--reason", "old", "--reject", "--tracking-uri", uri]
+    assert CliRunner().invoke(app, rejected).exit_code == 0
+    refused = CliRunner().invoke(
+        app, ["approve", "breast_cancer:1", "--reason", "x", "--reject", "--promote"]
+    )
+    assert refused.exit_code == 2
