@@ -26,7 +26,7 @@ from lolpop.components.records import (
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.errors import DefinitionError
-from lolpop.pipelines.wiring import Carrier, lift
+from lolpop.pipelines.wiring import Carrier, lift, need
 
 
 @frozen
@@ -112,9 +112,7 @@ def deploy_pipeline(repository: ModelRepository, rule: ApprovalRule) -> Step[Can
         return _State(candidate)
 
     def registered(state: _State) -> ModelVersion:
-        if state.version is None:  # pragma: no cover (register runs first)
-            raise DefinitionError("the deploy pipeline approves before registering.")
-        return state.version
+        return need(state.version, "registering the model")
 
     def is_decided(state: _State) -> bool:
         return state.approval is not None
@@ -131,9 +129,7 @@ def deploy_pipeline(repository: ModelRepository, rule: ApprovalRule) -> Step[Can
         return evolve(state, approval=decide(rule, state.candidate))
 
     def approval_of(state: _State) -> tuple[ModelVersion, Approval]:
-        if state.approval is None:  # pragma: no cover (guarded by is_decided)
-            raise DefinitionError("no decision to record.")
-        return registered(state), state.approval
+        return registered(state), need(state.approval, "deciding")
 
     on = Carrier(_State)
     register = on.through(

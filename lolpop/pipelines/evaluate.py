@@ -27,7 +27,7 @@ from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.pipelines._runs import ending_failed
 from lolpop.pipelines.predict import MODEL_VERSION_COLUMN, MODEL_VERSION_TAG, PROBABILITY_PREFIX
-from lolpop.pipelines.wiring import Carrier
+from lolpop.pipelines.wiring import Carrier, need
 
 
 @frozen
@@ -73,15 +73,7 @@ class _State:
 
     @property
     def run(self) -> RunRef:
-        if self.ref is None:  # pragma: no cover (the run starts once the inputs are sound)
-            raise DataError("the pipeline reached a step before starting its run.")
-        return self.ref
-
-
-def _frame(value: pd.DataFrame | None, what: str) -> pd.DataFrame:
-    if value is None:  # pragma: no cover (each step runs after what it needs)
-        raise DataError(f"the evaluate pipeline reached a step before {what}.")
-    return value
+        return need(self.ref, "starting its run")
 
 
 def join_labels(
@@ -144,15 +136,15 @@ def evaluate_pipeline(
 
     def join(state: _State) -> _State:
         joined = join_labels(
-            _frame(state.predictions, "reading the predictions"),
-            _frame(state.labels, "reading the labels"),
+            need(state.predictions, "reading the predictions"),
+            need(state.labels, "reading the labels"),
             settings,
             (c.predictions.location, c.labels.location),
         )
         return evolve(state, joined=joined)
 
     def joined(state: _State) -> pd.DataFrame:
-        return _frame(state.joined, "joining the labels")
+        return need(state.joined, "joining the labels")
 
     def version(state: _State) -> str:
         return str(joined(state)[MODEL_VERSION_COLUMN].iloc[0])

@@ -41,7 +41,7 @@ from lolpop.core.combinators import identity
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.pipelines._runs import ending_failed
-from lolpop.pipelines.wiring import Carrier, lift
+from lolpop.pipelines.wiring import Carrier, lift, need
 
 MODEL_VERSION_TAG = "lolpop.model_version"
 PREDICTIONS_TAG = "lolpop.predictions"
@@ -109,49 +109,31 @@ class _State:
 
     @property
     def run(self) -> RunRef:
-        if self.ref is None:  # pragma: no cover (the run starts once the inputs are sound)
-            raise DataError("the pipeline reached a step before starting its run.")
-        return self.ref
+        return need(self.ref, "starting its run")
 
 
 def _start(spec: RunSpec) -> _State:
     return _State(spec)
 
 
-def _get(value: object | None, what: str) -> object:
-    if value is None:  # pragma: no cover (each step runs after what it needs)
-        raise DataError(f"the predict pipeline reached a step before {what}.")
-    return value
-
-
 def _frame(state: _State) -> pd.DataFrame:
-    value = _get(state.frame, "reading the data")
-    assert isinstance(value, pd.DataFrame)
-    return value
+    return need(state.frame, "reading the data")
 
 
 def _model(state: _State) -> FittedModel:
-    value = _get(state.model, "loading the model")
-    assert isinstance(value, FittedModel)
-    return value
+    return need(state.model, "loading the model")
 
 
 def _champion(state: _State) -> ModelVersion:
-    value = _get(state.champion, "finding the champion")
-    assert isinstance(value, ModelVersion)
-    return value
+    return need(state.champion, "finding the champion")
 
 
 def _output(state: _State) -> pd.DataFrame:
-    value = _get(state.output, "assembling the predictions")
-    assert isinstance(value, pd.DataFrame)
-    return value
+    return need(state.output, "assembling the predictions")
 
 
 def _version(state: _State) -> Version:
-    value = _get(state.version, "versioning the predictions")
-    assert isinstance(value, Version)
-    return value
+    return need(state.version, "versioning the predictions")
 
 
 def check_features(model: FittedModel, frame: pd.DataFrame, location: str) -> None:
@@ -220,9 +202,7 @@ def predict_pipeline(
         return evolve(state, reference=versions[-1] if versions else None)
 
     def reference(state: _State) -> Version:
-        value = _get(state.reference, "finding the training data")
-        assert isinstance(value, Version)
-        return value
+        return need(state.reference, "finding the training data")
 
     def features(state: _State) -> pd.DataFrame:
         return _frame(state)[list(_model(state).features)]
@@ -234,8 +214,7 @@ def predict_pipeline(
         return reference_frame[columns], features(state)[columns]
 
     def assembled(state: _State) -> _State:
-        predictions = _get(state.predictions, "predicting")
-        assert isinstance(predictions, Predictions)
+        predictions = need(state.predictions, "predicting")
         output = assemble(_frame(state), predictions, settings, _champion(state))
         return evolve(state, output=output)
 
@@ -247,9 +226,7 @@ def predict_pipeline(
         }
 
     def finish(state: _State) -> Predicted:
-        check, written = _get(state.check, "checking"), _get(state.written, "writing")
-        assert isinstance(check, CheckReport)
-        assert isinstance(written, Written)
+        check, written = need(state.check, "checking"), need(state.written, "writing")
         return Predicted(
             state.run,
             _champion(state),

@@ -45,7 +45,7 @@ from lolpop.core.combinators import map_each
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.pipelines._runs import ending_failed
-from lolpop.pipelines.wiring import Carrier, lift
+from lolpop.pipelines.wiring import Carrier, lift, need
 
 
 @frozen
@@ -107,16 +107,7 @@ class _State:
 
     @property
     def run(self) -> RunRef:
-        if self.ref is None:  # pragma: no cover (the run starts right after reading)
-            raise DataError("the process pipeline reached a step before starting its run.")
-        return self.ref
-
-    def has(self) -> tuple[pd.DataFrame, Version, Profile, CheckReport]:
-        if self.frame is None or self.version is None or self.profile is None:
-            raise DataError("the process pipeline reached a step before its data.")
-        if self.check is None:
-            raise DataError("the process pipeline reached a step before its check.")
-        return self.frame, self.version, self.profile, self.check
+        return need(self.ref, "starting its run")
 
 
 def _start(spec: RunSpec) -> _State:
@@ -124,21 +115,15 @@ def _start(spec: RunSpec) -> _State:
 
 
 def _frame(state: _State) -> pd.DataFrame:
-    if state.frame is None:  # pragma: no cover (read runs first)
-        raise DataError("the process pipeline reached a step before reading its data.")
-    return state.frame
+    return need(state.frame, "reading its data")
 
 
 def _version(state: _State) -> Version:
-    if state.version is None:  # pragma: no cover (versioning runs before it is used)
-        raise DataError("the process pipeline reached a step before versioning its data.")
-    return state.version
+    return need(state.version, "versioning its data")
 
 
 def _profile(state: _State) -> Profile:
-    if state.profile is None:  # pragma: no cover (profiling runs before it is used)
-        raise DataError("the process pipeline reached a step before profiling its data.")
-    return state.profile
+    return need(state.profile, "profiling its data")
 
 
 def _worst(state: _State) -> Status:
@@ -194,15 +179,14 @@ def process_pipeline(
         return previous is not None and previous.digest != _version(state).digest
 
     def finish(state: _State) -> ProcessedData:
-        frame, version, profile, check = state.has()
         return ProcessedData(
             state.run,
             name,
-            frame,
-            version,
+            _frame(state),
+            _version(state),
             state.previous,
-            profile,
-            check,
+            _profile(state),
+            need(state.check, "checking its data"),
             state.drift,
             state.reports,
         )
@@ -211,9 +195,7 @@ def process_pipeline(
         return [(state.run, Artifact(path, "data_profile")) for path in state.reports]
 
     def previous(state: _State) -> Version:
-        if state.previous is None:  # pragma: no cover (guarded by has_changed)
-            raise DataError(f"the data {name!r} has no earlier version to compare with.")
-        return state.previous
+        return need(state.previous, f"an earlier version of {name!r} to compare with")
 
     on = Carrier(_State)
     steps = on.through(c.connector.read, lambda s: None, lambda s, f: evolve(s, frame=f))

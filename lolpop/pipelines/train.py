@@ -24,7 +24,6 @@ from collections.abc import Sequence
 import pandas as pd
 from attrs import evolve, frozen
 
-from lolpop.components._errors import DataError
 from lolpop.components.records import (
     Artifact,
     BaselineComparison,
@@ -60,7 +59,7 @@ from lolpop.core.combinators import map_each
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.pipelines.deploy import Candidate
-from lolpop.pipelines.wiring import Carrier, lift
+from lolpop.pipelines.wiring import Carrier, lift, need
 
 #: Tags that link runs, experiments, datasets and model versions (lineage).
 WINNING_EXPERIMENT_TAG = "lolpop.winning_experiment"
@@ -146,46 +145,28 @@ def _start(data: TrainingData) -> _State:
     return _State(data)
 
 
-def _need(value: object | None, what: str) -> object:
-    if value is None:  # pragma: no cover (each pipeline step runs after what it needs)
-        raise DataError(f"the train pipeline reached a step before {what}.")
-    return value
-
-
 def _splits(state: _State) -> Splits:
-    value = _need(state.splits, "splitting the data")
-    assert isinstance(value, Splits)
-    return value
+    return need(state.splits, "splitting the data")
 
 
 def _encoded(state: _State) -> Splits:
-    value = _need(state.encoded, "encoding the features")
-    assert isinstance(value, Splits)
-    return value
+    return need(state.encoded, "encoding the features")
 
 
 def _encoder(state: _State) -> FittedEncoder:
-    value = _need(state.encoder, "fitting the encoder")
-    assert isinstance(value, FittedEncoder)
-    return value
+    return need(state.encoder, "fitting the encoder")
 
 
 def _model(state: _State) -> FittedModel:
-    value = _need(state.model, "fitting a model")
-    assert isinstance(value, FittedModel)
-    return value
+    return need(state.model, "fitting a model")
 
 
 def _predictions(state: _State) -> Predictions:
-    value = _need(state.predictions, "predicting the test split")
-    assert isinstance(value, Predictions)
-    return value
+    return need(state.predictions, "predicting the test split")
 
 
 def _bundle(state: _State) -> FittedModel:
-    value = _need(state.bundle, "bundling the model")
-    assert isinstance(value, FittedModel)
-    return value
+    return need(state.bundle, "bundling the model")
 
 
 def _encode_all(state: _State, frames: Sequence[pd.DataFrame]) -> _State:
@@ -232,9 +213,7 @@ class _TrialLog:
 
 
 def _trial_run(log: _TrialLog) -> RunRef:
-    value = _need(log.run, "starting the trial's run")
-    assert isinstance(value, RunRef)
-    return value
+    return need(log.run, "starting the trial's run")
 
 
 def _trial_logger(tracker: MetadataTracker) -> Step[tuple[RunRef, Trial], RunRef]:
@@ -299,8 +278,7 @@ def _summary_metrics(state: _State) -> tuple[RunRef, Metrics]:
 
 
 def _finish(state: _State) -> TrainedModel:
-    artifact = _need(state.artifact, "logging the model")
-    assert isinstance(artifact, ModelArtifact)
+    artifact = need(state.artifact, "logging the model")
     candidate = Candidate(
         artifact, dict(state.metrics or {}), state.champion, state.champion_metrics
     )
@@ -326,19 +304,13 @@ def _champion_steps(c: TrainComponents) -> Step[_State, _State]:
     on = Carrier(_State)
 
     def champion(state: _State) -> ModelVersion:
-        value = _need(state.champion, "reading the champion")
-        assert isinstance(value, ModelVersion)
-        return value
+        return need(state.champion, "reading the champion")
 
     def loaded(state: _State) -> FittedModel:
-        value = _need(state.champion_model, "loading the champion")
-        assert isinstance(value, FittedModel)
-        return value
+        return need(state.champion_model, "loading the champion")
 
     def predicted(state: _State) -> Predictions:
-        value = _need(state.champion_predictions, "the champion's predictions")
-        assert isinstance(value, Predictions)
-        return value
+        return need(state.champion_predictions, "the champion's predictions")
 
     return (
         on.through(c.repository.load, champion, lambda s, m: evolve(s, champion_model=m))
@@ -376,13 +348,10 @@ def _refit_steps(c: TrainComponents) -> Step[_State, _State]:
     on = Carrier(_State)
 
     def encoder(state: _State) -> FittedEncoder:
-        value = _need(state.refit_encoder, "refitting the encoder")
-        assert isinstance(value, FittedEncoder)
-        return value
+        return need(state.refit_encoder, "refitting the encoder")
 
     def refitted(state: _State) -> FittedModel:
-        encoded = _need(state.refit_encoded, "encoding all the data")
-        assert isinstance(encoded, pd.DataFrame)
+        encoded = need(state.refit_encoded, "encoding all the data")
         data = Labelled(encoded, _all_data(state).target)
         return bundle_model(encoder(state), refit_model(_model(state), data))
 

@@ -34,10 +34,20 @@ from typing import Generic, TypeVar
 
 from lolpop.core.combinators import branch, identity
 from lolpop.core.step import Leaf, Step, StepMeta, check_name
+from lolpop.errors import DefinitionError
 
 _A = TypeVar("_A")
 _B = TypeVar("_B")
 _S = TypeVar("_S")
+_T = TypeVar("_T")
+
+
+def need(value: _T | None, what: str) -> _T:
+    """`value`, which an earlier step of the pipeline set (a pipeline that reads it sooner
+    is a bug in the pipeline: the error names what was missing)."""
+    if value is None:  # pragma: no cover (every pipeline sets a value before reading it)
+        raise DefinitionError(f"a pipeline reached a step before {what}.")
+    return value
 
 
 def lift(

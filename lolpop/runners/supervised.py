@@ -86,7 +86,7 @@ from lolpop.pipelines.process import (
     process_pipeline,
 )
 from lolpop.pipelines.train import TrainComponents, TrainedModel, TrainingData, train_pipeline
-from lolpop.pipelines.wiring import Carrier
+from lolpop.pipelines.wiring import Carrier, need
 from lolpop.runners.kinds import RunnerKind, Slot
 
 PREDICTION_COLUMN = "prediction"
@@ -196,34 +196,20 @@ class _State:
     live: LiveMetrics | None = None
 
 
-def _need(value: object | None, what: str) -> object:
-    if value is None:  # pragma: no cover (each step runs after what it needs)
-        raise DefinitionError(f"the runner reached a step before {what}.")
-    return value
-
-
 def _train_run(state: _State) -> RunRef:
-    value = _need(state.train_run, "starting its run")
-    assert isinstance(value, RunRef)
-    return value
+    return need(state.train_run, "starting its run")
 
 
 def _predict_run(state: _State) -> RunRef:
-    value = _need(state.predict_run, "starting the prediction run")
-    assert isinstance(value, RunRef)
-    return value
+    return need(state.predict_run, "starting the prediction run")
 
 
 def _processed(state: _State) -> ProcessedData:
-    value = _need(state.processed, "processing the data")
-    assert isinstance(value, ProcessedData)
-    return value
+    return need(state.processed, "processing the data")
 
 
 def _trained(state: _State) -> TrainedModel:
-    value = _need(state.trained, "training")
-    assert isinstance(value, TrainedModel)
-    return value
+    return need(state.trained, "training")
 
 
 def _deployed_tags(state: _State) -> tuple[RunRef, dict[str, str]]:
