@@ -16,6 +16,7 @@ from __future__ import annotations
 from attrs import frozen
 
 from lolpop.components._mlflow import DATASET_TAG_PREFIX, resolve_tracking_uri
+from lolpop.components.mlflow_repository import APPROVED_TAG, REASON_TAG
 from lolpop.errors import LolpopError
 from lolpop.pipelines.predict import MODEL_VERSION_TAG, PREDICTIONS_TAG
 from lolpop.pipelines.train import WINNING_EXPERIMENT_TAG
@@ -108,9 +109,9 @@ def lineage(reference: str, tracking_uri: str | None = None) -> Lineage:
         f"and tags.`{PREDICTIONS_TAG}` != ''",
     )
     predictions = tuple((r.info.run_id, r.data.tags.get(PREDICTIONS_TAG, "?")) for r in predicted)
-    approval = version.tags.get("lolpop.approval_reason") or "no decision recorded"
-    if "lolpop.approved" in version.tags:
-        verdict = "approved" if version.tags["lolpop.approved"] == "true" else "rejected"
+    approval = version.tags.get(REASON_TAG) or "no decision recorded"
+    if APPROVED_TAG in version.tags:
+        verdict = "approved" if version.tags[APPROVED_TAG] == "true" else "rejected"
         approval = f"{verdict}: {approval}"
     return Lineage(
         model=name,

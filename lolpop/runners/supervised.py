@@ -85,13 +85,18 @@ from lolpop.pipelines.process import (
     ProcessSettings,
     process_pipeline,
 )
-from lolpop.pipelines.train import TrainComponents, TrainedModel, TrainingData, train_pipeline
+from lolpop.pipelines.train import (
+    KIND_TAG,
+    TrainComponents,
+    TrainedModel,
+    TrainingData,
+    train_pipeline,
+)
 from lolpop.pipelines.wiring import Carrier, need
 from lolpop.runners.kinds import RunnerKind, Slot
 
 PREDICTION_COLUMN = "prediction"
 STAGES = ("build_all", "process", "train", "deploy", "predict", "evaluate")
-KIND_TAG = "lolpop.kind"
 STAGE_TAG = "lolpop.stage"
 
 
