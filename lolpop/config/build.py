@@ -14,7 +14,7 @@ import difflib
 from returns.result import Failure, Result, Success
 
 from lolpop.config.records import WorkflowConfig
-from lolpop.config.registry import BUILTINS, ComponentKind, Registry, resolve_reference
+from lolpop.config.registry import BUILTINS, ComponentKind, Registry, find_kind
 from lolpop.core.step import Step
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, LolpopError
 from lolpop.runners.kinds import RUNNERS, RunnerRegistry
@@ -22,10 +22,7 @@ from lolpop.runners.kinds import RUNNERS, RunnerRegistry
 
 def _kind(tag: str, registry: Registry, allow_imports: tuple[str, ...]) -> ComponentKind:
     """The kind of a decoded component: registered, or a `module:attribute` reference."""
-    kind = registry.get(tag)
-    if kind is None and ":" in tag:
-        found = resolve_reference(tag, allow_imports)
-        kind = found if isinstance(found, ComponentKind) else None
+    kind = find_kind(tag, registry, allow_imports)
     if kind is None:
         raise DefinitionError(f"unknown component type {tag!r}.")
     return kind

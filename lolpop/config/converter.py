@@ -39,7 +39,7 @@ from lolpop.config.registry import (
     ComponentKind,
     Registry,
     allowed_imports,
-    resolve_reference,
+    find_kind,
 )
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError
 
@@ -127,18 +127,13 @@ def configure_converter(
         return {"type": tag, **converter.unstructure(backend)}
 
     def kind_of(tag: str) -> ComponentKind:
-        kind = registry.get(tag)
-        if kind is not None:
-            return kind
-        if ":" in tag:
-            try:
-                found = resolve_reference(tag, allow_imports)
-            except DefinitionError as error:
-                raise _Invalid(str(error)) from None
-            if isinstance(found, ComponentKind):
-                return found
-            raise _Invalid(f"{tag!r} is a {type(found).__name__}, not a lolpop ComponentKind")
-        raise _unknown_tag(tag, "component", registry.kinds)
+        try:
+            kind = find_kind(tag, registry, allow_imports)
+        except DefinitionError as error:
+            raise _Invalid(str(error)) from None
+        if kind is None:
+            raise _unknown_tag(tag, "component", registry.kinds)
+        return kind
 
     def structure_component(data: object, _: type) -> ComponentConfig:
         tag, rest = _tagged(data, "component", registry.kinds)

@@ -96,6 +96,22 @@ def allowed_imports(data: Mapping[str, object]) -> tuple[str, ...]:
     return tuple(item for item in listed if isinstance(item, str))
 
 
+def find_kind(tag: str, registry: Registry, allowed: Iterable[str] = ()) -> ComponentKind | None:
+    """The kind a component's `type:` names: registered under `tag`, or a `module:attribute`
+    reference to a `ComponentKind` (None when `tag` is neither registered nor a reference).
+
+    Raises `DefinitionError` for a reference that is not allowed, does not resolve, or
+    names something other than a `ComponentKind`.
+    """
+    kind = registry.get(tag)
+    if kind is not None or ":" not in tag:
+        return kind
+    found = resolve_reference(tag, allowed)
+    if not isinstance(found, ComponentKind):
+        raise DefinitionError(f"{tag!r} is a {type(found).__name__}, not a lolpop ComponentKind")
+    return found
+
+
 def resolve_reference(reference: str, allowed: Iterable[str] = ()) -> object:
     """The object a `module:attribute` reference names, if its module is allowed.
 
