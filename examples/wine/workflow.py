@@ -19,7 +19,7 @@ from pathlib import Path
 
 from attrs import evolve
 
-from examples._common import run_main, with_defaults
+from examples._common import run_main
 from lolpop import Step
 from lolpop.components.explainer import ExplainerSettings, permutation_explainer
 from lolpop.components.metrics import ClassificationMetricsSettings, classification_metrics
@@ -29,7 +29,12 @@ from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
 from lolpop.components.tuner import GridSearchSettings, grid_search
 from lolpop.components.visualizer import VisualizerSettings, matplotlib_visualizer
 from lolpop.config.records import ApprovalSettings, Settings
-from lolpop.runners.supervised import SupervisedComponents, WorkflowReport, supervised_runner
+from lolpop.runners.supervised import (
+    SupervisedComponents,
+    WorkflowReport,
+    supervised_runner,
+    with_defaults,
+)
 
 ESTIMATOR = "sklearn.ensemble:RandomForestClassifier"
 

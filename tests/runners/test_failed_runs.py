@@ -8,7 +8,6 @@ from pathlib import Path
 from attrs import evolve
 from returns.pipeline import is_successful
 
-from examples._common import with_defaults
 from lolpop import make_step, run
 from lolpop.components.local_repository import LocalRegistrySettings, local_registry
 from lolpop.components.memory_tracker import MemoryStore, memory_tracker
@@ -16,7 +15,7 @@ from lolpop.components.records import FittedModel, Labelled, ModelTrainer
 from lolpop.components.sklearn_datasets import SklearnDatasetSettings, sklearn_dataset_connector
 from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
 from lolpop.config.records import Settings
-from lolpop.runners.supervised import supervised_runner
+from lolpop.runners.supervised import supervised_runner, with_defaults
 
 
 def failing_fit(data: Labelled) -> FittedModel:
