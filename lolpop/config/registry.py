@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
+from typing import Generic, Protocol, TypeVar
 
 from attrs import frozen
 
@@ -35,23 +36,40 @@ class ComponentKind:
     description: str = ""
 
 
-class Registry:
-    """Component kinds by tag (built-ins first, then installed entry points)."""
+class _Tagged(Protocol):
+    @property
+    def tag(self) -> str: ...
+
+
+_K = TypeVar("_K", bound=_Tagged)
+
+
+class KindRegistry(Generic[_K]):
+    """Kinds by tag: the ones given, then (on first use) a catalogue module's `KINDS` and
+    the installed packages' entry points in `group`."""
 
     def __init__(
-        self, kinds: Iterable[ComponentKind] = (), *, catalogue: str | None = None
+        self,
+        kind_type: type[_K],
+        group: str,
+        kinds: Iterable[_K] = (),
+        *,
+        catalogue: str | None = None,
     ) -> None:
-        self._kinds: dict[str, ComponentKind] = {}
+        self._kind_type, self._group = kind_type, group
+        self._kinds: dict[str, _K] = {}
         self._loaded_entry_points = False
         #: A module whose `KINDS` are added on first use (kept lazy: it imports pandas).
         self._catalogue = catalogue
         for kind in kinds:
             self.add(kind)
 
-    def add(self, kind: ComponentKind) -> None:
+    def add(self, kind: _K) -> None:
         """Register a kind; a tag can be registered once."""
         if kind.tag in self._kinds and self._kinds[kind.tag] != kind:
-            raise DefinitionError(f"a component kind is already registered as {kind.tag!r}.")
+            raise DefinitionError(
+                f"a {self._kind_type.__name__} is already registered as {kind.tag!r}."
+            )
         self._kinds[kind.tag] = kind
 
     def _load_entry_points(self) -> None:
@@ -61,26 +79,35 @@ class Registry:
         if self._catalogue is not None:
             for kind in importlib.import_module(self._catalogue).KINDS:
                 self.add(kind)
-        for entry in entry_points(group=ENTRY_POINT_GROUP):
+        for entry in entry_points(group=self._group):
             kind = entry.load()
-            if not isinstance(kind, ComponentKind):
+            if not isinstance(kind, self._kind_type):
                 raise DefinitionError(
-                    f"the entry point {entry.name!r} ({entry.value}) in {ENTRY_POINT_GROUP!r} "
-                    f"is a {type(kind).__name__}, not a lolpop ComponentKind."
+                    f"the entry point {entry.name!r} ({entry.value}) in {self._group!r} "
+                    f"is a {type(kind).__name__}, not a lolpop {self._kind_type.__name__}."
                 )
             if kind.tag not in self._kinds:
                 self.add(kind)
 
     @property
-    def kinds(self) -> Mapping[str, ComponentKind]:
+    def kinds(self) -> Mapping[str, _K]:
         """Every registered kind by tag."""
         self._load_entry_points()
         return dict(self._kinds)
 
-    def get(self, tag: str) -> ComponentKind | None:
+    def get(self, tag: str) -> _K | None:
         """The kind registered under `tag`, if any."""
         self._load_entry_points()
         return self._kinds.get(tag)
+
+
+class Registry(KindRegistry[ComponentKind]):
+    """Component kinds by tag (built-ins first, then installed entry points)."""
+
+    def __init__(
+        self, kinds: Iterable[ComponentKind] = (), *, catalogue: str | None = None
+    ) -> None:
+        super().__init__(ComponentKind, ENTRY_POINT_GROUP, kinds, catalogue=catalogue)
 
 
 #: The registry of lolpop's own kinds; the component catalogue adds to it.

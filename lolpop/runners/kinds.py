@@ -8,15 +8,13 @@ the entry point group `lolpop.runners`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
-from importlib.metadata import entry_points
 
 from attrs import frozen
 
 from lolpop.config.records import Settings
+from lolpop.config.registry import KindRegistry
 from lolpop.core.step import Step
-from lolpop.errors import DefinitionError
 
 ENTRY_POINT_GROUP = "lolpop.runners"
 
@@ -47,37 +45,11 @@ class RunnerKind:
     stages: tuple[str, ...] = ("build_all",)
 
 
-class RunnerRegistry:
+class RunnerRegistry(KindRegistry[RunnerKind]):
     """Runner kinds by tag: a catalogue module's `KINDS`, then installed entry points."""
 
     def __init__(self, kinds: tuple[RunnerKind, ...] = (), *, catalogue: str | None = None) -> None:
-        self._kinds = {kind.tag: kind for kind in kinds}
-        self._catalogue = catalogue
-        self._loaded = False
-
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        found: list[object] = []
-        if self._catalogue is not None:
-            found.extend(importlib.import_module(self._catalogue).KINDS)
-        found.extend(entry.load() for entry in entry_points(group=ENTRY_POINT_GROUP))
-        for kind in found:
-            if not isinstance(kind, RunnerKind):
-                raise DefinitionError(f"{kind!r} is not a lolpop RunnerKind.")
-            self._kinds.setdefault(kind.tag, kind)
-
-    @property
-    def kinds(self) -> Mapping[str, RunnerKind]:
-        """Every registered kind by tag."""
-        self._load()
-        return dict(self._kinds)
-
-    def get(self, tag: str) -> RunnerKind | None:
-        """The kind registered under `tag`, if any."""
-        self._load()
-        return self._kinds.get(tag)
+        super().__init__(RunnerKind, ENTRY_POINT_GROUP, kinds, catalogue=catalogue)
 
 
 #: lolpop's own runner kinds.
