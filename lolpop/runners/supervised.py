@@ -21,6 +21,8 @@ and the metric the approval rule compares.
 from __future__ import annotations
 
 import functools
+import types
+import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -410,30 +412,16 @@ _SLOT_DESCRIPTIONS: Mapping[str, str] = {
 }
 
 
-_COMPONENT_TYPES: Mapping[str, type] = {
-    "data": DataConnector,
-    "trainer": ModelTrainer,
-    "splitter": DataSplitter,
-    "encoder": FeatureEncoder,
-    "metrics": MetricsEvaluator,
-    "profiler": DataProfiler,
-    "checker": DataChecker,
-    "drift": DataComparer,
-    "store": ResourceVersionControl,
-    "tracker": MetadataTracker,
-    "repository": ModelRepository,
-    "notifier": Notifier,
-    "prediction_checker": DataChecker,
-    "new_data": DataConnector,
-    "predictions": DataConnector,
-    "labels": DataConnector,
-    "transformer": DataTransformer,
-    "tuner": HyperparameterTuner,
-    "explainer": ModelExplainer,
-    "baseline": ModelChecker,
-    "visualizer": ModelVisualizer,
-    "bias": BiasChecker,
-}
+def _component_type(hint: object) -> type:
+    """The component record a field of `SupervisedComponents` holds (`X | None` -> `X`,
+    `ModelTrainer[FittedModel]` -> `ModelTrainer`)."""
+    options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        hint = options[0]
+    found = typing.get_origin(hint) or hint
+    assert isinstance(found, type)
+    return found
+
 
 _DEFAULTED = frozenset(field.name for field in fields(DefaultComponents))
 
@@ -442,12 +430,14 @@ def _slots(task: Task) -> tuple[Slot, ...]:
     def default_for(name: str) -> Callable[[Settings], object]:
         return lambda settings: getattr(default_components(task, settings), name)
 
+    hints = typing.get_type_hints(SupervisedComponents)
     return tuple(
         Slot(
             field.name,
-            _COMPONENT_TYPES[field.name],
+            _component_type(hints[field.name]),
             _SLOT_DESCRIPTIONS.get(field.name, ""),
-            required=field.name in {"data", "trainer"},
+            # A slot with neither a default value nor a default component must be filled.
+            required=field.default is attrs.NOTHING and field.name not in _DEFAULTED,
             default=default_for(field.name) if field.name in _DEFAULTED else None,
         )
         for field in fields(SupervisedComponents)
