@@ -6,7 +6,6 @@ from functools import cache
 
 import pandas as pd
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -20,45 +19,25 @@ from lolpop.config.converter import make_converter
 from lolpop.config.records import ComponentConfig
 from lolpop.config.registry import Registry
 from lolpop.errors import DefinitionError, StepFailure
-
-
-def _split(features: pd.DataFrame, target: pd.Series, cuts: tuple[int, int]) -> Splits:
-    first, second = cuts
-    return Splits(
-        Labelled(features.iloc[:first], target.iloc[:first]),
-        Labelled(features.iloc[first:second], target.iloc[first:second]),
-        Labelled(features.iloc[second:], target.iloc[second:]),
-    )
-
-
-@cache
-def _cancer() -> Splits:
-    bunch = load_breast_cancer(as_frame=True)
-    return _split(bunch.data, bunch.target, (300, 430))
-
-
-@cache
-def _diabetes() -> Splits:
-    bunch = load_diabetes(as_frame=True)
-    return _split(bunch.data, bunch.target, (250, 350))
+from tests.components.splits import cancer, diabetes
 
 
 @cache
 def _forest() -> FittedModel:
-    return sklearn_trainer(RandomForestClassifier, {"n_estimators": 25}).fit(_cancer().train)
+    return sklearn_trainer(RandomForestClassifier, {"n_estimators": 25}).fit(cancer().train)
 
 
 @cache
 def _contrary() -> FittedModel:
     """A model taught the opposite labels: worse than always guessing the majority."""
-    train = _cancer().train
+    train = cancer().train
     flipped = Labelled(train.features / train.features.max(), 1 - train.target)
     scaled = sklearn_trainer(LogisticRegression, {"max_iter": 500}).fit(flipped)
     return scaled
 
 
 def test_a_real_model_beats_the_majority_class() -> None:
-    splits = _cancer()
+    splits = cancer()
     comparison = baseline_checker(BaselineSettings("accuracy")).check((_forest(), splits))
     dummy = DummyClassifier(strategy="most_frequent").fit(
         splits.train.features, splits.train.target
@@ -78,7 +57,7 @@ def test_a_real_model_beats_the_majority_class() -> None:
 
 
 def test_a_deliberately_bad_model_does_not_beat_the_baseline() -> None:
-    splits = _cancer()
+    splits = cancer()
     # The contrary model saw scaled features; give it the same scaling of the test split.
     bad = _contrary()
     scale = splits.train.features.max()
@@ -94,7 +73,7 @@ def test_a_deliberately_bad_model_does_not_beat_the_baseline() -> None:
 
 
 def test_lower_is_better_metrics_compare_the_other_way() -> None:
-    splits = _cancer()
+    splits = cancer()
     comparison = baseline_checker(BaselineSettings("log_loss", "prior")).check((_forest(), splits))
     dummy = DummyClassifier(strategy="prior").fit(splits.train.features, splits.train.target)
     expected = log_loss(splits.test.target, dummy.predict_proba(splits.test.features))
@@ -104,7 +83,7 @@ def test_lower_is_better_metrics_compare_the_other_way() -> None:
 
 
 def test_a_tie_is_not_better() -> None:
-    splits = _cancer()
+    splits = cancer()
     same = sklearn_trainer(DummyClassifier, {"strategy": "most_frequent"}).fit(splits.train)
     comparison = baseline_checker(BaselineSettings("f1")).check((same, splits))
     assert comparison.model_score == comparison.baseline_score
@@ -115,7 +94,7 @@ def test_a_tie_is_not_better() -> None:
 
 
 def test_regressors_are_compared_with_the_mean() -> None:
-    splits = _diabetes()
+    splits = diabetes()
     ridge = sklearn_trainer(Ridge, {"alpha": 0.1}).fit(splits.train)
     comparison = baseline_checker(BaselineSettings("rmse")).check((ridge, splits))
     mean = DummyRegressor().fit(splits.train.features, splits.train.target)
@@ -140,7 +119,7 @@ def test_bad_settings_and_models_are_refused() -> None:
         baseline_checker(BaselineSettings("f1", "mean"))
     checker = baseline_checker(BaselineSettings("rmse"))
     with pytest.raises(StepFailure) as info:
-        checker.check((_forest(), _cancer()))
+        checker.check((_forest(), cancer()))
     assert isinstance(info.value.failure.cause, DataError)
     assert "classification model" in str(info.value)
 
@@ -154,6 +133,6 @@ def test_settings_decode_from_config_data() -> None:
     assert config.settings == BaselineSettings("f1", "stratified", 3)
     checker = KINDS[0].build(config.settings)
     assert isinstance(checker, ModelChecker)
-    assert checker.check((_forest(), _cancer())).better
+    assert checker.check((_forest(), cancer())).better
     default = converter.structure({"type": "baseline_checker", "metric": "r2"}, ComponentConfig)
     assert default.settings == BaselineSettings("r2")

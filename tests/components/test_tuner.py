@@ -6,16 +6,14 @@ import math
 from functools import cache
 
 import numpy as np
-import pandas as pd
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import f1_score, log_loss, mean_squared_error
 from sklearn.model_selection import ParameterGrid
 from sklearn.tree import DecisionTreeClassifier
 
 from lolpop.components.metrics import METRICS
-from lolpop.components.records import HyperparameterTuner, Labelled, Splits, TuningResult
+from lolpop.components.records import HyperparameterTuner, TuningResult
 from lolpop.components.sklearn_trainer import sklearn_trainer
 from lolpop.components.tuner import (
     KINDS,
@@ -30,36 +28,16 @@ from lolpop.config.converter import make_converter
 from lolpop.config.records import ComponentConfig
 from lolpop.config.registry import Registry
 from lolpop.errors import DefinitionError
+from tests.components.splits import cancer, diabetes
 
 TREE = "sklearn.tree:DecisionTreeClassifier"
 SPACE = {"max_depth": (1, 2, 4, None), "min_samples_leaf": (1, 20)}
 
 
-def _split(features: pd.DataFrame, target: pd.Series, cuts: tuple[int, int]) -> Splits:
-    first, second = cuts
-    return Splits(
-        Labelled(features.iloc[:first], target.iloc[:first]),
-        Labelled(features.iloc[first:second], target.iloc[first:second]),
-        Labelled(features.iloc[second:], target.iloc[second:]),
-    )
-
-
-@cache
-def _cancer() -> Splits:
-    bunch = load_breast_cancer(as_frame=True)
-    return _split(bunch.data, bunch.target, (300, 430))
-
-
-@cache
-def _diabetes() -> Splits:
-    bunch = load_diabetes(as_frame=True)
-    return _split(bunch.data, bunch.target, (250, 350))
-
-
 @cache
 def _tree_search(metric: str, n_jobs: int = -1) -> TuningResult:
     settings = GridSearchSettings(TREE, metric, SPACE, n_jobs=n_jobs)
-    return grid_search(settings).tune(_cancer())
+    return grid_search(settings).tune(cancer())
 
 
 def _summary(result: TuningResult) -> list[tuple[int, dict[str, object], float]]:
@@ -67,7 +45,7 @@ def _summary(result: TuningResult) -> list[tuple[int, dict[str, object], float]]
 
 
 def test_grid_search_scores_every_point_as_a_hand_written_loop_does() -> None:
-    splits = _cancer()
+    splits = cancer()
     result = _tree_search("f1")
     points = list(ParameterGrid({k: list(v) for k, v in SPACE.items()}))
     assert [dict(t.params) for t in result.trials] == points
@@ -93,7 +71,7 @@ def test_a_lower_is_better_metric_picks_the_minimum() -> None:
     scores = [t.score for t in result.trials]
     assert result.best.score == min(scores)
     assert result.best.number == scores.index(min(scores))
-    splits = _cancer()
+    splits = cancer()
     tree = DecisionTreeClassifier(random_state=0).set_params(**result.best.params)
     tree.fit(splits.train.features, splits.train.target)
     expected = log_loss(splits.valid.target, tree.predict_proba(splits.valid.features))
@@ -103,7 +81,7 @@ def test_a_lower_is_better_metric_picks_the_minimum() -> None:
 
 
 def test_regression_search_by_mse() -> None:
-    splits = _diabetes()
+    splits = diabetes()
     alphas = (0.001, 0.1, 1.0, 10.0)
     result = grid_search(
         GridSearchSettings("sklearn.linear_model:Ridge", "mse", {"alpha": alphas})
@@ -124,7 +102,7 @@ def test_the_result_does_not_depend_on_n_jobs() -> None:
     assert _summary(one) == _summary(two)
     assert [dict(t.metrics) for t in one.trials] == [dict(t.metrics) for t in two.trials]
     assert one.best.number == two.best.number
-    test = _cancer().test.features
+    test = cancer().test.features
     for a, b in zip(one.trials, two.trials, strict=True):
         np.testing.assert_array_equal(
             np.asarray(a.model.estimator.predict(test)), np.asarray(b.model.estimator.predict(test))
@@ -134,7 +112,7 @@ def test_the_result_does_not_depend_on_n_jobs() -> None:
 def test_ties_go_to_the_lowest_trial_number() -> None:
     # Depth 50 and no limit grow the same tree on this data: equal scores.
     result = grid_search(GridSearchSettings(TREE, "accuracy", {"max_depth": (50, None)})).tune(
-        _cancer()
+        cancer()
     )
     assert result.trials[0].score == result.trials[1].score
     assert result.best.number == 0
@@ -153,8 +131,8 @@ def test_nan_scores_never_win() -> None:
 
 def test_random_search_draws_distinct_points_with_the_seed() -> None:
     settings = RandomSearchSettings(TREE, "accuracy", SPACE, n_trials=3, seed=5)
-    first = random_search(settings).tune(_cancer())
-    again = random_search(settings).tune(_cancer())
+    first = random_search(settings).tune(cancer())
+    again = random_search(settings).tune(cancer())
     assert len(first.trials) == 3
     assert _summary(first) == _summary(again)
     points = [dict(t.params) for t in first.trials]
@@ -164,13 +142,13 @@ def test_random_search_draws_distinct_points_with_the_seed() -> None:
     assert first.best.score == max(t.score for t in first.trials)
     whole = random_search(
         RandomSearchSettings(TREE, "accuracy", {"max_depth": (1, 2)}, n_trials=10)
-    ).tune(_cancer())
+    ).tune(cancer())
     assert len(whole.trials) == 2
     assert {t.params["max_depth"] for t in whole.trials} == {1, 2}
 
 
 def test_search_tuner_compares_any_candidate_trainers() -> None:
-    splits = _cancer()
+    splits = cancer()
     tuner = search_tuner(
         [
             ({"model": "stump"}, sklearn_trainer(DecisionTreeClassifier, {"max_depth": 1})),
@@ -230,4 +208,4 @@ def test_settings_decode_from_config_data() -> None:
     assert grid.settings == GridSearchSettings(TREE, "f1")
     tuner = KINDS[0].build(grid.settings)
     assert isinstance(tuner, HyperparameterTuner)
-    assert len(tuner.tune(_cancer()).trials) == 1
+    assert len(tuner.tune(cancer()).trials) == 1
