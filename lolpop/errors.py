@@ -23,6 +23,15 @@ class DefinitionError(LolpopError):
     """A step, combinator or backend was defined with arguments it cannot accept."""
 
 
+class SettingError(DefinitionError):
+    """A component's builder refuses one of its settings; `field` names it, so that a
+    config's error points at `$.components.<name>.<field>`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class WiringError(LolpopError):
     """Two steps were composed whose types do not fit.
 

@@ -6,9 +6,15 @@ that need pandas, scikit-learn, MLflow or Prefect import them inside the command
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from lolpop import __version__
+
+if TYPE_CHECKING:
+    from lolpop.config.records import WorkflowConfig
+    from lolpop.core.step import Step
 
 app = typer.Typer(
     name="lolpop",
@@ -54,6 +60,7 @@ def _python_of(config: str, profile: str | None) -> str:
 
     from lolpop.config.export import render_python  # noqa: PLC0415
     from lolpop.config.loading import prepare  # noqa: PLC0415
+    from lolpop.errors import ConfigError  # noqa: PLC0415
 
     try:
         raw = Path(config).read_bytes()
@@ -65,7 +72,33 @@ def _python_of(config: str, profile: str | None) -> str:
     if problems is not None:
         typer.echo(f"lolpop: {problems}", err=True)
         raise typer.Exit(code=2)
-    return render_python(prepared.unwrap()[0], source=config)
+    try:
+        return render_python(prepared.unwrap()[0], source=config)
+    except ConfigError as error:
+        typer.echo(f"lolpop: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _built(
+    command: str, config: str, profile: str | None, stage: str | None = None
+) -> tuple[WorkflowConfig, Step[None, object]]:
+    """The config decoded and its runner built (nothing read or run), or every problem on
+    stderr and exit 2."""
+    from lolpop.config import load  # noqa: PLC0415
+    from lolpop.config.build import build_workflow  # noqa: PLC0415 (imports the catalogue)
+
+    loaded = load(config, profile)
+    problems = loaded.swap().value_or(None)
+    if problems is not None:
+        typer.echo(f"lolpop {command}: {problems}", err=True)
+        raise typer.Exit(code=2)
+    workflow = loaded.unwrap()
+    built = build_workflow(workflow, source=config, stage=stage)
+    build_problems = built.swap().value_or(None)
+    if build_problems is not None:
+        typer.echo(f"lolpop {command}: {build_problems}", err=True)
+        raise typer.Exit(code=2)
+    return workflow, built.unwrap()
 
 
 @app.command()
@@ -81,8 +114,7 @@ def check(
 
     from lolpop.config import load, make_converter, mask_secrets  # noqa: PLC0415
 
-    result = load(config, profile)
-    problems = result.swap().value_or(None)
+    problems = load(config, profile).swap().value_or(None)
     failed = problems is not None
     if problems is not None:
         typer.echo(f"lolpop check: {problems}", err=True)
@@ -94,17 +126,9 @@ def check(
             failed = True
             listed = "\n".join(f"- {line}" for line in found)
             typer.echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
-    if not failed:
-        from lolpop.config.build import build_workflow  # noqa: PLC0415 (imports the catalogue)
-
-        built = build_workflow(result.unwrap(), source=config)
-        build_problems = built.swap().value_or(None)
-        if build_problems is not None:
-            failed = True
-            typer.echo(f"lolpop check: {build_problems}", err=True)
     if failed:
         raise typer.Exit(code=2)
-    workflow = result.unwrap()
+    workflow, _ = _built("check", config, profile)
     shown = mask_secrets(make_converter(allow_imports=workflow.allow_imports).unstructure(workflow))
     typer.echo(
         f"{config}: OK"
@@ -120,7 +144,10 @@ def export(
     profile: str | None = _PROFILE,
     python: bool = typer.Option(True, "--python", help="Export as a typed Python module."),
 ) -> None:
-    """Print a workflow config as a typed Python module (to move from YAML to Python)."""
+    """Print a workflow config as a typed Python module (to move from YAML to Python).
+
+    Only a config that `lolpop check` passes is exported."""
+    _built("config export", config, profile)
     typer.echo(_python_of(config, profile), nl=False)
 
 
@@ -146,8 +173,6 @@ def run_workflow(
 
     from lolpop.backends import DryRun, Local  # noqa: PLC0415
     from lolpop.backends.run import run  # noqa: PLC0415
-    from lolpop.config import load  # noqa: PLC0415
-    from lolpop.config.build import build_workflow  # noqa: PLC0415
     from lolpop.config.records import (  # noqa: PLC0415
         DryRunBackendConfig,
         LocalBackendConfig,
@@ -157,18 +182,7 @@ def run_workflow(
     if backend is not None and backend not in _BACKENDS:
         typer.echo(f"lolpop run: unknown backend {backend!r} ({', '.join(_BACKENDS)})", err=True)
         raise typer.Exit(code=2)
-    loaded = load(config, profile)
-    problems = loaded.swap().value_or(None)
-    if problems is not None:
-        typer.echo(f"lolpop run: {problems}", err=True)
-        raise typer.Exit(code=2)
-    workflow = loaded.unwrap()
-    built = build_workflow(workflow, source=config, stage=stage)
-    build_problems = built.swap().value_or(None)
-    if build_problems is not None:
-        typer.echo(f"lolpop run: {build_problems}", err=True)
-        raise typer.Exit(code=2)
-    program = built.unwrap()
+    workflow, program = _built("run", config, profile, stage)
     chosen = (
         backend
         or {

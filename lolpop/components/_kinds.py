@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from lolpop.config.registry import ComponentKind
-from lolpop.errors import DefinitionError
+from lolpop.errors import DefinitionError, SettingError
 
 _S = TypeVar("_S")
 
@@ -26,3 +27,14 @@ def make_kind(
 
     doc = description or (build.__doc__ or "").strip().split("\n")[0]
     return ComponentKind(tag, settings, checked_build, doc)
+
+
+@contextmanager
+def setting(field: str) -> Iterator[None]:
+    """Name `field` as the setting a `DefinitionError` raised inside is about."""
+    try:
+        yield
+    except SettingError:
+        raise
+    except DefinitionError as error:
+        raise SettingError(field, str(error)) from error

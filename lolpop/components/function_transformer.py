@@ -3,12 +3,13 @@
 Design notes:
 
 - In a config, the function is a `module:function` reference. It is resolved with
-  `lolpop.config.registry.resolve_reference`, under the same allow-list as every other
-  reference: lolpop's and scikit-learn's modules are always allowed, and the module
-  prefixes listed under the settings' `allow:` are allowed for this component. A config
-  that does not name a module's package there cannot make lolpop import it. (The
+  `lolpop.config.registry.resolve_function`: only a function written with `def` and
+  defined in an allowed module (lolpop's, or a module prefix listed under the settings'
+  `allow:`) is accepted, never a class, a built-in or a name a module merely imports. A
+  config that does not name a module's package there cannot make lolpop import it. (The
   settings do not see the config's top-level `allow_imports:`, so the allowance is
-  written beside the reference it allows.)
+  written beside the reference it allows.) Building the component inspects the
+  function's signature; nothing calls it before the workflow runs.
 - The function must take one argument (the frame); anything else is refused when the
   component is built, not when it first runs.
 - The step calls the function on a copy of its input, so a function that changes its
@@ -27,9 +28,9 @@ import pandas as pd
 from attrs import frozen
 
 from lolpop.components._errors import DataError
-from lolpop.components._kinds import make_kind
+from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import DataTransformer
-from lolpop.config.registry import ComponentKind, resolve_reference
+from lolpop.config.registry import ComponentKind, resolve_function
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
 
@@ -122,8 +123,10 @@ def make_transformer(
 
 def function_transformer(settings: FunctionTransformerSettings) -> DataTransformer:
     """A transformer from a `module:function` reference (under the allowed modules)."""
-    found = resolve_reference(settings.function, settings.allow)
-    return _transformer(_check_one_argument(found, repr(settings.function)), None)
+    with setting("function"):
+        found = resolve_function(settings.function, settings.allow)
+        checked = _check_one_argument(found, repr(settings.function))
+    return _transformer(checked, None)
 
 
 KINDS: tuple[ComponentKind, ...] = (

@@ -23,6 +23,7 @@ Design notes:
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, Protocol, TypeAlias, runtime_checkable
 
@@ -31,9 +32,9 @@ import pandas as pd
 from attrs import Factory, frozen
 
 from lolpop.components._errors import DataError
-from lolpop.components._kinds import make_kind
+from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import FittedModel, Labelled, ModelTrainer, Predictions, Task
-from lolpop.config.registry import ComponentKind, resolve_reference
+from lolpop.config.registry import ComponentKind, resolve_class
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
 
@@ -131,6 +132,11 @@ def _task_of(estimator: _Sklearn, task: TaskChoice, name: str) -> Task:
         if is_regressor(estimator)
         else None
     )
+    return _checked_task(found, task, name)
+
+
+def _checked_task(found: Task | None, task: TaskChoice, name: str) -> Task:
+    """The task of an estimator that is a `found` one, asked to do `task`."""
     if task == "auto":
         if found is None:
             raise DefinitionError(
@@ -142,19 +148,25 @@ def _task_of(estimator: _Sklearn, task: TaskChoice, name: str) -> Task:
     return task
 
 
-def make_spec(
-    estimator: Callable[..., object],
-    params: Mapping[str, ParamValue] | None = None,
-    *,
-    task: TaskChoice = "auto",
-    seed: int | None = 0,
-    name: str | None = None,
-) -> ModelSpec:
-    """A checked `ModelSpec`: `DefinitionError` for unknown parameters or refused values."""
-    label = name or _describe(estimator)
-    given = dict(params or {})
-    probe = _probe(estimator, label)
-    known = probe.get_params(deep=True)
+def _parameters_of(cls: type, name: str) -> tuple[str, ...]:
+    """The constructor parameters of an estimator class, read from its signature (as
+    scikit-learn's `get_params` does), without making one."""
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError) as error:
+        raise DefinitionError(f"cannot read the parameters of {name}: {error}.") from error
+    found = []
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            raise DefinitionError(
+                f"{name} takes *args; scikit-learn estimators name every parameter."
+            )
+        if parameter.kind is not inspect.Parameter.VAR_KEYWORD:
+            found.append(parameter.name)
+    return tuple(sorted(found))
+
+
+def _check_known(label: str, given: Mapping[str, ParamValue], known: Sequence[str]) -> None:
     unknown = [p for p in given if p not in known]
     if unknown:
         hints = [
@@ -166,11 +178,73 @@ def make_spec(
             f"{label} has no parameter{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; "
             f"its parameters are: {', '.join(sorted(known))}."
         )
+
+
+def _seeded(
+    given: Mapping[str, ParamValue], known: Sequence[str], seed: int | None
+) -> dict[str, ParamValue]:
     resolved: dict[str, ParamValue] = dict(given)
     if seed is not None:
         for key in known:
             if (key == "random_state" or key.endswith("__random_state")) and key not in given:
                 resolved[key] = seed
+    return resolved
+
+
+def _class_spec(
+    cls: type, params: Mapping[str, ParamValue], task: TaskChoice, seed: int | None, label: str
+) -> ModelSpec:
+    """A spec of a scikit-learn estimator class, checked as a class: its parameters from
+    its signature, their values by its own `_parameter_constraints`, its task by its
+    mixins. The class is not called, so `lolpop check` and dry runs run no estimator code."""
+    from sklearn.base import ClassifierMixin, RegressorMixin  # noqa: PLC0415 (heavy: on use)
+    from sklearn.utils._param_validation import (  # noqa: PLC0415
+        InvalidParameterError,
+        validate_parameter_constraints,
+    )
+
+    known = _parameters_of(cls, label)
+    _check_known(label, params, known)
+    resolved = _seeded(params, known, seed)
+    constraints = getattr(cls, "_parameter_constraints", None)
+    if isinstance(constraints, dict):
+        try:
+            validate_parameter_constraints(constraints, resolved, caller_name=cls.__name__)
+        except InvalidParameterError as error:
+            raise DefinitionError(f"bad parameters for {label}: {error}") from error
+    found: Task | None = (
+        "classification"
+        if issubclass(cls, ClassifierMixin)
+        else "regression"
+        if issubclass(cls, RegressorMixin)
+        else None
+    )
+    return ModelSpec(cls, resolved, _checked_task(found, task, label), label)
+
+
+def make_spec(
+    estimator: Callable[..., object],
+    params: Mapping[str, ParamValue] | None = None,
+    *,
+    task: TaskChoice = "auto",
+    seed: int | None = 0,
+    name: str | None = None,
+) -> ModelSpec:
+    """A checked `ModelSpec`: `DefinitionError` for unknown parameters or refused values.
+
+    A scikit-learn estimator class is checked as a class (never called); any other
+    factory (a function making a `Pipeline`, in Python) is called once to be checked.
+    """
+    from sklearn.base import BaseEstimator  # noqa: PLC0415 (heavy: imported on use)
+
+    label = name or _describe(estimator)
+    given = dict(params or {})
+    if isinstance(estimator, type) and issubclass(estimator, BaseEstimator):
+        return _class_spec(estimator, given, task, seed, label)
+    probe = _probe(estimator, label)
+    known = probe.get_params(deep=True)
+    _check_known(label, given, list(known))
+    resolved = _seeded(given, list(known), seed)
     try:
         probe.set_params(**resolved)
         # scikit-learn checks values only when fitting; its own check, run now, reports a
@@ -287,20 +361,31 @@ def sklearn_trainer(
     )
 
 
+def estimator_class(reference: str, allow: tuple[str, ...] = ()) -> type:
+    """The scikit-learn estimator class a config's `module:Class` names (checked as a
+    class, under the allowed modules; never called here)."""
+    from sklearn.base import BaseEstimator  # noqa: PLC0415 (heavy: imported on use)
+
+    return resolve_class(
+        reference,
+        BaseEstimator,
+        allow,
+        what="scikit-learn estimator class (a subclass of sklearn.base.BaseEstimator)",
+    )
+
+
 def sklearn_model(settings: TrainerSettings) -> ModelTrainer[FittedModel]:
     """Fit a scikit-learn estimator named by its import path; predict with it."""
-    factory = resolve_reference(settings.estimator, settings.allow)
-    if not callable(factory):
-        raise DefinitionError(
-            f"{settings.estimator!r} is a {type(factory).__name__}, not an estimator class."
+    with setting("estimator"):
+        factory = estimator_class(settings.estimator, settings.allow)
+    with setting("params"):
+        return sklearn_trainer(
+            factory,
+            settings.params,
+            task=settings.task,
+            seed=settings.seed,
+            name=settings.estimator.replace(":", "."),
         )
-    return sklearn_trainer(
-        factory,
-        settings.params,
-        task=settings.task,
-        seed=settings.seed,
-        name=settings.estimator.replace(":", "."),
-    )
 
 
 KINDS: tuple[ComponentKind, ...] = (make_kind("sklearn_model", TrainerSettings, sklearn_model),)

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 
 from attrs import Factory, frozen
 
-from lolpop.components._kinds import make_kind
+from lolpop.components._kinds import make_kind, setting
 from lolpop.components.metrics import check_metric, compute_metrics, is_better
 from lolpop.components.records import (
     FittedModel,
@@ -43,10 +43,11 @@ from lolpop.components.records import (
 from lolpop.components.sklearn_trainer import (
     ParamValue,
     TaskChoice,
+    estimator_class,
     make_spec,
     sklearn_trainer,
 )
-from lolpop.config.registry import ComponentKind, resolve_reference
+from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
 
@@ -160,11 +161,8 @@ def _space(settings: GridSearchSettings | RandomSearchSettings) -> dict[str, lis
 def _candidates(
     settings: GridSearchSettings | RandomSearchSettings, points: Sequence[Mapping[str, object]]
 ) -> list[Candidate]:
-    factory = resolve_reference(settings.estimator, settings.allow)
-    if not callable(factory):
-        raise DefinitionError(
-            f"{settings.estimator!r} is a {type(factory).__name__}, not an estimator class."
-        )
+    with setting("estimator"):
+        factory = estimator_class(settings.estimator, settings.allow)
     name = settings.estimator.replace(":", ".")
     task = make_spec(factory, settings.params, task=settings.task, seed=None, name=name).task
     check_metric(settings.metric, task)

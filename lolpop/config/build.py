@@ -16,7 +16,13 @@ from returns.result import Failure, Result, Success
 from lolpop.config.records import WorkflowConfig
 from lolpop.config.registry import BUILTINS, ComponentKind, Registry, find_kind
 from lolpop.core.step import Step
-from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, LolpopError
+from lolpop.errors import (
+    ConfigError,
+    ConfigProblem,
+    DefinitionError,
+    LolpopError,
+    SettingError,
+)
 from lolpop.runners.kinds import RUNNERS, RunnerRegistry
 
 
@@ -58,7 +64,13 @@ def build_workflow(
     for name, config_of in config.components.items():
         try:
             kind = _kind(config_of.type, components, config.allow_imports)
+        except LolpopError as error:
+            problem(str(error), f"$.components.{name}.type")
+            continue
+        try:
             built[name] = kind.build(config_of.settings)
+        except SettingError as error:
+            problem(str(error), f"$.components.{name}.{error.field}")
         except LolpopError as error:
             problem(str(error), f"$.components.{name}")
 

@@ -6,17 +6,28 @@ each value the literal the YAML gave. Nothing is coerced on the way, so a settin
 wrong type stays wrong and mypy names it (`Argument "max_depth" to "TrainerSettings"
 has incompatible type "str"; expected "int"`). `lolpop config export --python` prints
 the module; `lolpop check --mypy` runs mypy on it.
+
+The module is data-safe: nothing of the config is pasted as code. Every value is written
+as its `repr` (a literal), keys become keyword arguments only when they are Python
+identifiers (any other key is refused as a `ConfigError` naming its path), the source's
+name is a string literal, and the finished text is parsed back and must be exactly a
+docstring, imports and one assignment of constructor calls and literals, or it is not
+returned.
 """
 
 from __future__ import annotations
 
+import ast
 import keyword
+import math
+import re
 import types
 import typing
 from collections.abc import Mapping
 
 import attrs
 
+from lolpop.config._yaml import child_path
 from lolpop.config.records import (
     BACKEND_TAGS,
     ComponentConfig,
@@ -25,56 +36,97 @@ from lolpop.config.records import (
 )
 from lolpop.config.registry import (
     BUILTINS,
-    ComponentKind,
     Registry,
     allowed_imports,
-    resolve_reference,
+    find_kind,
 )
-from lolpop.errors import DefinitionError
+from lolpop.errors import ConfigError, ConfigProblem, DefinitionError
+
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+#: The only nodes the assignment of an exported module may hold.
+_PLAIN_NODES = (
+    ast.Call,
+    ast.Name,
+    ast.Attribute,
+    ast.keyword,
+    ast.Constant,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Load,
+    ast.Store,
+    ast.UnaryOp,
+    ast.USub,
+)
+
+
+def _is_name(text: object) -> bool:
+    return isinstance(text, str) and text.isidentifier() and not keyword.iskeyword(text)
 
 
 class _Module:
-    def __init__(self) -> None:
+    def __init__(self, source: str) -> None:
         self.imports: dict[str, set[str]] = {}
+        self.problems: list[ConfigProblem] = []
+        self.source = source
 
     def name_of(self, cls: type) -> str:
-        self.imports.setdefault(cls.__module__, set()).add(cls.__qualname__.split(".")[0])
+        module, name = cls.__module__, cls.__qualname__.split(".")[0]
+        if _MODULE_NAME.fullmatch(module) is None or not _is_name(name):
+            raise DefinitionError(f"cannot import {module}:{cls.__qualname__} in Python.")
+        self.imports.setdefault(module, set()).add(name)
         return cls.__qualname__
 
-    def record(self, cls: type, data: object, indent: int) -> str:
+    def refuse(self, message: str, path: str) -> None:
+        self.problems.append(ConfigProblem(message, path, self.source))
+
+    def record(self, cls: type, data: object, indent: int, path: str) -> str:
         if not isinstance(data, Mapping):
-            return self.literal(data, None, indent)
+            return self.literal(data, None, indent, path)
         hints = typing.get_type_hints(cls) if attrs.has(cls) else {}
         pad = " " * (indent + 4)
         arguments = []
         for key, value in data.items():
-            name = str(key)
-            if not name.isidentifier() or keyword.iskeyword(name):
-                arguments.append(f"{pad}**{{{name!r}: {self.literal(value, None, indent + 4)}}},")
+            if not _is_name(key):
+                self.refuse(
+                    f"the key {str(key)!r} is not a Python identifier, so it cannot name a "
+                    "field of a record",
+                    child_path(path, key),
+                )
                 continue
-            arguments.append(f"{pad}{name}={self.literal(value, hints.get(name), indent + 4)},")
+            rendered = self.literal(value, hints.get(key), indent + 4, child_path(path, key))
+            arguments.append(f"{pad}{key}={rendered},")
         if not arguments:
             return f"{self.name_of(cls)}()"
         return f"{self.name_of(cls)}(\n" + "\n".join(arguments) + f"\n{' ' * indent})"
 
-    def literal(self, value: object, hint: object, indent: int) -> str:
+    def literal(self, value: object, hint: object, indent: int, path: str) -> str:
         hint = _shape(hint, value)
         if isinstance(value, Mapping) and isinstance(hint, type) and attrs.has(hint):
-            return self.record(hint, value, indent)
+            return self.record(hint, value, indent, path)
         if isinstance(value, list):
             item = _item_hint(hint)
-            items = ", ".join(self.literal(element, item, indent) for element in value)
+            items = ", ".join(
+                self.literal(element, item, indent, child_path(path, index))
+                for index, element in enumerate(value)
+            )
             if _is_tuple(hint):
                 return f"({items},)" if len(value) == 1 else f"({items})"
             return f"[{items}]"
         if isinstance(value, Mapping):
             inner = _value_hint(hint)
             items = ", ".join(
-                f"{self.literal(k, None, indent)}: {self.literal(v, inner, indent)}"
+                f"{self.literal(k, None, indent, path)}: "
+                f"{self.literal(v, inner, indent, child_path(path, k))}"
                 for k, v in value.items()
             )
             return f"{{{items}}}"
-        return repr(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"float({str(value)!r})"
+        if value is None or isinstance(value, bool | int | float | str):
+            return repr(value)
+        self.refuse(f"a value of type {type(value).__name__} cannot be exported", path)
+        return "None"
 
 
 def _shape(hint: object, value: object) -> object:
@@ -123,52 +175,82 @@ def _is_tuple(hint: object) -> bool:
 def render_python(
     data: Mapping[str, object], registry: Registry = BUILTINS, source: str = ""
 ) -> str:
-    """Python source building the config's records from its data, literally."""
-    module = _Module()
+    """Python source building the config's records from its data, literally.
+
+    Raises `ConfigError` for what cannot be written as Python (every problem at once).
+    """
+    module = _Module(source)
     module.name_of(WorkflowConfig)
     pad = " " * 4
     lines = []
     allow = allowed_imports(data)
+    fields = {field.name for field in attrs.fields(WorkflowConfig)}
     for key, value in data.items():
-        if key == "settings":
-            lines.append(f"{pad}settings={module.record(Settings, value, 4)},")
+        path = child_path("$", key)
+        if key not in fields:
+            module.refuse(f"unknown key {str(key)!r} (known: {', '.join(sorted(fields))})", path)
+        elif key == "settings":
+            lines.append(f"{pad}settings={module.record(Settings, value, 4, path)},")
         elif key == "backend" and isinstance(value, Mapping) and value.get("type") in BACKEND_TAGS:
             rest = {k: v for k, v in value.items() if k != "type"}
-            lines.append(f"{pad}backend={module.record(BACKEND_TAGS[value['type']], rest, 4)},")
+            backend = module.record(BACKEND_TAGS[value["type"]], rest, 4, path)
+            lines.append(f"{pad}backend={backend},")
         elif key == "components" and isinstance(value, Mapping):
             entries = []
             for name, component in value.items():
-                entries.append(
-                    f"{pad * 2}{name!r}: {_component(module, component, registry, allow)},"
-                )
+                built = _component(module, component, registry, allow, child_path(path, name))
+                entries.append(f"{pad * 2}{str(name)!r}: {built},")
             lines.append(f"{pad}components={{\n" + "\n".join(entries) + f"\n{pad}}},")
         elif key == "allow_imports":
-            lines.append(f"{pad}allow_imports={module.literal(value, tuple[str, ...], 4)},")
+            allowed = module.literal(value, tuple[str, ...], 4, path)
+            lines.append(f"{pad}allow_imports={allowed},")
         else:
-            lines.append(f"{pad}{key}={module.literal(value, None, 4)},")
+            lines.append(f"{pad}{key}={module.literal(value, None, 4, path)},")
+    if module.problems:
+        raise ConfigError(tuple(module.problems), source)
     named = f" {source}" if source else ""
-    header = f'"""The workflow config{named} as typed Python (generated by lolpop)."""'
+    header = repr(f"The workflow config{named} as typed Python (generated by lolpop).")
     imports = [
         f"from {name} import {', '.join(sorted(names))}"
         for name, names in sorted(module.imports.items())
     ]
-    return "\n".join([header, "", *imports, "", "config = WorkflowConfig(", *lines, ")", ""])
+    text = "\n".join([header, "", *imports, "", "config = WorkflowConfig(", *lines, ")", ""])
+    _check_shape(text)
+    return text
 
 
-def _component(module: _Module, data: object, registry: Registry, allow: tuple[str, ...]) -> str:
+def _check_shape(text: str) -> None:
+    """Refuse a rendered module that is not a docstring, imports and `config = ...` made of
+    constructor calls, names and literals only (a bug if it happens, never a config's
+    doing: the checks above keep every part of the config a literal)."""
+    docstring, *imports, last = ast.parse(text).body
+    sound = (
+        isinstance(docstring, ast.Expr)
+        and isinstance(docstring.value, ast.Constant)
+        and all(isinstance(statement, ast.ImportFrom) for statement in imports)
+        and isinstance(last, ast.Assign)
+        and [ast.unparse(target) for target in last.targets] == ["config"]
+        and all(isinstance(node, _PLAIN_NODES) for node in ast.walk(last.value))
+    )
+    if not sound:
+        raise DefinitionError("the exported config module is not a plain record construction.")
+
+
+def _component(
+    module: _Module, data: object, registry: Registry, allow: tuple[str, ...], path: str
+) -> str:
     if not isinstance(data, Mapping) or not isinstance(data.get("type"), str):
-        return module.literal(data, None, 8)
+        return module.literal(data, None, 8, path)
     tag = str(data["type"])
-    kind = registry.get(tag)
-    if kind is None and ":" in tag:
-        try:
-            found = resolve_reference(tag, allow)
-        except DefinitionError:
-            found = None
-        kind = found if isinstance(found, ComponentKind) else None
+    try:
+        kind = find_kind(tag, registry, allow)
+    except DefinitionError:
+        kind = None
     rest = {k: v for k, v in data.items() if k != "type"}
     settings = (
-        module.record(kind.settings, rest, 8) if kind is not None else module.literal(rest, None, 8)
+        module.record(kind.settings, rest, 8, path)
+        if kind is not None
+        else module.literal(rest, None, 8, path)
     )
     return f"{module.name_of(ComponentConfig)}({tag!r}, {settings})"
 

@@ -7,23 +7,43 @@ function that builds the component from them. Kinds come from three places:
 - installed packages, through entry points in the group `lolpop.components` (each
   pointing at a `ComponentKind`), so an extension needs no change to lolpop;
 - `module:attribute` references in a config, resolved only under allowed module
-  prefixes: lolpop's own, scikit-learn's, and those a config lists under
-  `allow_imports:` — a config cannot make lolpop import anything else.
+  prefixes: lolpop's own (and scikit-learn's, for estimator classes) and those a config
+  lists under `allow_imports:` (or a component under `allow:`).
+
+The trust boundary of references. A config names code; it must not be able to run any.
+A reference resolves only to an object *defined* in an allowed module: a class or a
+function whose `__module__` is under the prefixes, or a value standing in that module's
+own namespace, looked up without calling anything but the allowed module's import. It
+never walks through another module (`lolpop.components.notifier:sys.exit` is refused:
+`sys.exit` is defined in `sys`), never through special attributes, and each use says
+what it expects: a `ComponentKind`, a class of a given base (estimators must subclass
+scikit-learn's `BaseEstimator`, checked as a class, never instantiated to be checked),
+or a function written with `def`. `lolpop check` and dry runs build components, which
+resolves and inspects references but calls none of them.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import re
+import types
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
 from attrs import frozen
 
 from lolpop.errors import DefinitionError
 
 ENTRY_POINT_GROUP = "lolpop.components"
-ALWAYS_ALLOWED = ("lolpop", "sklearn")
+#: The module prefixes each kind of reference may always name (a config's allow-list
+#: adds more): component kinds and functions lolpop's own, classes (estimators) lolpop's
+#: and scikit-learn's.
+KIND_PREFIXES = ("lolpop",)
+FUNCTION_PREFIXES = ("lolpop",)
+CLASS_PREFIXES = ("lolpop", "sklearn")
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 @frozen
@@ -128,36 +148,130 @@ def find_kind(tag: str, registry: Registry, allowed: Iterable[str] = ()) -> Comp
     reference to a `ComponentKind` (None when `tag` is neither registered nor a reference).
 
     Raises `DefinitionError` for a reference that is not allowed, does not resolve, or
-    names something other than a `ComponentKind`.
+    names something other than a `ComponentKind` defined in an allowed module.
     """
     kind = registry.get(tag)
     if kind is not None or ":" not in tag:
         return kind
-    found = resolve_reference(tag, allowed)
-    if not isinstance(found, ComponentKind):
-        raise DefinitionError(f"{tag!r} is a {type(found).__name__}, not a lolpop ComponentKind")
-    return found
+    return resolve_kind(tag, allowed)
 
 
-def resolve_reference(reference: str, allowed: Iterable[str] = ()) -> object:
-    """The object a `module:attribute` reference names, if its module is allowed.
+def _parse(reference: str) -> tuple[str, tuple[str, ...]]:
+    """The module and attribute path of a `module:attribute` reference, checked."""
+    module_name, colon, attribute = reference.partition(":")
+    if not colon or _DOTTED.fullmatch(module_name) is None or _DOTTED.fullmatch(attribute) is None:
+        raise DefinitionError(
+            f"{reference!r} is not a `module:attribute` reference "
+            "(e.g. `sklearn.ensemble:RandomForestClassifier`)."
+        )
+    parts = tuple(attribute.split("."))
+    if any(part.startswith("__") for part in parts):
+        raise DefinitionError(
+            f"{reference!r} names a special attribute; a reference names a class, a function "
+            "or a component kind defined in a module."
+        )
+    return module_name, parts
 
-    Raises `DefinitionError` for a malformed or disallowed reference, or one that does
-    not resolve.
+
+def _under(module: str, prefixes: Iterable[str]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def _resolve(reference: str, prefixes: tuple[str, ...]) -> object:
+    """The object a reference names, found without calling anything but imports of
+    allowed modules, and only if it was *defined* in an allowed module.
+
+    The attribute path is looked up statically (no properties, no `__getattr__` of a
+    class) and may not pass through another module: `lolpop.x:os.system` is refused even
+    though `lolpop.x` imports `os`. A class or function must have its `__module__` under
+    the prefixes; any other object (a `ComponentKind`) must stand in the named module's
+    own namespace.
     """
-    module_name, _, attribute = reference.partition(":")
-    if not module_name or not attribute:
-        raise DefinitionError(f"{reference!r} is not a `module:attribute` reference.")
-    prefixes = (*ALWAYS_ALLOWED, *allowed)
-    if not any(module_name == p or module_name.startswith(p + ".") for p in prefixes):
+    module_name, parts = _parse(reference)
+    if not _under(module_name, prefixes):
         raise DefinitionError(
             f"{reference!r} names a module outside the allowed ones ({', '.join(prefixes)}); "
             f"list its package under `allow_imports:` in the config to allow it."
         )
     try:
-        target: object = importlib.import_module(module_name)
-        for part in attribute.split("."):
-            target = getattr(target, part)
-    except (ImportError, AttributeError) as error:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
         raise DefinitionError(f"{reference!r} does not resolve: {error}.") from error
+    target: object = module
+    for index, part in enumerate(parts):
+        try:
+            if isinstance(target, types.ModuleType):
+                namespace = vars(target)
+                # A package's lazily loaded names (PEP 562) come from its own __getattr__.
+                target = namespace[part] if part in namespace else getattr(target, part)
+            else:
+                target = inspect.getattr_static(target, part)
+        except AttributeError:
+            raise DefinitionError(
+                f"{reference!r} does not resolve: {'.'.join((module_name, *parts[: index + 1]))} "
+                "does not exist."
+            ) from None
+        if isinstance(target, types.ModuleType):
+            raise DefinitionError(
+                f"{reference!r} reaches the module {target.__name__!r} through an attribute; "
+                "name the module before the colon (where the allow-list applies)."
+            )
+    defined_in = getattr(target, "__module__", None) if _has_definition(target) else module_name
+    if not isinstance(defined_in, str) or not _under(defined_in, prefixes):
+        raise DefinitionError(
+            f"{reference!r} is defined in {defined_in or 'no module'!r}, outside the allowed "
+            f"modules ({', '.join(prefixes)}): a reference may only name what an allowed "
+            "module defines, not what it imports."
+        )
+    if not _has_definition(target) and (len(parts) != 1 or parts[0] not in vars(module)):
+        raise DefinitionError(f"{reference!r} does not name a value of the module {module_name!r}.")
     return target
+
+
+def _has_definition(value: object) -> bool:
+    """Whether `value` records where it was defined (a class or a function)."""
+    return isinstance(value, type) or inspect.isroutine(value)
+
+
+def resolve_kind(reference: str, allowed: Iterable[str] = ()) -> ComponentKind:
+    """The `ComponentKind` a `module:attribute` reference names, under `lolpop` and the
+    `allowed` prefixes; `DefinitionError` for anything else."""
+    found = _resolve(reference, (*KIND_PREFIXES, *allowed))
+    if not isinstance(found, ComponentKind):
+        raise DefinitionError(f"{reference!r} is {_kind_of(found)}, not a lolpop ComponentKind.")
+    return found
+
+
+def resolve_class(
+    reference: str, base: type, allowed: Iterable[str] = (), *, what: str = ""
+) -> type:
+    """The class a `module:attribute` reference names, a subclass of `base`, under `lolpop`,
+    `sklearn` and the `allowed` prefixes. It is checked as a class: nothing is called.
+
+    `what` names the classes wanted in a refusal (default: subclasses of `base`)."""
+    found = _resolve(reference, (*CLASS_PREFIXES, *allowed))
+    if not isinstance(found, type) or not issubclass(found, base):
+        wanted = what or f"subclass of {base.__module__}.{base.__qualname__}"
+        raise DefinitionError(f"{reference!r} is {_kind_of(found)}, not a {wanted}.")
+    return found
+
+
+def resolve_function(reference: str, allowed: Iterable[str] = ()) -> Callable[..., object]:
+    """The Python function a `module:attribute` reference names, under `lolpop` and the
+    `allowed` prefixes (not a class, a builtin or a callable object)."""
+    found = _resolve(reference, (*FUNCTION_PREFIXES, *allowed))
+    if not inspect.isfunction(found):
+        raise DefinitionError(
+            f"{reference!r} is {_kind_of(found)}, not a function defined with `def`."
+        )
+    return cast("Callable[..., object]", found)
+
+
+def _kind_of(value: object) -> str:
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
+    if inspect.isbuiltin(value):
+        return "a built-in function"
+    if inspect.isfunction(value):
+        return f"the function {value.__name__}"
+    return f"a value of type {type(value).__name__}"

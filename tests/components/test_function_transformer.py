@@ -60,7 +60,7 @@ def test_reference_that_does_not_resolve_or_is_malformed() -> None:
     ("name", "message"),
     [
         ("combine", "takes one argument, the frame"),
-        ("NOT_A_FUNCTION", "not a function of a frame but a value of type int"),
+        ("NOT_A_FUNCTION", "is a value of type int, not a function defined with `def`"),
     ],
 )
 def test_not_a_one_argument_function_is_refused(name: str, message: str) -> None:
