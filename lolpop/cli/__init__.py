@@ -1,7 +1,9 @@
 """The `lolpop` command.
 
 Startup stays fast: this module imports typer and lolpop's light core only; commands
-that need pandas, scikit-learn, MLflow or Prefect import them inside the command.
+that need pandas, scikit-learn, MLflow or Prefect import them inside the command. Every
+line the command writes goes through `lolpop.secret.scrub`, so a secret a config reads
+(a webhook's token, a password in a URL, an environment token) is never printed.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from lolpop import __version__
+from lolpop.secret import scrub
 
 if TYPE_CHECKING:
+    from returns.result import Result
+
     from lolpop.config.records import WorkflowConfig
     from lolpop.core.step import Step
+    from lolpop.errors import ConfigError
 
 app = typer.Typer(
     name="lolpop",
@@ -25,9 +31,14 @@ app = typer.Typer(
 )
 
 
+def _echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """Write a line of output, every secret lolpop knows of masked (`lolpop.secret`)."""
+    typer.echo(scrub(str(message)), err=err, nl=nl)
+
+
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"lolpop {__version__}")
+        _echo(f"lolpop {__version__}")
         raise typer.Exit
 
 
@@ -43,7 +54,7 @@ def _root(
 @app.command()
 def version() -> None:
     """Print the version of lolpop."""
-    typer.echo(f"lolpop {__version__}")
+    _echo(f"lolpop {__version__}")
 
 
 config_app = typer.Typer(help="Work with workflow configs.", no_args_is_help=True)
@@ -59,44 +70,49 @@ def _python_of(config: str, profile: str | None) -> str:
     from pathlib import Path  # noqa: PLC0415
 
     from lolpop.config.export import render_python  # noqa: PLC0415
-    from lolpop.config.loading import prepare  # noqa: PLC0415
+    from lolpop.config.loading import prepare, read_file  # noqa: PLC0415
     from lolpop.errors import ConfigError  # noqa: PLC0415
 
     try:
-        raw = Path(config).read_bytes()
+        raw = read_file(config)
     except OSError as error:
-        typer.echo(f"lolpop: cannot read {config}: {error.strerror or error}", err=True)
+        _echo(f"lolpop: cannot read {config}: {error.strerror or error}", err=True)
         raise typer.Exit(code=2) from None
     prepared = prepare(raw, profile, config, toml=Path(config).suffix == ".toml")
     problems = prepared.swap().value_or(None)
     if problems is not None:
-        typer.echo(f"lolpop: {problems}", err=True)
+        _echo(f"lolpop: {problems}", err=True)
         raise typer.Exit(code=2)
     try:
         return render_python(prepared.unwrap()[0], source=config)
     except ConfigError as error:
-        typer.echo(f"lolpop: {error}", err=True)
+        _echo(f"lolpop: {error}", err=True)
         raise typer.Exit(code=2) from None
 
 
 def _built(
-    command: str, config: str, profile: str | None, stage: str | None = None
+    command: str,
+    config: str,
+    profile: str | None,
+    stage: str | None = None,
+    loaded: Result[WorkflowConfig, ConfigError] | None = None,
 ) -> tuple[WorkflowConfig, Step[None, object]]:
-    """The config decoded and its runner built (nothing read or run), or every problem on
-    stderr and exit 2."""
+    """The config decoded (unless `loaded` already is) and its runner built (nothing read
+    or run), or every problem on stderr and exit 2."""
     from lolpop.config import load  # noqa: PLC0415
     from lolpop.config.build import build_workflow  # noqa: PLC0415 (imports the catalogue)
 
-    loaded = load(config, profile)
+    if loaded is None:
+        loaded = load(config, profile)
     problems = loaded.swap().value_or(None)
     if problems is not None:
-        typer.echo(f"lolpop {command}: {problems}", err=True)
+        _echo(f"lolpop {command}: {problems}", err=True)
         raise typer.Exit(code=2)
     workflow = loaded.unwrap()
     built = build_workflow(workflow, source=config, stage=stage)
     build_problems = built.swap().value_or(None)
     if build_problems is not None:
-        typer.echo(f"lolpop {command}: {build_problems}", err=True)
+        _echo(f"lolpop {command}: {build_problems}", err=True)
         raise typer.Exit(code=2)
     return workflow, built.unwrap()
 
@@ -114,10 +130,11 @@ def check(
 
     from lolpop.config import load, make_converter, mask_secrets  # noqa: PLC0415
 
-    problems = load(config, profile).swap().value_or(None)
+    loaded = load(config, profile)
+    problems = loaded.swap().value_or(None)
     failed = problems is not None
     if problems is not None:
-        typer.echo(f"lolpop check: {problems}", err=True)
+        _echo(f"lolpop check: {problems}", err=True)
     if mypy:
         from lolpop.config.export import mypy_problems  # noqa: PLC0415
 
@@ -125,17 +142,17 @@ def check(
         if found:
             failed = True
             listed = "\n".join(f"- {line}" for line in found)
-            typer.echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
+            _echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
     if failed:
         raise typer.Exit(code=2)
-    workflow, _ = _built("check", config, profile)
+    workflow, _ = _built("check", config, profile, loaded=loaded)
     shown = mask_secrets(make_converter(allow_imports=workflow.allow_imports).unstructure(workflow))
-    typer.echo(
+    _echo(
         f"{config}: OK"
         + (f" (profile {profile})" if profile else "")
         + (", mypy OK" if mypy else "")
     )
-    typer.echo(yaml.safe_dump(shown, sort_keys=False).rstrip())
+    _echo(yaml.safe_dump(shown, sort_keys=False).rstrip())
 
 
 @config_app.command("export")
@@ -148,7 +165,7 @@ def export(
 
     Only a config that `lolpop check` passes is exported."""
     _built("config export", config, profile)
-    typer.echo(_python_of(config, profile), nl=False)
+    _echo(_python_of(config, profile), nl=False)
 
 
 _BACKENDS = ("local", "dry-run", "prefect")
@@ -180,7 +197,7 @@ def run_workflow(
     )
 
     if backend is not None and backend not in _BACKENDS:
-        typer.echo(f"lolpop run: unknown backend {backend!r} ({', '.join(_BACKENDS)})", err=True)
+        _echo(f"lolpop run: unknown backend {backend!r} ({', '.join(_BACKENDS)})", err=True)
         raise typer.Exit(code=2)
     workflow, program = _built("run", config, profile, stage)
     chosen = (
@@ -194,10 +211,10 @@ def run_workflow(
     if chosen == "dry-run":
         match run(program, None, backend=DryRun()):
             case Success(plan):
-                typer.echo(plan.to_text())
+                _echo(plan.to_text())
                 return
             case Failure(failure):
-                typer.echo(f"lolpop run: {failure.message}", err=True)
+                _echo(f"lolpop run: {failure.message}", err=True)
                 raise typer.Exit(code=1)
     if chosen == "prefect":
         import os  # noqa: PLC0415
@@ -225,9 +242,9 @@ def run_workflow(
             from lolpop.runners.supervised import WorkflowReport, describe_report  # noqa: PLC0415
 
             shown = describe_report(report) if isinstance(report, WorkflowReport) else report
-            typer.echo(shown)
+            _echo(shown)
         case Failure(failure):
-            typer.echo(f"lolpop run: {failure.message}", err=True)
+            _echo(f"lolpop run: {failure.message}", err=True)
             raise typer.Exit(code=1)
 
 
@@ -244,9 +261,9 @@ def lineage_command(
     from lolpop.runners.lineage import LineageError, lineage  # noqa: PLC0415
 
     try:
-        typer.echo(lineage(model, tracking_uri).to_text())
+        _echo(lineage(model, tracking_uri).to_text())
     except LineageError as error:
-        typer.echo(f"lolpop lineage: {error}", err=True)
+        _echo(f"lolpop lineage: {error}", err=True)
         raise typer.Exit(code=2) from None
 
 
@@ -278,10 +295,10 @@ def approve_command(
 
     name, _, number = model.partition(":")
     if not name or not number.isdigit():
-        typer.echo(f"lolpop approve: {model!r} is not MODEL:VERSION (e.g. churn:3).", err=True)
+        _echo(f"lolpop approve: {model!r} is not MODEL:VERSION (e.g. churn:3).", err=True)
         raise typer.Exit(code=2)
     if reject and promote:
-        typer.echo("lolpop approve: a rejected version cannot be promoted.", err=True)
+        _echo("lolpop approve: a rejected version cannot be promoted.", err=True)
         raise typer.Exit(code=2)
     repository = mlflow_repository(MlflowRegistrySettings(name, tracking_uri=tracking_uri))
     version = ModelVersion(name, int(number), "")
@@ -293,11 +310,11 @@ def approve_command(
     except StepFailure as failure:
         cause = failure.failure.cause
         shown = str(cause) if isinstance(cause, LolpopError) else failure.failure.message
-        typer.echo(f"lolpop approve: {shown}", err=True)
+        _echo(f"lolpop approve: {shown}", err=True)
         raise typer.Exit(code=1) from None
     verdict = "rejected" if reject else "approved"
     aliases = f" (aliases: {', '.join(decided.aliases)})" if decided.aliases else ""
-    typer.echo(f"{name} version {decided.version} {verdict}{aliases}")
+    _echo(f"{name} version {decided.version} {verdict}{aliases}")
 
 
 def main() -> None:

@@ -25,6 +25,13 @@ Design notes:
   target, classes, params) so a repository can rebuild the `FittedModel`. Class labels
   must come back equal, so they must be JSON scalars (NumPy scalars become Python ones);
   both trackers refuse other labels when the model is logged, not when it is loaded.
+- Digests: a logged model folder gets a manifest (`lolpop-manifest.json`: every other
+  file's path and SHA-256), and the manifest's SHA-256 is the model's digest, recorded
+  as the run tag `lolpop.model_sha256` beside its format (`lolpop.model_format`); the
+  registry copies both to the version's tags and checks every file against them before
+  it deserialises anything. Each logged artifact file's SHA-256 is recorded as the tag
+  `lolpop.sha256.<artifact path>` (`artifact_digest_key`). Digests are not secrets and
+  are recorded as they are (`tag_value` masks secrets, which could cut into a digest).
 - The end-of-run, ended-run and one-model-per-run refusals, and the tags MLflow sets
   (`mlflow.runName`, `mlflow.parentRunId`), are the contract the in-memory tracker
   copies; storage details (MLflow's sqlite store clamps ±inf metrics) are not.
@@ -32,6 +39,8 @@ Design notes:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import posixpath
 import re
@@ -44,6 +53,7 @@ import numpy as np
 
 from lolpop.components.records import Estimator, FittedModel
 from lolpop.errors import LolpopError
+from lolpop.secret import scrub
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -68,9 +78,18 @@ DATASET_TAG_PREFIX = "lolpop.dataset."
 #: The artifact folder of a run's model, and lolpop's metadata file inside it.
 MODEL_FOLDER = "model"
 MODEL_METADATA_FILE = "lolpop.json"
+#: The model folder's manifest: every other file of it and its SHA-256.
+MODEL_MANIFEST_FILE = "lolpop-manifest.json"
+#: The run tags (and model version tags) of a model's digest (the SHA-256 of its
+#: manifest) and serialization format.
+MODEL_DIGEST_TAG = "lolpop.model_sha256"
+MODEL_FORMAT_TAG = "lolpop.model_format"
+#: The prefix of the run tags recording the SHA-256 of each logged artifact file.
+ARTIFACT_DIGEST_PREFIX = "lolpop.sha256."
 
 # MLflow's own pattern for param, metric and tag names (outside Windows).
 _KEY = re.compile(r"^[/\w.\- :]*$")
+_KEY_REFUSED = re.compile(r"[^/\w.\- :]")
 _ALIAS = re.compile(r"^[\w\-]*$")
 _VERSION_ALIAS = re.compile(r"^[vV]\d+$")
 
@@ -124,13 +143,14 @@ def fit_value(value: str, limit: int) -> str:
 
 
 def param_value(value: str | int | float | bool | None) -> str:
-    """A param's value as trackers store it: its `str`, cut to MLflow's limit."""
-    return fit_value(str(value), MAX_PARAM_LENGTH)
+    """A param's value as trackers store it: its `str`, secrets masked, cut to MLflow's
+    limit."""
+    return fit_value(scrub(str(value)), MAX_PARAM_LENGTH)
 
 
 def tag_value(value: str) -> str:
-    """A tag's value cut to MLflow's limit."""
-    return fit_value(value, MAX_TAG_LENGTH)
+    """A tag's value, secrets masked, cut to MLflow's limit."""
+    return fit_value(scrub(value), MAX_TAG_LENGTH)
 
 
 def metric_value(key: str, value: float) -> float:
@@ -200,13 +220,30 @@ def unknown_run_error(run_id: str, where: str) -> TrackingError:
 
 
 def resolve_tracking_uri(uri: str | None) -> str:
-    """`uri`, else `MLFLOW_TRACKING_URI`, else a sqlite database in the current folder."""
-    return uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    """`uri`, else `MLFLOW_TRACKING_URI`, else a sqlite database in the current folder; a
+    relative sqlite path is made absolute (MLflow keeps one store per URI text for the
+    life of the process, so `sqlite:///mlflow.db` would otherwise stay the database of
+    the first folder it was opened in).
+
+    >>> import os
+    >>> resolve_tracking_uri("sqlite:///runs/mlflow.db") == f"sqlite:///{os.getcwd()}/runs/mlflow.db"
+    True
+    """
+    return _absolute(uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI)
+
+
+def _absolute(uri: str) -> str:
+    """`uri`, its sqlite database path made absolute."""
+    path = sqlite_path(uri)
+    if path is None:
+        return uri
+    query = uri.partition("?")[2]
+    return f"sqlite:///{path}" + (f"?{query}" if query else "")
 
 
 def resolve_registry_uri(uri: str | None, tracking_uri: str) -> str:
     """`uri`, else `MLFLOW_REGISTRY_URI`, else the tracking URI (as MLflow does)."""
-    return uri or os.environ.get("MLFLOW_REGISTRY_URI") or tracking_uri
+    return _absolute(uri or os.environ.get("MLFLOW_REGISTRY_URI") or tracking_uri)
 
 
 def sqlite_path(tracking_uri: str) -> str | None:
@@ -331,6 +368,89 @@ class ClientHolder:
         self._lock = threading.Lock()
         self._client = None
         self._experiments = {}
+
+
+# --- digests of logged files ------------------------------------------------------
+
+#: Bytes read at once when hashing a file.
+_HASH_CHUNK = 1024 * 1024
+
+
+def file_sha256(path: str) -> str:
+    """The SHA-256 hex digest of the file at `path`, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def folder_files(folder: str, skip: str = "") -> dict[str, str]:
+    """Every file under `folder` (relative '/' paths, sorted) and its SHA-256, but `skip`."""
+    found: dict[str, str] = {}
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(parent, name)
+            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+            if relative != skip:
+                found[relative] = file_sha256(path)
+    return dict(sorted(found.items()))
+
+
+def manifest_bytes(files: Mapping[str, str]) -> bytes:
+    """The canonical manifest of a model folder: its files' paths and digests as JSON."""
+    return json.dumps({"files": dict(sorted(files.items()))}, indent=2).encode("utf-8")
+
+
+def write_manifest(folder: str) -> str:
+    """Write the manifest of every file in `folder` into it; return the manifest's digest.
+
+    The digest covers every file (its path and its bytes), so it names the folder's
+    content as a whole; the manifest lets a reader name the one file that differs.
+    """
+    data = manifest_bytes(folder_files(folder, skip=MODEL_MANIFEST_FILE))
+    with open(os.path.join(folder, MODEL_MANIFEST_FILE), "wb") as file:
+        file.write(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def artifact_digest_key(artifact_path: str) -> str:
+    """The run tag that records the digest of the artifact file `artifact_path`.
+
+    `lolpop.sha256.<artifact path>` when that is a valid tag name; otherwise the path
+    with every character MLflow refuses replaced by `_`, cut to fit, and suffixed with
+    the first 12 hex digits of the path's own SHA-256 (so two such paths do not share a
+    key).
+
+    >>> artifact_digest_key("figures/roc.png")
+    'lolpop.sha256.figures/roc.png'
+    >>> artifact_digest_key("reports/a(1).html")
+    'lolpop.sha256.reports/a_1_.html.f1364b7691bf'
+    """
+    key = ARTIFACT_DIGEST_PREFIX + artifact_path
+    if _KEY.match(key) and not _is_unsafe_path(key) and len(key) <= MAX_KEY_LENGTH:
+        return key
+    tail = hashlib.sha256(artifact_path.encode("utf-8")).hexdigest()[:12]
+    room = MAX_KEY_LENGTH - len(ARTIFACT_DIGEST_PREFIX) - len(tail) - 1
+    cleaned = _KEY_REFUSED.sub("_", artifact_path)[:room]
+    safe = f"{ARTIFACT_DIGEST_PREFIX}{cleaned}.{tail}"
+    return safe if _KEY.match(safe) and not _is_unsafe_path(safe) else ARTIFACT_DIGEST_PREFIX + tail
+
+
+def artifact_digest_tags(path: str, folder: str) -> dict[str, str]:
+    """The digest tags of a file (or every file of a folder) logged under `folder`.
+
+    A file `path` is logged as `<folder>/<its name>`; a folder's files as
+    `<folder>/<its name>/<path inside it>`, as MLflow's `log_artifact` lays them out.
+    """
+    name = os.path.basename(os.path.normpath(path))
+    base = posixpath.join(folder, name)
+    if os.path.isdir(path):
+        inside = folder_files(path).items()
+        files = {posixpath.join(base, inner): digest for inner, digest in inside}
+    else:
+        files = {base: file_sha256(path)}
+    return {artifact_digest_key(where): digest for where, digest in files.items()}
 
 
 # --- lolpop's model metadata -------------------------------------------------------

@@ -30,13 +30,14 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
-from attrs import Factory, frozen
+from attrs import Factory, field, frozen
 from pandas.api.types import pandas_dtype
 
 from lolpop.components._errors import DataError
 from lolpop.components._files import write_atomically
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import DataConnector, Written
+from lolpop.config.records import OUTPUT_PATH
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
@@ -49,7 +50,7 @@ _COMMON_DELIMITERS = (",", ";", "\t", "|")
 class CsvSettings:
     """`type: csv`: a CSV file, read and written with one delimiter and encoding."""
 
-    path: str
+    path: str = field(metadata=OUTPUT_PATH)
     delimiter: str = ","
     encoding: str = "utf-8"
     #: A column to use as the index when reading (and to write the index as).
@@ -64,7 +65,7 @@ class CsvSettings:
 class ParquetSettings:
     """`type: parquet`: a Parquet file."""
 
-    path: str
+    path: str = field(metadata=OUTPUT_PATH)
     #: The columns a read returns, in this order (all when empty).
     columns: tuple[str, ...] = ()
 

@@ -4,7 +4,8 @@ Layout under the registry's root:
 
     store/                              a `LocalStore`: each model version is an object
                                         version of the model's name there
-    models/<name>/versions/<n>.json     a version's registration: run id, artifact URI, tags
+    models/<name>/versions/<n>.json     a version's registration: run id, artifact URI,
+                                        the model's SHA-256, tags
     models/<name>/aliases/<alias>.json  which version an alias points at
 
 Design notes:
@@ -23,18 +24,24 @@ Design notes:
   which may be stale); a version never reviewed can be promoted.
 - The `ModelVersion`s handed out carry the version's aliases and tags as the registry has
   them when the step runs.
-- `load` returns the `FittedModel`, its digest checked; a model is a pickle, so the store's
-  trust boundary holds: load only from registries that you (or code you trust) wrote.
+- Integrity by digest: a registration records the SHA-256 of the model's stored blob
+  (`sha256`, the store version's digest). `load` compares the store's record of the
+  version with it before anything is read, so a version whose record was pointed at
+  another blob (another model's, valid in itself) is refused, naming the registration
+  and the record; the store then checks the blob's bytes against that digest, that it
+  is a skops file, and loads it trusting only lolpop's types (and `trusted_types`): a
+  model is never unpickled. A registration without a digest (written before lolpop
+  recorded them) is refused: register the model again.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from attrs import frozen
+from attrs import field, frozen
 
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import (
@@ -45,12 +52,20 @@ from lolpop.components.records import (
     ModelVersion,
     Version,
 )
-from lolpop.components.version_store import LocalStore, check_resource_name, write_atomically
+from lolpop.components.version_store import (
+    LocalStore,
+    check_resource_name,
+    describe_version,
+    write_atomically,
+)
+from lolpop.config.records import OUTPUT_PATH
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import LolpopError
 
 SOURCE_SCHEME = "lolpop-store"
+#: The registration's field holding the SHA-256 of the model's stored blob.
+DIGEST_KEY = "sha256"
 
 
 class RegistryError(LolpopError):
@@ -61,11 +76,13 @@ class RegistryError(LolpopError):
 class LocalRegistrySettings:
     """`type: local_registry`: model versions, aliases and approvals in a local folder."""
 
-    root: str = ".lolpop/registry"
+    root: str = field(default=".lolpop/registry", metadata=OUTPUT_PATH)
     #: The name models are registered under (and whose aliases `get_alias` reads).
     model_name: str = "model"
     #: The alias `promote` moves.
     champion_alias: str = "champion"
+    #: Types skops may load beyond its defaults and lolpop's own (only types you reviewed).
+    trusted_types: tuple[str, ...] = ()
 
 
 def _read_json(path: Path) -> dict[str, object] | None:
@@ -88,11 +105,17 @@ def _write_json(path: Path, record: Mapping[str, object]) -> None:
 class LocalRegistry:
     """Registered model versions, their aliases and tags, under one folder."""
 
-    def __init__(self, root: str | Path, model_name: str, champion_alias: str) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        model_name: str,
+        champion_alias: str,
+        trusted_types: Sequence[str] = (),
+    ) -> None:
         self.root = Path(root)
         self.model_name = check_resource_name(model_name, "model name")
         self.champion_alias = check_resource_name(champion_alias, "alias")
-        self.store = LocalStore(self.root / "store")
+        self.store = LocalStore(self.root / "store", trusted_types)
 
     def _model(self, name: str) -> Path:
         return self.root / "models" / check_resource_name(name, "model name")
@@ -156,9 +179,32 @@ class LocalRegistry:
             )
         return self.model_version(self.model_name, number)
 
+    def _check_digest(self, stored: Version) -> None:
+        """Refuse a version whose store record no longer names the registered blob."""
+        path = self._registration(stored.name, stored.number)
+        record = _read_json(path)
+        recorded = None if record is None else record.get(DIGEST_KEY)
+        if not isinstance(recorded, str):
+            where = "has no registration" if record is None else "records no model digest"
+            raise RegistryError(
+                f"refusing to load model {stored.name!r} version {stored.number}: it {where} "
+                f"({str(path)!r}), and lolpop loads only models whose SHA-256 it recorded "
+                "when it registered them. Register the model again with this lolpop."
+            )
+        if recorded != stored.digest:
+            record_path = self.store.record_path(stored.name, stored.number)
+            raise RegistryError(
+                f"refusing to load model {stored.name!r} version {stored.number}: it was "
+                f"registered with SHA-256 {recorded[:12]}... ({str(path)!r}), but the store's "
+                f"record {str(record_path)!r} now names {describe_version(stored)}: the "
+                "record was pointed at another model's file. Restore the record, or "
+                "register the model again."
+            )
+
     def load(self, version: ModelVersion) -> FittedModel:
-        """The fitted model of a registered version."""
+        """The fitted model of a registered version, its digest checked before loading."""
         stored = self._stored(version.name, version.version)
+        self._check_digest(stored)
         model = self.store.load_object(stored)
         if not isinstance(model, FittedModel):
             raise RegistryError(
@@ -177,7 +223,13 @@ class LocalRegistry:
         """
         stored = self.store.save_object(self.model_name, artifact.model, reuse_latest=False)
         path = self._registration(self.model_name, stored.number)
-        _write_json(path, {"run_id": artifact.run.run_id, "artifact": artifact.uri, "tags": {}})
+        registration = {
+            "run_id": artifact.run.run_id,
+            "artifact": artifact.uri,
+            DIGEST_KEY: stored.digest,
+            "tags": {},
+        }
+        _write_json(path, registration)
         return self.model_version(self.model_name, stored.number)
 
     def set_alias(self, version: ModelVersion, alias: str) -> ModelVersion:
@@ -253,7 +305,9 @@ def _repository_steps(registry: LocalRegistry) -> ModelRepository:
 
 def local_registry(settings: LocalRegistrySettings) -> ModelRepository:
     """Model versions, aliases and approvals in a local folder, on the local store."""
-    registry = LocalRegistry(settings.root, settings.model_name, settings.champion_alias)
+    registry = LocalRegistry(
+        settings.root, settings.model_name, settings.champion_alias, settings.trusted_types
+    )
     return _repository_steps(registry)
 
 

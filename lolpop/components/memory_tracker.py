@@ -7,9 +7,13 @@ Design notes:
   refusals (an unknown or ended run, a param logged again with another value, a bool
   metric, a second model in one run, class labels that cannot be recorded), and the
   same tags MLflow sets (`mlflow.runName`, `mlflow.parentRunId`, `lolpop.dataset.<name>`,
-  `lolpop.model`). A pipeline tested against it behaves the same against MLflow. What
-  it does not copy is storage detail: it keeps ±inf metrics as they are (MLflow's sqlite
-  store clamps them to ±1.8e308), and it records artifacts by path without copying them.
+  `lolpop.model`, and each artifact file's `lolpop.sha256.<artifact path>`). A pipeline
+  tested against it behaves the same against MLflow. What it does not copy is storage
+  detail: it keeps ±inf metrics as they are (MLflow's sqlite store clamps them to
+  ±1.8e308), and it records artifacts by path without copying them (their digests are
+  those of the files when they were logged). A model is kept as the object it is, so
+  its `ModelArtifact` has no digest or serialization, and it sets no model digest tags:
+  there are no files to check (the MLflow registry refuses its models).
 - A `MemoryStore` is the mutable part, shared by every step of one tracker and
   guarded by a lock (steps may run in threads). It holds frozen `MemoryRun` snapshots
   and replaces a run's snapshot on each change, so what a test reads never changes
@@ -37,6 +41,7 @@ from lolpop.components._mlflow import (
     RUN_NAME_TAG,
     RUNNING,
     TrackingError,
+    artifact_digest_tags,
     check_folder,
     check_key,
     check_status,
@@ -210,14 +215,21 @@ def memory_tracker(store: MemoryStore | None = None, experiment: str = "lolpop")
         return ref
 
     def log_artifact(request: tuple[RunRef, Artifact]) -> RunRef:
-        """Record a file (or folder) under the artifact's folder, by path."""
+        """Record a file (or folder) under the artifact's folder, by path, with each file's
+        SHA-256 as the tag `lolpop.sha256.<artifact path>`."""
         ref, artifact = request
         folder = check_folder(artifact.folder)
         if not os.path.exists(artifact.path):
             raise DataError(f"cannot log the artifact {artifact.path!r}: there is no such file.")
         name = posixpath.join(folder, os.path.basename(os.path.normpath(artifact.path)))
         source = os.path.abspath(artifact.path)
-        runs.update(ref.run_id, lambda run: evolve(run, artifacts={**run.artifacts, name: source}))
+        digests = artifact_digest_tags(artifact.path, folder)
+        runs.update(
+            ref.run_id,
+            lambda run: evolve(
+                run, artifacts={**run.artifacts, name: source}, tags={**run.tags, **digests}
+            ),
+        )
         return ref
 
     def log_dataset(request: tuple[RunRef, Version]) -> RunRef:

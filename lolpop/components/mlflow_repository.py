@@ -18,6 +18,17 @@ Design notes:
   `lolpop.task`, and waits (up to `ready_timeout` seconds) until the registry says the
   version is READY. A model recorded by the in-memory tracker (`memory:/...`) is
   refused: the registry cannot read it.
+- Integrity by digest: `register` copies the model's digest and serialization format
+  (`lolpop.model_sha256`, `lolpop.model_format`, recorded when the tracker logged it)
+  into the version's tags, and refuses a model without them. `load` reads them from
+  the registry (a version without them is refused: lolpop loads only models whose
+  digest it recorded), downloads the version's files, and before deserialising
+  anything checks them against the manifest the digest names: a file lolpop did not
+  write (such as a `model.pkl` beside a skops model), a missing file or a changed one
+  is refused, naming it. It then reads `MLmodel` with `yaml.safe_load` and refuses a
+  sklearn flavor whose format or model file is not the recorded one, or that would
+  load code (`code`). Only then does it call `mlflow.sklearn.load_model`; skops'
+  trusted types come from that verified `MLmodel`, which lolpop wrote.
 - `load` downloads the version's files through this repository's own client URIs
   (MLflow's `models:/` resolution would use the process-wide registry URI instead) and
   rebuilds the `FittedModel` from `model/lolpop.json` and `mlflow.sklearn.load_model`.
@@ -25,21 +36,28 @@ Design notes:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import yaml
 from attrs import frozen
 
 from lolpop.components._kinds import make_kind
 from lolpop.components._mlflow import (
+    MODEL_DIGEST_TAG,
+    MODEL_FORMAT_TAG,
+    MODEL_MANIFEST_FILE,
     MODEL_METADATA_FILE,
     ClientHolder,
     TrackingError,
     check_alias,
     fitted_model,
+    folder_files,
     is_missing,
     mlflow_errors,
     resolve_registry_uri,
@@ -65,6 +83,10 @@ RUN_ID_TAG = "lolpop.run_id"
 TASK_TAG = "lolpop.task"
 
 _POLL_SECONDS = 0.2
+#: The model file MLflow's sklearn flavor writes for each serialization format.
+_MODEL_FILES = {"skops": "model.skops", "cloudpickle": "model.pkl"}
+#: File names that hold pickles: never needed beside a skops model.
+_PICKLE_SUFFIXES = (".pkl", ".pickle", ".cloudpickle", ".joblib")
 
 
 @frozen
@@ -112,6 +134,101 @@ def _check_settings(settings: MlflowRegistrySettings) -> None:
         )
 
 
+def _refused(what: str, problem: str) -> TrackingError:
+    return TrackingError(
+        f"refusing to load {what}: {problem}. lolpop loads a model only when its files are "
+        "the ones lolpop wrote when it logged it (their digest is recorded in the "
+        "registry); log and register the model again from a trusted copy."
+    )
+
+
+def _manifest_files(data: bytes, what: str) -> dict[str, str]:
+    """The files and digests a (verified) manifest lists."""
+    try:
+        manifest = json.loads(data)
+    except ValueError as error:
+        raise _refused(what, f"its {MODEL_MANIFEST_FILE} is not JSON ({error})") from error
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        raise _refused(what, f"its {MODEL_MANIFEST_FILE} lists no files")
+    return {str(k): str(v) for k, v in files.items()}
+
+
+def check_model_files(folder: str, digest: str, form: str, what: str) -> None:
+    """Refuse the model files in `folder` unless they are those the manifest of `digest`
+    lists: no file more, none less, none changed. Reads bytes only, loads nothing."""
+    manifest = os.path.join(folder, MODEL_MANIFEST_FILE)
+    try:
+        with open(manifest, "rb") as file:
+            data = file.read()
+    except OSError as error:
+        raise _refused(
+            what, f"its manifest {MODEL_MANIFEST_FILE} cannot be read ({error})"
+        ) from error
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != digest:
+        raise _refused(
+            what,
+            f"its file {MODEL_MANIFEST_FILE} was changed (its SHA-256 is {actual[:12]}...; "
+            f"the registry records {digest[:12]}...)",
+        )
+    expected = _manifest_files(data, what)
+    found = folder_files(folder, skip=MODEL_MANIFEST_FILE)
+    extra = sorted(set(found) - set(expected), key=lambda n: (not n.endswith(_PICKLE_SUFFIXES), n))
+    if extra:
+        name = extra[0]
+        kind = (
+            f" (a pickle, beside a {form} model that never needs one)"
+            if form == "skops" and name.endswith(_PICKLE_SUFFIXES)
+            else ""
+        )
+        raise _refused(what, f"it holds the file {name!r}, which lolpop did not write{kind}")
+    missing = sorted(set(expected) - set(found))
+    if missing:
+        raise _refused(what, f"its file {missing[0]!r} is missing")
+    changed = [name for name in expected if found[name] != expected[name]]
+    if changed:
+        name = changed[0]
+        raise _refused(
+            what,
+            f"its file {name!r} was changed (its SHA-256 is {found[name][:12]}...; lolpop "
+            f"recorded {expected[name][:12]}...)",
+        )
+
+
+def check_sklearn_flavor(folder: str, form: str, what: str) -> None:
+    """Refuse a (verified) model folder whose MLmodel would load it otherwise than lolpop
+    saved it: another format or model file, or code to import."""
+    path = os.path.join(folder, "MLmodel")
+    try:
+        with open(path, encoding="utf-8") as file:
+            conf: object = yaml.safe_load(file)
+    except (OSError, yaml.YAMLError) as error:
+        raise _refused(what, f"its MLmodel cannot be read ({error})") from error
+    flavors = conf.get("flavors") if isinstance(conf, dict) else None
+    flavor = flavors.get("sklearn") if isinstance(flavors, dict) else None
+    if not isinstance(flavor, Mapping):
+        raise _refused(what, "its MLmodel has no sklearn flavor")
+    found = flavor.get("serialization_format")
+    if found != form:
+        raise _refused(
+            what,
+            f"its MLmodel says the model is serialized with {found!r}, but lolpop recorded "
+            f"{form!r} when it logged it",
+        )
+    model_file = flavor.get("pickled_model")
+    if model_file != _MODEL_FILES.get(form):
+        raise _refused(
+            what,
+            f"its MLmodel names the model file {model_file!r}; a {form} model is in "
+            f"{_MODEL_FILES.get(form)!r}",
+        )
+    if flavor.get("code") is not None:
+        raise _refused(what, f"its MLmodel names code to import with it ({flavor.get('code')!r})")
+
+
 class _MlflowRepository:
     """The steps of an MLflow registry repository, sharing one client holder."""
 
@@ -150,6 +267,30 @@ class _MlflowRepository:
                 )
             time.sleep(_POLL_SECONDS)
 
+    def _integrity(self, artifact: ModelArtifact) -> dict[str, str]:
+        """The digest and format tags of the artifact's model, as its run records them."""
+        with mlflow_errors(f"read run {artifact.run.run_id}"):
+            tags = self._holder.client().get_run(artifact.run.run_id).data.tags
+        recorded = {key: tags.get(key) for key in (MODEL_DIGEST_TAG, MODEL_FORMAT_TAG)}
+        given = {MODEL_DIGEST_TAG: artifact.digest, MODEL_FORMAT_TAG: artifact.serialization}
+        for key, value in given.items():
+            if value is not None and recorded[key] is not None and value != recorded[key]:
+                raise TrackingError(
+                    f"cannot register {artifact.uri}: the artifact says {key} is {value!r}, "
+                    f"but its run {artifact.run.run_id} records {recorded[key]!r}. Register "
+                    "the ModelArtifact that the tracker's log_model returned for that run."
+                )
+        chosen = {key: given[key] or recorded[key] for key in given}
+        missing = [key for key, value in chosen.items() if not value]
+        if missing:
+            raise TrackingError(
+                f"cannot register {artifact.uri}: its run {artifact.run.run_id} records no "
+                f"{' or '.join(missing)}, and lolpop registers only models whose digest it "
+                "recorded when it logged them (so that loading can check the files). Log the "
+                "model with lolpop's mlflow tracker and register what it returns."
+            )
+        return {key: str(value) for key, value in chosen.items()}
+
     def register(self, artifact: ModelArtifact) -> ModelVersion:
         """Register the tracked model as a new version, tagged with its run and task."""
         name = self._settings.model_name
@@ -160,6 +301,7 @@ class _MlflowRepository:
             )
         from mlflow.exceptions import MlflowException  # noqa: PLC0415 (heavy: imported on use)
 
+        integrity = self._integrity(artifact)
         client = self._holder.client()
         with mlflow_errors(f"create the registered model {name!r}"):
             try:
@@ -173,7 +315,7 @@ class _MlflowRepository:
                     # Another thread or process registered it first: use theirs.
                     if race.error_code != "RESOURCE_ALREADY_EXISTS":
                         raise
-        tags = {RUN_ID_TAG: artifact.run.run_id, TASK_TAG: artifact.model.task}
+        tags = {RUN_ID_TAG: artifact.run.run_id, TASK_TAG: artifact.model.task, **integrity}
         with mlflow_errors(f"register {artifact.uri} as a version of {name!r}"):
             created = client.create_model_version(
                 name, source=artifact.uri, run_id=artifact.run.run_id, tags=tags
@@ -243,13 +385,30 @@ class _MlflowRepository:
         client = self._holder.client()
         tracking = self._holder.tracking_uri
         registry = resolve_registry_uri(self._settings.registry_uri, tracking)
-        self._fetch(version.name, version.version)
+        current = self._fetch(version.name, version.version)
+        what = f"version {version.version} of the model {version.name!r}"
+        digest, form = current.tags.get(MODEL_DIGEST_TAG), current.tags.get(MODEL_FORMAT_TAG)
+        if not digest or not form:
+            raise TrackingError(
+                f"refusing to load {what}: the registry records no digest of its files "
+                f"({MODEL_DIGEST_TAG}, {MODEL_FORMAT_TAG}), and lolpop loads only models "
+                "whose digest it recorded. Re-register the model with lolpop: log it with "
+                "lolpop's mlflow tracker and register what that returns."
+            )
+        if form not in _MODEL_FILES:
+            raise TrackingError(
+                f"refusing to load {what}: the registry records the format {form!r}, which "
+                f"lolpop never writes (it logs {' or '.join(_MODEL_FILES)} models)."
+            )
         with tempfile.TemporaryDirectory(prefix="lolpop-model-") as tmp:
-            with mlflow_errors(f"download version {version.version} of {version.name!r}"):
+            with mlflow_errors(f"download {what}"):
                 uri = client.get_model_version_download_uri(version.name, str(version.version))
                 local = mlflow.artifacts.download_artifacts(
                     artifact_uri=uri, dst_path=tmp, tracking_uri=tracking, registry_uri=registry
                 )
+            # Bytes first: nothing is parsed or deserialised before the digest matches.
+            check_model_files(local, digest, form, f"{what} ({uri})")
+            check_sklearn_flavor(local, form, f"{what} ({uri})")
             where = f"{uri} ({MODEL_METADATA_FILE})"
             try:
                 with open(os.path.join(local, MODEL_METADATA_FILE), encoding="utf-8") as file:

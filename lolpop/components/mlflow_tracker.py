@@ -29,12 +29,21 @@ Design notes:
   loads only the types it trusts, and MLflow checks at save time that the model will
   load. Linear models, pipelines and encoders pass; tree models hold two types skops does
   not trust by default, scikit-learn's own tree structure and numpy's dtype, and a model
-  bundled with lolpop's encoder calls two of lolpop's functions (`SKLEARN_TRUSTED_TYPES`):
-  lolpop trusts those, so trees, forests and bundles work out of the box. Any other
-  type skops refuses is named in the error, to be listed in `trusted_types` after
-  review (recorded in the model's MLmodel file, so loading trusts them too).
+  bundled with lolpop's encoder calls two of lolpop's functions
+  (`lolpop.components._trust.SKLEARN_TRUSTED_TYPES`): lolpop trusts those, so trees,
+  forests and bundles work out of the box. Any other type skops refuses is named in the
+  error, to be listed in `trusted_types` after review (recorded in the model's MLmodel
+  file, so loading trusts them too).
   `cloudpickle` saves and loads any estimator but runs code when loaded: load only
-  models you logged.
+  models you logged (the MLflow registry loads one only once its files match the digest
+  lolpop recorded when it logged it).
+- Integrity: after saving, the model folder gets a manifest (`lolpop-manifest.json`,
+  every file's path and SHA-256); the manifest's SHA-256 is the model's digest, set as
+  the run tag `lolpop.model_sha256` with the format as `lolpop.model_format`, and
+  returned in the `ModelArtifact`. The MLflow registry copies both to the model
+  version and checks the downloaded files against them before loading anything. Every
+  file `log_artifact` uploads (reports, figures) has its SHA-256 recorded as the run
+  tag `lolpop.sha256.<artifact path>`, computed from the file that was uploaded.
 - Experiments are created on first use with an artifact location beside the sqlite
   database (`<db dir>/mlartifacts/<experiment>`) or under `artifact_root`, never in the
   current folder's `mlruns`.
@@ -50,12 +59,14 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from attrs import frozen
+from attrs import field, frozen
 
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind
 from lolpop.components._mlflow import (
+    MODEL_DIGEST_TAG,
     MODEL_FOLDER,
+    MODEL_FORMAT_TAG,
     MODEL_METADATA_FILE,
     MODEL_TAG,
     PARENT_TAG,
@@ -63,6 +74,7 @@ from lolpop.components._mlflow import (
     RUNNING,
     ClientHolder,
     TrackingError,
+    artifact_digest_tags,
     check_folder,
     check_key,
     check_status,
@@ -75,7 +87,9 @@ from lolpop.components._mlflow import (
     param_value,
     tag_value,
     unknown_run_error,
+    write_manifest,
 )
+from lolpop.components._trust import SKLEARN_TRUSTED_TYPES
 from lolpop.components.records import (
     Artifact,
     FittedModel,
@@ -87,6 +101,7 @@ from lolpop.components.records import (
     RunSpec,
     Version,
 )
+from lolpop.config.records import OUTPUT_PATH
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 
@@ -110,22 +125,12 @@ class MlflowSettings:
     #: None: `MLFLOW_REGISTRY_URI`, else the tracking URI.
     registry_uri: str | None = None
     #: Where new experiments keep artifacts (None: beside a sqlite database).
-    artifact_root: str | None = None
+    artifact_root: str | None = field(default=None, metadata=OUTPUT_PATH)
     #: How models are serialized (see the module notes).
     serialization: Literal["skops", "cloudpickle"] = "skops"
     #: Types skops may load beyond those it trusts by default, e.g.
     #: `sklearn.tree._tree.Tree` for tree models (only types you have reviewed).
     trusted_types: tuple[str, ...] = ()
-
-
-#: scikit-learn's tree structure and numpy's dtype (data, no code, in every tree model),
-#: and the two functions of lolpop's column encoder that its bundled models call.
-SKLEARN_TRUSTED_TYPES = (
-    "sklearn.tree._tree.Tree",
-    "numpy.dtype",
-    "lolpop.components.encoder.as_float",
-    "lolpop.components.encoder.as_text",
-)
 
 
 def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
@@ -240,10 +245,14 @@ class _MlflowTracker:
                 client.log_batch(ref.run_id, metrics=chunk)
         return ref
 
-    def _set_run_tags(self, ref: RunRef, tags: Mapping[str, str]) -> None:
+    def _set_run_tags(
+        self, ref: RunRef, tags: Mapping[str, str], verbatim: Mapping[str, str] | None = None
+    ) -> None:
+        """Set `tags` (secrets masked, cut to MLflow's limit) and `verbatim` (digests: as is)."""
         from mlflow.entities import RunTag  # noqa: PLC0415 (heavy: imported on use)
 
         values = [RunTag(check_key("tag", k), tag_value(v)) for k, v in tags.items()]
+        values += [RunTag(check_key("tag", k), v) for k, v in (verbatim or {}).items()]
         client = self._holder.client()
         for chunk in _chunks(values, _PARAMS_PER_BATCH):
             with mlflow_errors(f"set tags of run {ref.run_id}"):
@@ -259,14 +268,17 @@ class _MlflowTracker:
         return ref
 
     def log_artifact(self, request: tuple[RunRef, Artifact]) -> RunRef:
-        """Upload a file (or a folder) into the artifact's folder of the run."""
+        """Upload a file (or a folder) into the artifact's folder of the run, recording
+        each file's SHA-256 as the tag `lolpop.sha256.<artifact path>`."""
         ref, artifact = request
         folder = check_folder(artifact.folder)
         if not os.path.exists(artifact.path):
             raise DataError(f"cannot log the artifact {artifact.path!r}: there is no such file.")
         self._running(ref)
+        digests = artifact_digest_tags(artifact.path, folder)
         with mlflow_errors(f"upload {artifact.path!r} to run {ref.run_id}"):
             self._holder.client().log_artifact(ref.run_id, artifact.path, folder or None)
+        self._set_run_tags(ref, {}, verbatim=digests)
         return ref
 
     def log_dataset(self, request: tuple[RunRef, Version]) -> RunRef:
@@ -324,11 +336,14 @@ class _MlflowTracker:
                 raise TrackingError(_save_refusal(error.message)) from error
             with open(os.path.join(path, MODEL_METADATA_FILE), "w", encoding="utf-8") as file:
                 json.dump(metadata, file, indent=2, sort_keys=True)
+            digest = write_manifest(path)
             with mlflow_errors(f"upload the model to run {ref.run_id}"):
                 self._holder.client().log_artifacts(ref.run_id, path, MODEL_FOLDER)
         uri = f"runs:/{ref.run_id}/{MODEL_FOLDER}"
-        self._set_run_tags(ref, {MODEL_TAG: uri})
-        return ModelArtifact(uri, ref, model)
+        serialization = self._settings.serialization
+        integrity = {MODEL_DIGEST_TAG: digest, MODEL_FORMAT_TAG: serialization}
+        self._set_run_tags(ref, {MODEL_TAG: uri}, verbatim=integrity)
+        return ModelArtifact(uri, ref, model, digest=digest, serialization=serialization)
 
     def end_run(self, request: tuple[RunRef, str]) -> RunRef:
         """End a running run with FINISHED, FAILED or KILLED."""

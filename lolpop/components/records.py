@@ -302,6 +302,10 @@ class ModelArtifact:
     uri: str
     run: RunRef
     model: FittedModel
+    #: The SHA-256 of the files the tracker wrote (None: it wrote none, e.g. in memory).
+    digest: str | None = None
+    #: How the tracker serialized the model (`skops`, `cloudpickle`; None: not at all).
+    serialization: str | None = None
 
 
 @frozen

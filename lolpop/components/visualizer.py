@@ -38,13 +38,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from attrs import frozen
+from attrs import field, frozen
 
 from lolpop.components._errors import DataError
 from lolpop.components._files import write_atomically
 from lolpop.components._kinds import make_kind
 from lolpop.components.explainer import model_features
 from lolpop.components.records import Figures, FittedModel, Labelled, ModelVisualizer
+from lolpop.config.records import OUTPUT_PATH
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
@@ -66,7 +67,7 @@ class VisualizerSettings:
     """`matplotlib_visualizer`: where figures go and how they are drawn."""
 
     #: The folder the PNG files are written into (created if missing).
-    folder: str = "figures"
+    folder: str = field(default="figures", metadata=OUTPUT_PATH)
     dpi: int = 100
     #: How many features the importance chart shows, the largest first.
     top_features: int = 20

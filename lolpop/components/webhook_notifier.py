@@ -17,34 +17,44 @@ Design notes:
 - `min_level` filters as the log notifier does: a message below it is not sent, and the
   step still returns it.
 - Only `http` and `https` URLs are accepted (urllib would also open `file:` and `ftp:`).
+- The URL and the header values are `Secret`s: `lolpop check`, exports and plans show
+  them as `***`, and only the request itself reveals them.
+- Private networks need a word from the config: a webhook whose host is, or resolves
+  to, a private, link-local (cloud metadata at 169.254.169.254), shared, reserved or
+  unspecified address is refused unless `allow_private: true`; loopback (a hook on this
+  machine) is allowed. An address written in the URL is checked when the notifier is
+  built (so `lolpop check` refuses it); a host name is resolved and checked before each
+  POST, and every redirect's target is checked the same way (a redirect to another
+  scheme is refused by urllib itself). A name that resolves differently between the
+  check and urllib's own lookup is not defended against.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
-import re
+import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
+from http.client import HTTPMessage
+from typing import IO
 
 from attrs import Factory, frozen
 
-from lolpop.components._kinds import make_kind
+from lolpop.components._kinds import make_kind, setting
 from lolpop.components.notifier import MinLevel, level_passes
 from lolpop.components.records import Message, Notifier
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
-from lolpop.errors import DefinitionError, LolpopError
+from lolpop.errors import DefinitionError, LolpopError, SettingError
+from lolpop.secret import Secret, mask_url
 
-_SECRET_KEY = re.compile(
-    r"token|key|secret|pass|pwd|sig|auth|code|credential|session", re.IGNORECASE
-)
-#: A path segment that looks like a credential: long, of a token's alphabet, not a word.
-_TOKEN_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~=+]{16,}")
-_WORDS = re.compile(r"[a-z_\-.]+")
 _RETRIED_STATUSES = frozenset({408, 429})
+#: Carrier-grade NAT's shared range, private in all but name (`is_private` omits it).
+_SHARED = ipaddress.ip_network("100.64.0.0/10")
 
 
 class WebhookError(LolpopError):
@@ -63,75 +73,134 @@ class WebhookError(LolpopError):
 class WebhookSettings:
     """`type: webhook`: messages POSTed as JSON to a URL."""
 
-    url: str
+    #: The URL (a secret: webhook URLs usually carry their token).
+    url: Secret
     #: Seconds to wait for each attempt's answer.
     timeout: float = 5.0
     min_level: MinLevel = "INFO"
-    #: Extra HTTP headers, e.g. `{"Authorization": "Bearer ..."}`.
-    headers: Mapping[str, str] = Factory(dict)
+    #: Extra HTTP headers, e.g. `{"Authorization": "Bearer ..."}` (secrets: never shown).
+    headers: Mapping[str, Secret] = Factory(dict)
     #: Attempts after the first one, for failures that may pass (see the module notes).
     retries: int = 2
     #: Seconds before the first retry; each next wait doubles.
     backoff: float = 0.5
+    #: Allow a host on a private network (10.0.0.0/8, 192.168.0.0/16, 169.254.0.0/16, ...).
+    allow_private: bool = False
 
 
-def _mask_segment(segment: str) -> str:
-    if _TOKEN_SEGMENT.fullmatch(segment) and not _WORDS.fullmatch(segment):
-        return "***"
-    return segment
+def _is_private(address: str) -> bool:
+    """Whether `address` (an IP literal) is on a network a webhook needs an allow for.
 
-
-def mask_url(url: str) -> str:
-    """`url` with its userinfo, secret query values and token-like path segments masked.
-
-    >>> mask_url("https://bot:hunter2@example.com/hook?channel=ops&token=abc123")
-    'https://***@example.com/hook?channel=ops&token=***'
-    >>> mask_url("https://hooks.slack.com/services/T0001/B0001/XyZ123abcDEF456ghiJKL789")
-    'https://hooks.slack.com/services/T0001/B0001/***'
+    >>> [_is_private(a) for a in ("127.0.0.1", "10.1.2.3", "169.254.169.254", "8.8.8.8")]
+    [False, True, True, False]
     """
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "<an unreadable URL>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    path = "/".join(_mask_segment(segment) for segment in parts.path.split("/"))
-    query = urllib.parse.urlencode(
-        [
-            (key, "***" if _SECRET_KEY.search(key) else value)
-            for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        ],
-        safe="*",
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return False
+    return (
+        ip.is_private
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+        or (isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED)
     )
-    fragment = "***" if parts.fragment else ""
-    return urllib.parse.urlunsplit((parts.scheme, netloc, path, query, fragment))
+
+
+def _literal_address(host: str) -> str | None:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+    return host
+
+
+def _check_host(url: str, allow_private: bool, *, resolve: bool) -> None:
+    """Refuse a URL whose host is (or, with `resolve`, resolves to) a private address."""
+    if allow_private:
+        return
+    host = urllib.parse.urlsplit(url).hostname or ""
+    literal = _literal_address(host)
+    if literal is not None:
+        addresses = [literal]
+    elif resolve:
+        try:
+            found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return  # unreachable: the POST itself reports it
+        addresses = [str(entry[4][0]) for entry in found]
+    else:
+        return
+    private = [address for address in addresses if _is_private(address)]
+    if private:
+        raise PrivateAddressError(
+            f"the webhook {mask_url(url)} points at {private[0]}, an address on a private "
+            "network; set `allow_private: true` on the webhook if that is meant."
+        )
+
+
+class PrivateAddressError(DefinitionError):
+    """A webhook (or a redirect) leads to a private network the config did not allow."""
 
 
 def _check_settings(settings: WebhookSettings) -> None:
+    url = settings.url.reveal()
     try:
-        parts = urllib.parse.urlsplit(settings.url)
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (reading the port checks it)
     except ValueError as error:
-        raise DefinitionError(
-            f"the webhook URL {mask_url(settings.url)} cannot be read: {error}."
+        raise SettingError(
+            "url", f"the webhook URL {mask_url(url)} cannot be read: {error}."
         ) from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DefinitionError(
-            f"the webhook URL {mask_url(settings.url)!r} is not an http(s) URL with a host; "
-            "write it in full, e.g. 'https://hooks.example.com/lolpop'."
+        raise SettingError(
+            "url",
+            f"the webhook URL {mask_url(url)!r} is not an http(s) URL with a host; "
+            "write it in full, e.g. 'https://hooks.example.com/lolpop'.",
         )
+    with setting("url"):
+        _check_host(url, settings.allow_private, resolve=False)
     if settings.timeout <= 0:
-        raise DefinitionError(f"the webhook timeout must be positive, not {settings.timeout}.")
+        raise SettingError(
+            "timeout", f"the webhook timeout must be positive, not {settings.timeout}."
+        )
     if settings.retries < 0:
-        raise DefinitionError(f"the webhook retries must be 0 or more, not {settings.retries}.")
+        raise SettingError(
+            "retries", f"the webhook retries must be 0 or more, not {settings.retries}."
+        )
     if settings.backoff < 0:
-        raise DefinitionError(f"the webhook backoff must be 0 or more, not {settings.backoff}.")
+        raise SettingError(
+            "backoff", f"the webhook backoff must be 0 or more, not {settings.backoff}."
+        )
 
 
-def _post(request: urllib.request.Request, timeout: float) -> tuple[bool, int | None, str]:
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to a host the webhook's settings allow."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self._allow_private = allow_private
+
+    def redirect_request(  # noqa: PLR0917 (urllib's signature)
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        _check_host(newurl, self._allow_private, resolve=True)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _post(
+    opener: urllib.request.OpenerDirector, request: urllib.request.Request, timeout: float
+) -> tuple[bool, int | None, str]:
     """One attempt: (succeeded, HTTP status if any, what went wrong)."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             response.read()
             return True, int(response.status), ""
     except urllib.error.HTTPError as error:
@@ -150,8 +219,14 @@ def _is_retried(status: int | None) -> bool:
 def webhook_notifier(settings: WebhookSettings) -> Notifier:
     """POSTs each message at or above `min_level` as JSON to a webhook URL."""
     _check_settings(settings)
-    shown = mask_url(settings.url)
-    headers = {"Content-Type": "application/json", "User-Agent": "lolpop", **settings.headers}
+    url = settings.url.reveal()
+    shown = mask_url(url)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "lolpop",
+        **{name: value.reveal() for name, value in settings.headers.items()},
+    }
+    opener = urllib.request.build_opener(_CheckedRedirects(settings.allow_private))
 
     def notify(message: Message) -> Message:
         """POST the message as JSON to the webhook (if at or above the minimum level)."""
@@ -159,10 +234,11 @@ def webhook_notifier(settings: WebhookSettings) -> Notifier:
             return message
         body = {"level": message.level.name, "subject": message.subject, "text": message.text}
         data = json.dumps(body).encode("utf-8")
+        _check_host(url, settings.allow_private, resolve=True)
         attempts = 1 + settings.retries
         for attempt in range(1, attempts + 1):
-            request = urllib.request.Request(settings.url, data, headers, method="POST")
-            succeeded, status, problem = _post(request, settings.timeout)
+            request = urllib.request.Request(url, data, headers, method="POST")
+            succeeded, status, problem = _post(opener, request, settings.timeout)
             if succeeded:
                 return message
             if not _is_retried(status) or attempt == attempts:

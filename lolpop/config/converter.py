@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import collections.abc
 import difflib
+import re
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sized
 
 import attrs
 import cattrs
@@ -27,7 +28,7 @@ from cattrs.errors import (
     IterableValidationError,
 )
 
-from lolpop.config._yaml import child_path
+from lolpop.config._yaml import child_path, shorten
 from lolpop.config.records import (
     BACKEND_TAGS,
     BackendConfig,
@@ -42,6 +43,10 @@ from lolpop.config.registry import (
     find_kind,
 )
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError
+from lolpop.secret import MASK, Secret, scrub
+
+#: Text an error may echo: a short lowercase word or number, never a token's shape.
+_PLAIN_WORD = re.compile(r"[a-z][a-z_\- ]{0,15}|[0-9][0-9.]{0,15}")
 
 
 class _Invalid(ValueError):
@@ -49,8 +54,19 @@ class _Invalid(ValueError):
 
 
 def _show(value: object) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+    """A refused value as an error shows it: its type, and its value only when that cannot
+    be a secret (numbers, bools, null, and short lowercase words such as `deep`); a
+    container shows its type and size, any other text its length."""
+    if value is None or isinstance(value, bool | int | float):
+        text = repr(value)
+        return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+    if isinstance(value, str):
+        if _PLAIN_WORD.fullmatch(value) and scrub(value) == value:
+            return f"str {value!r}"
+        return f"str of {len(value)} characters (not shown: it may be a secret)"
+    if isinstance(value, Sized):
+        return f"{type(value).__name__} of {len(value)} items"
+    return type(value).__name__
 
 
 def _strict_int(value: object, _: type) -> int:
@@ -77,6 +93,12 @@ def _strict_bool(value: object, _: type) -> bool:
     return value
 
 
+def _structure_secret(value: object, _: type) -> Secret:
+    if not isinstance(value, str):
+        raise _Invalid(f"expected a secret (text), got {type(value).__name__}")
+    return Secret(value)
+
+
 def _tagged(data: object, what: str, known: Iterable[str]) -> tuple[str, dict[str, object]]:
     """The `type:` tag of a mapping and the rest of it."""
     if not isinstance(data, Mapping):
@@ -95,22 +117,36 @@ def _unknown_tag(tag: str, what: str, known: Iterable[str]) -> _Invalid:
 
 
 def make_converter(
-    registry: Registry = BUILTINS, allow_imports: Iterable[str] = ()
+    registry: Registry = BUILTINS,
+    allow_imports: Iterable[str] = (),
+    *,
+    reveal_secrets: bool = False,
 ) -> cattrs.Converter:
-    """The converter for workflow configs, with components from `registry`."""
+    """The converter for workflow configs, with components from `registry`.
+
+    Unstructuring shows every `Secret` as `***`, unless `reveal_secrets` (to write a
+    config back to a file, say)."""
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    configure_converter(converter, registry, tuple(allow_imports))
+    configure_converter(converter, registry, tuple(allow_imports), reveal_secrets=reveal_secrets)
     return converter
 
 
 def configure_converter(
-    converter: cattrs.Converter, registry: Registry, allow_imports: tuple[str, ...]
+    converter: cattrs.Converter,
+    registry: Registry,
+    allow_imports: tuple[str, ...],
+    *,
+    reveal_secrets: bool = False,
 ) -> None:
     """Register lolpop's strict and tagged hooks on `converter`."""
     converter.register_structure_hook(int, _strict_int)
     converter.register_structure_hook(float, _strict_float)
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(bool, _strict_bool)
+    converter.register_structure_hook(Secret, _structure_secret)
+    converter.register_unstructure_hook(
+        Secret, (lambda secret: secret.reveal()) if reveal_secrets else (lambda _: MASK)
+    )
     # Scalar unions (`str | int | float | bool | None`, and any part of it) take a value
     # of one of their own types as it is, e.g. a parameter value or an allowed value.
     cattrs.strategies.configure_union_passthrough(str | int | float | bool | None, converter)
@@ -183,6 +219,12 @@ def _suggest(key: str, cls: type | None) -> str:
     return f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(names)})"
 
 
+#: The most problems one decoding lists: enough to fix in one go. A config can hold up
+#: to `MAX_VALUES` mistakes (one alias repeating a bad block); listing them all would
+#: print megabytes and run difflib on every unknown key.
+MOST_PROBLEMS = 100
+
+
 def _collect(error: BaseException, path: str, into: list[tuple[str, str]]) -> None:
     if isinstance(error, ClassValidationError | IterableValidationError):
         with_notes, without = error.group_exceptions()
@@ -192,8 +234,11 @@ def _collect(error: BaseException, path: str, into: list[tuple[str, str]]) -> No
         for inner in without:
             _collect(inner, path, into)
     elif isinstance(error, ForbiddenExtraKeysError):
-        for key in sorted(error.extra_fields):
-            into.append((child_path(path, key), f"unknown key {key!r}{_suggest(key, error.cl)}"))
+        for key in sorted(error.extra_fields, key=str):
+            # Past the problems shown, only the count matters: skip difflib's suggestion.
+            shown = len(into) < MOST_PROBLEMS
+            hint = _suggest(str(key), error.cl) if shown else ""
+            into.append((child_path(path, key), f"unknown key {shorten(str(key))!r}{hint}"))
     elif isinstance(error, KeyError):
         into.append((path, "required key missing"))
     elif isinstance(error, _Invalid):
@@ -201,7 +246,7 @@ def _collect(error: BaseException, path: str, into: list[tuple[str, str]]) -> No
     elif isinstance(error, AttributeError | TypeError) and "items" in str(error):
         into.append((path, "expected a mapping"))
     else:
-        into.append((path, f"invalid value ({type(error).__name__}: {error})"))
+        into.append((path, f"invalid value ({type(error).__name__}: {shorten(str(error), 200)})"))
 
 
 def _line(path: str, lines: Mapping[str, int]) -> int | None:
@@ -219,12 +264,18 @@ def _line(path: str, lines: Mapping[str, int]) -> int | None:
 def problems_of(
     error: BaseException, lines: Mapping[str, int] | None = None, source: str = ""
 ) -> tuple[ConfigProblem, ...]:
-    """Every problem a structuring error holds, with its path and line."""
+    """Every problem a structuring error holds, with its path and line (the first
+    `MOST_PROBLEMS` of them, then how many more)."""
     found: list[tuple[str, str]] = []
     _collect(error, "$", found)
-    return tuple(
-        ConfigProblem(message, path, source, _line(path, lines or {})) for path, message in found
-    )
+    problems = [
+        ConfigProblem(message, path, source, _line(path, lines or {}))
+        for path, message in found[:MOST_PROBLEMS]
+    ]
+    if len(found) > MOST_PROBLEMS:
+        more = len(found) - MOST_PROBLEMS
+        problems.append(ConfigProblem(f"and {more:,} more problems, not listed", "$", source))
+    return tuple(problems)
 
 
 def structure_workflow(

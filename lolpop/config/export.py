@@ -10,7 +10,8 @@ the module; `lolpop check --mypy` runs mypy on it.
 The module is data-safe: nothing of the config is pasted as code. Every value is written
 as its `repr` (a literal), keys become keyword arguments only when they are Python
 identifiers (any other key is refused as a `ConfigError` naming its path), the source's
-name is a string literal, and the finished text is parsed back and must be exactly a
+name is a string literal, a `Secret` setting is written `Secret('***')` (its value never
+leaves the config), and the finished text is parsed back and must be exactly a
 docstring, imports and one assignment of constructor calls and literals, or it is not
 returned.
 """
@@ -41,6 +42,7 @@ from lolpop.config.registry import (
     find_kind,
 )
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError
+from lolpop.secret import MASK, Secret
 
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 #: The only nodes the assignment of an exported module may hold.
@@ -101,6 +103,9 @@ class _Module:
         return f"{self.name_of(cls)}(\n" + "\n".join(arguments) + f"\n{' ' * indent})"
 
     def literal(self, value: object, hint: object, indent: int, path: str) -> str:
+        if hint is Secret and isinstance(value, str):
+            # A secret is never written out: the module says where one goes, masked.
+            return f"{self.name_of(Secret)}({MASK!r})"
         hint = _shape(hint, value)
         if isinstance(value, Mapping) and isinstance(hint, type) and attrs.has(hint):
             return self.record(hint, value, indent, path)

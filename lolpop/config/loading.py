@@ -6,6 +6,12 @@ other values replaced. Strings may read the environment: `${env:NAME}` or
 `${env:NAME,default}`; a value that is only such a reference is read as YAML, so
 `max_depth: ${env:DEPTH,5}` is the int 5. Every problem (YAML, profile, environment,
 types, unknown keys and tags) comes back at once in one `ConfigError`.
+
+Bounds: a file is read up to `MAX_BYTES`, and every pass here (overlay, interpolation,
+decoding) runs on data `read_yaml` or `read_toml` has measured against the caps of
+`lolpop.config._yaml` first. Interpolation keeps values that aliases share shared, bounds
+the text environment values add, and its result is measured again (a value read from the
+environment as YAML may be repeated by aliases).
 """
 
 from __future__ import annotations
@@ -16,24 +22,24 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
+from attrs import Factory, define
 from returns.result import Failure, Result, Success
 
-from lolpop.config._yaml import child_path, read_yaml
+from lolpop.config._yaml import MAX_BYTES, MAX_TEXT, check_bounds, child_path, read_yaml
 from lolpop.config.converter import structure_workflow
 from lolpop.config.records import WorkflowConfig
 from lolpop.config.registry import BUILTINS, Registry
 from lolpop.errors import ConfigError, ConfigProblem
+from lolpop.secret import is_secret_name, remember
 
 PROFILE_VARIABLE = "LOLPOP_PROFILE"
 _REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}")
-_SECRET = re.compile(r"(^|_)(password|passwd|token|secret|key)$", re.IGNORECASE)
 MASK = "***"
 
 
 def is_secret(key: str) -> bool:
     """Whether a key names a secret (password, token, secret, key, api_key...)."""
-    return bool(_SECRET.search(key))
+    return is_secret_name(key)
 
 
 def mask_secrets(data: object) -> object:
@@ -70,50 +76,116 @@ def overlay(base: object, over: object) -> object:
     return over
 
 
+def _is_plain(data: object) -> bool:
+    """Whether interpolation leaves `data` as it is (no container, no reference)."""
+    if isinstance(data, str):
+        return "${env:" not in data
+    return not isinstance(data, Mapping | list)
+
+
+@define
+class _Interpolation:
+    """One interpolation pass: the problems found, the result of each value done (by
+    `id`), and the characters environment values may still add (`MAX_TEXT` in all)."""
+
+    problems: list[tuple[str, str]]
+    done: dict[int, object] = Factory(dict)
+    room: int = MAX_TEXT
+
+
 def interpolate(data: object, path: str, problems: list[tuple[str, str]]) -> object:
-    """`${env:NAME}` and `${env:NAME,default}` replaced in every string of `data`."""
+    """`${env:NAME}` and `${env:NAME,default}` replaced in every string of `data`.
+
+    A value that several places share (a YAML alias names one object) is interpolated
+    once and stays shared, so the work and the result are no larger than `data`'s graph
+    of distinct values; a problem in a shared value is reported at its first path. The
+    text environment values add is bounded (`MAX_TEXT`: `${env:PATH}` written 50,000
+    times would not be). A value that is only a reference is read as YAML within
+    `read_yaml`'s bounds; one that fails to read (malformed, or over a bound) stays text.
+    """
+    return _interpolate(data, path, _Interpolation(problems))
+
+
+def _interpolate(data: object, path: str, state: _Interpolation) -> object:
+    if id(data) in state.done:
+        return state.done[id(data)]
+    result: object
     if isinstance(data, Mapping):
-        return {
-            key: interpolate(value, child_path(path, key), problems) for key, value in data.items()
+        result = {
+            key: value if _is_plain(value) else _interpolate(value, child_path(path, key), state)
+            for key, value in data.items()
         }
-    if isinstance(data, list):
-        return [
-            interpolate(item, child_path(path, index), problems) for index, item in enumerate(data)
+    elif isinstance(data, list):
+        result = [
+            item if _is_plain(item) else _interpolate(item, child_path(path, index), state)
+            for index, item in enumerate(data)
         ]
-    if not isinstance(data, str) or "${env:" not in data:
+    elif _is_plain(data):
         return data
+    else:
+        result = _substitute(str(data), path, state)
+    state.done[id(data)] = result
+    return result
+
+
+def _substitute(data: str, path: str, state: _Interpolation) -> object:
+    """One string's references replaced (the whole string read as YAML if it is one)."""
+    problems = state.problems
 
     def value_of(match: re.Match[str]) -> str:
         name: str = match.group(1)
         default: str | None = match.group(2)
         found = os.environ.get(name, default)
+        if found is not None and is_secret_name(name):
+            # A token read from the environment stays hidden wherever it goes.
+            remember(found)
         if found is None:
             problems.append(
                 (path, f"the environment variable {name} is not set (and no default is given)")
             )
             return ""
+        if len(found) > state.room:
+            if state.room >= 0:
+                too_long = f"environment values make the text over {MAX_TEXT:,} characters long"
+                problems.append((path, too_long))
+            state.room = -1
+            return ""
+        state.room -= len(found)
         return found
 
     whole = _REFERENCE.fullmatch(data)
     replaced = _REFERENCE.sub(value_of, data)
-    if whole is not None:
-        try:
-            return yaml.safe_load(replaced) if replaced else replaced
-        except yaml.YAMLError:
-            return replaced
+    if whole is not None and replaced:
+        return read_yaml(replaced).map(lambda read: read[0]).value_or(replaced)
     return replaced
 
 
 def read_toml(
     raw: bytes | str, source: str = ""
 ) -> Result[tuple[object, dict[str, int]], ConfigError]:
-    """The data of a TOML document (no line map: tomllib keeps no positions)."""
+    """The data of a TOML document (no line map: tomllib keeps no positions), within the
+    same bounds as a YAML document's (size, values, text, depth, integers)."""
+
+    def fail(message: str) -> Result[tuple[object, dict[str, int]], ConfigError]:
+        return Failure(ConfigError((ConfigProblem(message, "$", source),), source))
+
+    if len(raw) > MAX_BYTES:
+        return fail(
+            f"the file is larger than {MAX_BYTES:,} bytes, the most lolpop reads as a config"
+        )
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        return Success((tomllib.loads(text), {}))
+        data = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        problem = ConfigProblem(f"not valid TOML: {error}", "$", source)
-        return Failure(ConfigError((problem,), source))
+        return fail(f"not valid TOML: {error}")
+    except ValueError as error:
+        # An integer over Python's limit: tomllib lets `int()`'s error through.
+        return fail(f"not valid TOML: {str(error).split(':')[0]}")
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables recursively.
+        return fail("not valid TOML: arrays or inline tables nested too deeply")
+    why = check_bounds(data)
+    return fail(why) if why is not None else Success((data, {}))
 
 
 def prepare(
@@ -157,6 +229,10 @@ def prepare(
         return Failure(
             ConfigError(tuple(ConfigProblem(m, p, source, lines.get(p)) for p, m in found), source)
         )
+    # Values read from the environment as YAML may be repeated by aliases: measure again.
+    why = check_bounds(interpolated)
+    if why is not None:
+        return fail(f"with the environment's values read: {why}")
     return Success((dict(interpolated), lines))  # type: ignore[call-overload]  # a mapping stays one
 
 
@@ -179,6 +255,13 @@ def load_text(
         return Failure(error)
 
 
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    """A config file's bytes, at most one past `MAX_BYTES` (a longer file is refused when
+    read as a config; reading all of a huge file, or `/dev/zero`, would not end)."""
+    with Path(path).open("rb") as file:
+        return file.read(MAX_BYTES + 1)
+
+
 def load(
     path: str | os.PathLike[str],
     profile: str | None = None,
@@ -192,7 +275,7 @@ def load(
     """
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_file(path)
     except OSError as error:
         problem = ConfigProblem(f"cannot read the config: {error.strerror or error}", "$", source)
         return Failure(ConfigError((problem,), source))

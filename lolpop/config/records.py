@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from attrs import Factory, frozen
+from attrs import Factory, field, frozen
+
+#: attrs field metadata of a setting that names a file or folder lolpop writes to: a
+#: config's such paths must stay inside the project folder unless it says
+#: `allow_outside: true` (checked by `lolpop check` and every build of a config).
+OUTPUT_PATH: Mapping[str, object] = {"lolpop": "output path"}
+
+
+def is_output_path(metadata: Mapping[object, object]) -> bool:
+    """Whether an attrs field's metadata marks it as an output path."""
+    return metadata.get("lolpop") == "output path"
 
 
 @frozen
@@ -36,7 +46,7 @@ class Settings:
     #: Where MLflow records runs: by default a SQLite file, no server to start.
     tracking_uri: str = "sqlite:///mlflow.db"
     #: Where lolpop keeps versions, reports and figures (relative to the working folder).
-    work_dir: str = ".lolpop"
+    work_dir: str = field(default=".lolpop", metadata=OUTPUT_PATH)
     #: Stop the workflow when a data check says ERROR.
     stop_on_error: bool = True
     approval: ApprovalSettings = ApprovalSettings()
@@ -92,3 +102,5 @@ class WorkflowConfig:
     components: Mapping[str, ComponentConfig] = Factory(dict)
     #: Module prefixes that `module:attribute` references in this config may name.
     allow_imports: tuple[str, ...] = ()
+    #: Let output paths (files and folders lolpop writes) point outside the project folder.
+    allow_outside: bool = False

@@ -172,12 +172,19 @@ class DefaultComponents:
     prediction_checker: DataChecker
 
 
-# Kept per task and settings: building a config fills each empty slot from one set of
-# defaults, not one set per slot (making the steps costs ~40 ms a set).
-@functools.lru_cache(maxsize=8)
 def default_components(task: Task, settings: Settings) -> DefaultComponents:
     """Every default component, built from the settings (MLflow in the tracking URI, the
-    store and reports under `settings.work_dir`)."""
+    store and reports under `settings.work_dir`), for the current working folder."""
+    return _defaults(task, settings, Path.cwd())
+
+
+# Kept per task, settings and working folder: building a config fills each empty slot
+# from one set of defaults, not one set per slot (making the steps costs ~40 ms a set).
+# The folder is part of the key: relative paths and the tracking URI's SQLite file are
+# those of the folder the workflow was built in, and the MLflow client, made once, keeps
+# the first folder it saw.
+@functools.lru_cache(maxsize=8)
+def _defaults(task: Task, settings: Settings, folder: Path) -> DefaultComponents:
     work = Path(settings.work_dir)
     return DefaultComponents(
         splitter=data_splitter(

@@ -105,7 +105,13 @@ def test_register_makes_versions_tagged_with_their_run_and_task(
         assert found.status == "READY"
         assert found.source == artifact.uri
         assert found.run_id == artifact.run.run_id
-        assert found.tags == {"lolpop.run_id": artifact.run.run_id, "lolpop.task": "classification"}
+        assert found.tags == {
+            "lolpop.run_id": artifact.run.run_id,
+            "lolpop.task": "classification",
+            # The digest and format the tracker recorded, which `load` checks files against.
+            "lolpop.model_sha256": artifact.digest,
+            "lolpop.model_format": "cloudpickle",
+        }
         assert version.tags == found.tags
 
 

@@ -112,7 +112,7 @@ def test_an_object_round_trips(tmp_path: Path) -> None:
     store = local_store(tmp_path)
     value = {"weights": np.arange(6.0).reshape(2, 3), "classes": ("a", "b"), "n": 3}
     version = store.save_object(("encoder", value))
-    assert (version.kind, version.number, version.metadata) == ("object", 1, {"format": "pickle"})
+    assert (version.kind, version.number, version.metadata) == ("object", 1, {"format": "skops"})
     back = store.load_object(version)
     assert isinstance(back, dict)
     assert back["classes"] == ("a", "b")
@@ -120,12 +120,13 @@ def test_an_object_round_trips(tmp_path: Path) -> None:
     np.testing.assert_array_equal(back["weights"], value["weights"])
 
 
-def test_an_unpicklable_object_is_refused_by_name(tmp_path: Path) -> None:
+def test_an_object_the_store_cannot_load_back_is_refused_by_name(tmp_path: Path) -> None:
     store = local_store(tmp_path)
     with pytest.raises(StepFailure) as raised:
         store.save_object(("fn", lambda x: x))
     assert isinstance(cause(raised), StoreError)
     assert "'fn'" in str(cause(raised))
+    assert "<lambda>" in str(cause(raised))  # skops saves it, but would not load it
     assert store.versions("fn") == ()
 
 
@@ -185,7 +186,7 @@ def test_a_corrupt_blob_is_refused_naming_the_version(tmp_path: Path) -> None:
     assert store.load_frame(store.versions("data")[0])["a"].tolist() == [1.0, 2.0]
 
 
-def test_a_missing_blob_is_refused_and_its_version_no_longer_listed(tmp_path: Path) -> None:
+def test_a_missing_blob_is_refused_on_load_and_on_listing(tmp_path: Path) -> None:
     store = local_store(tmp_path)
     version = store.save_object(("model", {"w": 1}))
     (tmp_path / "objects" / version.digest[:2] / version.digest).unlink()
@@ -194,7 +195,12 @@ def test_a_missing_blob_is_refused_and_its_version_no_longer_listed(tmp_path: Pa
     assert isinstance(cause(raised), StoreError)
     assert "'model' version 1" in str(cause(raised))
     assert "missing" in str(cause(raised))
-    assert store.versions("model") == ()
+    # Listed, it is damage too (not a version silently gone): the error names the record.
+    with pytest.raises(StepFailure) as raised:
+        store.versions("model")
+    assert isinstance(cause(raised), StoreError)
+    assert str(tmp_path / "refs" / "model" / "1.json") in str(cause(raised))
+    assert "missing" in str(cause(raised))
 
 
 def test_a_forged_digest_cannot_escape_the_store(tmp_path: Path) -> None:
@@ -206,14 +212,16 @@ def test_a_forged_digest_cannot_escape_the_store(tmp_path: Path) -> None:
     assert "not a SHA-256" in str(cause(raised))
 
 
-def test_temp_files_empty_claims_and_torn_records_are_never_listed(tmp_path: Path) -> None:
+def test_temp_files_and_empty_claims_are_never_listed_and_torn_records_are_refused(
+    tmp_path: Path,
+) -> None:
     store = local_store(tmp_path)
     v1 = store.save_object(("data", 1))
     v2 = store.save_object(("data", 2))
     refs = tmp_path / "refs" / "data"
     (refs / ".3.json.0123abcd.tmp").write_text('{"name": "data", "number": 3')
     (refs / "3.json").write_bytes(b"")  # a number claimed by a writer that was killed
-    (refs / "4.json").write_text('{"name": "data", "number": 4, "dig')  # torn
+    (refs / "4.json").write_bytes(b"")
     (refs / "notes.txt").write_text("not a version")
     (tmp_path / "objects" / "ab").mkdir(parents=True, exist_ok=True)
     (tmp_path / "objects" / "ab" / ".abc.tmp").write_bytes(b"half a blob")
@@ -222,6 +230,14 @@ def test_temp_files_empty_claims_and_torn_records_are_never_listed(tmp_path: Pat
     assert v5.number == 5  # numbers 3 and 4 were claimed
     assert store.versions("data") == (v1, v2, v5)
     assert store.load_object(v5) == 3
+    # A record is written whole (temporary file, then os.replace), so a torn one is
+    # damage: refused, naming the file, never skipped.
+    (refs / "4.json").write_text('{"name": "data", "number": 4, "dig')
+    with pytest.raises(StepFailure) as raised:
+        store.versions("data")
+    assert isinstance(cause(raised), StoreError)
+    assert str(refs / "4.json") in str(cause(raised))
+    assert "not valid JSON" in str(cause(raised))
 
 
 @pytest.mark.parametrize("name", ["", "a/b", "..", "../up", "a\\b", ".hidden", "x" * 201])

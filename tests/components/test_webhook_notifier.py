@@ -19,13 +19,13 @@ from lolpop.components.webhook_notifier import (
     KINDS,
     WebhookError,
     WebhookSettings,
-    mask_url,
     webhook_notifier,
 )
 from lolpop.config.converter import make_converter
 from lolpop.config.records import ComponentConfig
 from lolpop.config.registry import Registry
 from lolpop.errors import DefinitionError
+from lolpop.secret import Secret, mask_url
 
 INFO = Message(Level.INFO, "training started")
 WARNING = Message(Level.WARNING, "3 columns drifted", subject="drift")
@@ -93,11 +93,11 @@ def notifier(
 ) -> Notifier:
     """A webhook notifier that retries at once (no backoff)."""
     settings = WebhookSettings(
-        url=url,
+        url=Secret(url),
         retries=retries,
         timeout=timeout,
         min_level=min_level,
-        headers=dict(headers or {}),
+        headers={name: Secret(value) for name, value in (headers or {}).items()},
         backoff=0.0,
     )
     return webhook_notifier(settings)
@@ -210,7 +210,10 @@ def test_settings_decode_through_the_converter_and_bad_urls_are_refused(hook: Ho
         ComponentConfig,
     )
     assert config.settings == WebhookSettings(
-        url=hook.url, headers={"Authorization": "Bearer t"}, retries=0, min_level="ERROR"
+        url=Secret(hook.url),
+        headers={"Authorization": Secret("Bearer t")},
+        retries=0,
+        min_level="ERROR",
     )
     component = KINDS[0].build(config.settings)
     assert isinstance(component, Notifier)
@@ -223,8 +226,8 @@ def test_settings_decode_through_the_converter_and_bad_urls_are_refused(hook: Ho
     assert hook.received[0].headers["Authorization"] == "Bearer t"
     for url in ("ftp://example.com/x", "file:///etc/passwd", "example.com/hook", "http:///x"):
         with pytest.raises(DefinitionError, match="http"):
-            webhook_notifier(WebhookSettings(url=url))
+            webhook_notifier(WebhookSettings(url=Secret(url)))
     with pytest.raises(DefinitionError, match="retries"):
-        webhook_notifier(WebhookSettings(url=hook.url, retries=-1))
+        webhook_notifier(WebhookSettings(url=Secret(hook.url), retries=-1))
     with pytest.raises(DefinitionError, match="timeout"):
-        webhook_notifier(WebhookSettings(url=hook.url, timeout=0))
+        webhook_notifier(WebhookSettings(url=Secret(hook.url), timeout=0))
