@@ -20,17 +20,19 @@ from lolpop.core.failure import RunFailure
 from lolpop.core.paths import Scope
 from lolpop.core.step import (
     AnyStep,
+    Block,
     Both,
     Branch,
     Fanout,
+    Graph,
     Identity,
     Leaf,
     MapEach,
     OnFailure,
     Retry,
     Seq,
+    refuse_node,
 )
-from lolpop.errors import UnsupportedNodeError
 
 
 @frozen
@@ -74,50 +76,97 @@ class _Walk:
         if isinstance(node, Identity):
             return [], [], []
         inner = scope.enter(step)
-        if isinstance(node, Seq):
-            leaves: list[str] = []
-            entries: list[str] = []
-            exits: list[str] = []
-            for child in node.steps:
-                child_leaves, child_entries, child_exits = self.visit(child, inner, context)
-                if not child_leaves:
-                    continue
-                self._connect(exits, child_entries)
-                entries = entries or child_entries
-                exits = child_exits
-                leaves += child_leaves
-            return leaves, entries, exits
-        if isinstance(node, Fanout | Both):
-            left = self.visit(node.left, inner, context)
-            right = self.visit(node.right, inner, context)
-            for path in left[0]:
-                self.concurrent.setdefault(path, []).extend(right[0])
-            for path in right[0]:
-                self.concurrent.setdefault(path, []).extend(left[0])
-            return left[0] + right[0], left[1] + right[1], left[2] + right[2]
-        if isinstance(node, MapEach):
-            return self.visit(node.inner, inner, evolve(context, repeated=True))
-        if isinstance(node, Retry):
-            attempts = context.attempts * node.attempts
-            return self.visit(node.inner, inner, evolve(context, attempts=attempts))
-        if isinstance(node, Branch):
-            predicate = self.visit(node.predicate, inner, context)
-            arm_context = evolve(context, conditional=True)
-            if_true = self.visit(node.if_true, inner, arm_context)
-            if_false = self.visit(node.if_false, inner, arm_context)
-            self._connect(predicate[2], if_true[1], "true")
-            self._connect(predicate[2], if_false[1], "false")
-            return (
-                predicate[0] + if_true[0] + if_false[0],
-                predicate[1],
-                if_true[2] + if_false[2] or predicate[2],
-            )
-        if isinstance(node, OnFailure):
-            body = self.visit(node.inner, inner, context)
-            handler = self.visit(node.handler, inner, evolve(context, conditional=True))
-            self._connect(body[2], handler[1], "on failure")
-            return body[0] + handler[0], body[1], body[2]
-        raise UnsupportedNodeError("dry-run", type(node).__name__, inner.where)
+        match node:
+            case Seq():
+                leaves: list[str] = []
+                entries: list[str] = []
+                exits: list[str] = []
+                for child in node.steps:
+                    child_leaves, child_entries, child_exits = self.visit(child, inner, context)
+                    if not child_leaves:
+                        continue
+                    self._connect(exits, child_entries)
+                    entries = entries or child_entries
+                    exits = child_exits
+                    leaves += child_leaves
+                return leaves, entries, exits
+            case Fanout(left_step, right_step) | Both(left_step, right_step):
+                left = self.visit(left_step, inner, context)
+                right = self.visit(right_step, inner, context)
+                for path in left[0]:
+                    self.concurrent.setdefault(path, []).extend(right[0])
+                for path in right[0]:
+                    self.concurrent.setdefault(path, []).extend(left[0])
+                return left[0] + right[0], left[1] + right[1], left[2] + right[2]
+            case MapEach():
+                return self.visit(node.inner, inner, evolve(context, repeated=True))
+            case Retry():
+                attempts = context.attempts * node.attempts
+                return self.visit(node.inner, inner, evolve(context, attempts=attempts))
+            case Branch():
+                predicate = self.visit(node.predicate, inner, context)
+                arm_context = evolve(context, conditional=True)
+                if_true = self.visit(node.if_true, inner, arm_context)
+                if_false = self.visit(node.if_false, inner, arm_context)
+                self._connect(predicate[2], if_true[1], "true")
+                self._connect(predicate[2], if_false[1], "false")
+                return (
+                    predicate[0] + if_true[0] + if_false[0],
+                    predicate[1],
+                    if_true[2] + if_false[2] or predicate[2],
+                )
+            case OnFailure():
+                body = self.visit(node.inner, inner, context)
+                handler = self.visit(node.handler, inner, evolve(context, conditional=True))
+                self._connect(body[2], handler[1], "on failure")
+                return body[0] + handler[0], body[1], body[2]
+            case Graph():
+                return self._graph(node, inner, context)
+            case _:
+                refuse_node("dry-run", node, inner.where)
+
+    def _graph(
+        self, node: Graph, scope: Scope, context: _Context
+    ) -> tuple[list[str], list[str], list[str]]:
+        """A flow: its steps in order, each connected to the steps that made the values it
+        reads (glue passes its arguments' makers on); the flow's entries are the steps
+        that read no other step's value."""
+        makers: list[list[str]] = [[] for _ in range(node.size)]
+        entries: list[str] = []
+        leaves = self._block(node.body, scope, context, makers, entries)
+        return leaves, entries, makers[node.output]
+
+    def _block(
+        self,
+        block: Block,
+        scope: Scope,
+        context: _Context,
+        makers: list[list[str]],
+        entries: list[str],
+    ) -> list[str]:
+        inner = Scope(scope.path_for(block.name)) if block.name else scope
+        leaves: list[str] = []
+        for item in block.body:
+            if isinstance(item, Block):
+                leaves += self._block(item, inner, context, makers, entries)
+                continue
+            reads = [*item.args, *(() if item.when is None else (item.when,))]
+            sources = list(dict.fromkeys(path for index in reads for path in makers[index]))
+            if item.step is None:
+                makers[item.target] = sources
+                continue
+            conditional = context.conditional or item.when is not None or item.some
+            made = self.visit(item.step, inner, evolve(context, conditional=conditional))
+            self._connect(sources, made[1], "when" if item.when is not None else "")
+            if not sources:  # reads only the input, constants, or glue of them
+                entries.extend(made[1])
+            makers[item.target] = made[2]
+            leaves += made[0]
+        if block.handler is not None:
+            handled = self.visit(block.handler, inner, evolve(context, conditional=True))
+            self._connect(leaves, handled[1], "on failure")
+            leaves += handled[0]
+        return leaves
 
     def _connect(self, sources: list[str], targets: list[str], label: str = "") -> None:
         self.edges.extend(Edge(s, t, label) for s in sources for t in targets)

@@ -39,9 +39,12 @@ from lolpop.core.paths import Scope, steps
 from lolpop.core.step import (
     AnyStep,
     Backoff,
+    Bind,
+    Block,
     Both,
     Branch,
     Fanout,
+    Graph,
     Identity,
     Leaf,
     MapEach,
@@ -49,6 +52,7 @@ from lolpop.core.step import (
     Retry,
     Seq,
     Step,
+    refuse_node,
 )
 from lolpop.errors import BackendError, UnsupportedNodeError
 
@@ -122,6 +126,16 @@ class _FlowRun:
 
 #: A compiled node: given its input (a value, or futures) and the run, its output.
 _Compiled = Callable[[object, _FlowRun], object]
+#: A flow's binding (or block): fills its value(s), or futures of them, in the list.
+_Bound = Callable[[list[object], _FlowRun], None]
+
+
+def _targets(block: Block) -> list[int]:
+    """The values a block's bindings make, nested blocks' included."""
+    found: list[int] = []
+    for item in block.body:
+        found += _targets(item) if isinstance(item, Block) else [item.target]
+    return found
 
 
 def _delays(backoff: Backoff, attempts: int) -> list[float]:
@@ -163,39 +177,117 @@ class _Compiler:
         if isinstance(node, Identity):
             return lambda value, run: value
         inner = scope.enter(step)
-        if isinstance(node, Seq):
-            parts = tuple(self.compile(child, inner) for child in node.steps)
+        match node:
+            case Seq():
+                parts = tuple(self.compile(child, inner) for child in node.steps)
 
-            def run_seq(value: object, run: _FlowRun) -> object:
-                for part in parts:
-                    value = part(value, run)
-                return value
+                def run_seq(value: object, run: _FlowRun) -> object:
+                    for part in parts:
+                        value = part(value, run)
+                    return value
 
-            return run_seq
-        if isinstance(node, Fanout):
-            left, right = self.compile(node.left, inner), self.compile(node.right, inner)
-            return lambda value, run: (left(value, run), right(value, run))
-        if isinstance(node, Both):
-            return self._both(node, inner)
-        if isinstance(node, MapEach):
-            return self._map(node, inner)
-        if isinstance(node, Branch):
-            predicate = self.compile(node.predicate, inner)
-            if_true = self.compile(node.if_true, inner)
-            if_false = self.compile(node.if_false, inner)
+                return run_seq
+            case Fanout():
+                left, right = self.compile(node.left, inner), self.compile(node.right, inner)
+                return lambda value, run: (left(value, run), right(value, run))
+            case Both():
+                return self._both(node, inner)
+            case MapEach():
+                return self._map(node, inner)
+            case Branch():
+                predicate = self.compile(node.predicate, inner)
+                if_true = self.compile(node.if_true, inner)
+                if_false = self.compile(node.if_false, inner)
 
-            def run_branch(value: object, run: _FlowRun) -> object:
-                chosen = run.resolve(predicate(value, run))
-                return if_true(value, run) if chosen else if_false(value, run)
+                def run_branch(value: object, run: _FlowRun) -> object:
+                    chosen = run.resolve(predicate(value, run))
+                    return if_true(value, run) if chosen else if_false(value, run)
 
-            return run_branch
-        if isinstance(node, Retry):
-            if isinstance(node.inner.node, Leaf):
-                return self.compile(node.inner, inner, retry=node)
-            return self._retry_loop(node, inner)
-        if isinstance(node, OnFailure):
-            return self._on_failure(node, inner)
-        raise UnsupportedNodeError("prefect", type(node).__name__, inner.where)
+                return run_branch
+            case Retry():
+                if isinstance(node.inner.node, Leaf):
+                    return self.compile(node.inner, inner, retry=node)
+                return self._retry_loop(node, inner)
+            case OnFailure():
+                return self._on_failure(node, inner)
+            case Graph():
+                return self._graph(node, inner)
+            case _:
+                refuse_node("prefect", node, inner.where)
+
+    def _graph(self, node: Graph, scope: Scope) -> _Compiled:
+        """A flow: each step submitted as soon as it is bound, with the futures of the
+        values it reads (so independent steps run concurrently); glue and conditions wait
+        for the values they read. Every value is settled before the flow's output is
+        given back: a failed step whose value nothing reads (an effect) still fails it."""
+        body = self._block(node.body, scope)
+        output, size = node.output, node.size
+
+        def run_graph(value: object, run: _FlowRun) -> object:
+            values: list[object] = [None] * size
+            values[0] = value
+            body(values, run)
+            for made in values[1:]:
+                run.resolve(made)
+            return values[output]
+
+        return run_graph
+
+    def _block(self, block: Block, scope: Scope) -> _Bound:
+        inner = Scope(scope.path_for(block.name)) if block.name else scope
+        parts = tuple(
+            self._bind(item, inner) if isinstance(item, Bind) else self._block(item, inner)
+            for item in block.body
+        )
+        made = tuple(_targets(block))
+
+        def run_block(values: list[object], run: _FlowRun) -> None:
+            for part in parts:
+                part(values, run)
+
+        if block.handler is None:
+            return run_block
+        handler, subject = self.compile(block.handler, inner), block.subject
+
+        def run_guarded(values: list[object], run: _FlowRun) -> None:
+            try:
+                run_block(values, run)
+                for index in made:  # settle the block's steps: their failures are its own
+                    run.resolve(values[index])
+            except Halt as halt:
+                run.submitted.clear()  # the failed tasks are settled: the handler's are new
+                with contextlib.suppress(Halt):  # the original failure is the one reported
+                    run.resolve(handler((run.resolve(values[subject]), halt.to_failure()), run))
+                run.submitted.clear()
+                raise halt from None
+
+        return run_guarded
+
+    def _bind(self, bind: Bind, scope: Scope) -> _Bound:
+        step = None if bind.step is None else self.compile(bind.step, scope)
+        glue, where = bind.fn, scope.at(bind.name)
+        args, target, when, some = bind.args, bind.target, bind.when, bind.some
+        single = len(args) == 1
+
+        def run_bind(values: list[object], run: _FlowRun) -> None:
+            if when is not None and not run.resolve(values[when]):
+                values[target] = None
+                return
+            given = [values[index] for index in args]
+            if some and any(run.resolve(value) is None for value in given):
+                values[target] = None
+            elif step is not None:
+                values[target] = step(given[0] if single else tuple(given), run)
+            else:
+                assert glue is not None  # a binding holds a step or a function
+                resolved = [run.resolve(value) for value in given]
+                try:
+                    values[target] = glue(*resolved)
+                except Exception as error:
+                    shown = ", ".join(describe_value_type(value) for value in resolved)
+                    raise Halt(where, f"({shown})", error) from None
+
+        return run_bind
 
     def _on_failure(self, node: OnFailure, scope: Scope) -> _Compiled:
         body, handler = self.compile(node.inner, scope), self.compile(node.handler, scope)
@@ -314,7 +406,7 @@ def _quiet_prefect() -> Iterator[None]:
 
 def _validate(program: AnyStep) -> None:
     """Refuse, before anything runs, a node this backend cannot run."""
-    known = (Leaf, Seq, Fanout, Both, MapEach, Branch, Retry, Identity, OnFailure)
+    known = (Leaf, Seq, Fanout, Both, MapEach, Branch, Retry, Identity, OnFailure, Graph)
     for current in steps(program):
         if not isinstance(current.node, known):
             raise UnsupportedNodeError("prefect", type(current.node).__name__, current.label)

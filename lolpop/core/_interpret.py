@@ -36,19 +36,25 @@ from lolpop.core.failure import Halt
 from lolpop.core.paths import Scope
 from lolpop.core.step import (
     AnyStep,
+    Bind,
+    Block,
     Both,
     Branch,
     Fanout,
+    Graph,
     Identity,
     Leaf,
     MapEach,
     OnFailure,
     Retry,
     Seq,
+    refuse_node,
 )
-from lolpop.errors import StepFailure, StepTimeoutError, UnsupportedNodeError
+from lolpop.errors import StepFailure, StepTimeoutError
 
 Compiled = Callable[[object], object]
+#: A flow's binding (or block): fills its value(s) in the flow's list of values.
+Bound = Callable[[list[object]], None]
 #: Two branches run on their two inputs.
 _Pair = Callable[[object, object], tuple[object, object]]
 _T = TypeVar("_T")
@@ -201,25 +207,29 @@ class _Compiler:
         if isinstance(node, Identity):
             return _identity, None
         inner = scope.enter(step)
-        if isinstance(node, Seq):
-            return self._seq(node, inner), None
-        if isinstance(node, Fanout):
-            pair = self._pair(node.left, node.right, inner)
-            return (lambda value: pair(value, value)), None
-        if isinstance(node, Both):
-            return self._both(node, inner), None
-        if isinstance(node, MapEach):
-            return self._map(node, inner), None
-        if isinstance(node, Branch):
-            predicate = self.guarded(node.predicate, inner)
-            if_true = self.guarded(node.if_true, inner)
-            if_false = self.guarded(node.if_false, inner)
-            return (lambda value: if_true(value) if predicate(value) else if_false(value)), None
-        if isinstance(node, Retry):
-            return self._retry(node, inner), None
-        if isinstance(node, OnFailure):
-            return self._on_failure(node, inner), None
-        raise UnsupportedNodeError("local", type(node).__name__, inner.where)
+        match node:
+            case Seq():
+                return self._seq(node, inner), None
+            case Fanout(left, right):
+                pair = self._pair(left, right, inner)
+                return (lambda value: pair(value, value)), None
+            case Both():
+                return self._both(node, inner), None
+            case MapEach():
+                return self._map(node, inner), None
+            case Branch():
+                predicate = self.guarded(node.predicate, inner)
+                if_true = self.guarded(node.if_true, inner)
+                if_false = self.guarded(node.if_false, inner)
+                return (lambda value: if_true(value) if predicate(value) else if_false(value)), None
+            case Retry():
+                return self._retry(node, inner), None
+            case OnFailure():
+                return self._on_failure(node, inner), None
+            case Graph():
+                return self._graph(node, inner), None
+            case _:
+                refuse_node("local", node, inner.where)
 
     def guarded(self, step: AnyStep, scope: Scope) -> Compiled:
         return _guarded(*self.compile(step, scope))
@@ -267,6 +277,49 @@ class _Compiler:
 
         return run_map
 
+    def _graph(self, node: Graph, scope: Scope) -> Compiled:
+        body = self._block(node.body, scope)
+        output, size = node.output, node.size
+
+        def run_graph(value: object) -> object:
+            values: list[object] = [None] * size
+            values[0] = value
+            body(values)
+            return values[output]
+
+        return run_graph
+
+    def _block(self, block: Block, scope: Scope) -> Bound:
+        inner = Scope(scope.path_for(block.name)) if block.name else scope
+        parts = tuple(
+            self._bind(item, inner) if isinstance(item, Bind) else self._block(item, inner)
+            for item in block.body
+        )
+
+        def run_block(values: list[object]) -> None:
+            for part in parts:
+                part(values)
+
+        if block.handler is None:
+            return run_block
+        handler, subject = self.guarded(block.handler, inner), block.subject
+
+        def run_guarded(values: list[object]) -> None:
+            try:
+                run_block(values)
+            except Halt as halt:
+                with contextlib.suppress(Halt):  # the original failure is the one reported
+                    handler((values[subject], halt.to_failure()))
+                raise
+
+        return run_guarded
+
+    def _bind(self, bind: Bind, scope: Scope) -> Bound:
+        if bind.step is not None:
+            return bound(bind, self.guarded(bind.step, scope), None, "")
+        assert bind.fn is not None  # a binding holds a step or a function
+        return bound(bind, None, bind.fn, scope.at(bind.name))
+
     def _on_failure(self, node: OnFailure, scope: Scope) -> Compiled:
         return _handled(self.guarded(node.inner, scope), self.guarded(node.handler, scope))
 
@@ -292,6 +345,35 @@ class _Compiler:
                 attempt += 1
 
         return run_retry
+
+
+def bound(
+    bind: Bind, step: Compiled | None, glue: Callable[..., object] | None, where: str
+) -> Bound:
+    """A binding of a flow as a function filling its value in `values`: the step on the
+    argument (or the tuple of the arguments), or the glue on them, skipped (None) when
+    its condition is false or, for `some`, when an argument is None."""
+    args, target, when, some = bind.args, bind.target, bind.when, bind.some
+    single = len(args) == 1
+
+    def run_bind(values: list[object]) -> None:
+        if when is not None and not values[when]:
+            values[target] = None
+            return
+        given = [values[index] for index in args]
+        if some and any(value is None for value in given):
+            values[target] = None
+        elif step is not None:
+            values[target] = step(given[0] if single else tuple(given))
+        else:
+            assert glue is not None  # see the caller
+            try:
+                values[target] = glue(*given)
+            except Exception as error:
+                shown = ", ".join(describe_value_type(value) for value in given)
+                raise Halt(where, f"({shown})", error) from None
+
+    return run_bind
 
 
 def _handled(body: Compiled, handler: Compiled) -> Compiled:

@@ -18,15 +18,18 @@ from attrs import frozen
 
 from lolpop.core.step import (
     AnyStep,
+    Block,
     Both,
     Branch,
     Fanout,
+    Graph,
     Identity,
     Leaf,
     MapEach,
     OnFailure,
     Retry,
     Seq,
+    foreign_node,
 )
 
 
@@ -69,18 +72,40 @@ class LeafVisit:
 
 def children(step: AnyStep) -> tuple[AnyStep, ...]:
     """The direct children of a step, in the order interpreters visit them."""
-    node = step.node
-    if isinstance(node, Seq):
-        return node.steps
-    if isinstance(node, Fanout | Both):
-        return (node.left, node.right)
-    if isinstance(node, MapEach | Retry):
-        return (node.inner,)
-    if isinstance(node, Branch):
-        return (node.predicate, node.if_true, node.if_false)
-    if isinstance(node, OnFailure):
-        return (node.inner, node.handler)
-    return ()
+    match step.node:
+        case Seq(steps):
+            return steps
+        case Fanout(left, right) | Both(left, right):
+            return (left, right)
+        case MapEach(inner) | Retry(inner, _, _, _):
+            return (inner,)
+        case Branch(predicate, if_true, if_false):
+            return (predicate, if_true, if_false)
+        case OnFailure(inner, handler):
+            return (inner, handler)
+        case Graph(body, _, _):
+            return tuple(child for child, _ in block_steps(body, Scope()))
+        case Leaf() | Identity():
+            return ()
+        case _:  # a node from outside lolpop: a backend's validation names it
+            foreign_node(step.node)  # type: ignore[unreachable]  # mypy names a forgotten node here
+            return ()
+
+
+def block_steps(block: Block, scope: Scope) -> list[tuple[AnyStep, Scope]]:
+    """The steps of a flow's block in the order interpreters visit them, each with the
+    scope its paths are made in: a named block's steps get a segment of their own, and a
+    guard's handler comes after the steps it guards."""
+    found: list[tuple[AnyStep, Scope]] = []
+    inner = Scope(scope.path_for(block.name)) if block.name else scope
+    for item in block.body:
+        if isinstance(item, Block):
+            found += block_steps(item, inner)
+        elif item.step is not None:
+            found.append((item.step, inner))
+    if block.handler is not None:
+        found.append((block.handler, inner))
+    return found
 
 
 def steps(program: AnyStep) -> Iterator[AnyStep]:
@@ -112,4 +137,7 @@ def leaves(program: AnyStep) -> Iterator[LeafVisit]:
         if isinstance(current.node, Identity):
             continue
         inner = scope.enter(current)
+        if isinstance(current.node, Graph):
+            stack.extend(reversed(block_steps(current.node.body, inner)))
+            continue
         stack.extend((child, inner) for child in reversed(children(current)))

@@ -2,7 +2,9 @@
 
 A step is data. A leaf step holds a checked callable; a composed step holds a node
 that names its children (`Seq`, `Fanout`, `Both`, `MapEach`, `Branch`, `Retry`,
-`Identity`). Backends walk this tree; nothing in it is a closure over other steps.
+`Identity`, `OnFailure`, `Graph`). Backends walk this tree, each with one `match` over
+the closed set of nodes (ending in `assert_never`, so mypy names a walk that forgets a
+new node); nothing in it is a closure over other steps.
 
 Variance: a step consumes its input and produces its output, so `Step` is
 contravariant in `In` and covariant in `Out`. A `Step[object, bool]` may stand where a
@@ -17,13 +19,13 @@ it becomes one child of the chain it joins and a segment of its leaves' paths.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, Never, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Generic, Never, NoReturn, Self, TypeAlias, TypeVar
 
 import attrs
 from attrs import field, frozen
 
 from lolpop.core._hints import describe
-from lolpop.errors import DefinitionError
+from lolpop.errors import DefinitionError, UnsupportedNodeError
 
 _In_contra = TypeVar("_In_contra", contravariant=True)
 _Out_co = TypeVar("_Out_co", covariant=True)
@@ -139,7 +141,65 @@ class OnFailure:
     handler: AnyStep
 
 
-Node: TypeAlias = Leaf | Seq | Fanout | Both | MapEach | Branch | Retry | Identity | OnFailure
+@frozen
+class Bind:
+    """One value of a dataflow (`Graph`), made from values bound before it.
+
+    With a `step`, the step runs on the value of `args` (one argument) or on the tuple of
+    their values; with `fn` (glue: picking a part, packing a pair), `fn(*values)` runs
+    inline, as no step of its own. A `when` value makes the binding conditional (it is
+    None unless that value is true); `some` makes it run only when no argument is None.
+    """
+
+    target: int
+    args: tuple[int, ...]
+    step: AnyStep | None = None
+    fn: Callable[..., object] | None = None
+    when: int | None = None
+    some: bool = False
+    #: What the value is called (glue's function name, or the step's label).
+    name: str = ""
+
+
+@frozen
+class Block:
+    """Bindings run one after another. A named block is a segment of its steps' paths;
+    with a `handler`, a failure inside first gives the handler the pair (the value bound
+    as `subject`, the failure), then goes on as it was."""
+
+    body: tuple[Bind | Block, ...]
+    name: str = ""
+    handler: AnyStep | None = None
+    subject: int = 0
+
+
+@frozen
+class Graph:
+    """A dataflow: value 0 is the input, each binding of `body` makes the next values
+    from earlier ones, and the output is the value `output` (see `lolpop.core.flow`)."""
+
+    body: Block
+    output: int
+    #: How many values the graph binds (the input included).
+    size: int
+
+
+Node: TypeAlias = (
+    Leaf | Seq | Fanout | Both | MapEach | Branch | Retry | Identity | OnFailure | Graph
+)
+
+
+def foreign_node(node: Never) -> type:
+    """The type of a node from outside lolpop, in a walk that must not fail on one (a
+    label, a list of children); typed `Never`, so mypy still names a forgotten node."""
+    return type(node)
+
+
+def refuse_node(backend: str, node: Never, where: str) -> NoReturn:
+    """Refuse a node a walk does not know: typed `Never`, so mypy names a `match` over
+    the nodes that forgets one, and at run time an `UnsupportedNodeError` (a node type
+    from outside lolpop) names the backend and the place."""
+    raise UnsupportedNodeError(backend, type(node).__name__, where)
 
 
 def check_name(name: str) -> str:
@@ -213,21 +273,30 @@ class Step(Generic[_In_contra, _Out_co]):
         """The step's name, or a short description of an anonymous composition."""
         if self.name:
             return self.name
-        node = self.node
-        if isinstance(node, Seq):
-            first, last = node.steps[0].label, node.steps[-1].label
-            return f"({first} >> {last})" if len(node.steps) == 2 else f"({first} >> … >> {last})"
-        if isinstance(node, Fanout):
-            return f"({node.left.label} & {node.right.label})"
-        if isinstance(node, Both):
-            return f"both({node.left.label}, {node.right.label})"
-        if isinstance(node, MapEach):
-            return f"map_each({node.inner.label})"
-        if isinstance(node, Branch):
-            return f"branch({node.predicate.label}, …)"
-        if isinstance(node, Retry):
-            return f"retry({node.inner.label})"
-        return "identity"
+        match self.node:
+            case Seq(steps):
+                first, last = steps[0].label, steps[-1].label
+                return f"({first} >> {last})" if len(steps) == 2 else f"({first} >> … >> {last})"
+            case Fanout(left, right):
+                return f"({left.label} & {right.label})"
+            case Both(left, right):
+                return f"both({left.label}, {right.label})"
+            case MapEach(inner):
+                return f"map_each({inner.label})"
+            case Branch(predicate, _, _):
+                return f"branch({predicate.label}, …)"
+            case Retry(inner, _, _, _):
+                return f"retry({inner.label})"
+            case OnFailure(inner, handler):
+                return f"on_failure({inner.label}, {handler.label})"
+            case Graph():
+                return "flow"
+            case Leaf(fn):
+                return getattr(fn, "__name__", "step")
+            case Identity():
+                return "identity"
+            case _:  # a node from outside lolpop (mypy names a forgotten one here)
+                return foreign_node(self.node).__name__  # type: ignore[unreachable]  # see above
 
     def __repr__(self) -> str:
         return f"<Step {self.label}: {describe(self.in_type)} -> {describe(self.out_type)}>"
