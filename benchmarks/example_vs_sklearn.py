@@ -56,7 +56,7 @@ from examples.churn.workflow import SETTINGS, make_components
 from lolpop import run
 from lolpop.components.local_repository import LocalRegistrySettings, local_registry
 from lolpop.components.memory_tracker import memory_tracker
-from lolpop.runners.supervised import supervised_runner
+from lolpop.runners.supervised import classification_runner
 
 DATA = ROOT / "examples" / "churn" / "data" / "customers.csv"
 
@@ -137,7 +137,7 @@ def lolpop_train(tracking: str) -> Callable[[], float]:
                 tracker=memory_tracker(),
                 repository=local_registry(LocalRegistrySettings(str(work / "registry"), "churn")),
             )
-        report = run(supervised_runner("classification", components, settings, "train"), None)
+        report = run(classification_runner(components, settings, "train"), None)
         trained = report.unwrap().trained
         assert trained is not None
         return trained.candidate.metrics["f1"]

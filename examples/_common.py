@@ -16,18 +16,15 @@ from returns.result import Failure, Success
 
 from lolpop import Step, run
 from lolpop.backends import DryRun
-from lolpop.runners.supervised import (
-    STAGES,
-    WorkflowReport,
-    describe_report,
-)
+from lolpop.runners.kinds import Report
+from lolpop.runners.supervised import STAGES, Stage
 
 #: The repository's root: where `python -m examples.<name>.workflow` is run from.
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_main(
-    make_program: Callable[[str], Step[None, WorkflowReport]],
+    make_program: Callable[[Stage], Step[None, Report]],
     argv: list[str] | None,
     description: str | None,
 ) -> int:
@@ -41,7 +38,8 @@ def run_main(
     parser.add_argument("--dry-run", action="store_true", help="print the plan; run nothing")
     parser.add_argument("--stage", choices=STAGES, default="build_all", help="the runner's stage")
     args = parser.parse_args(argv)
-    program = make_program(args.stage)
+    stage: Stage = next(known for known in STAGES if known == args.stage)
+    program = make_program(stage)
     if args.dry_run:
         match run(program, None, backend=DryRun()):
             case Success(plan):
@@ -52,7 +50,7 @@ def run_main(
                 return 1
     match run(program, None):
         case Success(report):
-            print(describe_report(report))
+            print(report.to_text())
             return 0
         case Failure(failure):
             print(f"lolpop: {failure.message}", file=sys.stderr)

@@ -27,7 +27,14 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from lolpop.components.explainer import BASE, ExplainerSettings, permutation_explainer
-from lolpop.components.records import Estimator, FittedModel, Labelled, Task
+from lolpop.components.records import (
+    TASKS,
+    Estimator,
+    FittedModel,
+    Labelled,
+    Task,
+    TaskKind,
+)
 from lolpop.components.visualizer import VisualizerSettings, matplotlib_visualizer
 from lolpop.testing.strategies import labelled
 
@@ -37,7 +44,7 @@ FITS = max(1, settings().max_examples // 6)
 EXPLAINER = permutation_explainer(ExplainerSettings(n_repeats=2, max_rows=30))
 
 
-def fitted(estimator: Estimator, data: Labelled, task: Task) -> FittedModel:
+def fitted(estimator: Estimator, data: Labelled, task: Task) -> FittedModel[TaskKind]:
     with warnings.catch_warnings():
         # Unscaled generated data: a logistic fit may stop before it converges, which
         # changes the model, not the laws.
@@ -45,7 +52,7 @@ def fitted(estimator: Estimator, data: Labelled, task: Task) -> FittedModel:
         estimator.fit(data.features, data.target)
     return FittedModel(
         estimator=estimator,
-        task=task,
+        task=TASKS[task],
         features=tuple(data.features.columns),
         target="target",
         classes=tuple(getattr(estimator, "classes_", ())),

@@ -92,8 +92,6 @@ workflows = st.builds(
     settings=st.builds(
         Settings,
         model_name=texts,
-        target=st.none() | texts,
-        index=st.none() | texts,
         data_dir=texts,
         tracking_uri=texts,
     ),

@@ -18,47 +18,44 @@ import sys
 from pathlib import Path
 
 from attrs import evolve
+from sklearn.linear_model import LogisticRegression
 
 from examples._common import run_main
 from lolpop import Step
 from lolpop.components.data_checker import CheckerSettings, Rule, rules_checker
 from lolpop.components.explainer import ExplainerSettings, permutation_explainer
-from lolpop.components.model_checker import BaselineSettings, baseline_checker
+from lolpop.components.model_checker import classification_baseline
+from lolpop.components.records import Classification
 from lolpop.components.sklearn_datasets import SklearnDatasetSettings, sklearn_dataset_connector
-from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
-from lolpop.components.tuner import GridSearchSettings, grid_search
+from lolpop.components.sklearn_trainer import sklearn_trainer
+from lolpop.components.tuner import grid_search_of
 from lolpop.components.visualizer import VisualizerSettings, matplotlib_visualizer
-from lolpop.config.records import ApprovalSettings, Settings
+from lolpop.pipelines.deploy import classification_rule
 from lolpop.runners.supervised import (
+    Stage,
     SupervisedComponents,
+    SupervisedSettings,
     WorkflowReport,
-    supervised_runner,
+    classification_runner,
     with_defaults,
 )
 
-ESTIMATOR = "sklearn.linear_model:LogisticRegression"
-
-SETTINGS = Settings(
-    model_name="breast_cancer",
-    target="target",
-    approval=ApprovalSettings(metric="f1", min_improvement=0.005),
-)
+SETTINGS = SupervisedSettings(model_name="breast_cancer", target="target")
+APPROVAL = classification_rule("f1", min_improvement=0.005)
 
 
-def make_components(settings: Settings) -> SupervisedComponents:
+def make_components(settings: SupervisedSettings) -> SupervisedComponents[Classification]:
     """The components `workflow.yaml` names, and the runner's defaults for the rest."""
     base = with_defaults(
-        "classification",
+        Classification,
         settings,
         data=sklearn_dataset_connector(SklearnDatasetSettings("breast_cancer")),
-        trainer=sklearn_model(TrainerSettings(ESTIMATOR, params={"max_iter": 1000})),
+        trainer=sklearn_trainer(LogisticRegression, {"max_iter": 1000}),
     )
     return evolve(
         base,
-        tuner=grid_search(
-            GridSearchSettings(
-                ESTIMATOR, metric="f1", params={"max_iter": 1000}, space={"C": (0.1, 1.0)}
-            )
+        tuner=grid_search_of(
+            LogisticRegression, metric="f1", params={"max_iter": 1000}, space={"C": (0.1, 1.0)}
         ),
         checker=rules_checker(
             CheckerSettings(
@@ -71,16 +68,16 @@ def make_components(settings: Settings) -> SupervisedComponents:
             )
         ),
         explainer=permutation_explainer(ExplainerSettings(n_repeats=3)),
-        baseline=baseline_checker(BaselineSettings("f1")),
+        baseline=classification_baseline("f1"),
         visualizer=matplotlib_visualizer(
             VisualizerSettings(str(Path(settings.work_dir) / "figures" / "breast_cancer"))
         ),
     )
 
 
-def make_program(stage: str = "build_all") -> Step[None, WorkflowReport]:
+def make_program(stage: Stage = "build_all") -> Step[None, WorkflowReport[Classification]]:
     """The runner's program for `stage` (build_all: process, train, deploy)."""
-    return supervised_runner("classification", make_components(SETTINGS), SETTINGS, stage)
+    return classification_runner(make_components(SETTINGS), SETTINGS, stage, approval=APPROVAL)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from attrs import evolve
+from sklearn.linear_model import LogisticRegression
 
 from examples._common import ROOT, run_main
 from lolpop import Step
@@ -29,30 +30,32 @@ from lolpop.components.bias import BiasSettings, bias_checker
 from lolpop.components.data_checker import CheckerSettings, Rule, rules_checker
 from lolpop.components.explainer import ExplainerSettings, permutation_explainer
 from lolpop.components.file_connector import CsvSettings, csv_connector
-from lolpop.components.model_checker import BaselineSettings, baseline_checker
-from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
-from lolpop.components.tuner import GridSearchSettings, grid_search
+from lolpop.components.model_checker import classification_baseline
+from lolpop.components.records import Classification
+from lolpop.components.sklearn_trainer import sklearn_trainer
+from lolpop.components.tuner import grid_search_of
 from lolpop.components.visualizer import VisualizerSettings, matplotlib_visualizer
-from lolpop.config.records import ApprovalSettings, Settings
+from lolpop.pipelines.deploy import classification_rule
 from lolpop.runners.supervised import (
+    Stage,
     SupervisedComponents,
+    SupervisedSettings,
     WorkflowReport,
-    supervised_runner,
+    classification_runner,
     with_defaults,
 )
 
-ESTIMATOR = "sklearn.linear_model:LogisticRegression"
 CONTRACTS = ("month-to-month", "one-year", "two-year")
 
-SETTINGS = Settings(
-    model_name="churn",
-    target="churned",
-    index="customer_id",
-    approval=ApprovalSettings(metric="f1", min_improvement=0.01),
-)
+SETTINGS = SupervisedSettings(model_name="churn", target="churned", index="customer_id")
+#: A new version replaces the champion when its f1 is better by 0.01 (an f1 rule for a
+#: classifier: mypy refuses a regression metric here).
+APPROVAL = classification_rule("f1", min_improvement=0.01)
 
 
-def make_components(settings: Settings, root: Path = ROOT) -> SupervisedComponents:
+def make_components(
+    settings: SupervisedSettings, root: Path = ROOT
+) -> SupervisedComponents[Classification]:
     """The components `workflow.yaml` names, and the runner's defaults for the rest.
 
     `root`: the folder holding `examples/churn/data` (the repository's root).
@@ -60,10 +63,10 @@ def make_components(settings: Settings, root: Path = ROOT) -> SupervisedComponen
     data = root / "examples" / "churn" / "data"
     work = Path(settings.work_dir)
     base = with_defaults(
-        "classification",
+        Classification,
         settings,
         data=csv_connector(CsvSettings(str(data / "customers.csv"))),
-        trainer=sklearn_model(TrainerSettings(ESTIMATOR, params={"max_iter": 1000})),
+        trainer=sklearn_trainer(LogisticRegression, {"max_iter": 1000}),
     )
     return evolve(
         base,
@@ -89,21 +92,19 @@ def make_components(settings: Settings, root: Path = ROOT) -> SupervisedComponen
                 )
             )
         ),
-        tuner=grid_search(
-            GridSearchSettings(
-                ESTIMATOR, metric="f1", params={"max_iter": 1000}, space={"C": (0.1, 1.0)}
-            )
+        tuner=grid_search_of(
+            LogisticRegression, metric="f1", params={"max_iter": 1000}, space={"C": (0.1, 1.0)}
         ),
         explainer=permutation_explainer(ExplainerSettings(n_repeats=3)),
-        baseline=baseline_checker(BaselineSettings("f1")),
+        baseline=classification_baseline("f1"),
         visualizer=matplotlib_visualizer(VisualizerSettings(str(work / "figures" / "churn"))),
         bias=bias_checker(BiasSettings("region", positive=1)),
     )
 
 
-def make_program(stage: str = "build_all") -> Step[None, WorkflowReport]:
+def make_program(stage: Stage = "build_all") -> Step[None, WorkflowReport[Classification]]:
     """The runner's program for `stage` (build_all: process, train, deploy, predict)."""
-    return supervised_runner("classification", make_components(SETTINGS), SETTINGS, stage)
+    return classification_runner(make_components(SETTINGS), SETTINGS, stage, approval=APPROVAL)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,56 +18,53 @@ import sys
 from pathlib import Path
 
 from attrs import evolve
+from sklearn.linear_model import Ridge
 
 from examples._common import run_main
 from lolpop import Step
 from lolpop.components.explainer import ExplainerSettings, permutation_explainer
-from lolpop.components.model_checker import BaselineSettings, baseline_checker
+from lolpop.components.model_checker import regression_baseline
+from lolpop.components.records import Regression
 from lolpop.components.sklearn_datasets import SklearnDatasetSettings, sklearn_dataset_connector
-from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
-from lolpop.components.tuner import GridSearchSettings, grid_search
+from lolpop.components.sklearn_trainer import sklearn_trainer
+from lolpop.components.tuner import grid_search_of
 from lolpop.components.visualizer import VisualizerSettings, matplotlib_visualizer
-from lolpop.config.records import ApprovalSettings, Settings
+from lolpop.pipelines.deploy import regression_rule
 from lolpop.runners.supervised import (
+    Stage,
     SupervisedComponents,
+    SupervisedSettings,
     WorkflowReport,
-    supervised_runner,
+    regression_runner,
     with_defaults,
 )
 
-ESTIMATOR = "sklearn.linear_model:Ridge"
-
-SETTINGS = Settings(
-    model_name="diabetes",
-    target="target",
-    approval=ApprovalSettings(metric="rmse", min_improvement=0.5),
-)
+SETTINGS = SupervisedSettings(model_name="diabetes", target="target")
+APPROVAL = regression_rule("rmse", min_improvement=0.5)
 
 
-def make_components(settings: Settings) -> SupervisedComponents:
+def make_components(settings: SupervisedSettings) -> SupervisedComponents[Regression]:
     """The components `workflow.yaml` names, and the runner's defaults for the rest."""
     base = with_defaults(
-        "regression",
+        Regression,
         settings,
         data=sklearn_dataset_connector(SklearnDatasetSettings("diabetes")),
-        trainer=sklearn_model(TrainerSettings(ESTIMATOR)),
+        trainer=sklearn_trainer(Ridge),
     )
     return evolve(
         base,
-        tuner=grid_search(
-            GridSearchSettings(ESTIMATOR, metric="rmse", space={"alpha": (0.1, 1.0, 10.0)})
-        ),
+        tuner=grid_search_of(Ridge, metric="rmse", space={"alpha": (0.1, 1.0, 10.0)}),
         explainer=permutation_explainer(ExplainerSettings(n_repeats=3)),
-        baseline=baseline_checker(BaselineSettings("rmse")),
+        baseline=regression_baseline("rmse"),
         visualizer=matplotlib_visualizer(
             VisualizerSettings(str(Path(settings.work_dir) / "figures" / "diabetes"))
         ),
     )
 
 
-def make_program(stage: str = "build_all") -> Step[None, WorkflowReport]:
+def make_program(stage: Stage = "build_all") -> Step[None, WorkflowReport[Regression]]:
     """The runner's program for `stage` (build_all: process, train, deploy)."""
-    return supervised_runner("regression", make_components(SETTINGS), SETTINGS, stage)
+    return regression_runner(make_components(SETTINGS), SETTINGS, stage, approval=APPROVAL)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,60 +18,60 @@ import sys
 from pathlib import Path
 
 from attrs import evolve
+from sklearn.ensemble import RandomForestClassifier
 
 from examples._common import run_main
 from lolpop import Step
 from lolpop.components.explainer import ExplainerSettings, permutation_explainer
 from lolpop.components.metrics import ClassificationMetricsSettings, classification_metrics
-from lolpop.components.model_checker import BaselineSettings, baseline_checker
+from lolpop.components.model_checker import classification_baseline
+from lolpop.components.records import Classification
 from lolpop.components.sklearn_datasets import SklearnDatasetSettings, sklearn_dataset_connector
-from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
-from lolpop.components.tuner import GridSearchSettings, grid_search
+from lolpop.components.sklearn_trainer import sklearn_trainer
+from lolpop.components.tuner import grid_search_of
 from lolpop.components.visualizer import VisualizerSettings, matplotlib_visualizer
-from lolpop.config.records import ApprovalSettings, Settings
+from lolpop.pipelines.deploy import classification_rule
 from lolpop.runners.supervised import (
+    Stage,
     SupervisedComponents,
+    SupervisedSettings,
     WorkflowReport,
-    supervised_runner,
+    classification_runner,
     with_defaults,
 )
 
-ESTIMATOR = "sklearn.ensemble:RandomForestClassifier"
-
-SETTINGS = Settings(
-    model_name="wine",
-    target="target",
-    approval=ApprovalSettings(metric="f1", min_improvement=0.01),
-)
+SETTINGS = SupervisedSettings(model_name="wine", target="target")
+APPROVAL = classification_rule("f1", min_improvement=0.01)
 
 
-def make_components(settings: Settings) -> SupervisedComponents:
+def make_components(settings: SupervisedSettings) -> SupervisedComponents[Classification]:
     """The components `workflow.yaml` names, and the runner's defaults for the rest."""
     base = with_defaults(
-        "classification",
+        Classification,
         settings,
         data=sklearn_dataset_connector(SklearnDatasetSettings("wine")),
-        trainer=sklearn_model(TrainerSettings(ESTIMATOR, params={"n_estimators": 50})),
+        trainer=sklearn_trainer(RandomForestClassifier, {"n_estimators": 50}),
     )
     return evolve(
         base,
-        tuner=grid_search(
-            GridSearchSettings(
-                ESTIMATOR, metric="f1", params={"n_estimators": 50}, space={"max_depth": (3, None)}
-            )
+        tuner=grid_search_of(
+            RandomForestClassifier,
+            metric="f1",
+            params={"n_estimators": 50},
+            space={"max_depth": (3, None)},
         ),
         metrics=classification_metrics(ClassificationMetricsSettings(average="macro")),
         explainer=permutation_explainer(ExplainerSettings(n_repeats=3)),
-        baseline=baseline_checker(BaselineSettings("f1")),
+        baseline=classification_baseline("f1"),
         visualizer=matplotlib_visualizer(
             VisualizerSettings(str(Path(settings.work_dir) / "figures" / "wine"))
         ),
     )
 
 
-def make_program(stage: str = "build_all") -> Step[None, WorkflowReport]:
+def make_program(stage: Stage = "build_all") -> Step[None, WorkflowReport[Classification]]:
     """The runner's program for `stage` (build_all: process, train, deploy)."""
-    return supervised_runner("classification", make_components(SETTINGS), SETTINGS, stage)
+    return classification_runner(make_components(SETTINGS), SETTINGS, stage, approval=APPROVAL)
 
 
 def main(argv: list[str] | None = None) -> int:

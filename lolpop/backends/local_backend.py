@@ -31,7 +31,7 @@ from lolpop.backends.records import Ledger, MemoryLedger, RawCall, make_record
 from lolpop.core._interpret import RunContext, Slots, cached, compile_program, run_compiled
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import steps
-from lolpop.core.step import AnyStep, Both, Fanout, Leaf, MapEach, Step
+from lolpop.core.step import AnyStep, Both, Fanout, Leaf, Step
 from lolpop.errors import DefinitionError
 
 _A = TypeVar("_A")
@@ -102,6 +102,7 @@ class _Progress:
             transient=True,
         )
         self._task = self.display.add_task("starting", total=total)
+        self._done: set[str] = set()
 
     def step_started(self, path: str) -> None:
         with self._lock:
@@ -110,8 +111,13 @@ class _Progress:
     def step_finished(
         self, path: str, started: float, duration: float, attempt: int, error: Exception | None
     ) -> None:
+        # Counted once per step of the plan: a step run per item or retried moves the bar
+        # once, so the total is the plan's number of steps (steps a condition skips leave
+        # the bar short of it).
         with self._lock:
-            self.display.advance(self._task)
+            if path not in self._done:
+                self._done.add(path)
+                self.display.advance(self._task)
 
 
 def _interactive() -> bool:
@@ -120,13 +126,12 @@ def _interactive() -> bool:
     return bool(isatty()) if callable(isatty) else False
 
 
-def _shape(program: AnyStep) -> tuple[int, bool, bool]:
-    """How many leaves, whether anything branches concurrently, whether any repeats."""
+def _shape(program: AnyStep) -> tuple[int, bool]:
+    """How many leaves (the plan's steps), and whether anything branches concurrently."""
     nodes = [current.node for current in steps(program)]
     return (
         sum(isinstance(node, Leaf) for node in nodes),
         any(isinstance(node, Fanout | Both) for node in nodes),
-        any(isinstance(node, MapEach) for node in nodes),
     )
 
 
@@ -170,14 +175,14 @@ class Local:
 
     def run(self, program: Step[_A, _B], value: _A, /) -> Result[_B, RunFailure]:
         """Validate and run `program` on `value`; a failing step gives `Failure`."""
-        leaf_count, concurrent, repeats = cached(program, "shape", lambda: _shape(program))
+        leaf_count, concurrent = cached(program, "shape", lambda: _shape(program))
         show = self.progress if self.progress is not None else _interactive()
         slots = Slots(self.workers - 1) if concurrent and self.workers > 1 else None
         instrumented = self.ledger is not None or show or slots is not None
         compiled = compile_program(program, instrumented=instrumented, default_timeout=self.timeout)
         if not instrumented:
             return _outcome(compiled, value)
-        progress = _Progress(None if repeats else leaf_count) if show else None
+        progress = _Progress(leaf_count) if show else None
         observer: _Recorder | _Progress | None = progress
         if self.ledger is not None:
             observer = _Recorder(self.ledger, uuid.uuid4().hex, progress)

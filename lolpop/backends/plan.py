@@ -118,7 +118,7 @@ class Plan:
         hidden = sum(1 for s in self.steps if s.internal) if not internal else 0
         lines.append(
             f"{len(self.steps)} steps"
-            + (f" ({hidden} glue steps not shown)" if hidden else "")
+            + (f" ({hidden} glue step{'s' if hidden != 1 else ''} not shown)" if hidden else "")
             + f", {len(effects)} effects"
             + (
                 ": " + ", ".join(f"{s.path} ({s.description or 'effect'})" for s in effects)

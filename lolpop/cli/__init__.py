@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lolpop.config.records import WorkflowConfig
     from lolpop.core.step import Step
     from lolpop.errors import ConfigError
+    from lolpop.runners.kinds import Report
 
 app = typer.Typer(
     name="lolpop",
@@ -96,11 +97,11 @@ def _built(
     profile: str | None,
     stage: str | None = None,
     loaded: Result[WorkflowConfig, ConfigError] | None = None,
-) -> tuple[WorkflowConfig, Step[None, object]]:
+) -> tuple[WorkflowConfig, Step[None, Report]]:
     """The config decoded (unless `loaded` already is) and its runner built (nothing read
     or run), or every problem on stderr and exit 2."""
     from lolpop.config import load  # noqa: PLC0415
-    from lolpop.config.build import build_workflow  # noqa: PLC0415 (imports the catalogue)
+    from lolpop.runners.build import build_workflow  # noqa: PLC0415 (imports the catalogue)
 
     if loaded is None:
         loaded = load(config, profile)
@@ -239,10 +240,7 @@ def run_workflow(
         )
     match result:
         case Success(report):
-            from lolpop.runners.supervised import WorkflowReport, describe_report  # noqa: PLC0415
-
-            shown = describe_report(report) if isinstance(report, WorkflowReport) else report
-            _echo(shown)
+            _echo(report.to_text())
         case Failure(failure):
             _echo(f"lolpop run: {failure.message}", err=True)
             raise typer.Exit(code=1)

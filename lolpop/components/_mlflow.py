@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lolpop.components.records import Estimator, FittedModel
+from lolpop.components.records import TASKS, Estimator, FittedModel, TaskKind
 from lolpop.errors import LolpopError
 from lolpop.secret import scrub
 
@@ -471,7 +471,7 @@ def _is_json_scalar(value: object) -> bool:
     return value is None or isinstance(value, bool | int | float | str)
 
 
-def model_metadata(model: FittedModel) -> dict[str, object]:
+def model_metadata(model: FittedModel[TaskKind]) -> dict[str, object]:
     """What is needed to rebuild `model` around its estimator, as JSON-ready values.
 
     Class labels must be JSON scalars (None, bool, int, float, str, or NumPy scalars of
@@ -488,7 +488,7 @@ def model_metadata(model: FittedModel) -> dict[str, object]:
     params = {key: _plain(value) for key, value in model.params.items()}
     return {
         "format": METADATA_FORMAT,
-        "task": model.task,
+        "task": model.task.name,
         "features": list(model.features),
         "target": model.target,
         "classes": classes,
@@ -497,16 +497,19 @@ def model_metadata(model: FittedModel) -> dict[str, object]:
     }
 
 
-def fitted_model(estimator: Estimator, metadata: Mapping[str, object], where: str) -> FittedModel:
+def fitted_model(
+    estimator: Estimator, metadata: Mapping[str, object], where: str
+) -> FittedModel[TaskKind]:
     """The `FittedModel` of `estimator` described by `metadata` (read from `where`)."""
     task = metadata.get("task")
+    kind: type[TaskKind] | None = TASKS.get(task) if isinstance(task, str) else None  # type: ignore[call-overload]  # any text: a task's name or not
     features = metadata.get("features")
     target = metadata.get("target")
     classes = metadata.get("classes", [])
     params = metadata.get("params", {})
     if (
         metadata.get("format") != METADATA_FORMAT
-        or task not in ("classification", "regression")
+        or kind is None
         or not isinstance(features, list)
         or not all(isinstance(f, str) for f in features)
         or not (target is None or isinstance(target, str))
@@ -519,7 +522,7 @@ def fitted_model(estimator: Estimator, metadata: Mapping[str, object], where: st
         )
     return FittedModel(
         estimator=estimator,
-        task="classification" if task == "classification" else "regression",
+        task=kind,
         features=tuple(features),
         target=target,
         classes=tuple(classes),

@@ -11,7 +11,7 @@ Design notes:
   that: scikit-learn's tree structure and NumPy's dtype (data, no code, in every tree
   model) and the two functions of lolpop's column encoder that a bundled model calls.
   `STORE_TRUSTED_TYPES` adds lolpop's own records that the store keeps (a registered
-  `FittedModel`, a `FittedEncoder`).
+  `FittedModel` with its task class, a `FittedEncoder`).
 - `FRAME_PICKLE_GLOBALS` is every global a pickled frame may name (measured with a
   recording unpickler over frames of every dtype pandas 3, NumPy 2 and pyarrow build):
   classes and reconstructors that build values from data. It holds nothing that
@@ -40,6 +40,9 @@ STORE_TRUSTED_TYPES: tuple[str, ...] = (
     *SKLEARN_TRUSTED_TYPES,
     "lolpop.components.records.FittedModel",
     "lolpop.components.records.FittedEncoder",
+    # A model's task, which it holds as a class (`FittedModel.task`): no instance, no code.
+    "lolpop.components.records.Classification",
+    "lolpop.components.records.Regression",
 )
 
 _OFFSETS = (

@@ -59,11 +59,13 @@ from attrs import evolve, frozen
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import (
+    Classification,
     Estimator,
     FittedModel,
     Importance,
     Labelled,
     ModelExplainer,
+    TaskKind,
 )
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
@@ -108,12 +110,12 @@ def permutation_explainer(settings: ExplainerSettings) -> ModelExplainer:
     """Permutation importance on labelled data, and exact contributions per row."""
     _check_settings(settings)
 
-    def importance(inputs: tuple[FittedModel, Labelled]) -> Importance:
+    def importance(inputs: tuple[FittedModel[TaskKind], Labelled]) -> Importance:
         """Permutation importance of each feature, most important first."""
         model, data = inputs
         return permutation_importance_of(model, data, settings)
 
-    def explain(inputs: tuple[FittedModel, pd.DataFrame]) -> pd.DataFrame:
+    def explain(inputs: tuple[FittedModel[TaskKind], pd.DataFrame]) -> pd.DataFrame:
         """Each row's prediction split into feature contributions and a base."""
         model, frame = inputs
         return contributions(model, frame)
@@ -145,7 +147,7 @@ def _check_settings(settings: ExplainerSettings) -> None:
             )
 
 
-def model_features(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
+def model_features(model: FittedModel[TaskKind], frame: pd.DataFrame) -> pd.DataFrame:
     """The model's feature columns of `frame`, in the order it was fitted on."""
     missing = [name for name in model.features if name not in frame.columns]
     if missing:
@@ -158,7 +160,7 @@ def model_features(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def permutation_importance_of(
-    model: FittedModel, data: Labelled, settings: ExplainerSettings
+    model: FittedModel[TaskKind], data: Labelled, settings: ExplainerSettings
 ) -> Importance:
     """The mean score drop when each feature is shuffled, most important first."""
     from sklearn.inspection import permutation_importance  # noqa: PLC0415 (heavy: imported on use)
@@ -191,7 +193,7 @@ def permutation_importance_of(
 # --- contributions -----------------------------------------------------------------
 
 
-def contributions(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
+def contributions(model: FittedModel[TaskKind], frame: pd.DataFrame) -> pd.DataFrame:
     """Per-row contributions of each feature, and `base`; each row sums to the prediction.
 
     The explained number is the model's linear predictor (linear models), its
@@ -226,7 +228,9 @@ def contributions(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(table, index=frame.index.copy(), columns=columns)
 
 
-def _final_step(model: FittedModel, features: pd.DataFrame) -> tuple[FittedModel, pd.DataFrame]:
+def _final_step(
+    model: FittedModel[TaskKind], features: pd.DataFrame
+) -> tuple[FittedModel[TaskKind], pd.DataFrame]:
     """What explain splits: the model on `features`, or a `Pipeline`'s final step on the
     features its earlier steps make (the model then lists the encoded feature names)."""
     from sklearn.pipeline import Pipeline  # noqa: PLC0415 (heavy: imported on use)
@@ -296,7 +300,7 @@ def _numbers(features: pd.DataFrame, *, allow_missing: bool) -> _Floats:
     return matrix
 
 
-def _explained_classes(model: FittedModel, features: pd.DataFrame) -> _Positions:
+def _explained_classes(model: FittedModel[TaskKind], features: pd.DataFrame) -> _Positions:
     """Which class each row explains (its position): the positive one of two, else the
     predicted one."""
     classes = list(getattr(model.estimator, "classes_", model.classes))
@@ -308,7 +312,7 @@ def _explained_classes(model: FittedModel, features: pd.DataFrame) -> _Positions
 
 
 def _linear_contributions(
-    model: FittedModel, estimator: _Linear, features: pd.DataFrame
+    model: FittedModel[TaskKind], estimator: _Linear, features: pd.DataFrame
 ) -> tuple[_Floats, _Floats]:
     x = _numbers(features, allow_missing=False)
     coef = np.atleast_2d(np.asarray(estimator.coef_, dtype=np.float64))
@@ -322,7 +326,7 @@ def _linear_contributions(
     )
     if coef.shape[0] == 1:
         rows = np.zeros(len(x), dtype=np.intp)
-    elif model.task == "classification":
+    elif model.task is Classification:
         rows = _explained_classes(model, features)
     else:
         raise DefinitionError(
@@ -333,7 +337,7 @@ def _linear_contributions(
 
 
 def _tree_contributions(
-    model: FittedModel, estimator: object, features: pd.DataFrame
+    model: FittedModel[TaskKind], estimator: object, features: pd.DataFrame
 ) -> tuple[_Floats, _Floats] | None:
     """Saabas contributions of a tree model, or None when `estimator` is not one."""
     from sklearn.ensemble import (  # noqa: PLC0415 (heavy: imported on use)
@@ -361,7 +365,7 @@ def _tree_contributions(
         return _boosted_contributions(model, estimator, features)
     else:
         return None
-    probabilities = model.task == "classification"
+    probabilities = model.task is Classification
     if probabilities:
         explained = _explained_classes(model, features)
     else:
@@ -376,7 +380,7 @@ def _tree_contributions(
 
 
 def _boosted_contributions(
-    model: FittedModel,
+    model: FittedModel[TaskKind],
     estimator: GradientBoostingClassifier | GradientBoostingRegressor,
     features: pd.DataFrame,
 ) -> tuple[_Floats, _Floats]:

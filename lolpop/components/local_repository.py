@@ -50,6 +50,7 @@ from lolpop.components.records import (
     ModelArtifact,
     ModelRepository,
     ModelVersion,
+    TaskKind,
     Version,
 )
 from lolpop.components.version_store import (
@@ -201,7 +202,7 @@ class LocalRegistry:
                 "register the model again."
             )
 
-    def load(self, version: ModelVersion) -> FittedModel:
+    def load(self, version: ModelVersion) -> FittedModel[TaskKind]:
         """The fitted model of a registered version, its digest checked before loading."""
         stored = self._stored(version.name, version.version)
         self._check_digest(stored)
@@ -289,7 +290,7 @@ def _repository_steps(registry: LocalRegistry) -> ModelRepository:
         """Move the champion alias to a model version not marked rejected."""
         return registry.promote(version)
 
-    def load(version: ModelVersion) -> FittedModel:
+    def load(version: ModelVersion) -> FittedModel[TaskKind]:
         """The fitted model of a registered version."""
         return registry.load(version)
 

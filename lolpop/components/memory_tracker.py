@@ -62,6 +62,7 @@ from lolpop.components.records import (
     Params,
     RunRef,
     RunSpec,
+    TaskKind,
     Version,
 )
 from lolpop.config.registry import ComponentKind
@@ -247,7 +248,7 @@ def memory_tracker(store: MemoryStore | None = None, experiment: str = "lolpop")
         )
         return ref
 
-    def log_model(request: tuple[RunRef, FittedModel]) -> ModelArtifact:
+    def log_model(request: tuple[RunRef, FittedModel[TaskKind]]) -> ModelArtifact:
         """Record a model (one per run), addressed as `memory:/<run id>/model`."""
         ref, model = request
         model_metadata(model)  # the MLflow tracker refuses what it cannot record: so here

@@ -32,7 +32,7 @@ import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -40,11 +40,22 @@ import pandas as pd
 from attrs import frozen
 
 from lolpop.components._errors import DataError
-from lolpop.components._kinds import make_kind
-from lolpop.components.records import Metrics, MetricsEvaluator, Predictions, Task
+from lolpop.components._kinds import make_kind, setting
+from lolpop.components.records import (
+    TASKS,
+    Classification,
+    Metrics,
+    MetricsEvaluator,
+    Predictions,
+    Regression,
+    Task,
+    TaskKind,
+)
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
+
+_K = TypeVar("_K", bound=TaskKind)
 
 #: How per-class scores of three or more classes are combined.
 Average: TypeAlias = Literal["macro", "micro", "weighted"]
@@ -70,18 +81,7 @@ GREATER_IS_BETTER: Mapping[str, bool] = MappingProxyType(
 
 #: The metrics of each task, in the order they are reported.
 METRICS: Mapping[Task, tuple[str, ...]] = MappingProxyType(
-    {
-        "classification": (
-            "accuracy",
-            "f1",
-            "precision",
-            "recall",
-            "roc_auc",
-            "pr_auc",
-            "log_loss",
-        ),
-        "regression": ("mse", "rmse", "mae", "mape", "r2", "msle"),
-    }
+    {name: kind.metrics for name, kind in TASKS.items()}
 )
 
 #: The classification metrics computed from probabilities rather than labels.
@@ -333,31 +333,39 @@ class RegressionMetricsSettings:
     metrics: tuple[str, ...] = ()
 
 
-def _evaluator(task: Task, names: tuple[str, ...], average: Average) -> MetricsEvaluator:
-    for name in names:
-        check_metric(name, task)
+def _evaluator(kind: type[_K], names: tuple[str, ...], average: Average) -> MetricsEvaluator[_K]:
+    task = kind.name
+    with setting("metrics"):
+        for name in names:
+            check_metric(name, task)
 
     def evaluate(pair: tuple[pd.Series, Predictions]) -> Metrics:
         truth, predictions = pair
         return compute_metrics(task, names, truth, predictions, average=average)
 
     return MetricsEvaluator(
-        make_step(evaluate, name="evaluate", description=f"{task} metrics of predictions")
+        make_step(evaluate, name="evaluate", description=f"{task} metrics of predictions"),
+        task=kind,
     )
+
+
+def task_metrics(kind: type[_K]) -> MetricsEvaluator[_K]:
+    """Every metric of the task `kind` (macro averages for three or more classes)."""
+    return _evaluator(kind, (), "macro")
 
 
 def classification_metrics(
     settings: ClassificationMetricsSettings = ClassificationMetricsSettings(),
-) -> MetricsEvaluator:
+) -> MetricsEvaluator[Classification]:
     """Accuracy, f1, precision, recall, roc_auc, pr_auc and log_loss of a classifier."""
-    return _evaluator("classification", settings.metrics, settings.average)
+    return _evaluator(Classification, settings.metrics, settings.average)
 
 
 def regression_metrics(
     settings: RegressionMetricsSettings = RegressionMetricsSettings(),
-) -> MetricsEvaluator:
+) -> MetricsEvaluator[Regression]:
     """MSE, RMSE, MAE, MAPE, R² and MSLE of a regressor."""
-    return _evaluator("regression", settings.metrics, "macro")
+    return _evaluator(Regression, settings.metrics, "macro")
 
 
 KINDS: tuple[ComponentKind, ...] = (

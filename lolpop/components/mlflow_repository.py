@@ -68,6 +68,7 @@ from lolpop.components.records import (
     ModelArtifact,
     ModelRepository,
     ModelVersion,
+    TaskKind,
 )
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
@@ -315,7 +316,7 @@ class _MlflowRepository:
                     # Another thread or process registered it first: use theirs.
                     if race.error_code != "RESOURCE_ALREADY_EXISTS":
                         raise
-        tags = {RUN_ID_TAG: artifact.run.run_id, TASK_TAG: artifact.model.task, **integrity}
+        tags = {RUN_ID_TAG: artifact.run.run_id, TASK_TAG: artifact.model.task.name, **integrity}
         with mlflow_errors(f"register {artifact.uri} as a version of {name!r}"):
             created = client.create_model_version(
                 name, source=artifact.uri, run_id=artifact.run.run_id, tags=tags
@@ -377,7 +378,7 @@ class _MlflowRepository:
             )
         return self.set_alias((current, self._settings.champion_alias))
 
-    def load(self, version: ModelVersion) -> FittedModel:
+    def load(self, version: ModelVersion) -> FittedModel[TaskKind]:
         """The registered model as a `FittedModel` (estimator and lolpop's metadata)."""
         import mlflow.artifacts  # noqa: PLC0415 (heavy: imported on use)
         import mlflow.sklearn  # noqa: PLC0415

@@ -99,6 +99,7 @@ from lolpop.components.records import (
     Params,
     RunRef,
     RunSpec,
+    TaskKind,
     Version,
 )
 from lolpop.config.records import OUTPUT_PATH
@@ -305,7 +306,7 @@ class _MlflowTracker:
             self._holder.client().log_inputs(ref.run_id, datasets=[DatasetInput(dataset, tags)])
         return ref
 
-    def log_model(self, request: tuple[RunRef, FittedModel]) -> ModelArtifact:
+    def log_model(self, request: tuple[RunRef, FittedModel[TaskKind]]) -> ModelArtifact:
         """Save the model in MLflow's format as the run's `model` folder (one per run)."""
         import mlflow.sklearn  # noqa: PLC0415 (heavy: imported on use)
         from mlflow.exceptions import MlflowException  # noqa: PLC0415

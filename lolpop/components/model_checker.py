@@ -19,35 +19,46 @@ Design notes:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
 from attrs import frozen
 
 from lolpop.components._errors import DataError
-from lolpop.components._kinds import make_kind
+from lolpop.components._kinds import make_kind, setting
 from lolpop.components.metrics import check_metric, compute_metrics, is_better
 from lolpop.components.records import (
+    TASKS,
     BaselineComparison,
+    Classification,
+    ClassificationMetric,
     FittedModel,
     ModelChecker,
     Predictions,
+    Regression,
+    RegressionMetric,
     Splits,
     Task,
+    TaskKind,
 )
 from lolpop.components.sklearn_trainer import predict_model
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
-from lolpop.errors import DefinitionError
+from lolpop.errors import SettingError
 
-_CLASSIFIERS: Mapping[str, Literal["most_frequent", "prior", "stratified", "uniform"]] = {
+#: The dummy strategies of each task that need no further parameter.
+ClassifierStrategy: TypeAlias = Literal["most_frequent", "prior", "stratified", "uniform"]
+RegressorStrategy: TypeAlias = Literal["mean", "median"]
+
+_CLASSIFIERS: Mapping[str, ClassifierStrategy] = {
     "most_frequent": "most_frequent",
     "prior": "prior",
     "stratified": "stratified",
     "uniform": "uniform",
 }
-_REGRESSORS: Mapping[str, Literal["mean", "median"]] = {"mean": "mean", "median": "median"}
+_REGRESSORS: Mapping[str, RegressorStrategy] = {"mean": "mean", "median": "median"}
+_K = TypeVar("_K", bound=TaskKind)
 
 #: The dummy strategies of each task that need no further parameter, default first.
 STRATEGIES: Mapping[Task, tuple[str, ...]] = {
@@ -89,30 +100,30 @@ def _baseline(task: Task, strategy: str, seed: int, splits: Splits) -> tuple[str
     return f"DummyClassifier(strategy={strategy!r})", Predictions(values, probabilities)
 
 
-def baseline_checker(settings: BaselineSettings) -> ModelChecker:
-    """Compare a model with a dummy baseline fitted on train, both scored on test."""
-    task = check_metric(settings.metric)
-    strategy = settings.strategy or STRATEGIES[task][0]
-    if strategy not in STRATEGIES[task]:
-        raise DefinitionError(
-            f"{strategy!r} is not a baseline strategy for {task} (the metric "
-            f"{settings.metric!r} is a {task} metric); use one of "
-            f"{', '.join(STRATEGIES[task])}."
+def _checker(kind: type[_K], metric: str, strategy: str | None, seed: int) -> ModelChecker[_K]:
+    task = kind.name
+    with setting("metric"):
+        check_metric(metric, task)
+    chosen = strategy or STRATEGIES[task][0]
+    if chosen not in STRATEGIES[task]:
+        raise SettingError(
+            "strategy",
+            f"{chosen!r} is not a baseline strategy for {task} (the metric {metric!r} is a "
+            f"{task} metric); use one of {', '.join(STRATEGIES[task])}.",
         )
-    metric = settings.metric
 
-    def check(pair: tuple[FittedModel, Splits]) -> BaselineComparison:
+    def check(pair: tuple[FittedModel[_K], Splits]) -> BaselineComparison:
         model, splits = pair
-        if model.task != task:
+        if model.task is not kind:
             raise DataError(
-                f"the model is a {model.task} model, but the baseline checker compares by "
-                f"{metric!r}, a {task} metric."
+                f"the model is a {model.task.name} model, but the baseline checker compares "
+                f"by {metric!r}, a {task} metric."
             )
         truth = splits.test.target
         model_score = compute_metrics(
             task, (metric,), truth, predict_model(model, splits.test.features)
         )[metric]
-        name, baseline = _baseline(task, strategy, settings.seed, splits)
+        name, baseline = _baseline(task, chosen, seed, splits)
         baseline_score = compute_metrics(task, (metric,), truth, baseline)[metric]
         return BaselineComparison(
             metric=metric,
@@ -122,9 +133,36 @@ def baseline_checker(settings: BaselineSettings) -> ModelChecker:
             better=is_better(metric, model_score, baseline_score),
         )
 
-    return ModelChecker(
-        make_step(check, name="check", description=f"model against {strategy} baseline by {metric}")
-    )
+    description = f"model against {chosen} baseline by {metric}"
+    return ModelChecker(make_step(check, name="check", description=description), task=kind)
+
+
+def baseline_checker(settings: BaselineSettings) -> ModelChecker[TaskKind]:
+    """Compare a model with a dummy baseline fitted on train, both scored on test (the
+    metric's task, known when it is built, is the checker's `task`)."""
+    with setting("metric"):
+        kind: type[TaskKind] = TASKS[check_metric(settings.metric)]
+    return _checker(kind, settings.metric, settings.strategy, settings.seed)
+
+
+def classification_baseline(
+    metric: ClassificationMetric = "f1",
+    *,
+    strategy: ClassifierStrategy | None = None,
+    seed: int = 0,
+) -> ModelChecker[Classification]:
+    """A classifier against a `DummyClassifier`, by a classification metric."""
+    return _checker(Classification, metric, strategy, seed)
+
+
+def regression_baseline(
+    metric: RegressionMetric = "rmse",
+    *,
+    strategy: RegressorStrategy | None = None,
+    seed: int = 0,
+) -> ModelChecker[Regression]:
+    """A regressor against a `DummyRegressor`, by a regression metric."""
+    return _checker(Regression, metric, strategy, seed)
 
 
 KINDS: tuple[ComponentKind, ...] = (

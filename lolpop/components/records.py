@@ -15,18 +15,74 @@ module needs neither scikit-learn nor MLflow to import.
 from __future__ import annotations
 
 import enum
+import typing
 from collections.abc import Mapping
-from typing import Generic, Literal, Protocol, TypeAlias, TypeVar
+from types import MappingProxyType
+from typing import ClassVar, Generic, Literal, Protocol, TypeAlias, TypeVar, final
 
 import pandas as pd
 from attrs import Factory, frozen
 
 from lolpop.core.step import Step
 
-_M = TypeVar("_M")
-
-#: What a model does; it fixes which metrics, plots and baselines apply.
+#: What a model does, as text (in configs, metadata and tags); `TaskKind` is the same as
+#: a type.
 Task: TypeAlias = Literal["classification", "regression"]
+
+#: The metrics of each task, as a config or a Python workflow names them.
+ClassificationMetric: TypeAlias = Literal[
+    "accuracy", "f1", "precision", "recall", "roc_auc", "pr_auc", "log_loss"
+]
+RegressionMetric: TypeAlias = Literal["mse", "rmse", "mae", "mape", "r2", "msle"]
+
+
+class TaskKind:
+    """A supervised task as a type: the parameter that keeps a workflow on one task.
+
+    Component types whose meaning depends on the task take it as a type parameter
+    (`ModelTrainer[Classification]`, `MetricsEvaluator[Regression]`,
+    `FittedModel[Classification]`), and hold it as a value too (`task`), so that mypy
+    refuses a regressor in a classification workflow in Python, and the build refuses it
+    in a config. Never instantiated.
+    """
+
+    #: The task's name in configs, metadata and tags.
+    name: ClassVar[Task]
+    #: The metrics that score it, in the order they are reported.
+    metrics: ClassVar[tuple[str, ...]]
+    #: What a workflow compares models by when it is not told.
+    default_metric: ClassVar[str]
+
+
+@final
+class Classification(TaskKind):
+    """Predicting a class (binary or multiclass), with probabilities where the model has
+    them."""
+
+    name = "classification"
+    metrics = typing.get_args(ClassificationMetric)
+    default_metric = "f1"
+
+
+@final
+class Regression(TaskKind):
+    """Predicting a number."""
+
+    name = "regression"
+    metrics = typing.get_args(RegressionMetric)
+    default_metric = "rmse"
+
+
+#: Each task's type by its name.
+TASKS: Mapping[Task, type[Classification] | type[Regression]] = MappingProxyType(
+    {"classification": Classification, "regression": Regression}
+)
+
+_K = TypeVar("_K", bound=TaskKind)
+_K_co = TypeVar("_K_co", bound=TaskKind, covariant=True)
+
+#: How a tracked run ends.
+RunStatus: TypeAlias = Literal["FINISHED", "FAILED", "KILLED"]
 
 #: Named metric values, e.g. `{"accuracy": 0.93, "f1": 0.91}`.
 Metrics: TypeAlias = Mapping[str, float]
@@ -78,11 +134,12 @@ class Estimator(Protocol):
 
 
 @frozen
-class FittedModel:
-    """A fitted estimator with what is needed to use it again on new frames."""
+class FittedModel(Generic[_K_co]):
+    """A fitted estimator with what is needed to use it again on new frames; its task is
+    its type parameter and its `task` (`FittedModel[Classification]`)."""
 
     estimator: Estimator
-    task: Task
+    task: type[_K_co]
     #: The feature columns it was fitted on, in order.
     features: tuple[str, ...]
     #: The target column's name (`None` when the target series had none).
@@ -110,23 +167,23 @@ class FittedEncoder:
 
 
 @frozen
-class Trial:
+class Trial(Generic[_K_co]):
     """One point of a hyperparameter search and its validation score."""
 
     number: int
     params: Params
     score: float
-    model: FittedModel
+    model: FittedModel[_K_co]
     metrics: Metrics = Factory(dict)
 
 
 @frozen
-class TuningResult:
+class TuningResult(Generic[_K_co]):
     """Every trial of a search, and the winner by the chosen metric."""
 
     metric: str
-    trials: tuple[Trial, ...]
-    best: Trial
+    trials: tuple[Trial[_K_co], ...]
+    best: Trial[_K_co]
 
 
 # --- reports -----------------------------------------------------------------------
@@ -301,7 +358,7 @@ class ModelArtifact:
 
     uri: str
     run: RunRef
-    model: FittedModel
+    model: FittedModel[TaskKind]
     #: The SHA-256 of the files the tracker wrote (None: it wrote none, e.g. in memory).
     digest: str | None = None
     #: How the tracker serialized the model (`skops`, `cloudpickle`; None: not at all).
@@ -395,27 +452,30 @@ class FeatureEncoder:
 
 
 @frozen
-class ModelTrainer(Generic[_M]):
-    """Fits a model, and predicts with it."""
+class ModelTrainer(Generic[_K]):
+    """Fits a model of its task, and predicts with one."""
 
-    fit: Step[Labelled, _M]
-    predict: Step[tuple[_M, pd.DataFrame], Predictions]
+    fit: Step[Labelled, FittedModel[_K]]
+    predict: Step[tuple[FittedModel[_K], pd.DataFrame], Predictions]
     #: One column per class, rows summing to 1 (classifiers; regressors refuse).
-    predict_proba: Step[tuple[_M, pd.DataFrame], pd.DataFrame]
+    predict_proba: Step[tuple[FittedModel[_K], pd.DataFrame], pd.DataFrame]
+    task: type[_K]
 
 
 @frozen
-class HyperparameterTuner:
+class HyperparameterTuner(Generic[_K]):
     """Searches a space, each trial fitted on train and scored on valid."""
 
-    tune: Step[Splits, TuningResult]
+    tune: Step[Splits, TuningResult[_K]]
+    task: type[_K]
 
 
 @frozen
-class MetricsEvaluator:
-    """The named metrics of predictions against the truth."""
+class MetricsEvaluator(Generic[_K]):
+    """The named metrics of a task's predictions against the truth."""
 
     evaluate: Step[tuple[pd.Series, Predictions], Metrics]
+    task: type[_K]
 
 
 @frozen
@@ -443,22 +503,23 @@ class DataComparer:
 class ModelExplainer:
     """Global importance on labelled data; per-row contributions on any frame."""
 
-    importance: Step[tuple[FittedModel, Labelled], Importance]
-    explain: Step[tuple[FittedModel, pd.DataFrame], pd.DataFrame]
+    importance: Step[tuple[FittedModel[TaskKind], Labelled], Importance]
+    explain: Step[tuple[FittedModel[TaskKind], pd.DataFrame], pd.DataFrame]
 
 
 @frozen
-class ModelChecker:
+class ModelChecker(Generic[_K]):
     """A model against a baseline fitted on the same train split, scored on test."""
 
-    check: Step[tuple[FittedModel, Splits], BaselineComparison]
+    check: Step[tuple[FittedModel[_K], Splits], BaselineComparison]
+    task: type[_K]
 
 
 @frozen
 class ModelVisualizer:
     """Figures of a model on labelled data, saved as PNG."""
 
-    plot: Step[tuple[FittedModel, Labelled], Figures]
+    plot: Step[tuple[FittedModel[TaskKind], Labelled], Figures]
 
 
 @frozen
@@ -478,8 +539,8 @@ class MetadataTracker:
     set_tags: Step[tuple[RunRef, Mapping[str, str]], RunRef]
     log_artifact: Step[tuple[RunRef, Artifact], RunRef]
     log_dataset: Step[tuple[RunRef, Version], RunRef]
-    log_model: Step[tuple[RunRef, FittedModel], ModelArtifact]
-    end_run: Step[tuple[RunRef, str], RunRef]
+    log_model: Step[tuple[RunRef, FittedModel[TaskKind]], ModelArtifact]
+    end_run: Step[tuple[RunRef, RunStatus], RunRef]
 
 
 @frozen
@@ -503,7 +564,8 @@ class ModelRepository:
     approve: Step[tuple[ModelVersion, Approval], ModelVersion]
     #: Moves the `champion` alias to this version.
     promote: Step[ModelVersion, ModelVersion]
-    load: Step[ModelVersion, FittedModel]
+    #: The model of a version, of whichever task it was registered with.
+    load: Step[ModelVersion, FittedModel[TaskKind]]
 
 
 @frozen

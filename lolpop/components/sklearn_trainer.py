@@ -25,7 +25,16 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Literal, Protocol, TypeAlias, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Protocol,
+    TypeAlias,
+    TypeVar,
+    overload,
+    runtime_checkable,
+)
 
 import numpy as np
 import pandas as pd
@@ -33,10 +42,26 @@ from attrs import Factory, frozen
 
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind, setting
-from lolpop.components.records import FittedModel, Labelled, ModelTrainer, Predictions, Task
+from lolpop.components.records import (
+    TASKS,
+    Classification,
+    FittedModel,
+    Labelled,
+    ModelTrainer,
+    Predictions,
+    Regression,
+    Task,
+    TaskKind,
+)
 from lolpop.config.registry import ComponentKind, resolve_class
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from sklearn.base import ClassifierMixin, RegressorMixin
+    from sklearn.pipeline import Pipeline
+
+_K = TypeVar("_K", bound=TaskKind)
 
 #: A value a config can give an estimator parameter.
 ParamValue: TypeAlias = int | float | str | bool | None
@@ -267,20 +292,20 @@ def _feature_names(frame: pd.DataFrame) -> tuple[str, ...]:
     return tuple(str(c) for c in frame.columns)
 
 
-def fit_model(spec: ModelSpec, data: Labelled) -> FittedModel:
-    """A fresh estimator of `spec` fitted on `data`."""
+def fit_model(spec: ModelSpec, kind: type[_K], data: Labelled) -> FittedModel[_K]:
+    """A fresh estimator of `spec` (a model of the task `kind`) fitted on `data`."""
     features = _feature_names(data.features)
     if len(data) == 0:
         raise DataError(f"cannot fit {spec.name} on training data with no rows.")
     estimator = spec.make()
     estimator.fit(data.features, data.target)
     classes: tuple[object, ...] = ()
-    if spec.task == "classification":
+    if kind is Classification:
         classes = tuple(np.asarray(getattr(estimator, "classes_", ())).tolist())
     target = data.target.name
     return FittedModel(
         estimator=estimator,
-        task=spec.task,
+        task=kind,
         features=features,
         target=None if target is None else str(target),
         classes=classes,
@@ -288,7 +313,7 @@ def fit_model(spec: ModelSpec, data: Labelled) -> FittedModel:
     )
 
 
-def _features_of(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
+def _features_of(model: FittedModel[TaskKind], frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in model.features if c not in frame.columns]
     if missing:
         raise DataError(
@@ -299,7 +324,9 @@ def _features_of(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
     return frame[list(model.features)]
 
 
-def _probabilities(model: FittedModel, estimator: object, features: pd.DataFrame) -> pd.DataFrame:
+def _probabilities(
+    model: FittedModel[TaskKind], estimator: object, features: pd.DataFrame
+) -> pd.DataFrame:
     if not isinstance(estimator, _Probabilistic):
         raise DataError(
             f"the model's {type(estimator).__name__} has no predict_proba, so it gives no "
@@ -311,45 +338,40 @@ def _probabilities(model: FittedModel, estimator: object, features: pd.DataFrame
     return pd.DataFrame(matrix, index=features.index, columns=columns)
 
 
-def predict_model(model: FittedModel, frame: pd.DataFrame) -> Predictions:
+def predict_model(model: FittedModel[TaskKind], frame: pd.DataFrame) -> Predictions:
     """The model's predictions on `frame` (with probabilities for a classifier that has them)."""
     features = _features_of(model, frame)
     values = np.asarray(model.estimator.predict(features))
     predicted = pd.Series(values, index=frame.index, name=model.target)
     probabilities = None
-    if model.task == "classification" and isinstance(model.estimator, _Probabilistic):
+    if model.task is Classification and isinstance(model.estimator, _Probabilistic):
         probabilities = _probabilities(model, model.estimator, features)
     return Predictions(predicted, probabilities)
 
 
-def predict_probabilities(model: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
+def predict_probabilities(model: FittedModel[TaskKind], frame: pd.DataFrame) -> pd.DataFrame:
     """One column per class (named `str(label)`), each row summing to 1."""
-    if model.task != "classification":
+    if model.task is not Classification:
         raise DataError(
-            f"the model is a {model.task} model ({type(model.estimator).__name__}): it predicts "
+            f"the model is a {model.task.name} model ({type(model.estimator).__name__}): it "
+            "predicts "
             "values, not class probabilities; use predict."
         )
     return _probabilities(model, model.estimator, _features_of(model, frame))
 
 
-def sklearn_trainer(
-    estimator: Callable[..., object],
-    params: Mapping[str, ParamValue] | None = None,
-    *,
-    task: TaskChoice = "auto",
-    seed: int | None = 0,
-    name: str | None = None,
-) -> ModelTrainer[FittedModel]:
-    """A trainer of `estimator` (a class or a function of no arguments) with `params`."""
-    spec = make_spec(estimator, params, task=task, seed=seed, name=name)
+def spec_trainer(spec: ModelSpec, kind: type[_K]) -> ModelTrainer[_K]:
+    """The trainer of a checked spec, for the task `kind` (the spec's own task)."""
+    if spec.task != kind.name:
+        raise DefinitionError(f"{spec.name} is a {spec.task} estimator, not a {kind.name} one.")
 
-    def fit(data: Labelled) -> FittedModel:
-        return fit_model(spec, data)
+    def fit(data: Labelled) -> FittedModel[_K]:
+        return fit_model(spec, kind, data)
 
-    def predict(pair: tuple[FittedModel, pd.DataFrame]) -> Predictions:
+    def predict(pair: tuple[FittedModel[_K], pd.DataFrame]) -> Predictions:
         return predict_model(*pair)
 
-    def predict_proba(pair: tuple[FittedModel, pd.DataFrame]) -> pd.DataFrame:
+    def predict_proba(pair: tuple[FittedModel[_K], pd.DataFrame]) -> pd.DataFrame:
         return predict_probabilities(*pair)
 
     return ModelTrainer(
@@ -358,7 +380,52 @@ def sklearn_trainer(
         predict_proba=make_step(
             predict_proba, name="predict_proba", description="class probabilities"
         ),
+        task=kind,
     )
+
+
+@overload
+def sklearn_trainer(
+    estimator: Callable[[], ClassifierMixin],
+    params: Mapping[str, ParamValue] | None = None,
+    *,
+    seed: int | None = 0,
+    name: str | None = None,
+) -> ModelTrainer[Classification]: ...
+@overload
+def sklearn_trainer(
+    estimator: Callable[[], RegressorMixin],
+    params: Mapping[str, ParamValue] | None = None,
+    *,
+    seed: int | None = 0,
+    name: str | None = None,
+) -> ModelTrainer[Regression]: ...
+@overload
+def sklearn_trainer(
+    estimator: Callable[[], Pipeline],
+    params: Mapping[str, ParamValue] | None = None,
+    *,
+    task: type[_K],
+    seed: int | None = 0,
+    name: str | None = None,
+) -> ModelTrainer[_K]: ...
+def sklearn_trainer(
+    estimator: Callable[[], object],
+    params: Mapping[str, ParamValue] | None = None,
+    *,
+    task: type[TaskKind] | None = None,
+    seed: int | None = 0,
+    name: str | None = None,
+) -> ModelTrainer[Any]:
+    """A trainer of `estimator` (a class, or a function of no arguments) with `params`.
+
+    Its task is the estimator's (a scikit-learn classifier makes a
+    `ModelTrainer[Classification]`, a regressor a `ModelTrainer[Regression]`, and mypy
+    takes no other `task=` for them); a factory of a `Pipeline` says its task
+    (`task=Classification`).
+    """
+    spec = make_spec(estimator, params, task=task.name if task else "auto", seed=seed, name=name)
+    return spec_trainer(spec, TASKS[spec.task])
 
 
 def estimator_class(reference: str, allow: tuple[str, ...] = ()) -> type:
@@ -374,18 +441,22 @@ def estimator_class(reference: str, allow: tuple[str, ...] = ()) -> type:
     )
 
 
-def sklearn_model(settings: TrainerSettings) -> ModelTrainer[FittedModel]:
-    """Fit a scikit-learn estimator named by its import path; predict with it."""
+def sklearn_model(settings: TrainerSettings) -> ModelTrainer[TaskKind]:
+    """Fit a scikit-learn estimator named by its import path; predict with it (its task,
+    known when it is built, is its `task`)."""
     with setting("estimator"):
         factory = estimator_class(settings.estimator, settings.allow)
     with setting("params"):
-        return sklearn_trainer(
+        spec = make_spec(
             factory,
             settings.params,
             task=settings.task,
             seed=settings.seed,
             name=settings.estimator.replace(":", "."),
         )
+    # Typed for any task: the runner narrows it to its own after checking `task`.
+    kind: type[TaskKind] = TASKS[spec.task]
+    return spec_trainer(spec, kind)
 
 
 KINDS: tuple[ComponentKind, ...] = (make_kind("sklearn_model", TrainerSettings, sklearn_model),)

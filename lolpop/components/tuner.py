@@ -25,18 +25,24 @@ Design notes:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, overload
 
 from attrs import Factory, frozen
 
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.metrics import check_metric, compute_metrics, is_better
 from lolpop.components.records import (
-    FittedModel,
+    TASKS,
+    Classification,
+    ClassificationMetric,
     HyperparameterTuner,
     ModelTrainer,
     Params,
+    Regression,
+    RegressionMetric,
     Splits,
+    TaskKind,
     Trial,
     TuningResult,
 )
@@ -45,11 +51,16 @@ from lolpop.components.sklearn_trainer import (
     TaskChoice,
     estimator_class,
     make_spec,
-    sklearn_trainer,
+    spec_trainer,
 )
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from sklearn.base import ClassifierMixin, RegressorMixin
+
+_K = TypeVar("_K", bound=TaskKind)
 
 
 @frozen
@@ -89,20 +100,21 @@ class RandomSearchSettings:
 
 
 #: A point of a search and the trainer that fits it.
-Candidate = tuple[Params, ModelTrainer[FittedModel]]
+Candidate: TypeAlias = tuple[Params, ModelTrainer[_K]]
 
 
-def _trial(number: int, candidate: Candidate, splits: Splits, metric: str) -> Trial:
+def _trial(number: int, candidate: Candidate[_K], splits: Splits, metric: str) -> Trial[_K]:
     params, trainer = candidate
     model = trainer.fit(splits.train)
     predictions = trainer.predict((model, splits.valid.features))
-    metrics = compute_metrics(model.task, (), splits.valid.target, predictions)
+    task = trainer.task.name
+    metrics = compute_metrics(task, (), splits.valid.target, predictions)
     if metric not in metrics:
-        metrics |= compute_metrics(model.task, (metric,), splits.valid.target, predictions)
+        metrics |= compute_metrics(task, (metric,), splits.valid.target, predictions)
     return Trial(number, dict(params), metrics[metric], model, metrics)
 
 
-def best_trial(metric: str, trials: Sequence[Trial]) -> Trial:
+def best_trial(metric: str, trials: Sequence[Trial[_K]]) -> Trial[_K]:
     """The first trial with the best score by `metric`'s direction."""
     best = trials[0]
     for trial in trials[1:]:
@@ -117,27 +129,38 @@ def _check_jobs(n_jobs: int) -> None:
 
 
 def search_tuner(
-    candidates: Sequence[Candidate], metric: str, *, n_jobs: int = -1
-) -> HyperparameterTuner:
-    """Fit every candidate trainer on train, score it on valid by `metric`, keep the best."""
-    check_metric(metric)
+    candidates: Sequence[Candidate[_K]], metric: str, *, n_jobs: int = -1
+) -> HyperparameterTuner[_K]:
+    """Fit every candidate trainer on train, score it on valid by `metric`, keep the best.
+
+    Every candidate is of one task, and `metric` is one of that task's."""
     _check_jobs(n_jobs)
     if not candidates:
         raise DefinitionError("a search needs at least one candidate.")
     points = tuple(candidates)
+    kind = points[0][1].task
+    others = sorted({trainer.task.name for _, trainer in points} - {kind.name})
+    if others:
+        raise DefinitionError(
+            f"a search compares trainers of one task; these are {kind.name} and "
+            f"{', '.join(others)}."
+        )
+    with setting("metric"):
+        check_metric(metric, kind.name)
 
-    def tune(splits: Splits) -> TuningResult:
+    def tune(splits: Splits) -> TuningResult[_K]:
         from joblib import Parallel, delayed  # noqa: PLC0415 (heavy: imported on use)
 
         jobs = 1 if len(points) == 1 else n_jobs
-        trials = Parallel(n_jobs=jobs, backend="threading")(
+        trials: list[Trial[_K]] = Parallel(n_jobs=jobs, backend="threading")(
             delayed(_trial)(number, candidate, splits, metric)
             for number, candidate in enumerate(points)
         )
         return TuningResult(metric, tuple(trials), best_trial(metric, trials))
 
     return HyperparameterTuner(
-        make_step(tune, name="tune", description=f"search {len(points)} trials by {metric}")
+        make_step(tune, name="tune", description=f"search {len(points)} trials by {metric}"),
+        task=kind,
     )
 
 
@@ -159,35 +182,57 @@ def _space(settings: GridSearchSettings | RandomSearchSettings) -> dict[str, lis
 
 
 def _candidates(
-    settings: GridSearchSettings | RandomSearchSettings, points: Sequence[Mapping[str, object]]
-) -> list[Candidate]:
-    with setting("estimator"):
-        factory = estimator_class(settings.estimator, settings.allow)
-    name = settings.estimator.replace(":", ".")
-    task = make_spec(factory, settings.params, task=settings.task, seed=None, name=name).task
-    check_metric(settings.metric, task)
-    candidates: list[Candidate] = []
+    factory: Callable[[], object],
+    name: str,
+    params: Mapping[str, ParamValue],
+    points: Sequence[Mapping[str, object]],
+    *,
+    task: TaskChoice,
+    seed: int | None,
+) -> list[Candidate[TaskKind]]:
+    """A checked trainer for each point (the estimator's task decides the trainers')."""
+    candidates: list[Candidate[TaskKind]] = []
     for point in points:
-        params: dict[str, ParamValue] = {}
+        values: dict[str, ParamValue] = {}
         for key, value in point.items():
             assert value is None or isinstance(value, int | float | str | bool)
-            params[key] = value
-        trainer = sklearn_trainer(
-            factory, {**settings.params, **params}, task=task, seed=settings.seed, name=name
-        )
-        candidates.append((params, trainer))
+            values[key] = value
+        spec = make_spec(factory, {**params, **values}, task=task, seed=seed, name=name)
+        kind: type[TaskKind] = TASKS[spec.task]
+        candidates.append((values, spec_trainer(spec, kind)))
     return candidates
 
 
-def grid_search(settings: GridSearchSettings) -> HyperparameterTuner:
-    """Try every combination of the space's values; keep the best on the validation split."""
+def _grid(space: Mapping[str, Sequence[ParamValue]]) -> list[Mapping[str, object]]:
     from sklearn.model_selection import ParameterGrid  # noqa: PLC0415 (heavy: imported on use)
 
-    points = list(ParameterGrid(_space(settings)))
-    return search_tuner(_candidates(settings, points), settings.metric, n_jobs=settings.n_jobs)
+    return list(ParameterGrid({key: list(values) for key, values in space.items()}))
 
 
-def random_search(settings: RandomSearchSettings) -> HyperparameterTuner:
+def _from_settings(
+    settings: GridSearchSettings | RandomSearchSettings, points: Sequence[Mapping[str, object]]
+) -> HyperparameterTuner[TaskKind]:
+    with setting("estimator"):
+        factory = estimator_class(settings.estimator, settings.allow)
+    with setting("space"):
+        candidates = _candidates(
+            factory,
+            settings.estimator.replace(":", "."),
+            settings.params,
+            points,
+            task=settings.task,
+            seed=settings.seed,
+        )
+    return search_tuner(candidates, settings.metric, n_jobs=settings.n_jobs)
+
+
+def grid_search(settings: GridSearchSettings) -> HyperparameterTuner[TaskKind]:
+    """Try every combination of the space's values; keep the best on the validation split
+    (the estimator's task, known when it is built, is the tuner's `task`)."""
+    return _from_settings(settings, _grid(_space(settings)))
+
+
+def random_search(settings: RandomSearchSettings) -> HyperparameterTuner[TaskKind]:
     """Try `n_trials` combinations drawn with the seed; keep the best on the validation split."""
     from sklearn.model_selection import (  # noqa: PLC0415 (heavy: imported on use)
         ParameterGrid,
@@ -200,7 +245,48 @@ def random_search(settings: RandomSearchSettings) -> HyperparameterTuner:
     # Asking for more points than the space holds would make scikit-learn warn.
     count = min(settings.n_trials, len(ParameterGrid(space)))
     points = list(ParameterSampler(space, count, random_state=settings.seed))
-    return search_tuner(_candidates(settings, points), settings.metric, n_jobs=settings.n_jobs)
+    return _from_settings(settings, points)
+
+
+@overload
+def grid_search_of(
+    estimator: Callable[[], ClassifierMixin],
+    *,
+    metric: ClassificationMetric,
+    space: Mapping[str, Sequence[ParamValue]],
+    params: Mapping[str, ParamValue] | None = None,
+    seed: int | None = 0,
+    n_jobs: int = -1,
+) -> HyperparameterTuner[Classification]: ...
+@overload
+def grid_search_of(
+    estimator: Callable[[], RegressorMixin],
+    *,
+    metric: RegressionMetric,
+    space: Mapping[str, Sequence[ParamValue]],
+    params: Mapping[str, ParamValue] | None = None,
+    seed: int | None = 0,
+    n_jobs: int = -1,
+) -> HyperparameterTuner[Regression]: ...
+def grid_search_of(
+    estimator: Callable[[], object],
+    *,
+    metric: str,
+    space: Mapping[str, Sequence[ParamValue]],
+    params: Mapping[str, ParamValue] | None = None,
+    seed: int | None = 0,
+    n_jobs: int = -1,
+) -> HyperparameterTuner[Any]:
+    """A grid search of a scikit-learn estimator class, in Python: a classifier is scored
+    by a classification metric, a regressor by a regression one (mypy refuses a
+    regressor scored by `f1`)."""
+    fixed = dict(params or {})
+    settings = GridSearchSettings("", metric, {k: tuple(v) for k, v in space.items()}, fixed)
+    name = f"{getattr(estimator, '__module__', '')}.{getattr(estimator, '__qualname__', '')}"
+    candidates = _candidates(
+        estimator, name, fixed, _grid(_space(settings)), task="auto", seed=seed
+    )
+    return search_tuner(candidates, metric, n_jobs=n_jobs)
 
 
 KINDS: tuple[ComponentKind, ...] = (

@@ -44,7 +44,14 @@ from lolpop.components._errors import DataError
 from lolpop.components._files import write_atomically
 from lolpop.components._kinds import make_kind
 from lolpop.components.explainer import model_features
-from lolpop.components.records import Figures, FittedModel, Labelled, ModelVisualizer
+from lolpop.components.records import (
+    Classification,
+    Figures,
+    FittedModel,
+    Labelled,
+    ModelVisualizer,
+    TaskKind,
+)
 from lolpop.config.records import OUTPUT_PATH
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
@@ -84,7 +91,7 @@ def matplotlib_visualizer(settings: VisualizerSettings) -> ModelVisualizer:
             f"matplotlib_visualizer: top_features must be at least 1, not {settings.top_features}."
         )
 
-    def plot(inputs: tuple[FittedModel, Labelled]) -> Figures:
+    def plot(inputs: tuple[FittedModel[TaskKind], Labelled]) -> Figures:
         """Draw the model's figures on labelled data and save them as PNG files."""
         model, data = inputs
         return draw_figures(model, data, settings)
@@ -92,7 +99,9 @@ def matplotlib_visualizer(settings: VisualizerSettings) -> ModelVisualizer:
     return ModelVisualizer(plot=make_step(plot, name="plot", effect=True))
 
 
-def draw_figures(model: FittedModel, data: Labelled, settings: VisualizerSettings) -> Figures:
+def draw_figures(
+    model: FittedModel[TaskKind], data: Labelled, settings: VisualizerSettings
+) -> Figures:
     """Draw every figure that applies to `model` on `data`, and save each in the folder."""
     features = model_features(model, data.features)
     if len(features) == 0:
@@ -103,7 +112,7 @@ def draw_figures(model: FittedModel, data: Labelled, settings: VisualizerSetting
     except OSError as error:
         raise DataError(f"cannot create the figures folder {str(folder)!r}: {error}.") from error
     truth = data.target
-    if model.task == "classification":
+    if model.task is Classification:
         drawings = _classifier_figures(model, features, truth)
     else:
         drawings = _regressor_figures(model, features, truth)
@@ -145,7 +154,7 @@ def _save(figure: Figure, target: Path, dpi: int) -> str:
 
 
 def _classifier_figures(
-    model: FittedModel, features: pd.DataFrame, truth: pd.Series
+    model: FittedModel[TaskKind], features: pd.DataFrame, truth: pd.Series
 ) -> dict[str, _Drawing]:
     estimator = model.estimator
     classes = list(getattr(estimator, "classes_", model.classes))
@@ -272,7 +281,7 @@ def _draw_pr(axes: Axes, curves: Sequence[_Curve]) -> None:
 
 
 def _regressor_figures(
-    model: FittedModel, features: pd.DataFrame, truth: pd.Series
+    model: FittedModel[TaskKind], features: pd.DataFrame, truth: pd.Series
 ) -> dict[str, _Drawing]:
     predicted = np.asarray(model.estimator.predict(features), dtype=np.float64).ravel()
     actual = truth.to_numpy(dtype=np.float64)
@@ -304,7 +313,7 @@ def _draw_predicted(axes: Axes, actual: _Floats, predicted: _Floats) -> None:
 # --- both --------------------------------------------------------------------------
 
 
-def _importances(model: FittedModel) -> tuple[_Floats, str] | None:
+def _importances(model: FittedModel[TaskKind]) -> tuple[_Floats, str] | None:
     """The model's own importance per feature, and what it is; None when it has none."""
     estimator = model.estimator
     own = getattr(estimator, "feature_importances_", None)
@@ -321,7 +330,7 @@ def _importances(model: FittedModel) -> tuple[_Floats, str] | None:
     return values, label
 
 
-def _importance_figure(model: FittedModel, top: int) -> _Drawing | None:
+def _importance_figure(model: FittedModel[TaskKind], top: int) -> _Drawing | None:
     found = _importances(model)
     if found is None:
         return None

@@ -236,6 +236,8 @@ def webhook_notifier(settings: WebhookSettings) -> Notifier:
         data = json.dumps(body).encode("utf-8")
         _check_host(url, settings.allow_private, resolve=True)
         attempts = 1 + settings.retries
+        status: int | None = None
+        problem = ""
         for attempt in range(1, attempts + 1):
             request = urllib.request.Request(url, data, headers, method="POST")
             succeeded, status, problem = _post(opener, request, settings.timeout)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sized
 import attrs
 import cattrs
 import cattrs.cols
+import cattrs.gen
 import cattrs.strategies
 from cattrs.errors import (
     AttributeValidationNote,
@@ -33,10 +34,12 @@ from lolpop.config.records import (
     BACKEND_TAGS,
     BackendConfig,
     ComponentConfig,
+    Settings,
     WorkflowConfig,
 )
 from lolpop.config.registry import (
     BUILTINS,
+    RUNNERS,
     ComponentKind,
     Registry,
     allowed_imports,
@@ -121,13 +124,21 @@ def make_converter(
     allow_imports: Iterable[str] = (),
     *,
     reveal_secrets: bool = False,
+    settings: type[Settings] = Settings,
 ) -> cattrs.Converter:
     """The converter for workflow configs, with components from `registry`.
 
-    Unstructuring shows every `Secret` as `***`, unless `reveal_secrets` (to write a
-    config back to a file, say)."""
+    `settings:` is decoded into `settings` (the runner's record, a subclass of
+    `Settings`). Unstructuring shows every `Secret` as `***`, unless `reveal_secrets` (to
+    write a config back to a file, say)."""
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    configure_converter(converter, registry, tuple(allow_imports), reveal_secrets=reveal_secrets)
+    configure_converter(
+        converter,
+        registry,
+        tuple(allow_imports),
+        reveal_secrets=reveal_secrets,
+        settings=settings,
+    )
     return converter
 
 
@@ -137,6 +148,7 @@ def configure_converter(
     allow_imports: tuple[str, ...],
     *,
     reveal_secrets: bool = False,
+    settings: type[Settings] = Settings,
 ) -> None:
     """Register lolpop's strict and tagged hooks on `converter`."""
     converter.register_structure_hook(int, _strict_int)
@@ -144,6 +156,21 @@ def configure_converter(
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(Secret, _structure_secret)
+    if settings is not Settings:
+        made = converter.get_structure_hook(settings)
+        converter.register_structure_hook(Settings, lambda value, _: made(value, settings))
+    # A runner's settings record is a subclass: unstructure it as what it is (a hook of
+    # its own, made once per class: the hook registered for `Settings` also answers for
+    # its subclasses).
+    made_for: dict[type, Callable[[Settings], dict[str, object]]] = {}
+
+    def unstructure_settings(value: Settings) -> dict[str, object]:
+        cls = type(value)
+        if cls not in made_for:
+            made_for[cls] = cattrs.gen.make_dict_unstructure_fn(cls, converter)
+        return made_for[cls](value)
+
+    converter.register_unstructure_hook(Settings, unstructure_settings)
     converter.register_unstructure_hook(
         Secret, (lambda secret: secret.reveal()) if reveal_secrets else (lambda _: MASK)
     )
@@ -289,7 +316,9 @@ def structure_workflow(
         raise ConfigError(
             (ConfigProblem(f"expected a mapping, got {_show(data)}", "$", source, 1),), source
         )
-    converter = make_converter(registry, allowed_imports(data))
+    converter = make_converter(
+        registry, allowed_imports(data), settings=RUNNERS.settings_of(data.get("runner"))
+    )
     try:
         config: WorkflowConfig = converter.structure(data, WorkflowConfig)
     except Exception as error:

@@ -32,11 +32,11 @@ from lolpop.config._yaml import child_path
 from lolpop.config.records import (
     BACKEND_TAGS,
     ComponentConfig,
-    Settings,
     WorkflowConfig,
 )
 from lolpop.config.registry import (
     BUILTINS,
+    RUNNERS,
     Registry,
     allowed_imports,
     find_kind,
@@ -195,7 +195,8 @@ def render_python(
         if key not in fields:
             module.refuse(f"unknown key {str(key)!r} (known: {', '.join(sorted(fields))})", path)
         elif key == "settings":
-            lines.append(f"{pad}settings={module.record(Settings, value, 4, path)},")
+            record = module.record(RUNNERS.settings_of(data.get("runner")), value, 4, path)
+            lines.append(f"{pad}settings={record},")
         elif key == "backend" and isinstance(value, Mapping) and value.get("type") in BACKEND_TAGS:
             rest = {k: v for k, v in value.items() if k != "type"}
             backend = module.record(BACKEND_TAGS[value["type"]], rest, 4, path)

@@ -23,35 +23,18 @@ def is_output_path(metadata: Mapping[object, object]) -> bool:
 
 
 @frozen
-class ApprovalSettings:
-    """When a newly trained model version replaces the champion."""
-
-    #: The metric compared on the same test data (None: the runner's, f1 or rmse).
-    metric: str | None = None
-    #: How much better than the champion it must be, in the metric's direction.
-    min_improvement: float = 0.0
-    #: Register only; a person approves and promotes later.
-    manual: bool = False
-
-
-@frozen
 class Settings:
-    """Settings every part of a workflow shares."""
+    """Settings every workflow has, whatever its runner; a runner kind extends them with
+    its own (a subclass: the supervised runners' `SupervisedSettings` adds the target,
+    the id column, the approval rule...), and a config's `settings:` is decoded into the
+    record of the runner it names."""
 
     model_name: str = "model"
-    target: str | None = None
-    #: An id column: kept in prediction files, never a feature.
-    index: str | None = None
     data_dir: str = "data"
     #: Where MLflow records runs: by default a SQLite file, no server to start.
     tracking_uri: str = "sqlite:///mlflow.db"
     #: Where lolpop keeps versions, reports and figures (relative to the working folder).
     work_dir: str = field(default=".lolpop", metadata=OUTPUT_PATH)
-    #: Stop the workflow when a data check says ERROR.
-    stop_on_error: bool = True
-    approval: ApprovalSettings = ApprovalSettings()
-    #: Register the winner refitted on all the data (its metrics stay the held-out ones).
-    refit_on_all_data: bool = False
 
 
 @frozen

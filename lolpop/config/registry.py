@@ -30,10 +30,11 @@ import re
 import types
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Generic, Protocol, TypeVar, cast, runtime_checkable
 
 from attrs import frozen
 
+from lolpop.config.records import Settings
 from lolpop.errors import DefinitionError
 
 ENTRY_POINT_GROUP = "lolpop.components"
@@ -70,7 +71,7 @@ class KindRegistry(Generic[_K]):
 
     def __init__(
         self,
-        kind_type: type[_K],
+        kind_type: type,
         group: str,
         kinds: Iterable[_K] = (),
         *,
@@ -100,12 +101,13 @@ class KindRegistry(Generic[_K]):
             for kind in importlib.import_module(self._catalogue).KINDS:
                 self.add(kind)
         for entry in entry_points(group=self._group):
-            kind = entry.load()
-            if not isinstance(kind, self._kind_type):
+            loaded: object = entry.load()
+            if not isinstance(loaded, self._kind_type):
                 raise DefinitionError(
                     f"the entry point {entry.name!r} ({entry.value}) in {self._group!r} "
-                    f"is a {type(kind).__name__}, not a lolpop {self._kind_type.__name__}."
+                    f"is a {type(loaded).__name__}, not a lolpop {self._kind_type.__name__}."
                 )
+            kind = cast("_K", loaded)  # an instance of the registry's kind type, checked above
             if kind.tag not in self._kinds:
                 self.add(kind)
 
@@ -132,6 +134,39 @@ class Registry(KindRegistry[ComponentKind]):
 
 #: The registry of lolpop's own kinds; the component catalogue adds to it.
 BUILTINS = Registry(catalogue="lolpop.components.catalogue")
+
+#: The entry point group of installed packages' runner kinds.
+RUNNER_GROUP = "lolpop.runners"
+
+
+@runtime_checkable
+class RunnerLike(Protocol):
+    """What a config needs of a runner kind: its tag, and the record its `settings:` are
+    decoded into (the runners layer defines the kinds themselves)."""
+
+    @property
+    def tag(self) -> str: ...
+
+    @property
+    def settings(self) -> type[Settings]: ...
+
+
+class RunnerRegistry(KindRegistry[RunnerLike]):
+    """Runner kinds by tag: a catalogue module's `KINDS`, then installed entry points."""
+
+    def __init__(self, kinds: Iterable[RunnerLike] = (), *, catalogue: str | None = None) -> None:
+        super().__init__(RunnerLike, RUNNER_GROUP, kinds, catalogue=catalogue)
+
+    def settings_of(self, tag: object) -> type[Settings]:
+        """The settings record of runner `tag` (the shared `Settings` for an unknown runner,
+        which building the workflow then reports)."""
+        kind = self.get(tag) if isinstance(tag, str) else None
+        return kind.settings if kind is not None else Settings
+
+
+#: lolpop's runner kinds: `lolpop.runners.catalogue` registers them on first use, so the
+#: config layer decodes a runner's settings without importing the runners layer.
+RUNNERS = RunnerRegistry(catalogue="lolpop.runners.catalogue")
 
 
 def allowed_imports(data: Mapping[str, object]) -> tuple[str, ...]:

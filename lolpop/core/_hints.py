@@ -58,6 +58,32 @@ def _fits_cached(provided: object, expected: object) -> bool:
         return provided == expected
 
 
+def _erase(hint: object) -> object:
+    """`hint` with every type variable inside it read as `Any` (a generic step's types
+    are checked where they are used, as `fits` treats a bare type variable)."""
+    if isinstance(hint, typing.TypeVar):
+        return typing.Any
+    arguments = typing.get_args(hint)
+    if not arguments or isinstance(hint, type):
+        return hint
+    erased = tuple(
+        [_erase(item) for item in argument] if isinstance(argument, list) else _erase(argument)
+        for argument in arguments
+    )
+    if erased == arguments:
+        return hint
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return typing.Union[erased]  # noqa: UP007 (the runtime form of a union of hints)
+    copy_with = getattr(hint, "copy_with", None)
+    if callable(copy_with):
+        return copy_with(erased)
+    try:
+        return origin[erased] if origin is not None else hint
+    except TypeError:
+        return hint
+
+
 def fits(provided: object, expected: object) -> bool:
     """Whether a value of hint `provided` may be passed where `expected` is declared.
 
@@ -66,6 +92,7 @@ def fits(provided: object, expected: object) -> bool:
     """
     if is_open(provided) or is_open(expected):
         return True
+    provided, expected = _erase(provided), _erase(expected)
     try:
         return _fits_cached(provided, expected)
     except TypeError:  # an unhashable hint

@@ -49,7 +49,7 @@ import itertools
 import types
 import typing
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Generic, TypeVar, overload
 
 from attrs import frozen
@@ -67,6 +67,10 @@ _B = TypeVar("_B")
 _C = TypeVar("_C")
 _D = TypeVar("_D")
 _S = TypeVar("_S")
+_E = TypeVar("_E")
+_F = TypeVar("_F")
+_G = TypeVar("_G")
+_H = TypeVar("_H")
 
 _flows = itertools.count(1)
 
@@ -196,6 +200,10 @@ class Flow(Generic[_In]):
     def decide(
         self, name: str, fn: Callable[[_A, _C], _B], a: Var[_A], b: Var[_C], /
     ) -> Var[_B]: ...
+    @overload
+    def decide(
+        self, name: str, fn: Callable[[_A, _C, _D], _B], a: Var[_A], b: Var[_C], c: Var[_D], /
+    ) -> Var[_B]: ...
     def decide(self, name: str, fn: Callable[..., object], *args: Var[object]) -> Var[object]:
         """A decision: `fn` on the values, run as a step of its own named `name` (shown in
         plans and run records, unlike glue), e.g. whether a model beats the champion, or
@@ -233,6 +241,56 @@ class Flow(Generic[_In]):
         d: Var[_S],
         /,
     ) -> Var[_B]: ...
+    @overload
+    def apply(
+        self,
+        fn: Callable[[_A, _C, _D, _S, _E], _B],
+        a: Var[_A],
+        b: Var[_C],
+        c: Var[_D],
+        d: Var[_S],
+        e: Var[_E],
+        /,
+    ) -> Var[_B]: ...
+    @overload
+    def apply(
+        self,
+        fn: Callable[[_A, _C, _D, _S, _E, _F], _B],
+        a: Var[_A],
+        b: Var[_C],
+        c: Var[_D],
+        d: Var[_S],
+        e: Var[_E],
+        f: Var[_F],
+        /,
+    ) -> Var[_B]: ...
+    @overload
+    def apply(
+        self,
+        fn: Callable[[_A, _C, _D, _S, _E, _F, _G], _B],
+        a: Var[_A],
+        b: Var[_C],
+        c: Var[_D],
+        d: Var[_S],
+        e: Var[_E],
+        f: Var[_F],
+        g: Var[_G],
+        /,
+    ) -> Var[_B]: ...
+    @overload
+    def apply(
+        self,
+        fn: Callable[[_A, _C, _D, _S, _E, _F, _G, _H], _B],
+        a: Var[_A],
+        b: Var[_C],
+        c: Var[_D],
+        d: Var[_S],
+        e: Var[_E],
+        f: Var[_F],
+        g: Var[_G],
+        h: Var[_H],
+        /,
+    ) -> Var[_B]: ...
     def apply(self, fn: Callable[..., object], *args: Var[object]) -> Var[object]:
         """Glue: `fn` of the values, run inline (no step, no path, no record). Keep it to
         picking parts and packing values: anything that may fail or decide belongs in a
@@ -256,28 +314,27 @@ class Flow(Generic[_In]):
     # -- blocks -------------------------------------------------------------------
 
     @contextmanager
-    def block(self, name: str) -> Iterator[None]:
-        """Steps bound inside get the path segment `name` (`train/champion/predict`)."""
+    def _inside(self, make: Callable[[tuple[Bind | Block, ...]], Block]) -> Iterator[None]:
+        """Collect the bindings made inside the `with` into the block `make` makes."""
         self._blocks.append([])
         try:
             yield
         finally:
             body = tuple(self._blocks.pop())
-        self._bind(Block(body, check_name(name)))
+        self._bind(make(body))
 
-    @contextmanager
+    def block(self, name: str) -> AbstractContextManager[None]:
+        """Steps bound inside get the path segment `name` (`train/champion/predict`)."""
+        check_name(name)
+        return self._inside(lambda body: Block(body, name))
+
     def guard(
         self, handler: Step[tuple[_S, RunFailure], object], subject: Var[_S]
-    ) -> Iterator[None]:
+    ) -> AbstractContextManager[None]:
         """When a step bound inside fails: `handler` on (the subject's value, the failure)
         first, then the same failure."""
         index = self._index(subject)
-        self._blocks.append([])
-        try:
-            yield
-        finally:
-            body = tuple(self._blocks.pop())
-        self._bind(Block(body, handler=handler, subject=index))
+        return self._inside(lambda body: Block(body, handler=handler, subject=index))
 
     # -- the program --------------------------------------------------------------
 

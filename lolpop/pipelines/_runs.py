@@ -1,26 +1,23 @@
-"""Ending a tracked run as FAILED when the steps after its start fail (`on_failure`)."""
+"""Ending a tracked run as FAILED when the steps after its start fail.
+
+A pipeline guards the steps after `start_run` with `failed_run(tracker)`
+(`flow.guard(failed_run(tracker), run)`): when one of them fails, the run is ended as
+FAILED, then the failure goes on, so a failed workflow leaves no run marked as running.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
-from lolpop.components.records import MetadataTracker, RunRef
-from lolpop.core.combinators import on_failure
+from lolpop.components.records import MetadataTracker, RunRef, RunStatus
 from lolpop.core.failure import RunFailure
+from lolpop.core.flow import Flow
 from lolpop.core.step import Step
-from lolpop.pipelines.wiring import lift
-
-_S = TypeVar("_S")
 
 
-def ending_failed(
-    steps: Step[_S, _S], tracker: MetadataTracker, run_of: Callable[[_S], RunRef]
-) -> Step[_S, _S]:
-    """`steps`; when they fail, the run `run_of` names is ended as FAILED, then the
-    failure goes on (a failed workflow leaves no run marked as still running)."""
+def _failed(pair: tuple[RunRef, RunFailure]) -> tuple[RunRef, RunStatus]:
+    return pair[0], "FAILED"
 
-    def request(pair: tuple[_S, RunFailure]) -> tuple[RunRef, str]:
-        return run_of(pair[0]), "FAILED"
 
-    return on_failure(steps, lift(request, "failed_run") >> tracker.end_run)
+def failed_run(tracker: MetadataTracker) -> Step[tuple[RunRef, RunFailure], RunRef]:
+    """The handler that ends a run as FAILED: one step, the tracker's `end_run`."""
+    flow: Flow[tuple[RunRef, RunFailure]] = Flow(tuple[RunRef, RunFailure], "failed_run")
+    return flow.build(flow.call(tracker.end_run, flow.apply(_failed, flow.input)))

@@ -4,40 +4,83 @@
 
 The rule compares the candidate with the champion on the same test data (the train
 pipeline measured both): "better than the champion on f1 by at least 0.01" is
-`ApprovalRule(metric="f1", min_improvement=0.01)`. With no champion yet, the first
-version is approved. A manual rule registers the version and records no decision; a
-person approves it later (`lolpop approve`), and nothing is promoted meanwhile.
+`classification_rule("f1", min_improvement=0.01)`, an `ApprovalRule[Classification]`.
+With no champion yet, the first version is approved. A manual rule registers the version
+and records no decision; a person approves it later (`lolpop approve`), and nothing is
+promoted meanwhile.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Generic, TypeVar
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from lolpop.components.metrics import GREATER_IS_BETTER
 from lolpop.components.records import (
     Approval,
+    Classification,
+    ClassificationMetric,
     Metrics,
     ModelArtifact,
     ModelRepository,
     ModelVersion,
+    Regression,
+    RegressionMetric,
+    TaskKind,
 )
-from lolpop.core.decorator import make_step
+from lolpop.core.flow import Flow
 from lolpop.core.step import Step
-from lolpop.errors import DefinitionError
-from lolpop.pipelines.wiring import Carrier, lift, need
+from lolpop.errors import SettingError
+
+_K = TypeVar("_K", bound=TaskKind)
 
 
 @frozen
-class ApprovalRule:
-    """When a new version replaces the champion."""
+class ApprovalRule(Generic[_K]):
+    """When a new version of a task's model replaces the champion: its metric is one of
+    the task's (`classification_rule`, `regression_rule`, `approval_rule`)."""
 
-    metric: str = "accuracy"
+    task: type[_K]
+    metric: str
     #: How much better than the champion (in the metric's direction) it must be.
     min_improvement: float = 0.0
     #: Leave the decision to a person: register only.
     manual: bool = False
+
+
+def approval_rule(
+    task: type[_K], metric: str | None = None, min_improvement: float = 0.0, manual: bool = False
+) -> ApprovalRule[_K]:
+    """A checked rule for `task` (its default metric when `metric` is None)."""
+    chosen = metric or task.default_metric
+    if chosen not in task.metrics:
+        raise SettingError(
+            "metric",
+            f"the approval rule compares {task.name} models, so its metric is one of "
+            f"{', '.join(task.metrics)}; got {chosen!r}.",
+        )
+    if min_improvement < 0:
+        raise SettingError(
+            "min_improvement",
+            f"the approval rule's min_improvement must not be negative, got {min_improvement}.",
+        )
+    return ApprovalRule(task, chosen, min_improvement, manual)
+
+
+def classification_rule(
+    metric: ClassificationMetric = "f1", *, min_improvement: float = 0.0, manual: bool = False
+) -> ApprovalRule[Classification]:
+    """Promote a classifier that beats the champion by `metric` (mypy knows the metric)."""
+    return approval_rule(Classification, metric, min_improvement, manual)
+
+
+def regression_rule(
+    metric: RegressionMetric = "rmse", *, min_improvement: float = 0.0, manual: bool = False
+) -> ApprovalRule[Regression]:
+    """Promote a regressor that beats the champion by `metric` (mypy knows the metric)."""
+    return approval_rule(Regression, metric, min_improvement, manual)
 
 
 @frozen
@@ -61,27 +104,7 @@ class Deployment:
     previous_champion: ModelVersion | None
 
 
-@frozen
-class _State:
-    candidate: Candidate
-    version: ModelVersion | None = None
-    approval: Approval | None = None
-    promoted: bool = False
-
-
-def check_rule(rule: ApprovalRule) -> ApprovalRule:
-    """`rule`, if its metric is one lolpop knows the direction of."""
-    if rule.metric not in GREATER_IS_BETTER:
-        known = ", ".join(sorted(GREATER_IS_BETTER))
-        raise DefinitionError(f"the approval rule's metric {rule.metric!r} is unknown ({known}).")
-    if rule.min_improvement < 0:
-        raise DefinitionError(
-            f"the approval rule's min_improvement must not be negative, got {rule.min_improvement}."
-        )
-    return rule
-
-
-def decide(rule: ApprovalRule, candidate: Candidate) -> Approval | None:
+def decide(rule: ApprovalRule[_K], candidate: Candidate) -> Approval | None:
     """The rule's decision on `candidate` (None: manual, left to a person)."""
     if rule.manual:
         return None
@@ -104,48 +127,37 @@ def decide(rule: ApprovalRule, candidate: Candidate) -> Approval | None:
     return Approval(verdict, comparison, by="rule")
 
 
-def deploy_pipeline(repository: ModelRepository, rule: ApprovalRule) -> Step[Candidate, Deployment]:
+def _artifact(candidate: Candidate) -> ModelArtifact:
+    return candidate.artifact
+
+
+def _if_approved(version: ModelVersion | None, approval: Approval | None) -> ModelVersion | None:
+    return version if approval is not None and approval.approved else None
+
+
+def _deployment(
+    registered: ModelVersion,
+    approved: ModelVersion | None,
+    promoted: ModelVersion | None,
+    approval: Approval | None,
+    candidate: Candidate,
+) -> Deployment:
+    latest = promoted or approved or registered
+    return Deployment(latest, approval, promoted is not None, candidate.champion)
+
+
+def deploy_pipeline(
+    repository: ModelRepository, rule: ApprovalRule[_K]
+) -> Step[Candidate, Deployment]:
     """register -> decide -> approve -> promote (when approved)."""
-    check_rule(rule)
 
-    def start(candidate: Candidate) -> _State:
-        return _State(candidate)
+    def rule_decision(candidate: Candidate) -> Approval | None:
+        """Apply the approval rule."""
+        return decide(rule, candidate)
 
-    def registered(state: _State) -> ModelVersion:
-        return need(state.version, "registering the model")
-
-    def is_decided(state: _State) -> bool:
-        return state.approval is not None
-
-    def is_approved(state: _State) -> bool:
-        return state.approval is not None and state.approval.approved
-
-    def finish(state: _State) -> Deployment:
-        return Deployment(
-            registered(state), state.approval, state.promoted, state.candidate.champion
-        )
-
-    def decision(state: _State) -> _State:
-        return evolve(state, approval=decide(rule, state.candidate))
-
-    def approval_of(state: _State) -> tuple[ModelVersion, Approval]:
-        return registered(state), need(state.approval, "deciding")
-
-    on = Carrier(_State)
-    register = on.through(
-        repository.register,
-        lambda s: s.candidate.artifact,
-        lambda s, version: evolve(s, version=version),
-    )
-    approve = on.through(repository.approve, approval_of, lambda s, v: evolve(s, version=v))
-    promote = on.through(
-        repository.promote, registered, lambda s, v: evolve(s, version=v, promoted=True)
-    )
-    return (
-        make_step(start, name="candidate")
-        >> register
-        >> lift(decision, "decide", "apply the approval rule", internal=False)
-        >> on.when(is_decided, approve, "decided")
-        >> on.when(is_approved, promote, "approved")
-        >> make_step(finish, name="deployment")
-    ).named("deploy")
+    f = Flow(Candidate, "deploy")
+    registered = f.call(repository.register, f.apply(_artifact, f.input))
+    approval = f.decide("decide", rule_decision, f.input)
+    approved = f.call_some(repository.approve, registered, approval)
+    promoted = f.call_some(repository.promote, f.apply(_if_approved, approved, approval))
+    return f.build(f.apply(_deployment, registered, approved, promoted, approval, f.input))

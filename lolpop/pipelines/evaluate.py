@@ -10,8 +10,10 @@ that arrive weeks later are scored against the version that actually predicted t
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 import pandas as pd
-from attrs import evolve, frozen
+from attrs import frozen
 
 from lolpop.components._errors import DataError
 from lolpop.components.records import (
@@ -22,21 +24,23 @@ from lolpop.components.records import (
     Predictions,
     RunRef,
     RunSpec,
+    TaskKind,
 )
-from lolpop.core.decorator import make_step
+from lolpop.core.flow import Flow
 from lolpop.core.step import Step
-from lolpop.pipelines._runs import ending_failed
+from lolpop.pipelines._runs import failed_run
 from lolpop.pipelines.predict import MODEL_VERSION_COLUMN, MODEL_VERSION_TAG, PROBABILITY_PREFIX
-from lolpop.pipelines.wiring import Carrier, need
+
+_K = TypeVar("_K", bound=TaskKind)
 
 
 @frozen
-class EvaluateComponents:
+class EvaluateComponents(Generic[_K]):
     """What the evaluate pipeline works with."""
 
     predictions: DataConnector
     labels: DataConnector
-    evaluator: MetricsEvaluator
+    evaluator: MetricsEvaluator[_K]
     tracker: MetadataTracker
 
 
@@ -60,20 +64,6 @@ class LiveMetrics:
     model_version: str
     rows: int
     metrics: Metrics
-
-
-@frozen
-class _State:
-    spec: RunSpec
-    ref: RunRef | None = None
-    predictions: pd.DataFrame | None = None
-    labels: pd.DataFrame | None = None
-    joined: pd.DataFrame | None = None
-    metrics: Metrics | None = None
-
-    @property
-    def run(self) -> RunRef:
-        return need(self.ref, "starting its run")
 
 
 def join_labels(
@@ -128,58 +118,38 @@ def predictions_of(joined: pd.DataFrame, column: str) -> Predictions:
 
 
 def evaluate_pipeline(
-    components: EvaluateComponents, settings: EvaluateSettings
+    components: EvaluateComponents[_K], settings: EvaluateSettings
 ) -> Step[RunSpec, LiveMetrics]:
     """read predictions -> read labels -> join -> metrics -> log against the model version."""
     c = components
-    on = Carrier(_State)
 
-    def join(state: _State) -> _State:
-        joined = join_labels(
-            need(state.predictions, "reading the predictions"),
-            need(state.labels, "reading the labels"),
-            settings,
-            (c.predictions.location, c.labels.location),
-        )
-        return evolve(state, joined=joined)
+    def join(predictions: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+        """Match predictions with their labels on the id column."""
+        locations = (c.predictions.location, c.labels.location)
+        return join_labels(predictions, labels, settings, locations)
 
-    def joined(state: _State) -> pd.DataFrame:
-        return need(state.joined, "joining the labels")
+    def version(joined: pd.DataFrame) -> str:
+        return str(joined[MODEL_VERSION_COLUMN].iloc[0])
 
-    def version(state: _State) -> str:
-        return str(joined(state)[MODEL_VERSION_COLUMN].iloc[0])
+    def live(metrics: Metrics) -> Metrics:
+        return {f"live_{k}": v for k, v in metrics.items()}
 
-    def live(state: _State) -> tuple[RunRef, Metrics]:
-        return state.run, {f"live_{k}": v for k, v in (state.metrics or {}).items()}
+    def tags(joined: pd.DataFrame) -> dict[str, str]:
+        return {MODEL_VERSION_TAG: version(joined), "lolpop.live_rows": str(len(joined))}
 
-    def finish(state: _State) -> LiveMetrics:
-        return LiveMetrics(state.run, version(state), len(joined(state)), state.metrics or {})
+    def finished(run: RunRef, joined: pd.DataFrame, metrics: Metrics) -> LiveMetrics:
+        return LiveMetrics(run, version(joined), len(joined), metrics)
 
-    def start(spec: RunSpec) -> _State:
-        return _State(spec)
-
-    steps = (
-        make_step(start, name="start")
-        >> on.through(c.predictions.read, lambda s: None, lambda s, f: evolve(s, predictions=f))
-        >> on.through(c.labels.read, lambda s: None, lambda s, f: evolve(s, labels=f))
-        >> make_step(join, name="join")
-        # The run starts once both files are read and match: bad input leaves no run.
-        >> on.through(c.tracker.start_run, lambda s: s.spec, lambda s, r: evolve(s, ref=r))
-    )
-    recorded = (
-        on.through(
-            c.evaluator.evaluate,
-            lambda s: (joined(s)[settings.target], predictions_of(joined(s), settings.column)),
-            lambda s, m: evolve(s, metrics=m),
-        )
-        >> on.effect(c.tracker.log_metrics, live)
-        >> on.effect(
-            c.tracker.set_tags,
-            lambda s: (
-                s.run,
-                {MODEL_VERSION_TAG: version(s), "lolpop.live_rows": str(len(joined(s)))},
-            ),
-        )
-    )
-    body = steps >> ending_failed(recorded, c.tracker, lambda s: s.run)
-    return (body >> make_step(finish, name="live")).named("evaluate")
+    f = Flow(RunSpec, "evaluate")
+    predictions = f.call(c.predictions.read, f.const(None))
+    labels = f.call(c.labels.read, f.const(None))
+    joined = f.decide("join", join, predictions, labels)
+    # The run starts once both files are read and match: bad input leaves no run.
+    run = f.call(c.tracker.start_run, f.input)
+    with f.guard(failed_run(c.tracker), run):
+        truth = f.apply(lambda frame: frame[settings.target], joined)
+        predicted = f.apply(lambda frame: predictions_of(frame, settings.column), joined)
+        metrics = f.call(c.evaluator.evaluate, truth, predicted)
+        f.call(c.tracker.log_metrics, run, f.apply(live, metrics))
+        f.call(c.tracker.set_tags, run, f.apply(tags, joined))
+    return f.build(f.apply(finished, run, joined, metrics))

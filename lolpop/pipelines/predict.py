@@ -14,8 +14,10 @@ prediction file leads back to its model (and from there to its training run).
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 import pandas as pd
-from attrs import evolve, frozen
+from attrs import frozen
 
 from lolpop.components._errors import DataError
 from lolpop.components.records import (
@@ -34,26 +36,28 @@ from lolpop.components.records import (
     ResourceVersionControl,
     RunRef,
     RunSpec,
+    TaskKind,
     Version,
     Written,
 )
-from lolpop.core.combinators import identity
-from lolpop.core.decorator import make_step
+from lolpop.core.flow import Flow, Var
 from lolpop.core.step import Step
-from lolpop.pipelines._runs import ending_failed
-from lolpop.pipelines.wiring import Carrier, lift, need
+from lolpop.pipelines._runs import failed_run
+from lolpop.pipelines.train import of_task
+
+_K = TypeVar("_K", bound=TaskKind)
 
 MODEL_VERSION_TAG = "lolpop.model_version"
 PREDICTIONS_TAG = "lolpop.predictions"
 
 
 @frozen
-class PredictComponents:
-    """What the predict pipeline works with."""
+class PredictComponents(Generic[_K]):
+    """What the predict pipeline works with: the trainer of the models it loads."""
 
     connector: DataConnector
     output: DataConnector
-    trainer: ModelTrainer[FittedModel]
+    trainer: ModelTrainer[_K]
     repository: ModelRepository
     store: ResourceVersionControl
     comparer: DataComparer
@@ -91,52 +95,7 @@ class Predicted:
     explanations: pd.DataFrame | None = None
 
 
-@frozen
-class _State:
-    spec: RunSpec
-    ref: RunRef | None = None
-    frame: pd.DataFrame | None = None
-    champion: ModelVersion | None = None
-    model: FittedModel | None = None
-    reference: Version | None = None
-    drift: DriftReport | None = None
-    predictions: Predictions | None = None
-    explanations: pd.DataFrame | None = None
-    output: pd.DataFrame | None = None
-    version: Version | None = None
-    check: CheckReport | None = None
-    written: Written | None = None
-
-    @property
-    def run(self) -> RunRef:
-        return need(self.ref, "starting its run")
-
-
-def _start(spec: RunSpec) -> _State:
-    return _State(spec)
-
-
-def _frame(state: _State) -> pd.DataFrame:
-    return need(state.frame, "reading the data")
-
-
-def _model(state: _State) -> FittedModel:
-    return need(state.model, "loading the model")
-
-
-def _champion(state: _State) -> ModelVersion:
-    return need(state.champion, "finding the champion")
-
-
-def _output(state: _State) -> pd.DataFrame:
-    return need(state.output, "assembling the predictions")
-
-
-def _version(state: _State) -> Version:
-    return need(state.version, "versioning the predictions")
-
-
-def check_features(model: FittedModel, frame: pd.DataFrame, location: str) -> None:
+def check_features(model: FittedModel[TaskKind], frame: pd.DataFrame, location: str) -> None:
     """Refuse a frame that lacks a feature the model was trained on (naming it and where)."""
     missing = [name for name in model.features if name not in frame.columns]
     if missing:
@@ -179,114 +138,98 @@ def assemble(
     return out
 
 
+def _features(model: FittedModel[TaskKind], frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[list(model.features)]
+
+
+def _drift_inputs(
+    model: FittedModel[TaskKind], reference: pd.DataFrame, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The model's features in both frames (those the reference has)."""
+    columns = [name for name in model.features if name in reference.columns]
+    return reference[columns], frame[columns]
+
+
+def _last(versions: tuple[Version, ...]) -> Version | None:
+    return versions[-1] if versions else None
+
+
+def _tags(champion: ModelVersion, version: Version) -> dict[str, str]:
+    return {
+        MODEL_VERSION_TAG: f"{champion.name}:{champion.version}",
+        PREDICTIONS_TAG: f"{version.name}:{version.number}:{version.digest}",
+    }
+
+
 def predict_pipeline(
-    components: PredictComponents, settings: PredictSettings
+    components: PredictComponents[_K], settings: PredictSettings
 ) -> Step[RunSpec, Predicted]:
     """read -> champion -> drift -> predict -> explain -> version -> check -> write."""
     c = components
-    on = Carrier(_State)
 
-    def champion_found(state: _State, version: ModelVersion | None) -> _State:
+    def champion_found(version: ModelVersion | None) -> ModelVersion:
+        """Refuse to go on without a champion to predict with."""
         if version is None:
             raise DataError(
                 f"there is no {settings.champion_alias!r} model version to predict with: "
                 "train and deploy a model first (the `train` and `deploy` stages)."
             )
-        return evolve(state, champion=version)
+        return version
 
-    def features_checked(state: _State) -> _State:
-        check_features(_model(state), _frame(state), c.connector.location)
-        return state
+    def features_checked(model: FittedModel[_K], frame: pd.DataFrame) -> pd.DataFrame:
+        """Refuse data that lacks a feature of the model (nothing is predicted)."""
+        check_features(model, frame, c.connector.location)
+        return _features(model, frame)
 
-    def reference_of(state: _State, versions: tuple[Version, ...]) -> _State:
-        return evolve(state, reference=versions[-1] if versions else None)
+    def assembled(
+        frame: pd.DataFrame, predictions: Predictions, champion: ModelVersion
+    ) -> pd.DataFrame:
+        """The prediction file: kept columns, predictions, probabilities, model version."""
+        return assemble(frame, predictions, settings, champion)
 
-    def reference(state: _State) -> Version:
-        return need(state.reference, "finding the training data")
+    def predicted(  # noqa: PLR0917 (a flow's values, in order)
+        run: RunRef,
+        champion: ModelVersion,
+        output: pd.DataFrame,
+        version: Version,
+        drift: DriftReport | None,
+        check: CheckReport,
+        written: Written,
+        explanations: pd.DataFrame | None,
+    ) -> Predicted:
+        return Predicted(run, champion, output, version, drift, check, written, explanations)
 
-    def features(state: _State) -> pd.DataFrame:
-        return _frame(state)[list(_model(state).features)]
-
-    def drift_inputs(
-        state: _State, reference_frame: pd.DataFrame
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        columns = [name for name in _model(state).features if name in reference_frame.columns]
-        return reference_frame[columns], features(state)[columns]
-
-    def assembled(state: _State) -> _State:
-        predictions = need(state.predictions, "predicting")
-        output = assemble(_frame(state), predictions, settings, _champion(state))
-        return evolve(state, output=output)
-
-    def tags(state: _State) -> tuple[RunRef, dict[str, str]]:
-        champion, version = _champion(state), _version(state)
-        return state.run, {
-            MODEL_VERSION_TAG: f"{champion.name}:{champion.version}",
-            PREDICTIONS_TAG: f"{version.name}:{version.number}:{version.digest}",
-        }
-
-    def finish(state: _State) -> Predicted:
-        check, written = need(state.check, "checking"), need(state.written, "writing")
-        return Predicted(
-            state.run,
-            _champion(state),
-            _output(state),
-            _version(state),
-            state.drift,
-            check,
-            written,
-            state.explanations,
+    f = Flow(RunSpec, "predict")
+    frame = f.call(c.connector.read, f.const(None))
+    alias = f.call(c.repository.get_alias, f.const(settings.champion_alias))
+    champion = f.decide("champion", champion_found, alias)
+    model = f.call(c.repository.load >> of_task(c.trainer.task), champion)
+    features = f.decide("check_features", features_checked, model, frame)
+    # The run starts once the inputs are sound: bad input leaves no run behind.
+    run = f.call(c.tracker.start_run, f.input)
+    with f.guard(failed_run(c.tracker), run):
+        reference = f.apply(_last, f.call(c.store.versions, f.const(settings.training_dataset)))
+        with f.block("drift"):
+            reference_frame = f.call_some(c.store.load_frame, reference)
+            pair = f.apply(
+                lambda m, r, x: None if r is None else _drift_inputs(m, r, x),
+                model,
+                reference_frame,
+                features,
+            )
+            drift = f.call_some(c.comparer.compare, pair)
+        predictions = f.call(c.trainer.predict, model, features)
+        explanations: Var[pd.DataFrame | None] = (
+            f.call(c.explainer.explain, model, features)
+            if c.explainer is not None
+            else f.const(None)
         )
-
-    reference_frame: Step[_State, pd.DataFrame] = lift(reference, "reference") >> (
-        c.store.load_frame
+        output = f.decide("assemble", assembled, frame, predictions, champion)
+        version = f.call(c.store.save_frame, f.const(settings.predictions), output)
+        f.call(c.tracker.log_dataset, run, version)
+        check = f.call(c.checker.check, output)
+        written = f.call(c.output.write, output)
+        f.call(c.tracker.set_tags, run, f.apply(_tags, champion, version))
+    return f.build(
+        f.apply(predicted, run, champion, output, version, drift, check, written, explanations)
     )
-    keep: Step[_State, _State] = identity()
-    compare: Step[_State, DriftReport] = (
-        (reference_frame & keep)
-        >> lift(lambda pair: drift_inputs(pair[1], pair[0]), "drift_inputs")
-        >> c.comparer.compare
-    )
-    before = (
-        on.through(c.connector.read, lambda s: None, lambda s, f: evolve(s, frame=f))
-        >> on.through(c.repository.get_alias, lambda s: settings.champion_alias, champion_found)
-        >> on.through(c.repository.load, _champion, lambda s, m: evolve(s, model=m))
-        >> make_step(features_checked, name="check_features")
-        # The run starts once the inputs are sound: bad input leaves no run behind.
-        >> on.through(c.tracker.start_run, lambda s: s.spec, lambda s, r: evolve(s, ref=r))
-    )
-    steps = (
-        on.through(c.store.versions, lambda s: settings.training_dataset, reference_of)
-        >> on.when(
-            lambda s: s.reference is not None,
-            on.through(compare, lambda s: s, lambda s, d: evolve(s, drift=d), name="drift"),
-            "has_reference",
-        )
-        >> on.through(
-            c.trainer.predict,
-            lambda s: (_model(s), features(s)),
-            lambda s, p: evolve(s, predictions=p),
-        )
-    )
-    if c.explainer is not None:
-        steps = steps >> on.through(
-            c.explainer.explain,
-            lambda s: (_model(s), features(s)),
-            lambda s, e: evolve(s, explanations=e),
-        )
-    steps = (
-        steps
-        >> make_step(assembled, name="assemble")
-        >> on.through(
-            c.store.save_frame,
-            lambda s: (settings.predictions, _output(s)),
-            lambda s, v: evolve(s, version=v),
-        )
-        >> on.effect(c.tracker.log_dataset, lambda s: (s.run, _version(s)))
-        >> on.through(c.checker.check, _output, lambda s, r: evolve(s, check=r))
-        >> on.through(c.output.write, _output, lambda s, w: evolve(s, written=w))
-        >> on.effect(c.tracker.set_tags, tags)
-    )
-    body = before >> ending_failed(steps, c.tracker, lambda s: s.run)
-    entry, exit_ = make_step(_start, name="start"), make_step(finish, name="predicted")
-    return (entry >> body >> exit_).named("predict")

@@ -19,11 +19,14 @@ program when its component is not given, so a plan shows only what will run.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
+from typing import Generic, TypeVar
 
 import pandas as pd
 from attrs import evolve, frozen
 
+from lolpop.components._errors import DataError
 from lolpop.components.records import (
     Artifact,
     BaselineComparison,
@@ -31,6 +34,7 @@ from lolpop.components.records import (
     BiasReport,
     DataSplitter,
     FeatureEncoder,
+    Figures,
     FittedEncoder,
     FittedModel,
     HyperparameterTuner,
@@ -50,16 +54,21 @@ from lolpop.components.records import (
     Predictions,
     RunRef,
     RunSpec,
+    RunStatus,
     Splits,
+    TaskKind,
     Trial,
     TuningResult,
     Version,
 )
 from lolpop.core.combinators import map_each
 from lolpop.core.decorator import make_step
+from lolpop.core.flow import Flow, Var
 from lolpop.core.step import Step
 from lolpop.pipelines.deploy import Candidate
-from lolpop.pipelines.wiring import Carrier, lift, need
+
+_K = TypeVar("_K", bound=TaskKind)
+_K_co = TypeVar("_K_co", bound=TaskKind, covariant=True)
 
 #: Tags that link runs, experiments, datasets and model versions (lineage).
 WINNING_EXPERIMENT_TAG = "lolpop.winning_experiment"
@@ -68,18 +77,19 @@ KIND_TAG = "lolpop.kind"
 
 
 @frozen
-class TrainComponents:
-    """What the train pipeline works with; the optional ones may be left out."""
+class TrainComponents(Generic[_K]):
+    """What the train pipeline works with, all of one task; the optional ones may be left
+    out."""
 
     splitter: DataSplitter
     encoder: FeatureEncoder
-    trainer: ModelTrainer[FittedModel]
-    evaluator: MetricsEvaluator
+    trainer: ModelTrainer[_K]
+    evaluator: MetricsEvaluator[_K]
     tracker: MetadataTracker
     repository: ModelRepository
-    tuner: HyperparameterTuner | None = None
+    tuner: HyperparameterTuner[_K] | None = None
     explainer: ModelExplainer | None = None
-    baseline: ModelChecker | None = None
+    baseline: ModelChecker[_K] | None = None
     visualizer: ModelVisualizer | None = None
     bias: BiasChecker | None = None
 
@@ -94,17 +104,17 @@ class TrainingData:
 
 
 @frozen
-class TrainedModel:
+class TrainedModel(Generic[_K_co]):
     """Everything the train pipeline found, and the candidate for deployment."""
 
     run: RunRef
     candidate: Candidate
-    model: FittedModel
-    bundle: FittedModel
+    model: FittedModel[_K_co]
+    bundle: FittedModel[_K_co]
     encoder: FittedEncoder
     splits: Splits
     predictions: Predictions
-    tuning: TuningResult | None = None
+    tuning: TuningResult[_K_co] | None = None
     experiments: tuple[RunRef, ...] = ()
     importance: Importance | None = None
     baseline: BaselineComparison | None = None
@@ -112,80 +122,7 @@ class TrainedModel:
     figures: tuple[str, ...] = ()
 
 
-@frozen
-class _State:
-    data: TrainingData
-    splits: Splits | None = None
-    encoder: FittedEncoder | None = None
-    encoded: Splits | None = None
-    tuning: TuningResult | None = None
-    experiments: tuple[RunRef, ...] = ()
-    model: FittedModel | None = None
-    predictions: Predictions | None = None
-    metrics: Metrics | None = None
-    importance: Importance | None = None
-    baseline: BaselineComparison | None = None
-    figures: tuple[str, ...] = ()
-    bias: BiasReport | None = None
-    bundle: FittedModel | None = None
-    champion: ModelVersion | None = None
-    champion_model: FittedModel | None = None
-    champion_predictions: Predictions | None = None
-    refit_encoder: FittedEncoder | None = None
-    refit_encoded: pd.DataFrame | None = None
-    champion_metrics: Metrics | None = None
-    artifact: ModelArtifact | None = None
-
-    @property
-    def run(self) -> RunRef:
-        return self.data.run
-
-
-def _start(data: TrainingData) -> _State:
-    return _State(data)
-
-
-def _splits(state: _State) -> Splits:
-    return need(state.splits, "splitting the data")
-
-
-def _encoded(state: _State) -> Splits:
-    return need(state.encoded, "encoding the features")
-
-
-def _encoder(state: _State) -> FittedEncoder:
-    return need(state.encoder, "fitting the encoder")
-
-
-def _model(state: _State) -> FittedModel:
-    return need(state.model, "fitting a model")
-
-
-def _predictions(state: _State) -> Predictions:
-    return need(state.predictions, "predicting the test split")
-
-
-def _bundle(state: _State) -> FittedModel:
-    return need(state.bundle, "bundling the model")
-
-
-def _encode_all(state: _State, frames: Sequence[pd.DataFrame]) -> _State:
-    splits = _splits(state)
-    train, valid, test = frames
-    encoded = Splits(
-        Labelled(train, splits.train.target),
-        Labelled(valid, splits.valid.target),
-        Labelled(test, splits.test.target),
-    )
-    return evolve(state, encoded=encoded)
-
-
-def _to_encode(state: _State) -> list[tuple[FittedEncoder, pd.DataFrame]]:
-    splits, encoder = _splits(state), _encoder(state)
-    return [(encoder, part.features) for part in (splits.train, splits.valid, splits.test)]
-
-
-def bundle_model(encoder: FittedEncoder, model: FittedModel) -> FittedModel:
+def bundle_model(encoder: FittedEncoder, model: FittedModel[_K]) -> FittedModel[_K]:
     """The encoder and the model as one scikit-learn `Pipeline` over the raw features."""
     from sklearn.pipeline import Pipeline  # noqa: PLC0415 (heavy: imported on use)
 
@@ -200,134 +137,7 @@ def bundle_model(encoder: FittedEncoder, model: FittedModel) -> FittedModel:
     )
 
 
-def _trial_spec(run: RunRef, trial: Trial) -> RunSpec:
-    tags = {KIND_TAG: "experiment", EXPERIMENT_TAG: str(trial.number)}
-    return RunSpec(f"{run.name or 'train'}-trial-{trial.number}", tags, parent=run)
-
-
-@frozen
-class _TrialLog:
-    parent: RunRef
-    trial: Trial
-    run: RunRef | None = None
-
-
-def _trial_run(log: _TrialLog) -> RunRef:
-    return need(log.run, "starting the trial's run")
-
-
-def _trial_logger(tracker: MetadataTracker) -> Step[tuple[RunRef, Trial], RunRef]:
-    """Start a nested run for one trial, record its params and metrics, end it."""
-    on = Carrier(_TrialLog)
-
-    def params(log: _TrialLog) -> tuple[RunRef, Params]:
-        return _trial_run(log), log.trial.params
-
-    def metrics(log: _TrialLog) -> tuple[RunRef, Metrics]:
-        return _trial_run(log), {f"valid_{k}": v for k, v in log.trial.metrics.items()}
-
-    def start(pair: tuple[RunRef, Trial]) -> _TrialLog:
-        return _TrialLog(pair[0], pair[1])
-
-    return (
-        make_step(start, name="trial")
-        >> on.through(
-            tracker.start_run,
-            lambda log: _trial_spec(log.parent, log.trial),
-            lambda log, run: evolve(log, run=run),
-        )
-        >> on.effect(tracker.log_params, params)
-        >> on.effect(tracker.log_metrics, metrics)
-        >> on.effect(tracker.end_run, lambda log: (_trial_run(log), "FINISHED"))
-        >> make_step(_trial_run, name="experiment")
-    ).named("experiment")
-
-
-def _winner_tags(state: _State) -> tuple[RunRef, dict[str, str]]:
-    tuning = state.tuning
-    if tuning is None or not state.experiments:
-        return state.run, {}
-    winner = state.experiments[tuning.trials.index(tuning.best)]
-    return state.run, {WINNING_EXPERIMENT_TAG: winner.run_id}
-
-
-def _model_params(state: _State) -> tuple[RunRef, Params]:
-    model = _model(state)
-    params: dict[str, str | int | float | bool | None] = dict(model.params)
-    if state.tuning is not None:
-        params["tuning_metric"] = state.tuning.metric
-        params["trials"] = len(state.tuning.trials)
-    return state.run, params
-
-
-def _prefixed(prefix: str, metrics: Metrics) -> dict[str, float]:
-    return {f"{prefix}{name}": value for name, value in metrics.items()}
-
-
-def _summary_metrics(state: _State) -> tuple[RunRef, Metrics]:
-    found: dict[str, float] = _prefixed("test_", state.metrics or {})
-    if state.baseline is not None:
-        found[f"baseline_{state.baseline.metric}"] = state.baseline.baseline_score
-    if state.bias is not None:
-        found["bias_demographic_parity_difference"] = state.bias.demographic_parity_difference
-        if state.bias.equal_opportunity_difference is not None:
-            found["bias_equal_opportunity_difference"] = state.bias.equal_opportunity_difference
-    if state.champion_metrics is not None:
-        found |= _prefixed("champion_test_", state.champion_metrics)
-    return state.run, found
-
-
-def _finish(state: _State) -> TrainedModel:
-    artifact = need(state.artifact, "logging the model")
-    candidate = Candidate(
-        artifact, dict(state.metrics or {}), state.champion, state.champion_metrics
-    )
-    return TrainedModel(
-        run=state.run,
-        candidate=candidate,
-        model=_model(state),
-        bundle=_bundle(state),
-        encoder=_encoder(state),
-        splits=_splits(state),
-        predictions=_predictions(state),
-        tuning=state.tuning,
-        experiments=state.experiments,
-        importance=state.importance,
-        baseline=state.baseline,
-        bias=state.bias,
-        figures=state.figures,
-    )
-
-
-def _champion_steps(c: TrainComponents) -> Step[_State, _State]:
-    """The champion (the deployed version) predicts the same test split; its metrics."""
-    on = Carrier(_State)
-
-    def champion(state: _State) -> ModelVersion:
-        return need(state.champion, "reading the champion")
-
-    def loaded(state: _State) -> FittedModel:
-        return need(state.champion_model, "loading the champion")
-
-    def predicted(state: _State) -> Predictions:
-        return need(state.champion_predictions, "the champion's predictions")
-
-    return (
-        on.through(c.repository.load, champion, lambda s, m: evolve(s, champion_model=m))
-        >> on.through(
-            c.trainer.predict,
-            lambda s: (loaded(s), _splits(s).test.features),
-            lambda s, p: evolve(s, champion_predictions=p),
-        )
-        >> on.through(
-            c.evaluator.evaluate,
-            lambda s: (_splits(s).test.target, predicted(s)),
-            lambda s, m: evolve(s, champion_metrics=m),
-        )
-    ).named("champion")
-
-
-def refit_model(model: FittedModel, data: Labelled) -> FittedModel:
+def refit_model(model: FittedModel[_K], data: Labelled) -> FittedModel[_K]:
     """A fresh copy of `model`'s estimator (same parameters) fitted on `data`."""
     from sklearn.base import clone  # noqa: PLC0415 (heavy: imported on use)
 
@@ -336,150 +146,323 @@ def refit_model(model: FittedModel, data: Labelled) -> FittedModel:
     return evolve(model, estimator=estimator, features=tuple(map(str, data.features.columns)))
 
 
-def _all_data(state: _State) -> Labelled:
-    splits = _splits(state)
+def of_task(kind: type[_K]) -> Step[FittedModel[TaskKind], FittedModel[_K]]:
+    """A step that passes on a model of the task `kind` and refuses one of another task (a
+    registry's model, which may have been registered by another workflow)."""
+
+    def check_task(model: FittedModel[TaskKind]) -> FittedModel[_K]:
+        """Refuse a model of another task."""
+        if model.task is not kind:
+            raise DataError(
+                f"the registered model is a {model.task.name} model; this workflow compares "
+                f"and predicts with {kind.name} models. Use another model name."
+            )
+        return typing.cast("FittedModel[_K]", model)
+
+    return make_step(check_task, check=False)
+
+
+# --- experiments: one nested run per trial ------------------------------------------
+
+
+def _trial_spec(pair: tuple[RunRef, Trial[TaskKind]]) -> RunSpec:
+    run, trial = pair
+    tags = {KIND_TAG: "experiment", EXPERIMENT_TAG: str(trial.number)}
+    return RunSpec(f"{run.name or 'train'}-trial-{trial.number}", tags, parent=run)
+
+
+def _trial_params(pair: tuple[RunRef, Trial[TaskKind]]) -> Params:
+    return pair[1].params
+
+
+def _trial_metrics(pair: tuple[RunRef, Trial[TaskKind]]) -> Metrics:
+    return {f"valid_{k}": v for k, v in pair[1].metrics.items()}
+
+
+def _finished(run: RunRef) -> tuple[RunRef, RunStatus]:
+    return run, "FINISHED"
+
+
+def _trial_logger(tracker: MetadataTracker) -> Step[tuple[RunRef, Trial[TaskKind]], RunRef]:
+    """Start a nested run for one trial, record its params and metrics, end it."""
+    f: Flow[tuple[RunRef, Trial[TaskKind]]] = Flow(tuple, "experiment")
+    run = f.call(tracker.start_run, f.apply(_trial_spec, f.input))
+    f.call(tracker.log_params, run, f.apply(_trial_params, f.input))
+    f.call(tracker.log_metrics, run, f.apply(_trial_metrics, f.input))
+    return f.build(f.call(tracker.end_run, f.apply(_finished, run)))
+
+
+# --- glue: parts of values -----------------------------------------------------------
+
+
+def _frame(data: TrainingData) -> pd.DataFrame:
+    return data.frame
+
+
+def _run(data: TrainingData) -> RunRef:
+    return data.run
+
+
+def _train(splits: Splits) -> Labelled:
+    return splits.train
+
+
+def _test(splits: Splits) -> Labelled:
+    return splits.test
+
+
+def _features(part: Labelled) -> pd.DataFrame:
+    return part.features
+
+
+def _target(part: Labelled) -> pd.Series:
+    return part.target
+
+
+def _to_encode(splits: Splits, encoder: FittedEncoder) -> list[tuple[FittedEncoder, pd.DataFrame]]:
+    return [(encoder, part.features) for part in (splits.train, splits.valid, splits.test)]
+
+
+def _encoded(splits: Splits, frames: Sequence[pd.DataFrame]) -> Splits:
+    train, valid, test = frames
+    return Splits(
+        Labelled(train, splits.train.target),
+        Labelled(valid, splits.valid.target),
+        Labelled(test, splits.test.target),
+    )
+
+
+def _best(tuning: TuningResult[_K]) -> FittedModel[_K]:
+    return tuning.best.model
+
+
+def _trials(run: RunRef, tuning: TuningResult[_K]) -> list[tuple[RunRef, Trial[_K]]]:
+    return [(run, trial) for trial in tuning.trials]
+
+
+def _winner_tags(
+    run: RunRef, tuning: TuningResult[_K], experiments: Sequence[RunRef]
+) -> dict[str, str]:
+    if not experiments:
+        return {}
+    winner = experiments[tuning.trials.index(tuning.best)]
+    return {WINNING_EXPERIMENT_TAG: winner.run_id}
+
+
+def _model_params(model: FittedModel[_K], tuning: TuningResult[_K] | None) -> Params:
+    params: dict[str, str | int | float | bool | None] = dict(model.params)
+    if tuning is not None:
+        params["tuning_metric"] = tuning.metric
+        params["trials"] = len(tuning.trials)
+    return params
+
+
+def _prefixed(prefix: str, metrics: Metrics) -> dict[str, float]:
+    return {f"{prefix}{name}": value for name, value in metrics.items()}
+
+
+def _summary_metrics(
+    metrics: Metrics,
+    baseline: BaselineComparison | None,
+    bias: BiasReport | None,
+    champion_metrics: Metrics | None,
+) -> Metrics:
+    found: dict[str, float] = _prefixed("test_", metrics)
+    if baseline is not None:
+        found[f"baseline_{baseline.metric}"] = baseline.baseline_score
+    if bias is not None:
+        found["bias_demographic_parity_difference"] = bias.demographic_parity_difference
+        if bias.equal_opportunity_difference is not None:
+            found["bias_equal_opportunity_difference"] = bias.equal_opportunity_difference
+    if champion_metrics is not None:
+        found |= _prefixed("champion_test_", champion_metrics)
+    return found
+
+
+def _all_data(splits: Splits) -> Labelled:
     parts = (splits.train, splits.valid, splits.test)
     return Labelled(pd.concat([p.features for p in parts]), pd.concat([p.target for p in parts]))
 
 
-def _refit_steps(c: TrainComponents) -> Step[_State, _State]:
+def _figure_artifacts(run: RunRef, figures: Figures) -> list[tuple[RunRef, Artifact]]:
+    return [(run, Artifact(figures.paths[key], "figures")) for key in sorted(figures.paths)]
+
+
+def _figure_paths(figures: Figures | None) -> tuple[str, ...]:
+    return tuple(figures.paths[key] for key in sorted(figures.paths)) if figures else ()
+
+
+@frozen
+class _Found(Generic[_K]):
+    """What the train pipeline found besides the model (gathered for its result)."""
+
+    tuning: TuningResult[_K] | None
+    experiments: tuple[RunRef, ...]
+    importance: Importance | None
+    baseline: BaselineComparison | None
+    bias: BiasReport | None
+    figures: tuple[str, ...]
+
+
+def _found(  # noqa: PLR0917 (a flow's values, in order)
+    tuning: TuningResult[_K] | None,
+    experiments: Sequence[RunRef] | None,
+    importance: Importance | None,
+    baseline: BaselineComparison | None,
+    bias: BiasReport | None,
+    figures: Figures | None,
+) -> _Found[_K]:
+    return _Found(
+        tuning, tuple(experiments or ()), importance, baseline, bias, _figure_paths(figures)
+    )
+
+
+def _trained(  # noqa: PLR0917 (a flow's values, in order)
+    data: TrainingData,
+    model: FittedModel[_K],
+    bundle: FittedModel[_K],
+    encoder: FittedEncoder,
+    splits: Splits,
+    predictions: Predictions,
+    candidate: Candidate,
+    found: _Found[_K],
+) -> TrainedModel[_K]:
+    return TrainedModel(
+        run=data.run,
+        candidate=candidate,
+        model=model,
+        bundle=bundle,
+        encoder=encoder,
+        splits=splits,
+        predictions=predictions,
+        tuning=found.tuning,
+        experiments=found.experiments,
+        importance=found.importance,
+        baseline=found.baseline,
+        bias=found.bias,
+        figures=found.figures,
+    )
+
+
+def _candidate(
+    artifact: ModelArtifact,
+    metrics: Metrics,
+    champion: ModelVersion | None,
+    champion_metrics: Metrics | None,
+) -> Candidate:
+    return Candidate(artifact, dict(metrics), champion, champion_metrics)
+
+
+def _champion_steps(
+    f: Flow[TrainingData],
+    c: TrainComponents[_K],
+    champion: Var[ModelVersion | None],
+    test: Var[Labelled],
+    truth: Var[pd.Series],
+) -> Var[Metrics | None]:
+    """The champion (when there is one) predicts the same test split (`test`, its raw
+    features): its metrics."""
+    with f.block("champion"):
+        loaded = f.call_some(c.repository.load, champion)
+        model = f.call_some(of_task(c.trainer.task), loaded)
+        predictions = f.call_some(c.trainer.predict, model, f.apply(_features, test))
+        return f.call_some(c.evaluator.evaluate, truth, predictions)
+
+
+def _refitted(
+    encoder: FittedEncoder, model: FittedModel[_K], data: tuple[pd.DataFrame, pd.Series]
+) -> FittedModel[_K]:
+    """The winner refitted on all the data, bundled with the encoder refitted on it."""
+    return bundle_model(encoder, refit_model(model, Labelled(*data)))
+
+
+def _encoded_all(frame: pd.DataFrame, data: Labelled) -> tuple[pd.DataFrame, pd.Series]:
+    return frame, data.target
+
+
+def _refit_steps(
+    f: Flow[TrainingData], c: TrainComponents[_K], splits: Var[Splits], model: Var[FittedModel[_K]]
+) -> Var[FittedModel[_K]]:
     """The encoder and the winner refitted on all the data (train, valid and test): the
     model that is logged and registered; its metrics stay those of the held-out test."""
-    on = Carrier(_State)
-
-    def encoder(state: _State) -> FittedEncoder:
-        return need(state.refit_encoder, "refitting the encoder")
-
-    def refitted(state: _State) -> FittedModel:
-        encoded = need(state.refit_encoded, "encoding all the data")
-        data = Labelled(encoded, _all_data(state).target)
-        return bundle_model(encoder(state), refit_model(_model(state), data))
-
-    return (
-        on.through(c.encoder.fit, _all_data, lambda s, e: evolve(s, refit_encoder=e))
-        >> on.through(
-            c.encoder.transform,
-            lambda s: (encoder(s), _all_data(s).features),
-            lambda s, f: evolve(s, refit_encoded=f),
+    with f.block("refit"):
+        everything = f.apply(_all_data, splits)
+        encoder = f.call(c.encoder.fit, everything)
+        frame = f.call(c.encoder.transform, encoder, f.apply(_features, everything))
+        return f.decide(
+            "refit", _refitted, encoder, model, f.apply(_encoded_all, frame, everything)
         )
-        >> on.through(
-            lift(refitted, "refit", "the winner refitted on all the data", internal=False),
-            lambda s: s,
-            lambda s, b: evolve(s, bundle=b),
-        )
-    ).named("refit")
 
 
 def train_pipeline(
-    components: TrainComponents, *, champion_alias: str = "champion", refit: bool = False
-) -> Step[TrainingData, TrainedModel]:
+    components: TrainComponents[_K], *, champion_alias: str = "champion", refit: bool = False
+) -> Step[TrainingData, TrainedModel[_K]]:
     """split -> encode -> tune or fit -> evaluate -> explain -> check -> compare -> log
     (`refit`: the logged model is the winner refitted on all the data)."""
     c = components
-    on = Carrier(_State)
-
-    def test_of(state: _State) -> tuple[FittedModel, Labelled]:
-        return _model(state), _encoded(state).test
-
-    def truth_and(state: _State, predictions: Predictions) -> tuple[pd.Series, Predictions]:
-        return _splits(state).test.target, predictions
-
-    steps = (
-        on.through(c.splitter.split, lambda s: s.data.frame, lambda s, p: evolve(s, splits=p))
-        >> on.through(c.encoder.fit, lambda s: _splits(s).train, lambda s, e: evolve(s, encoder=e))
-        >> on.through(map_each(c.encoder.transform), _to_encode, _encode_all, name="encode")
+    f = Flow(TrainingData, "train")
+    run = f.apply(_run, f.input)
+    splits = f.call(c.splitter.split, f.apply(_frame, f.input))
+    encoder = f.call(c.encoder.fit, f.apply(_train, splits))
+    frames = f.call(
+        map_each(c.encoder.transform).named("encode"), f.apply(_to_encode, splits, encoder)
     )
+    encoded = f.apply(_encoded, splits, frames)
+    tuning: Var[TuningResult[_K] | None]
+    experiments: Var[list[RunRef] | None]
     if c.tuner is not None:
-        steps = (
-            steps
-            >> on.through(
-                c.tuner.tune, _encoded, lambda s, t: evolve(s, tuning=t, model=t.best.model)
-            )
-            >> on.through(
-                map_each(_trial_logger(c.tracker)),
-                lambda s: [(s.run, trial) for trial in (s.tuning.trials if s.tuning else ())],
-                lambda s, runs: evolve(s, experiments=tuple(runs)),
-                name="experiments",
-            )
-            >> on.effect(c.tracker.set_tags, _winner_tags)
-        )
+        tuned = f.call(c.tuner.tune, encoded)
+        model = f.apply(_best, tuned)
+        trials = f.apply(_trials, run, tuned)
+        logged = f.call(map_each(_trial_logger(c.tracker)).named("experiments"), trials)
+        f.call(c.tracker.set_tags, run, f.apply(_winner_tags, run, tuned, logged))
+        tuning, experiments = tuned, logged
     else:
-        steps = steps >> on.through(
-            c.trainer.fit, lambda s: _encoded(s).train, lambda s, m: evolve(s, model=m)
-        )
-    steps = (
-        steps
-        >> on.effect(c.tracker.log_params, _model_params)
-        >> on.through(
-            c.trainer.predict,
-            lambda s: (_model(s), _encoded(s).test.features),
-            lambda s, p: evolve(s, predictions=p),
-        )
-        >> on.through(
-            c.evaluator.evaluate,
-            lambda s: truth_and(s, _predictions(s)),
-            lambda s, m: evolve(s, metrics=m),
-        )
+        model = f.call(c.trainer.fit, f.apply(_train, encoded))
+        tuning, experiments = f.const(None), f.const(None)
+    f.call(c.tracker.log_params, run, f.apply(_model_params, model, tuning))
+    test = f.apply(_test, encoded)
+    truth = f.apply(_target, f.apply(_test, splits))
+    predictions = f.call(c.trainer.predict, model, f.apply(_features, test))
+    metrics = f.call(c.evaluator.evaluate, truth, predictions)
+    importance: Var[Importance | None] = (
+        f.call(c.explainer.importance, model, test) if c.explainer is not None else f.const(None)
     )
-    if c.explainer is not None:
-        steps = steps >> on.through(
-            c.explainer.importance, test_of, lambda s, i: evolve(s, importance=i)
-        )
-    if c.baseline is not None:
-        steps = steps >> on.through(
-            c.baseline.check, lambda s: (_model(s), _encoded(s)), lambda s, b: evolve(s, baseline=b)
-        )
+    baseline: Var[BaselineComparison | None] = (
+        f.call(c.baseline.check, model, encoded) if c.baseline is not None else f.const(None)
+    )
+    figures: Var[Figures | None] = f.const(None)
     if c.visualizer is not None:
-        steps = (
-            steps
-            >> on.through(
-                c.visualizer.plot,
-                test_of,
-                lambda s, f: evolve(s, figures=tuple(f.paths[k] for k in sorted(f.paths))),
-            )
-            >> on.effect(
-                map_each(c.tracker.log_artifact),
-                lambda s: [(s.run, Artifact(path, "figures")) for path in s.figures],
-                name="log_figures",
-            )
+        drawn = f.call(c.visualizer.plot, model, test)
+        f.call(
+            map_each(c.tracker.log_artifact).named("log_figures"),
+            f.apply(_figure_artifacts, run, drawn),
         )
+        figures = drawn
+    bias: Var[BiasReport | None] = f.const(None)
     if c.bias is not None:
-        steps = steps >> on.through(
-            c.bias.check,
-            lambda s: (_splits(s).test.features, _splits(s).test.target, _predictions(s)),
-            lambda s, b: evolve(s, bias=b),
-        )
-    steps = (
-        steps
-        >> on.through(
-            lift(
-                lambda s: bundle_model(_encoder(s), _model(s)),
-                "bundle",
-                "the encoder and the model as one pipeline",
-                internal=False,
-            ),
-            lambda s: s,
-            lambda s, b: evolve(s, bundle=b),
-        )
-        >> on.through(
-            c.repository.get_alias, lambda s: champion_alias, lambda s, v: evolve(s, champion=v)
-        )
-        >> on.when(lambda s: s.champion is not None, _champion_steps(c), "has_champion")
-        >> on.effect(c.tracker.log_metrics, _summary_metrics)
-    )
+        raw_test = f.apply(_test, splits)
+        bias = f.call(c.bias.check, f.apply(_features, raw_test), truth, predictions)
+    bundle = f.decide("bundle", bundle_model, encoder, model)
+    champion = f.call(c.repository.get_alias, f.const(champion_alias))
+    # The champion is the bundle (encoder and model): it predicts from the raw features.
+    champion_metrics = _champion_steps(f, c, champion, f.apply(_test, splits), truth)
+    summary = f.apply(_summary_metrics, metrics, baseline, bias, champion_metrics)
+    f.call(c.tracker.log_metrics, run, summary)
     if refit:
-        steps = steps >> _refit_steps(c)
-    steps = steps >> on.through(
-        c.tracker.log_model, lambda s: (s.run, _bundle(s)), lambda s, a: evolve(s, artifact=a)
+        bundle = _refit_steps(f, c, splits, model)
+    artifact = f.call(c.tracker.log_model, run, bundle)
+    candidate = f.apply(_candidate, artifact, metrics, champion, champion_metrics)
+    found = f.apply(_found, tuning, experiments, importance, baseline, bias, figures)
+    return f.build(
+        f.apply(_trained, f.input, model, bundle, encoder, splits, predictions, candidate, found)
     )
-    entry, exit_ = make_step(_start, name="start"), make_step(_finish, name="trained")
-    return (entry >> steps >> exit_).named("train")
 
 
-def _candidate_of(trained: TrainedModel) -> Candidate:
+def _candidate_of(trained: TrainedModel[TaskKind]) -> Candidate:
     """The trained model's candidate for the deploy pipeline."""
     return trained.candidate
 
 
 #: `train >> to_candidate >> deploy`: the train pipeline's result as the deploy pipeline's input.
-to_candidate: Step[TrainedModel, Candidate] = make_step(_candidate_of, name="candidate")
+to_candidate: Step[TrainedModel[TaskKind], Candidate] = make_step(_candidate_of, name="candidate")

@@ -1,34 +1,48 @@
-"""Build a config's runner: every component built and checked against its slot first.
+"""Build a config's workflow: every component built and checked against its slot first.
 
-Nothing is read or run here. Every problem is collected before reporting: an unknown
-runner, an output path (a settings field marked `OUTPUT_PATH`) outside the project
-folder without `allow_outside: true`, a required slot left empty, a component under a
-name the runner has no slot for, a component whose settings its builder refuses, a
-component of the wrong type for its slot, and, once all slots are sound, a wiring
-mismatch in the runner's program (each pipeline's `WiringError`, named by the steps and
-types that do not fit).
+The one composition root from a config to a program (above `lolpop.config`, which
+decodes the config without knowing any runner's program). Nothing is read or run here.
+Every problem is collected before reporting, each with its config path:
+
+- an unknown runner, or an unknown stage;
+- an output path outside the project folder without `allow_outside: true`;
+- a component whose type tag or settings its builder refuses (the setting named);
+- a component under a name the runner has no slot for, a required slot left empty;
+- a component of the wrong record type for its slot; a task-bound component of another
+  task than the runner's (a regressor in a classification runner, regression metrics,
+  a tuner scored by the other task's metric);
+- a component whose steps do not fit the slot's declared types, step by step: each
+  `Step[A, B]` field of the slot's record must take `A` and give `B` (with the core's
+  `fits`), so a registered kind that builds a `DataSplitter` whose `split` is
+  `Step[int, str]` is refused, as mypy would refuse it in Python.
+
+Once every slot is sound the components record is made and the runner builds its
+program (a pipeline's own `WiringError`, if any, is reported at `$.runner`).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
-from pathlib import Path
+import typing
+from collections.abc import Callable, Mapping
 
 import attrs
 from returns.result import Failure, Result, Success
 
-from lolpop.config.records import WorkflowConfig, is_output_path
-from lolpop.config.registry import BUILTINS, ComponentKind, Registry, find_kind
-from lolpop.core.step import Step
-from lolpop.errors import (
-    ConfigError,
-    ConfigProblem,
-    DefinitionError,
-    LolpopError,
-    SettingError,
+from lolpop.config.paths import check_paths
+from lolpop.config.records import Settings, WorkflowConfig
+from lolpop.config.registry import (
+    BUILTINS,
+    RUNNERS,
+    ComponentKind,
+    Registry,
+    RunnerRegistry,
+    find_kind,
 )
-from lolpop.runners.kinds import RUNNERS, RunnerRegistry
+from lolpop.core._hints import describe, fits
+from lolpop.core.step import Step
+from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, LolpopError, SettingError
+from lolpop.runners.kinds import Report, RunnerKind, Slot, substitute
 
 
 def _kind(tag: str, registry: Registry, allow_imports: tuple[str, ...]) -> ComponentKind:
@@ -39,92 +53,58 @@ def _kind(tag: str, registry: Registry, allow_imports: tuple[str, ...]) -> Compo
     return kind
 
 
-def project_root() -> Path:
-    """The folder a config's relative paths are read against, and that its output paths
-    must stay in (the working folder)."""
-    return Path.cwd().resolve()
-
-
-def is_outside(value: str, root: Path) -> bool:
-    """Whether a path (or a `file://` URI) from a config leads outside `root`, symlinks
-    followed. Other URIs (`s3://...`) are not local paths and are never outside.
-
-    >>> root = Path("/work/project")
-    >>> [is_outside(p, root) for p in ("out/x.csv", "a/../b", "../x", "/etc/cron.d", "s3://b/k")]
-    [False, False, True, True, False]
-    """
-    if "://" in value:
-        if not value.startswith("file://"):
-            return False
-        value = value.removeprefix("file://")
-    resolved = (root / value).resolve()
-    return resolved != root and root not in resolved.parents
-
-
-def _output_paths(record: object, path: str) -> Iterator[tuple[str, str]]:
-    """Every output path a settings record holds, with its config path."""
-    cls = type(record)
-    if not attrs.has(cls):
-        return
-    for attribute in attrs.fields(cls):
-        value = getattr(record, attribute.name)
-        if is_output_path(attribute.metadata) and isinstance(value, str):
-            yield value, f"{path}.{attribute.name}"
-
-
-def _check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
-    if config.allow_outside:
-        return
-    root = project_root()
-    found = list(_output_paths(config.settings, "$.settings"))
-    for name, component in config.components.items():
-        found += _output_paths(component.settings, f"$.components.{name}")
-    for value, path in found:
-        try:
-            outside = is_outside(value, root)
-        except (ValueError, OSError) as error:  # a NUL byte, a name too long for the system
-            problem(f"{value!r} cannot be a path here ({error})", path)
-            continue
-        if outside:
-            problem(
-                f"the path {value!r} leads outside the project folder {str(root)!r}; keep "
-                "what lolpop writes inside it, or set `allow_outside: true` at the top of "
-                "the config if this is meant",
-                path,
+def slot_problems(made: object, slot: Slot, task: type | None) -> list[tuple[str, str]]:
+    """What keeps `made` out of `slot`, as (path below the slot, message) pairs: its
+    record type, its task, and each of its steps against the slot's declared types."""
+    if not isinstance(made, slot.component):
+        return [(".type", f"expected a {slot.component.__name__}, got a {type(made).__name__}")]
+    found: list[tuple[str, str]] = []
+    made_task = getattr(made, "task", None)
+    if task is not None and isinstance(made_task, type) and made_task is not task:
+        task_name = getattr(task, "name", task.__name__)
+        made_name = getattr(made_task, "name", made_task.__name__)
+        found.append(
+            (
+                "",
+                f"this {slot.component.__name__} is for {made_name}, but the runner is a "
+                f"{task_name} runner: every task-bound component is of the runner's task",
             )
-
-
-def build_workflow(
-    config: WorkflowConfig,
-    *,
-    components: Registry = BUILTINS,
-    runners: RunnerRegistry = RUNNERS,
-    source: str = "",
-    stage: str | None = None,
-) -> Result[Step[None, object], ConfigError]:
-    """The runner's program for `config` (one of its stages: the first by default), or
-    every problem found while building it."""
-    problems: list[ConfigProblem] = []
-
-    def problem(message: str, path: str) -> None:
-        problems.append(ConfigProblem(message, path, source))
-
-    runner = runners.get(config.runner)
-    if runner is None:
-        known = sorted(runners.kinds)
-        close = difflib.get_close_matches(config.runner, known, n=2, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-        problem(
-            f"unknown runner {config.runner!r}{hint} (known: {', '.join(known) or 'none'})",
-            "$.runner",
         )
-        return Failure(ConfigError(tuple(problems), source))
+    hint = slot.hint
+    if typing.get_origin(hint) in (typing.Union, type(int | None)):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    origin = typing.get_origin(hint) or hint
+    hints = typing.get_type_hints(origin)
+    parameters = getattr(origin, "__parameters__", ())
+    table = dict(zip(parameters, typing.get_args(hint), strict=False))
+    for attribute in attrs.fields(slot.component):
+        declared = substitute(hints[attribute.name], table)
+        if typing.get_origin(declared) is not Step:
+            continue
+        wanted_in, wanted_out = typing.get_args(declared)
+        step = getattr(made, attribute.name)
+        if not isinstance(step, Step):
+            found.append((f".{attribute.name}", f"expected a step, got a {type(step).__name__}"))
+        elif not fits(wanted_in, step.in_type) or not fits(step.out_type, wanted_out):
+            found.append(
+                (
+                    f".{attribute.name}",
+                    f"its step {step.label!r} is {describe(step.in_type)} -> "
+                    f"{describe(step.out_type)}; the {slot.name!r} slot needs "
+                    f"{describe(wanted_in)} -> {describe(wanted_out)}",
+                )
+            )
+    return found
 
-    _check_paths(config, problem)
+
+def _built(
+    config: WorkflowConfig, registry: Registry, problem: Callable[[str, str], None]
+) -> dict[str, object]:
+    """Every component of the config, built by its kind (the refusals as problems)."""
     built: dict[str, object] = {}
     for name, config_of in config.components.items():
         try:
-            kind = _kind(config_of.type, components, config.allow_imports)
+            kind = _kind(config_of.type, registry, config.allow_imports)
         except LolpopError as error:
             problem(str(error), f"$.components.{name}.type")
             continue
@@ -134,7 +114,17 @@ def build_workflow(
             problem(str(error), f"$.components.{name}.{error.field}")
         except LolpopError as error:
             problem(str(error), f"$.components.{name}")
+    return built
 
+
+def _fill_slots(
+    runner: RunnerKind[object, typing.Any],
+    config: WorkflowConfig,
+    settings: Settings,
+    built: dict[str, object],
+    problem: Callable[[str, str], None],
+) -> None:
+    """Check every built component against its slot; fill empty slots with defaults."""
     slots = {slot.name: slot for slot in runner.slots}
     for name in config.components:
         if name not in slots:
@@ -145,12 +135,14 @@ def build_workflow(
                 f"(slots: {', '.join(slots)})",
                 f"$.components.{name}",
             )
+    defaults: Mapping[str, object] | None = None
     for slot in runner.slots:
         path = f"$.components.{slot.name}"
         if slot.name not in config.components:
-            if slot.default is not None:
+            if slot.defaulted:
                 try:
-                    built[slot.name] = slot.default(config.settings)
+                    defaults = defaults if defaults is not None else runner.defaults(settings)
+                    built[slot.name] = defaults[slot.name]
                 except LolpopError as error:
                     problem(f"the default {slot.component.__name__}: {error}", path)
             elif slot.required:
@@ -162,12 +154,49 @@ def build_workflow(
                 )
             continue
         made = built.get(slot.name)
-        if made is not None and not isinstance(made, slot.component):
-            problem(
-                f"expected a {slot.component.__name__}, got a {type(made).__name__} "
-                f"(type: {config.components[slot.name].type})",
-                f"{path}.type",
-            )
+        if made is not None:
+            tag = config.components[slot.name].type
+            for below, message in slot_problems(made, slot, runner.task):
+                problem(f"{message} (type: {tag})", path + below)
+
+
+def build_workflow(
+    config: WorkflowConfig,
+    *,
+    components: Registry = BUILTINS,
+    runners: RunnerRegistry = RUNNERS,
+    source: str = "",
+    stage: str | None = None,
+) -> Result[Step[None, Report], ConfigError]:
+    """The runner's program for `config` (one of its stages: the first by default), or
+    every problem found while building it."""
+    problems: list[ConfigProblem] = []
+
+    def problem(message: str, path: str) -> None:
+        problems.append(ConfigProblem(message, path, source))
+
+    found = runners.get(config.runner)
+    if not isinstance(found, RunnerKind):
+        known = sorted(runners.kinds)
+        close = difflib.get_close_matches(config.runner, known, n=2, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        problem(
+            f"unknown runner {config.runner!r}{hint} (known: {', '.join(known) or 'none'})",
+            "$.runner",
+        )
+        return Failure(ConfigError(tuple(problems), source))
+    runner: RunnerKind[object, typing.Any] = found
+    settings = config.settings
+    if not isinstance(settings, runner.settings):
+        problem(
+            f"the {runner.tag!r} runner takes {runner.settings.__name__} settings, not "
+            f"{type(settings).__name__}",
+            "$.settings",
+        )
+        return Failure(ConfigError(tuple(problems), source))
+    check_paths(config, problem)
+    built = _built(config, components, problem)
+    _fill_slots(runner, config, settings, built, problem)
     chosen = stage or runner.stages[0]
     if chosen not in runner.stages:
         problem(
@@ -177,8 +206,12 @@ def build_workflow(
         )
     if problems:
         return Failure(ConfigError(tuple(problems), source))
+    slots = {slot.name for slot in runner.slots}
+    present = {name: value for name, value in built.items() if name in slots}
     try:
-        return Success(runner.build(built, config.settings, chosen))
+        return Success(runner.build(runner.make(present), settings, chosen))
+    except SettingError as error:  # a setting the runner refuses names its own path
+        problem(str(error), error.field if error.field.startswith("$") else "$.runner")
     except LolpopError as error:
         problem(str(error), "$.runner")
-        return Failure(ConfigError(tuple(problems), source))
+    return Failure(ConfigError(tuple(problems), source))

@@ -1,8 +1,7 @@
-"""Every built-in runner kind, by tag (what `RUNNERS` holds)."""
+"""Every built-in runner kind, by tag (what `lolpop.config.registry.RUNNERS` holds)."""
 
 from __future__ import annotations
 
-from lolpop.runners import supervised
-from lolpop.runners.kinds import RunnerKind
+from lolpop.runners.supervised.kind import CLASSIFICATION, REGRESSION
 
-KINDS: tuple[RunnerKind, ...] = supervised.KINDS
+KINDS = (CLASSIFICATION, REGRESSION)

@@ -1,56 +1,154 @@
-"""Runner kinds: the slots a runner needs, and how it builds its program from them.
+"""Runner kinds: a runner's components record, its settings record, and its program.
 
-A slot is a named place for a component of one type (`DataConnector`, `ModelTrainer`);
-a config fills slots by name under `components:`. The kinds lolpop ships are listed by
-`lolpop.runners.catalogue` (loaded on first use); installed packages add theirs through
+A runner kind is generic in what it is built from: `RunnerKind[C, S]` takes a record of
+components `C` (its fields are the slots a config fills by name under `components:`)
+and a settings record `S` (a subclass of `Settings`, which the config's `settings:` is
+decoded into), and builds the program of one stage from a `C` and an `S`. Nothing is
+erased on the way: the slots, their types and which are required come from `C`'s own
+fields, and a config-built workflow is a `C` checked field by field before it is made.
+
+The kinds lolpop ships are listed by `lolpop.runners.catalogue` (registered in
+`lolpop.config.registry.RUNNERS` on first use); installed packages add theirs through
 the entry point group `lolpop.runners`.
 """
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable, Mapping
+from typing import Generic, Protocol, TypeVar
 
-from attrs import frozen
+import attrs
+from attrs import Factory, frozen
 
+from lolpop.components.records import TaskKind
 from lolpop.config.records import Settings
-from lolpop.config.registry import KindRegistry
 from lolpop.core.step import Step
 
-ENTRY_POINT_GROUP = "lolpop.runners"
+_C = TypeVar("_C")
+_S = TypeVar("_S", bound=Settings)
+
+
+class Report(Protocol):
+    """What a runner's program gives: a report that renders itself for a person."""
+
+    def to_text(self) -> str:
+        """A few lines: what each part of the stage did."""
+        ...
 
 
 @frozen
 class Slot:
-    """A place for one component: its name in a config, and the type it accepts."""
+    """A place for one component: its name in a config and the type it declares."""
 
     name: str
+    #: The declared type, type parameters applied (`ModelTrainer[Classification]`).
+    hint: object
+    #: The component record's class (`ModelTrainer`).
     component: type
     description: str = ""
     required: bool = True
-    #: The component used when a config leaves the slot empty (a slot with a default is
-    #: never required).
-    default: Callable[[Settings], object] | None = None
+    #: Whether the runner fills it with a default component when a config leaves it empty.
+    defaulted: bool = False
 
 
 @frozen
-class RunnerKind:
-    """A kind of runner: its tag, its slots, and how to build its program."""
+class RunnerKind(Generic[_C, _S]):
+    """A kind of runner: its tag, its components and settings records, its program."""
 
     tag: str
-    slots: tuple[Slot, ...]
-    #: Given a component for each filled slot, the shared settings and a stage, the program.
-    build: Callable[[Mapping[str, object], Settings, str], Step[None, object]]
-    description: str = ""
+    #: The record of components (fields: the slots), type parameters applied.
+    components: type[_C]
+    settings: type[_S]
+    #: The program of a stage, from the components and the settings.
+    build: Callable[[_C, _S, str], Step[None, Report]]
     #: The stages a user can run alone; the first is the default.
-    stages: tuple[str, ...] = ("build_all",)
+    stages: tuple[str, ...]
+    #: The slots a config may leave empty, and their default components, by slot name.
+    defaulted: frozenset[str] = frozenset()
+    defaults: Callable[[_S], Mapping[str, object]] = lambda _: {}
+    #: The task every task-bound component must be of (None: any).
+    task: type[TaskKind] | None = None
+    description: str = ""
+    slot_descriptions: Mapping[str, str] = Factory(dict)
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        """One slot per field of the components record."""
+        return slots_of(self.components, self.slot_descriptions, self.defaulted)
+
+    def make(self, components: Mapping[str, object]) -> _C:
+        """The components record of checked components (every slot checked by the caller)."""
+        return self.components(**components)
 
 
-class RunnerRegistry(KindRegistry[RunnerKind]):
-    """Runner kinds by tag: a catalogue module's `KINDS`, then installed entry points."""
+def _hints(record: object) -> tuple[type, dict[str, object]]:
+    """A record class's fields' hints, with the type parameters of an alias applied
+    (`SupervisedComponents[Classification]`: `_K` is `Classification`)."""
+    origin = typing.get_origin(record) or record
+    assert isinstance(origin, type)
+    hints = typing.get_type_hints(origin)
+    parameters = getattr(origin, "__parameters__", ())
+    arguments = typing.get_args(record)
+    if parameters and arguments:
+        table = dict(zip(parameters, arguments, strict=True))
+        hints = {name: substitute(hint, table) for name, hint in hints.items()}
+    return origin, hints
 
-    def __init__(self, kinds: tuple[RunnerKind, ...] = (), *, catalogue: str | None = None) -> None:
-        super().__init__(RunnerKind, ENTRY_POINT_GROUP, kinds, catalogue=catalogue)
+
+def substitute(hint: object, table: Mapping[object, object]) -> object:
+    """`hint` with its type variables replaced by what `table` gives them."""
+    if hint in table:
+        return table[hint]
+    arguments = typing.get_args(hint)
+    if not arguments or isinstance(hint, type):
+        return hint
+    origin = typing.get_origin(hint)
+    replaced = tuple(
+        [substitute(item, table) for item in argument]
+        if isinstance(argument, list)
+        else substitute(argument, table)
+        for argument in arguments
+    )
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[replaced]  # noqa: UP007 (a runtime hint built from values)
+    copy_with = getattr(hint, "copy_with", None)
+    if callable(copy_with):  # typing's own aliases (`Step[A, B]`, `Mapping[K, V]`)
+        return copy_with(replaced)
+    return origin[replaced] if origin is not None else hint
 
 
-#: lolpop's own runner kinds.
-RUNNERS = RunnerRegistry(catalogue="lolpop.runners.catalogue")
+def component_type(hint: object) -> type:
+    """The record class a slot holds (`X | None` -> `X`, `ModelTrainer[K]` -> `ModelTrainer`)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    found = typing.get_origin(hint) or hint
+    assert isinstance(found, type)
+    return found
+
+
+def is_optional(hint: object) -> bool:
+    """Whether a slot's hint allows None."""
+    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in (
+        typing.get_args(hint)
+    )
+
+
+def slots_of(
+    record: object, descriptions: Mapping[str, str], defaulted: frozenset[str]
+) -> tuple[Slot, ...]:
+    """The slots of a components record: one per field, required unless it has a default
+    value or a default component."""
+    origin, hints = _hints(record)
+    return tuple(
+        Slot(
+            field.name,
+            hints[field.name],
+            component_type(hints[field.name]),
+            descriptions.get(field.name, ""),
+            required=field.default is attrs.NOTHING and field.name not in defaulted,
+            defaulted=field.name in defaulted,
+        )
+        for field in attrs.fields(origin)
+    )

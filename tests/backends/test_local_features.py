@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from lolpop import Backoff, DefinitionError, Step, both, fanout, make_step, retry, run, step
+from lolpop import (
+    Backoff,
+    DefinitionError,
+    Step,
+    both,
+    fanout,
+    make_step,
+    map_each,
+    retry,
+    run,
+    step,
+)
 from lolpop.backends import Local
 from lolpop.backends.records import (
     JsonLinesLedger,
@@ -175,3 +186,16 @@ def test_bad_settings_are_refused(settings: dict[str, float]) -> None:
 def test_bad_step_timeout_is_refused() -> None:
     with pytest.raises(DefinitionError, match="timeout must be positive"):
         inc.with_timeout(0)
+
+
+def test_progress_counts_each_step_of_the_plan_once() -> None:
+    from lolpop.backends.local_backend import _Progress, _shape  # noqa: PLC0415
+
+    program = map_each(inc) >> map_each(inc)
+    total, _ = _shape(program)
+    progress = _Progress(total)
+    for path in ("inc", "inc", "inc", "inc#2", "inc#2", "inc#2"):  # three items each
+        progress.step_started(path)
+        progress.step_finished(path, 0.0, 0.0, 1, None)
+    (task,) = progress.display.tasks
+    assert (task.completed, task.total) == (2, 2)

@@ -27,12 +27,14 @@ from lolpop.components.explainer import (
     permutation_explainer,
 )
 from lolpop.components.records import (
+    TASKS,
     Estimator,
     FittedEncoder,
     FittedModel,
     Labelled,
     ModelExplainer,
     Task,
+    TaskKind,
 )
 from lolpop.config import load_text
 from lolpop.config.converter import make_converter
@@ -43,13 +45,13 @@ from lolpop.errors import ConfigError, DefinitionError, StepFailure
 EXACT = 1e-6
 
 
-def fitted(estimator: Estimator, data: Labelled, task: Task) -> FittedModel:
+def fitted(estimator: Estimator, data: Labelled, task: Task) -> FittedModel[TaskKind]:
     """`estimator` fitted on `data`, wrapped as trainers wrap it."""
     estimator.fit(data.features, data.target)
     classes = tuple(getattr(estimator, "classes_", ()))
     return FittedModel(
         estimator=estimator,
-        task=task,
+        task=TASKS[task],
         features=tuple(data.features.columns),
         target="target",
         classes=classes,
@@ -277,7 +279,7 @@ def encoded(data: Labelled) -> FittedEncoder:
 
 def pipelined(
     encoder: FittedEncoder, estimator: Estimator, data: Labelled, task: Task
-) -> FittedModel:
+) -> FittedModel[TaskKind]:
     """`estimator` fitted on the encoded features, registered as lolpop registers models:
     a Pipeline of the fitted encoder and the estimator, over the raw columns."""
     transformer = encoder.transformer
@@ -286,7 +288,7 @@ def pipelined(
     pipeline = Pipeline([("encode", transformer), ("model", estimator)])
     return FittedModel(
         estimator=pipeline,  # type: ignore[arg-type]  # a fitted Pipeline fits and predicts
-        task=task,
+        task=TASKS[task],
         features=tuple(data.features.columns),
         target="target",
         classes=tuple(getattr(estimator, "classes_", ())),

@@ -20,11 +20,13 @@ from lolpop.components.local_repository import (
 )
 from lolpop.components.records import (
     Approval,
+    Classification,
     FittedModel,
     ModelArtifact,
     ModelRepository,
     ModelVersion,
     RunRef,
+    TaskKind,
 )
 from lolpop.config.converter import make_converter
 from lolpop.config.records import ComponentConfig
@@ -39,17 +41,17 @@ def iris() -> tuple[pd.DataFrame, pd.Series]:
 
 
 @pytest.fixture(scope="module")
-def models(iris: tuple[pd.DataFrame, pd.Series]) -> dict[str, FittedModel]:
+def models(iris: tuple[pd.DataFrame, pd.Series]) -> dict[str, FittedModel[TaskKind]]:
     """Two models fitted once for the module: a weak one and a strong one."""
     return {"weak": fitted(iris, 0.001), "strong": fitted(iris, 10.0)}
 
 
-def fitted(iris: tuple[pd.DataFrame, pd.Series], c: float) -> FittedModel:
+def fitted(iris: tuple[pd.DataFrame, pd.Series], c: float) -> FittedModel[TaskKind]:
     features, target = iris
     estimator = LogisticRegression(C=c, max_iter=300).fit(features, target)
     return FittedModel(
         estimator=estimator,
-        task="classification",
+        task=Classification,
         features=tuple(features.columns),
         target="target",
         classes=(0, 1, 2),
@@ -57,7 +59,7 @@ def fitted(iris: tuple[pd.DataFrame, pd.Series], c: float) -> FittedModel:
     )
 
 
-def artifact(model: FittedModel, run: str) -> ModelArtifact:
+def artifact(model: FittedModel[TaskKind], run: str) -> ModelArtifact:
     return ModelArtifact(uri=f"runs:/{run}/model", run=RunRef(run, "iris"), model=model)
 
 
@@ -70,7 +72,7 @@ def cause(raised: pytest.ExceptionInfo[StepFailure]) -> BaseException:
 
 
 def test_register_two_versions_alias_approve_promote_and_load(
-    tmp_path: Path, iris: tuple[pd.DataFrame, pd.Series], models: dict[str, FittedModel]
+    tmp_path: Path, iris: tuple[pd.DataFrame, pd.Series], models: dict[str, FittedModel[TaskKind]]
 ) -> None:
     repo = registry(tmp_path)
     weak, strong = models["weak"], models["strong"]
@@ -121,7 +123,9 @@ def test_register_two_versions_alias_approve_promote_and_load(
     assert accuracy > 0.95
 
 
-def test_a_rejected_version_is_not_promoted(tmp_path: Path, models: dict[str, FittedModel]) -> None:
+def test_a_rejected_version_is_not_promoted(
+    tmp_path: Path, models: dict[str, FittedModel[TaskKind]]
+) -> None:
     repo = registry(tmp_path)
     v1 = repo.register(artifact(models["strong"], "run-1"))
     v2 = repo.register(artifact(models["weak"], "run-2"))
@@ -144,7 +148,7 @@ def test_a_rejected_version_is_not_promoted(tmp_path: Path, models: dict[str, Fi
 
 
 def test_registering_an_unchanged_model_again_makes_a_new_version_sharing_its_blob(
-    tmp_path: Path, models: dict[str, FittedModel]
+    tmp_path: Path, models: dict[str, FittedModel[TaskKind]]
 ) -> None:
     repo = registry(tmp_path)
     model = models["strong"]
@@ -159,7 +163,7 @@ def test_registering_an_unchanged_model_again_makes_a_new_version_sharing_its_bl
 
 
 def test_unknown_versions_and_bad_aliases_are_refused(
-    tmp_path: Path, models: dict[str, FittedModel]
+    tmp_path: Path, models: dict[str, FittedModel[TaskKind]]
 ) -> None:
     repo = registry(tmp_path)
     repo.register(artifact(models["weak"], "run-1"))

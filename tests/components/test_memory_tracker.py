@@ -25,10 +25,12 @@ from lolpop.components.memory_tracker import (
 )
 from lolpop.components.records import (
     Artifact,
+    Classification,
     FittedModel,
     MetadataTracker,
     RunRef,
     RunSpec,
+    TaskKind,
     Version,
 )
 from lolpop.config.converter import make_converter
@@ -38,11 +40,11 @@ from lolpop.errors import StepFailure
 
 
 @pytest.fixture(scope="module")
-def model() -> FittedModel:
+def model() -> FittedModel[TaskKind]:
     iris = load_iris(as_frame=True)
     estimator = LogisticRegression(max_iter=500).fit(iris.data, iris.target)
     return FittedModel(
-        estimator, "classification", tuple(iris.data.columns), "target", (0, 1, 2), {"C": 1.0}
+        estimator, Classification, tuple(iris.data.columns), "target", (0, 1, 2), {"C": 1.0}
     )
 
 
@@ -51,7 +53,7 @@ def cause(failure: pytest.ExceptionInfo[StepFailure]) -> BaseException:
 
 
 def test_a_run_records_params_metrics_tags_artifacts_datasets_and_a_model(
-    tmp_path: Path, model: FittedModel
+    tmp_path: Path, model: FittedModel[TaskKind]
 ) -> None:
     store = MemoryStore()
     tracker = memory_tracker(store, experiment="tests")
@@ -94,7 +96,7 @@ def test_a_run_records_params_metrics_tags_artifacts_datasets_and_a_model(
     assert logged.run == run
 
 
-def test_nested_runs_name_their_parent(model: FittedModel) -> None:
+def test_nested_runs_name_their_parent(model: FittedModel[TaskKind]) -> None:
     store = MemoryStore()
     tracker = memory_tracker(store)
     parent = tracker.start_run(RunSpec("search"))
@@ -107,7 +109,7 @@ def test_nested_runs_name_their_parent(model: FittedModel) -> None:
     assert [r.name for r in store.named("trial-1")] == ["trial-1"]
 
 
-def test_logging_to_an_ended_run_is_refused(tmp_path: Path, model: FittedModel) -> None:
+def test_logging_to_an_ended_run_is_refused(tmp_path: Path, model: FittedModel[TaskKind]) -> None:
     store = MemoryStore()
     tracker = memory_tracker(store)
     run = tracker.start_run(RunSpec("done"))
@@ -131,7 +133,7 @@ def test_logging_to_an_ended_run_is_refused(tmp_path: Path, model: FittedModel) 
     assert store.run(run.run_id).status == "FAILED"
 
 
-def test_refusals_match_the_mlflow_tracker(tmp_path: Path, model: FittedModel) -> None:
+def test_refusals_match_the_mlflow_tracker(tmp_path: Path, model: FittedModel[TaskKind]) -> None:
     store = MemoryStore()
     tracker = memory_tracker(store)
     run = tracker.start_run(RunSpec("r"))
@@ -142,7 +144,7 @@ def test_refusals_match_the_mlflow_tracker(tmp_path: Path, model: FittedModel) -
         (lambda: tracker.log_params((run, {"a/../b": 1})), TrackingError, "param name"),
         (lambda: tracker.log_metrics((run, {"ok": True})), TrackingError, "is a bool"),
         (lambda: tracker.set_tags((run, {"bad*key": "v"})), TrackingError, "tag name"),
-        (lambda: tracker.end_run((run, "DONE")), TrackingError, "FINISHED, FAILED, KILLED"),
+        (lambda: tracker.end_run((run, "DONE")), TrackingError, "FINISHED, FAILED, KILLED"),  # type: ignore[arg-type]  # the refusal under test
         (
             lambda: tracker.log_artifact((run, Artifact(str(tmp_path / "none.txt")))),
             DataError,
@@ -173,7 +175,7 @@ def test_refusals_match_the_mlflow_tracker(tmp_path: Path, model: FittedModel) -
     tracker.log_model((run, model))
     with pytest.raises(StepFailure, match="already has a model"):
         tracker.log_model((run, model))
-    odd = FittedModel(model.estimator, "classification", model.features, "y", (pd.Timestamp(0),))
+    odd = FittedModel(model.estimator, Classification, model.features, "y", (pd.Timestamp(0),))
     other = tracker.start_run(RunSpec("odd"))
     with pytest.raises(StepFailure, match="class labels must be"):
         tracker.log_model((other, odd))

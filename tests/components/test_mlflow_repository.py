@@ -26,6 +26,7 @@ from lolpop.components.mlflow_repository import (
 from lolpop.components.mlflow_tracker import MlflowSettings, mlflow_tracker
 from lolpop.components.records import (
     Approval,
+    Classification,
     FittedModel,
     MetadataTracker,
     ModelArtifact,
@@ -71,7 +72,7 @@ def models(uri: str) -> tuple[ModelArtifact, ModelArtifact]:
         estimator = LogisticRegression(C=c, max_iter=500).fit(data.data, data.target)
         model = FittedModel(
             estimator,
-            "classification",
+            Classification,
             tuple(data.data.columns),
             "target",
             tuple(np.unique(data.target)),

@@ -29,10 +29,12 @@ from lolpop.components._mlflow import TrackingError
 from lolpop.components.mlflow_tracker import KINDS, MlflowSettings, mlflow_tracker
 from lolpop.components.records import (
     Artifact,
+    Classification,
     FittedModel,
     MetadataTracker,
     RunRef,
     RunSpec,
+    TaskKind,
     Version,
 )
 from lolpop.config.converter import make_converter
@@ -76,12 +78,12 @@ def iris() -> tuple[pd.DataFrame, pd.Series]:
 
 
 @pytest.fixture(scope="module")
-def model(iris: tuple[pd.DataFrame, pd.Series]) -> FittedModel:
+def model(iris: tuple[pd.DataFrame, pd.Series]) -> FittedModel[TaskKind]:
     features, target = iris
     estimator = LogisticRegression(max_iter=500).fit(features, target)
     return FittedModel(
         estimator,
-        "classification",
+        Classification,
         tuple(features.columns),
         "target",
         tuple(np.unique(target)),
@@ -169,7 +171,7 @@ def test_a_dataset_version_is_a_tag_and_a_dataset_input(
 def test_a_logged_model_loads_with_pyfunc_in_a_fresh_process(
     tracker: MetadataTracker,
     client: MlflowClient,
-    model: FittedModel,
+    model: FittedModel[TaskKind],
     iris: tuple[pd.DataFrame, pd.Series],
     uri: str,
 ) -> None:
@@ -221,7 +223,7 @@ def test_a_tree_model_is_saved_with_skops_without_extra_settings(
     features, target = iris
     forest = RandomForestClassifier(n_estimators=3, max_depth=2, random_state=0)
     forest.fit(features, target)
-    model = FittedModel(forest, "classification", tuple(features.columns), "target", (0, 1, 2))
+    model = FittedModel(forest, Classification, tuple(features.columns), "target", (0, 1, 2))
     run = tracker.start_run(RunSpec("tree"))
     logged = tracker.log_model((run, model))
     tracker.end_run((run, "FINISHED"))
@@ -230,7 +232,7 @@ def test_a_tree_model_is_saved_with_skops_without_extra_settings(
 
 
 def test_logging_to_an_ended_run_is_refused(
-    tracker: MetadataTracker, client: MlflowClient, model: FittedModel, tmp_path: Path
+    tracker: MetadataTracker, client: MlflowClient, model: FittedModel[TaskKind], tmp_path: Path
 ) -> None:
     run = tracker.start_run(RunSpec("ended"))
     tracker.end_run((run, "KILLED"))
@@ -257,7 +259,7 @@ def test_logging_to_an_ended_run_is_refused(
 
 
 def test_mistakes_are_refused_with_a_tracking_error(
-    tracker: MetadataTracker, client: MlflowClient, model: FittedModel
+    tracker: MetadataTracker, client: MlflowClient, model: FittedModel[TaskKind]
 ) -> None:
     run = tracker.start_run(RunSpec("mistakes"))
     tracker.log_params((run, {"C": 1.0}))
@@ -266,7 +268,7 @@ def test_mistakes_are_refused_with_a_tracking_error(
         (lambda: tracker.log_params((run, {"C": 2.0})), TrackingError, "cannot change"),
         (lambda: tracker.log_metrics((run, {"a/../b": 1.0})), TrackingError, "metric name"),
         (lambda: tracker.log_metrics((run, {"ok": True})), TrackingError, "is a bool"),
-        (lambda: tracker.end_run((run, "DONE")), TrackingError, "FINISHED, FAILED, KILLED"),
+        (lambda: tracker.end_run((run, "DONE")), TrackingError, "FINISHED, FAILED, KILLED"),  # type: ignore[arg-type]  # the refusal under test
         (
             lambda: tracker.log_artifact((run, Artifact("/no/such/file.txt"))),
             DataError,

@@ -13,7 +13,13 @@ from sklearn.metrics import accuracy_score, f1_score, log_loss, root_mean_square
 
 from lolpop.components._errors import DataError
 from lolpop.components.model_checker import KINDS, BaselineSettings, baseline_checker
-from lolpop.components.records import FittedModel, Labelled, ModelChecker, Splits
+from lolpop.components.records import (
+    FittedModel,
+    Labelled,
+    ModelChecker,
+    Splits,
+    TaskKind,
+)
 from lolpop.components.sklearn_trainer import sklearn_trainer
 from lolpop.config.converter import make_converter
 from lolpop.config.records import ComponentConfig
@@ -23,12 +29,12 @@ from tests.components.splits import cancer, diabetes
 
 
 @cache
-def _forest() -> FittedModel:
+def _forest() -> FittedModel[TaskKind]:
     return sklearn_trainer(RandomForestClassifier, {"n_estimators": 25}).fit(cancer().train)
 
 
 @cache
-def _contrary() -> FittedModel:
+def _contrary() -> FittedModel[TaskKind]:
     """A model taught the opposite labels: worse than always guessing the majority."""
     train = cancer().train
     flipped = Labelled(train.features / train.features.max(), 1 - train.target)

@@ -16,7 +16,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from lolpop.components._errors import DataError
-from lolpop.components.records import FittedModel, Labelled, ModelTrainer
+from lolpop.components.records import (
+    Classification,
+    Labelled,
+    ModelTrainer,
+    Regression,
+    TaskKind,
+)
 from lolpop.components.sklearn_trainer import (
     KINDS,
     TrainerSettings,
@@ -49,7 +55,7 @@ def _diabetes() -> tuple[Labelled, Labelled]:
     )
 
 
-def _forest(**params: int | None) -> ModelTrainer[FittedModel]:
+def _forest(**params: int | None) -> ModelTrainer[TaskKind]:
     return sklearn_model(
         TrainerSettings("sklearn.ensemble:RandomForestClassifier", {"n_estimators": 25, **params})
     )
@@ -59,7 +65,7 @@ def test_classifier_fits_and_predicts_breast_cancer() -> None:
     train, test = _cancer()
     trainer = _forest()
     model = trainer.fit(train)
-    assert model.task == "classification"
+    assert model.task is Classification
     assert model.features == tuple(train.features.columns)
     assert model.target == "target"
     assert model.classes == (0, 1)
@@ -83,7 +89,7 @@ def test_regressor_fits_and_predicts_diabetes_and_refuses_probabilities() -> Non
     train, test = _diabetes()
     trainer = sklearn_model(TrainerSettings("sklearn.linear_model:Ridge", {"alpha": 0.1}))
     model = trainer.fit(train)
-    assert model.task == "regression"
+    assert model.task is Regression
     assert model.classes == ()
     predictions = trainer.predict((model, test.features))
     assert predictions.probabilities is None
@@ -117,7 +123,7 @@ def test_the_seed_makes_fits_repeatable() -> None:
         )
     )
 
-    def probabilities(trainer: ModelTrainer[FittedModel]) -> pd.DataFrame:
+    def probabilities(trainer: ModelTrainer[TaskKind]) -> pd.DataFrame:
         return trainer.predict_proba((trainer.fit(train), test.features))
 
     pd.testing.assert_frame_equal(probabilities(first), probabilities(again))
@@ -135,10 +141,10 @@ def test_python_constructor_takes_classes_and_factories_with_nested_params() -> 
     def scaled() -> Pipeline:
         return Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])
 
-    piped = sklearn_trainer(scaled, {"model__C": 0.1})
+    piped = sklearn_trainer(scaled, {"model__C": 0.1}, task=Classification)
     fitted = piped.fit(train)
     assert fitted.params == {"model__C": 0.1, "model__random_state": 0}
-    assert fitted.task == "classification"
+    assert fitted.task is Classification
     assert accuracy_score(test.target, piped.predict((fitted, test.features)).values) > 0.9
 
 

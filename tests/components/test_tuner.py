@@ -13,7 +13,11 @@ from sklearn.model_selection import ParameterGrid
 from sklearn.tree import DecisionTreeClassifier
 
 from lolpop.components.metrics import METRICS
-from lolpop.components.records import HyperparameterTuner, TuningResult
+from lolpop.components.records import (
+    HyperparameterTuner,
+    TaskKind,
+    TuningResult,
+)
 from lolpop.components.sklearn_trainer import sklearn_trainer
 from lolpop.components.tuner import (
     KINDS,
@@ -35,12 +39,12 @@ SPACE = {"max_depth": (1, 2, 4, None), "min_samples_leaf": (1, 20)}
 
 
 @cache
-def _tree_search(metric: str, n_jobs: int = -1) -> TuningResult:
+def _tree_search(metric: str, n_jobs: int = -1) -> TuningResult[TaskKind]:
     settings = GridSearchSettings(TREE, metric, SPACE, n_jobs=n_jobs)
     return grid_search(settings).tune(cancer())
 
 
-def _summary(result: TuningResult) -> list[tuple[int, dict[str, object], float]]:
+def _summary(result: TuningResult[TaskKind]) -> list[tuple[int, dict[str, object], float]]:
     return [(t.number, dict(t.params), t.score) for t in result.trials]
 
 

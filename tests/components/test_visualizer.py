@@ -16,7 +16,15 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from lolpop.components._errors import DataError
-from lolpop.components.records import Estimator, FittedModel, Labelled, ModelVisualizer, Task
+from lolpop.components.records import (
+    TASKS,
+    Estimator,
+    FittedModel,
+    Labelled,
+    ModelVisualizer,
+    Task,
+    TaskKind,
+)
 from lolpop.components.visualizer import KINDS, VisualizerSettings, matplotlib_visualizer
 from lolpop.config.converter import make_converter
 from lolpop.config.records import ComponentConfig
@@ -28,11 +36,11 @@ CLASSIFIER_FIGURES = {"confusion_matrix", "roc_curve", "pr_curve", "feature_impo
 REGRESSOR_FIGURES = {"residuals", "predicted_vs_actual", "feature_importance"}
 
 
-def fitted(estimator: Estimator, data: Labelled, task: Task) -> FittedModel:
+def fitted(estimator: Estimator, data: Labelled, task: Task) -> FittedModel[TaskKind]:
     estimator.fit(data.features, data.target)
     return FittedModel(
         estimator=estimator,
-        task=task,
+        task=TASKS[task],
         features=tuple(data.features.columns),
         target="target",
         classes=tuple(getattr(estimator, "classes_", ())),

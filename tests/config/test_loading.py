@@ -17,13 +17,13 @@ from lolpop.config import (
     LocalBackendConfig,
     PrefectBackendConfig,
     Registry,
-    Settings,
     WorkflowConfig,
     load,
     load_text,
     make_converter,
     mask_secrets,
 )
+from lolpop.runners.supervised.settings import SupervisedSettings
 
 
 @frozen
@@ -120,7 +120,7 @@ def test_yaml_object_tags_are_refused() -> None:
 
 def test_profiles_overlay_the_base_and_may_change_a_kind() -> None:
     raw = b"""\
-runner: r
+runner: classification
 settings: {model_name: m, target: y}
 backend: {type: prefect, flow_name: f}
 profiles:
@@ -130,8 +130,9 @@ profiles:
 """
     base = load_text(raw, registry=REGISTRY).unwrap()
     dev = load_text(raw, profile="dev", registry=REGISTRY).unwrap()
-    assert base.settings == Settings(model_name="m", target="y")
-    assert dev.settings == Settings(model_name="m-dev", target="y")
+    # The runner's own settings record: the supervised runners' has the target.
+    assert base.settings == SupervisedSettings(model_name="m", target="y")
+    assert dev.settings == SupervisedSettings(model_name="m-dev", target="y")
     assert dev.backend == LocalBackendConfig(max_workers=2)
     assert _problems(raw, profile="prod") == [
         "no profile 'prod' in this config (profiles: dev) @ $.profiles (workflow.yaml:4)"

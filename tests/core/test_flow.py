@@ -158,7 +158,6 @@ def test_a_flow_is_a_step_like_any_other() -> None:
     assert repr(inner) == "<Step inner: int -> int>"
 
 
-
 def test_every_node_has_a_label_of_its_own() -> None:
     from lolpop import on_failure  # noqa: PLC0415
 

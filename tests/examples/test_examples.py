@@ -21,9 +21,16 @@ from lolpop import Step, run
 from lolpop.backends import DryRun
 from lolpop.cli import app
 from lolpop.components.file_connector import CsvSettings, csv_connector
+from lolpop.components.records import Classification
 from lolpop.config import load
-from lolpop.config.build import build_workflow
-from lolpop.runners.supervised import WorkflowReport, supervised_runner
+from lolpop.runners.build import build_workflow
+from lolpop.runners.kinds import Report
+from lolpop.runners.supervised import (
+    Stage,
+    SupervisedSettings,
+    WorkflowReport,
+    classification_runner,
+)
 
 WORKFLOWS: dict[str, ModuleType] = {
     "breast_cancer": breast_cancer_workflow,
@@ -37,7 +44,7 @@ def yaml_of(name: str) -> str:
     return str(ROOT / "examples" / name / "workflow.yaml")
 
 
-def plan_paths(program: Step[None, object]) -> list[str]:
+def plan_paths(program: Step[None, Report]) -> list[str]:
     match run(program, None, backend=DryRun()):
         case Success(plan):
             return [step.path for step in plan.steps]
@@ -53,11 +60,20 @@ def test_yaml_and_python_forms_plan_the_same_steps(
     monkeypatch.chdir(tmp_path)
     config = load(yaml_of(name)).unwrap()
     from_yaml = plan_paths(build_workflow(config).unwrap())
-    make_program: Callable[[], Step[None, WorkflowReport]] = WORKFLOWS[name].make_program
+    make_program: Callable[[], Step[None, Report]] = WORKFLOWS[name].make_program
     from_python = plan_paths(make_program())
     assert from_python == from_yaml
-    assert len(from_python) > 50
-    assert config.settings == WORKFLOWS[name].SETTINGS
+    assert len(from_python) > 40  # every component step and decision, no glue
+    # The same settings; the YAML's approval settings are the Python form's typed rule.
+    expected, rule = WORKFLOWS[name].SETTINGS, WORKFLOWS[name].APPROVAL
+    assert isinstance(config.settings, SupervisedSettings)
+    assert evolve(config.settings, approval=expected.approval) == expected
+    approval = config.settings.approval
+    assert (approval.metric, approval.min_improvement, approval.manual) == (
+        rule.metric,
+        rule.min_improvement,
+        rule.manual,
+    )
     assert list(tmp_path.iterdir()) == []  # a dry run reads and writes nothing
 
 
@@ -97,7 +113,9 @@ def test_lolpop_check_mypy_passes(name: str) -> None:
 # --- churn, end to end --------------------------------------------------------------
 
 
-def churn_program(folder: Path, stage: str = "build_all") -> Step[None, WorkflowReport]:
+def churn_program(
+    folder: Path, stage: Stage = "build_all"
+) -> Step[None, WorkflowReport[Classification]]:
     """The churn example with its data read from the repository, everything else in `folder`."""
     settings = evolve(
         churn_workflow.SETTINGS,
@@ -114,13 +132,13 @@ def churn_program(folder: Path, stage: str = "build_all") -> Step[None, Workflow
             new_data=csv_connector(CsvSettings(str(bad))),
             predictions=csv_connector(CsvSettings(str(folder / "bad_predictions.csv"))),
         )
-    return supervised_runner("classification", components, settings, stage)
+    return classification_runner(components, settings, stage, approval=churn_workflow.APPROVAL)
 
 
 @pytest.fixture(scope="module")
 def churn_runs(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Path, list[WorkflowReport]]]:
+) -> Iterator[tuple[Path, list[WorkflowReport[Classification]]]]:
     folder = tmp_path_factory.mktemp("churn")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)  # MLflow keeps its artifacts in the working folder
@@ -129,7 +147,7 @@ def churn_runs(
 
 
 def test_churn_first_run_promotes_and_the_same_second_does_not(
-    churn_runs: tuple[Path, list[WorkflowReport]],
+    churn_runs: tuple[Path, list[WorkflowReport[Classification]]],
 ) -> None:
     folder, (first, second) = churn_runs
     assert first.deployment is not None
@@ -149,7 +167,7 @@ def test_churn_first_run_promotes_and_the_same_second_does_not(
 
 
 def test_churn_new_data_missing_a_feature_fails_and_writes_nothing(
-    churn_runs: tuple[Path, list[WorkflowReport]], monkeypatch: pytest.MonkeyPatch
+    churn_runs: tuple[Path, list[WorkflowReport[Classification]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder, _ = churn_runs
     monkeypatch.chdir(folder)

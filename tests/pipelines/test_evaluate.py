@@ -13,12 +13,12 @@ from lolpop import run
 from lolpop.components.file_connector import CsvSettings, csv_connector
 from lolpop.components.memory_tracker import MemoryStore, memory_tracker
 from lolpop.components.metrics import classification_metrics
-from lolpop.components.records import RunSpec
+from lolpop.components.records import Classification, RunSpec
 from lolpop.pipelines.evaluate import EvaluateComponents, EvaluateSettings, evaluate_pipeline
 from lolpop.pipelines.predict import MODEL_VERSION_TAG
 
 
-def parts(tmp_path: Path, runs: MemoryStore) -> EvaluateComponents:
+def parts(tmp_path: Path, runs: MemoryStore) -> EvaluateComponents[Classification]:
     return EvaluateComponents(
         predictions=csv_connector(CsvSettings(str(tmp_path / "predictions.csv"))),
         labels=csv_connector(CsvSettings(str(tmp_path / "labels.csv"))),

@@ -14,9 +14,9 @@ from lolpop.components.data_checker import CheckerSettings, Rule, rules_checker
 from lolpop.components.drift import DriftSettings, drift_comparer
 from lolpop.components.file_connector import CsvSettings, csv_connector
 from lolpop.components.memory_tracker import MemoryStore
-from lolpop.components.records import RunSpec
+from lolpop.components.records import Classification, RunSpec
 from lolpop.components.version_store import local_store
-from lolpop.pipelines.deploy import ApprovalRule, deploy_pipeline
+from lolpop.pipelines.deploy import classification_rule, deploy_pipeline
 from lolpop.pipelines.predict import (
     MODEL_VERSION_TAG,
     PredictComponents,
@@ -28,7 +28,9 @@ from tests.pipelines.conftest import components
 
 
 @pytest.fixture
-def deployed(tmp_path: Path, frame: pd.DataFrame) -> tuple[TrainComponents, MemoryStore]:
+def deployed(
+    tmp_path: Path, frame: pd.DataFrame
+) -> tuple[TrainComponents[Classification], MemoryStore]:
     runs = MemoryStore()
     parts = components(tmp_path, runs, (1.0,))
     store = local_store(tmp_path / "store")
@@ -37,14 +39,16 @@ def deployed(tmp_path: Path, frame: pd.DataFrame) -> tuple[TrainComponents, Memo
     program = (
         train_pipeline(parts)
         >> to_candidate
-        >> deploy_pipeline(parts.repository, ApprovalRule("f1"))
+        >> deploy_pipeline(parts.repository, classification_rule("f1"))
     )
     started = parts.tracker.start_run(RunSpec("train"))
     assert run(program, TrainingData(started, train_data)).unwrap().promoted
     return parts, runs
 
 
-def predict_parts(tmp_path: Path, parts: TrainComponents) -> PredictComponents:
+def predict_parts(
+    tmp_path: Path, parts: TrainComponents[Classification]
+) -> PredictComponents[Classification]:
     return PredictComponents(
         connector=csv_connector(CsvSettings(str(tmp_path / "new.csv"))),
         output=csv_connector(CsvSettings(str(tmp_path / "out" / "predictions.csv"))),
@@ -58,7 +62,9 @@ def predict_parts(tmp_path: Path, parts: TrainComponents) -> PredictComponents:
 
 
 def test_predictions_are_versioned_written_and_tagged(
-    tmp_path: Path, frame: pd.DataFrame, deployed: tuple[TrainComponents, MemoryStore]
+    tmp_path: Path,
+    frame: pd.DataFrame,
+    deployed: tuple[TrainComponents[Classification], MemoryStore],
 ) -> None:
     parts, runs = deployed
     new = frame.iloc[400:].drop(columns=["target"]).assign(mean_radius=lambda f: f.mean_radius + 8)
@@ -78,7 +84,9 @@ def test_predictions_are_versioned_written_and_tagged(
 
 
 def test_a_missing_feature_column_is_refused_naming_file_and_column(
-    tmp_path: Path, frame: pd.DataFrame, deployed: tuple[TrainComponents, MemoryStore]
+    tmp_path: Path,
+    frame: pd.DataFrame,
+    deployed: tuple[TrainComponents[Classification], MemoryStore],
 ) -> None:
     parts, runs = deployed
     before = len(runs.runs())

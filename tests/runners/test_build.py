@@ -11,11 +11,11 @@ from returns.result import Result
 
 from lolpop import Step, make_step, run
 from lolpop.components._kinds import make_kind
-from lolpop.config.build import build_workflow
 from lolpop.config.records import Settings
-from lolpop.config.registry import Registry
+from lolpop.config.registry import Registry, RunnerRegistry
 from lolpop.errors import ConfigError, DefinitionError
-from lolpop.runners.kinds import RunnerKind, RunnerRegistry, Slot
+from lolpop.runners.build import build_workflow
+from lolpop.runners.kinds import Report, RunnerKind
 
 
 @frozen
@@ -26,6 +26,20 @@ class Source:
 @frozen
 class Sink:
     write: Step[int, str]
+
+
+@frozen
+class CopyComponents:
+    source: Source
+    sink: Sink
+
+
+@frozen
+class Text:
+    text: str
+
+    def to_text(self) -> str:
+        return self.text
 
 
 @frozen
@@ -58,37 +72,53 @@ def make_sink(settings: SinkSettings) -> Sink:
     return Sink(make_step(write, name="write"))
 
 
+def make_odd_source(settings: SourceSettings) -> Source:
+    """A registered kind that builds a `Source` whose step reads text: wrong inside."""
+
+    def read(_: None) -> str:
+        return "three"
+
+    return Source(cast("Step[None, int]", make_step(read)))
+
+
+def _text(value: str) -> Text:
+    return Text(value)
+
+
+TEXT = make_step(_text, name="report")
+
 COMPONENTS = Registry(
-    (make_kind("source", SourceSettings, make_source), make_kind("sink", SinkSettings, make_sink))
+    (
+        make_kind("source", SourceSettings, make_source),
+        make_kind("sink", SinkSettings, make_sink),
+        make_kind("odd_source", SourceSettings, make_odd_source),
+    )
 )
 
 
-def build_copy(
-    components: Mapping[str, object], settings: Settings, stage: str
-) -> Step[None, object]:
-    source, sink = components["source"], components["sink"]
-    assert isinstance(source, Source)
-    assert isinstance(sink, Sink)
-    return (source.read >> sink.write).named("copy")
+def build_copy(components: CopyComponents, settings: Settings, stage: str) -> Step[None, Report]:
+    return (components.source.read >> components.sink.write >> TEXT).named("copy")
 
 
 def build_miswired(
-    components: Mapping[str, object], settings: Settings, stage: str
-) -> Step[None, object]:
-    source = components["source"]
-    assert isinstance(source, Source)
-
+    components: CopyComponents, settings: Settings, stage: str
+) -> Step[None, Report]:
     def shout(text: str) -> str:
         return text.upper()
 
     # What a runner assembled from untyped parts can do: mypy cannot see this mistake.
     miswired = cast("Step[int, str]", make_step(shout))
-    return source.read >> miswired
+    return components.source.read >> miswired >> TEXT
 
 
-SLOTS = (Slot("source", Source, "where numbers come from"), Slot("sink", Sink))
+DESCRIPTIONS = {"source": "where numbers come from"}
 RUNNERS = RunnerRegistry(
-    (RunnerKind("copy", SLOTS, build_copy), RunnerKind("miswired", SLOTS, build_miswired))
+    (
+        RunnerKind(
+            "copy", CopyComponents, Settings, build_copy, ("run",), slot_descriptions=DESCRIPTIONS
+        ),
+        RunnerKind("miswired", CopyComponents, Settings, build_miswired, ("run",)),
+    )
 )
 
 
@@ -100,7 +130,7 @@ def config(runner: str, components: Mapping[str, Mapping[str, object]]) -> objec
 
 def build(
     runner: str, components: Mapping[str, Mapping[str, object]]
-) -> Result[Step[None, object], ConfigError]:
+) -> Result[Step[None, Report], ConfigError]:
     from lolpop.config.records import WorkflowConfig  # noqa: PLC0415
 
     decoded = config(runner, components)
@@ -114,7 +144,7 @@ def test_a_sound_config_builds_a_program_that_runs() -> None:
     )
     assert is_successful(result)
     program = result.unwrap()
-    assert run(program, None).unwrap() == "n=3"
+    assert run(program, None).unwrap().to_text() == "n=3"
 
 
 def test_every_slot_problem_is_reported_at_once() -> None:
@@ -155,3 +185,13 @@ def test_a_miswired_runner_is_reported_before_anything_runs() -> None:
     assert [p.path for p in problems] == ["$.runner"]
     assert "str" in problems[0].message
     assert "int" in problems[0].message
+
+
+def test_a_component_whose_steps_do_not_fit_its_slot_is_refused_step_by_step() -> None:
+    # The record is a Source, but its `read` gives text: the slot needs None -> int.
+    result = build("copy", {"source": {"type": "odd_source"}, "sink": {"type": "sink"}})
+    problems = result.failure().problems
+    assert [p.path for p in problems] == ["$.components.source.read"]
+    assert "its step 'read' is NoneType -> str; the 'source' slot needs NoneType -> int" in (
+        problems[0].message
+    )

@@ -11,18 +11,19 @@ from attrs import evolve
 from examples.diabetes.workflow import SETTINGS, make_components
 from lolpop import run
 from lolpop.backends import Local, Prefect
-from lolpop.runners.supervised import WorkflowReport, supervised_runner
+from lolpop.components.records import Regression
+from lolpop.runners.supervised import WorkflowReport, regression_runner
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
-def report(tmp_path: Path, backend: Local | Prefect) -> WorkflowReport:
+def report(tmp_path: Path, backend: Local | Prefect) -> WorkflowReport[Regression]:
     settings = evolve(
         SETTINGS,
         work_dir=str(tmp_path / "work"),
         tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
     )
-    program = supervised_runner("regression", make_components(settings), settings)
+    program = regression_runner(make_components(settings), settings)
     return run(program, None, backend=backend).unwrap()
 
 

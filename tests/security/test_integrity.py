@@ -50,12 +50,14 @@ from lolpop.components.mlflow_repository import (
 from lolpop.components.mlflow_tracker import MlflowSettings, mlflow_tracker
 from lolpop.components.records import (
     Artifact,
+    Classification,
     FittedModel,
     ModelArtifact,
     ModelRepository,
     ModelVersion,
     RunRef,
     RunSpec,
+    TaskKind,
 )
 from lolpop.components.version_store import LocalStore, StoreError, local_store
 from lolpop.errors import StepFailure
@@ -414,10 +416,10 @@ def iris() -> tuple[pd.DataFrame, pd.Series]:
     return data.data, data.target
 
 
-def fitted(iris: tuple[pd.DataFrame, pd.Series], c: float) -> FittedModel:
+def fitted(iris: tuple[pd.DataFrame, pd.Series], c: float) -> FittedModel[TaskKind]:
     features, target = iris
     estimator = LogisticRegression(C=c, max_iter=300).fit(features, target)
-    return FittedModel(estimator, "classification", tuple(features.columns), "target", (0, 1, 2))
+    return FittedModel(estimator, Classification, tuple(features.columns), "target", (0, 1, 2))
 
 
 def test_a_local_registry_refuses_another_models_file_swapped_in(
@@ -505,7 +507,7 @@ def uri(tmp_path_factory: pytest.TempPathFactory) -> str:
 def log_and_register(
     uri: str,
     name: str,
-    models: list[FittedModel],
+    models: list[FittedModel[TaskKind]],
     serialization: Literal["skops", "cloudpickle"] = "skops",
 ) -> tuple[ModelRepository, list[ModelVersion], list[Path]]:
     """Log each model in its own run (skops unless told), register each; their folders."""

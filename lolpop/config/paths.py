@@ -1,0 +1,72 @@
+"""Where a config may write: output paths inside the project folder, unless allowed.
+
+A settings field marked `OUTPUT_PATH` (the work folder, stores, registries, figure
+folders, data files, artifact roots) names a file or folder lolpop writes to. A config's
+such paths must resolve, symlinks followed, inside the project folder (the working
+folder), unless the config says `allow_outside: true`: a config from elsewhere cannot
+make lolpop write over `~/.ssh` or `/etc`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import attrs
+
+from lolpop.config.records import WorkflowConfig, is_output_path
+
+
+def project_root() -> Path:
+    """The folder a config's relative paths are read against, and that its output paths
+    must stay in (the working folder)."""
+    return Path.cwd().resolve()
+
+
+def is_outside(value: str, root: Path) -> bool:
+    """Whether a path (or a `file://` URI) from a config leads outside `root`, symlinks
+    followed. Other URIs (`s3://...`) are not local paths and are never outside.
+
+    >>> root = Path("/work/project")
+    >>> [is_outside(p, root) for p in ("out/x.csv", "a/../b", "../x", "/etc/cron.d", "s3://b/k")]
+    [False, False, True, True, False]
+    """
+    if "://" in value:
+        if not value.startswith("file://"):
+            return False
+        value = value.removeprefix("file://")
+    resolved = (root / value).resolve()
+    return resolved != root and root not in resolved.parents
+
+
+def _output_paths(record: object, path: str) -> Iterator[tuple[str, str]]:
+    """Every output path a settings record holds, with its config path."""
+    cls = type(record)
+    if not attrs.has(cls):
+        return
+    for attribute in attrs.fields(cls):
+        value = getattr(record, attribute.name)
+        if is_output_path(attribute.metadata) and isinstance(value, str):
+            yield value, f"{path}.{attribute.name}"
+
+
+def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
+    if config.allow_outside:
+        return
+    root = project_root()
+    found = list(_output_paths(config.settings, "$.settings"))
+    for name, component in config.components.items():
+        found += _output_paths(component.settings, f"$.components.{name}")
+    for value, path in found:
+        try:
+            outside = is_outside(value, root)
+        except (ValueError, OSError) as error:  # a NUL byte, a name too long for the system
+            problem(f"{value!r} cannot be a path here ({error})", path)
+            continue
+        if outside:
+            problem(
+                f"the path {value!r} leads outside the project folder {str(root)!r}; keep "
+                "what lolpop writes inside it, or set `allow_outside: true` at the top of "
+                "the config if this is meant",
+                path,
+            )

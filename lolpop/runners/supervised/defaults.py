@@ -1,0 +1,145 @@
+"""The components a supervised runner uses where none is given.
+
+MLflow in the settings' tracking URI (a SQLite file by default, no server to start), the
+store and reports under `settings.work_dir`, a stratified split (classification) on the
+target, the column encoder, the task's metrics, lolpop's profiler, an empty rules
+checker, the drift comparer, the log notifier, and a prediction check that no
+prediction is missing. A config's empty slots and `with_defaults` (the Python examples)
+take them from here, so both get the same.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TypeVar
+
+import attrs
+from attrs import frozen
+
+from lolpop.components.data_checker import CheckerSettings, Rule, rules_checker
+from lolpop.components.drift import DriftSettings, drift_comparer
+from lolpop.components.encoder import column_encoder
+from lolpop.components.metrics import task_metrics
+from lolpop.components.mlflow_repository import MlflowRegistrySettings, mlflow_repository
+from lolpop.components.mlflow_tracker import MlflowSettings, mlflow_tracker
+from lolpop.components.notifier import LogNotifierSettings, log_notifier
+from lolpop.components.profiler import ProfilerSettings, pandas_profiler
+from lolpop.components.records import (
+    TASKS,
+    DataChecker,
+    DataComparer,
+    DataConnector,
+    DataProfiler,
+    DataSplitter,
+    FeatureEncoder,
+    MetadataTracker,
+    ModelRepository,
+    ModelTrainer,
+    Notifier,
+    ResourceVersionControl,
+    Task,
+    TaskKind,
+)
+from lolpop.components.splitter import SplitterSettings, data_splitter
+from lolpop.components.version_store import local_store
+from lolpop.errors import DefinitionError
+from lolpop.runners.supervised.components import SupervisedComponents
+from lolpop.runners.supervised.settings import SupervisedSettings
+
+_K = TypeVar("_K", bound=TaskKind)
+
+#: The column a prediction file holds the predictions in.
+PREDICTION_COLUMN = "prediction"
+
+
+@frozen
+class SharedDefaults:
+    """The default components that do not depend on the task (its fields are slots)."""
+
+    splitter: DataSplitter
+    encoder: FeatureEncoder
+    profiler: DataProfiler
+    checker: DataChecker
+    drift: DataComparer
+    store: ResourceVersionControl
+    tracker: MetadataTracker
+    repository: ModelRepository
+    notifier: Notifier
+    prediction_checker: DataChecker
+
+
+#: The slots a config may leave empty: the defaults fill them.
+DEFAULTED = frozenset({"metrics", *(field.name for field in attrs.fields(SharedDefaults))})
+
+
+def target_of(settings: SupervisedSettings) -> str:
+    """The target column (a supervised runner needs one)."""
+    if settings.target is None:
+        raise DefinitionError(
+            "the runner needs `settings.target`, the column to predict (e.g. `target: churned`)."
+        )
+    return settings.target
+
+
+def default_components(task: Task, settings: SupervisedSettings) -> Mapping[str, object]:
+    """Every default component by slot name, for the current working folder."""
+    shared = _shared(task, settings, Path.cwd())
+    return {"metrics": task_metrics(TASKS[task]), **attrs.asdict(shared, recurse=False)}
+
+
+# Kept per task, settings and working folder: building a config fills each empty slot
+# from one set of defaults, not one set per slot (making the steps costs ~40 ms a set).
+# The folder is part of the key: relative paths are those of the folder the workflow was
+# built in.
+@functools.lru_cache(maxsize=8)
+def _shared(task: Task, settings: SupervisedSettings, folder: Path) -> SharedDefaults:
+    work = Path(settings.work_dir)
+    return SharedDefaults(
+        splitter=data_splitter(
+            SplitterSettings(
+                target_of(settings),
+                stratify=task == "classification",
+                drop=(settings.index,) if settings.index else (),
+            )
+        ),
+        encoder=column_encoder(),
+        profiler=pandas_profiler(ProfilerSettings()),
+        checker=rules_checker(CheckerSettings()),
+        drift=drift_comparer(DriftSettings()),
+        store=local_store(work / "store"),
+        tracker=mlflow_tracker(
+            MlflowSettings(tracking_uri=settings.tracking_uri, experiment=settings.model_name)
+        ),
+        repository=mlflow_repository(
+            MlflowRegistrySettings(settings.model_name, tracking_uri=settings.tracking_uri)
+        ),
+        notifier=log_notifier(LogNotifierSettings()),
+        prediction_checker=rules_checker(
+            CheckerSettings((Rule("not_null", columns=(PREDICTION_COLUMN,)),))
+        ),
+    )
+
+
+def with_defaults(
+    task: type[_K], settings: SupervisedSettings, data: DataConnector, trainer: ModelTrainer[_K]
+) -> SupervisedComponents[_K]:
+    """`data` and `trainer` (of the task `task`), and the default component in every other
+    required slot."""
+    shared = _shared(task.name, settings, Path.cwd())
+    return SupervisedComponents(
+        data=data,
+        trainer=trainer,
+        metrics=task_metrics(task),
+        splitter=shared.splitter,
+        encoder=shared.encoder,
+        profiler=shared.profiler,
+        checker=shared.checker,
+        drift=shared.drift,
+        store=shared.store,
+        tracker=shared.tracker,
+        repository=shared.repository,
+        notifier=shared.notifier,
+        prediction_checker=shared.prediction_checker,
+    )

@@ -1,0 +1,361 @@
+"""The supervised runners' program: process -> train -> deploy -> predict, one task.
+
+`supervised_runner(components, settings, stage)` is a `Flow` over the pipelines, typed by
+the components' task (`classification_runner` and `regression_runner` fix it): its
+stages run alone or together:
+
+- `process`: read, version, profile, check and compare the training data;
+- `train`: process, then train (every trial a nested run) and log the model;
+- `deploy`: process, train, then register, approve by the rule and promote;
+- `predict`: predict new data with the champion (drift, versions, checks, writes);
+- `build_all` (the default): deploy, then predict when new data is configured;
+- `evaluate`: join the prediction file with labels that arrived later, and record the
+  live metrics against the model version that made the predictions.
+
+Each stage is one tracked run (predicting is a second run), started by its pipeline and
+ended by the runner; the training run is tagged with the model version it produced, and
+the prediction run with the model version it used, which is the lineage `lolpop
+lineage` follows. A failure after the training run started ends it as FAILED.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from attrs import frozen
+
+from lolpop.components.records import (
+    Classification,
+    Regression,
+    RunRef,
+    RunSpec,
+    RunStatus,
+    TaskKind,
+)
+from lolpop.core.flow import Flow, Var
+from lolpop.core.step import Step
+from lolpop.errors import DefinitionError, SettingError
+from lolpop.pipelines._runs import failed_run
+from lolpop.pipelines.deploy import (
+    ApprovalRule,
+    Candidate,
+    Deployment,
+    approval_rule,
+    deploy_pipeline,
+)
+from lolpop.pipelines.evaluate import (
+    EvaluateComponents,
+    EvaluateSettings,
+    LiveMetrics,
+    evaluate_pipeline,
+)
+from lolpop.pipelines.predict import (
+    MODEL_VERSION_TAG,
+    PredictComponents,
+    Predicted,
+    PredictSettings,
+    predict_pipeline,
+)
+from lolpop.pipelines.process import (
+    ProcessComponents,
+    ProcessedData,
+    ProcessSettings,
+    process_pipeline,
+)
+from lolpop.pipelines.train import (
+    KIND_TAG,
+    TrainComponents,
+    TrainedModel,
+    TrainingData,
+    train_pipeline,
+)
+from lolpop.runners.supervised.components import SupervisedComponents
+from lolpop.runners.supervised.defaults import PREDICTION_COLUMN, target_of
+from lolpop.runners.supervised.settings import STAGES, Stage, SupervisedSettings
+
+_K = TypeVar("_K", bound=TaskKind)
+_K_co = TypeVar("_K_co", bound=TaskKind, covariant=True)
+
+STAGE_TAG = "lolpop.stage"
+
+
+@frozen
+class WorkflowReport(Generic[_K_co]):
+    """What a runner's stage did (the parts it did not run are None)."""
+
+    stage: str
+    processed: ProcessedData | None = None
+    trained: TrainedModel[_K_co] | None = None
+    deployment: Deployment | None = None
+    predicted: Predicted | None = None
+    runs: tuple[RunRef, ...] = ()
+    live: LiveMetrics | None = None
+
+    def to_text(self) -> str:
+        """A few lines for a person: what each part of the stage did."""
+        lines = [f"stage {self.stage}: done"]
+        if self.processed is not None:
+            data = self.processed
+            drifted = ", ".join(data.drift.drifted) if data.drift and data.drift.drifted else ""
+            lines.append(
+                f"  data: {data.dataset} version {data.version.number} ({len(data.frame)} "
+                f"rows), checks {data.check.status.name}, drifted columns: {drifted or 'none'}"
+            )
+        if self.trained is not None:
+            trained = self.trained
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(trained.candidate.metrics.items()))
+            lines.append(f"  model: test {shown}")
+            if trained.tuning is not None:
+                best = trained.tuning.best
+                lines.append(
+                    f"  tuning: {len(trained.tuning.trials)} trials, best {dict(best.params)} "
+                    f"({trained.tuning.metric} {best.score:.4f} on valid)"
+                )
+        if self.deployment is not None:
+            deployment = self.deployment
+            verdict = "promoted to champion" if deployment.promoted else "not promoted"
+            reason = (
+                f" ({deployment.approval.reason})" if deployment.approval else " (manual approval)"
+            )
+            lines.append(
+                f"  deploy: {deployment.version.name} version {deployment.version.version} "
+                f"{verdict}{reason}"
+            )
+        if self.predicted is not None:
+            predicted = self.predicted
+            moved = predicted.drift.drifted if predicted.drift is not None else ()
+            lines.append(
+                f"  predict: {predicted.written.rows} rows with {predicted.model.name} version "
+                f"{predicted.model.version} -> {predicted.written.location}; drifted against "
+                f"the training data: {', '.join(moved) or 'none'}; checks "
+                f"{predicted.check.status.name}"
+            )
+        if self.live is not None:
+            live = self.live
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(live.metrics.items()))
+            lines.append(
+                f"  evaluate: {live.rows} labelled predictions of {live.model_version}: {shown}"
+            )
+        return "\n".join(lines)
+
+
+def check_stage(stage: str) -> Stage:
+    """`stage`, if it is one of the runners' stages."""
+    for known in STAGES:
+        if stage == known:
+            return known
+    raise DefinitionError(f"unknown stage {stage!r} (stages: {', '.join(STAGES)}).")
+
+
+def check_task(components: SupervisedComponents[_K]) -> type[_K]:
+    """The components' task, after checking that every task-bound one is of it (mypy
+    holds it in Python; this holds a record built past mypy, from untyped code)."""
+    kind = components.trainer.task
+    bound = {
+        "metrics": components.metrics.task,
+        "tuner": None if components.tuner is None else components.tuner.task,
+        "baseline": None if components.baseline is None else components.baseline.task,
+    }
+    wrong = {name: task for name, task in bound.items() if task is not None and task is not kind}
+    if wrong:
+        shown = ", ".join(f"the {name} is for {task.name}" for name, task in wrong.items())
+        raise DefinitionError(
+            f"the trainer is a {kind.name} trainer, but {shown}: a workflow's components "
+            "are all of one task."
+        )
+    return kind
+
+
+def _finished(run: RunRef) -> tuple[RunRef, RunStatus]:
+    return run, "FINISHED"
+
+
+def _run_of(processed: ProcessedData) -> RunRef:
+    return processed.run
+
+
+def _training_data(processed: ProcessedData) -> TrainingData:
+    return TrainingData(processed.run, processed.frame, (processed.version,))
+
+
+def _candidate(trained: TrainedModel[_K]) -> Candidate:
+    return trained.candidate
+
+
+def _deployed_tags(deployment: Deployment) -> dict[str, str]:
+    version = deployment.version
+    tags = {
+        MODEL_VERSION_TAG: f"{version.name}:{version.version}",
+        "lolpop.promoted": str(deployment.promoted).lower(),
+    }
+    if deployment.approval is not None:
+        tags["lolpop.approval"] = deployment.approval.reason[:500]
+    return tags
+
+
+def _predicted_run(predicted: Predicted) -> RunRef:
+    return predicted.run
+
+
+def _live_run(live: LiveMetrics) -> RunRef:
+    return live.run
+
+
+def _settings_rule(kind: type[_K], settings: SupervisedSettings) -> ApprovalRule[_K]:
+    """The settings' approval rule for the task `kind` (a refusal names the setting)."""
+    given = settings.approval
+    try:
+        return approval_rule(kind, given.metric, given.min_improvement, given.manual)
+    except SettingError as error:
+        raise SettingError(f"$.settings.approval.{error.field}", str(error)) from error
+
+
+def supervised_runner(
+    components: SupervisedComponents[_K],
+    settings: SupervisedSettings,
+    stage: Stage = "build_all",
+    *,
+    approval: ApprovalRule[_K] | None = None,
+) -> Step[None, WorkflowReport[_K]]:
+    """The runner's program for one stage (see the module notes), of the components' task.
+
+    `approval`: the rule that decides a deployment (default: the settings' `approval`,
+    checked against the task when the program is built)."""
+    c = components
+    kind = check_task(c)
+    check_stage(stage)
+    target = target_of(settings)
+    work = Path(settings.work_dir)
+    dataset = f"{settings.model_name}-training-data"
+
+    def spec(name: str) -> RunSpec:
+        return RunSpec(f"{settings.model_name}-{name}", {KIND_TAG: "run", STAGE_TAG: name})
+
+    f = Flow(type(None), f"{kind.name}-{stage}")
+    if stage == "evaluate":
+        if c.labels is None or c.predictions is None or settings.index is None:
+            raise DefinitionError(
+                "evaluating needs the `labels` and `predictions` components (later labels, "
+                "and the prediction file) and `settings.index`, the id column they share."
+            )
+        evaluate = evaluate_pipeline(
+            EvaluateComponents(c.predictions, c.labels, c.metrics, c.tracker),
+            EvaluateSettings(settings.index, target, PREDICTION_COLUMN),
+        )
+        live = f.call(evaluate, f.const(spec("evaluate")))
+        f.call(c.tracker.end_run, f.apply(_finished, f.apply(_live_run, live)))
+        return f.build(f.apply(lambda m: WorkflowReport(stage, runs=(m.run,), live=m), live))
+    processed: Var[ProcessedData | None] = f.const(None)
+    trained: Var[TrainedModel[_K] | None] = f.const(None)
+    deployment: Var[Deployment | None] = f.const(None)
+    predicted: Var[Predicted | None] = f.const(None)
+    if stage != "predict":
+        process = process_pipeline(
+            ProcessComponents(
+                c.data,
+                c.profiler,
+                c.checker,
+                c.drift,
+                c.store,
+                c.tracker,
+                c.notifier,
+                c.transformer,
+            ),
+            ProcessSettings(
+                dataset, str(work / "reports"), settings.stop_on_error, required=(target,)
+            ),
+        )
+        made = f.call(process, f.const(spec("train")))
+        run = f.apply(_run_of, made)
+        processed = made
+        # A failure after processing ends the training run as FAILED (not left running).
+        with f.guard(failed_run(c.tracker), run):
+            if stage != "process":
+                train = train_pipeline(
+                    TrainComponents(
+                        splitter=c.splitter,
+                        encoder=c.encoder,
+                        trainer=c.trainer,
+                        evaluator=c.metrics,
+                        tracker=c.tracker,
+                        repository=c.repository,
+                        tuner=c.tuner,
+                        explainer=c.explainer,
+                        baseline=c.baseline,
+                        visualizer=c.visualizer,
+                        bias=c.bias,
+                    ),
+                    refit=settings.refit_on_all_data,
+                )
+                model = f.call(train, f.apply(_training_data, made))
+                trained = model
+                if stage in ("deploy", "build_all"):
+                    rule = approval or _settings_rule(kind, settings)
+                    deployed = f.call(
+                        deploy_pipeline(c.repository, rule), f.apply(_candidate, model)
+                    )
+                    f.call(c.tracker.set_tags, run, f.apply(_deployed_tags, deployed))
+                    deployment = deployed
+            f.call(c.tracker.end_run, f.apply(_finished, run))
+    if stage == "predict" or (stage == "build_all" and c.new_data is not None):
+        if c.new_data is None or c.predictions is None:
+            raise DefinitionError(
+                "predicting needs the `new_data` and `predictions` components (where new "
+                "data is read from, and where predictions are written)."
+            )
+        predict = predict_pipeline(
+            PredictComponents(
+                connector=c.new_data,
+                output=c.predictions,
+                trainer=c.trainer,
+                repository=c.repository,
+                store=c.store,
+                comparer=c.drift,
+                checker=c.prediction_checker,
+                tracker=c.tracker,
+                explainer=c.explainer,
+            ),
+            PredictSettings(
+                dataset,
+                predictions=f"{settings.model_name}-predictions",
+                column=PREDICTION_COLUMN,
+                keep=(settings.index,) if settings.index else (),
+            ),
+        )
+        made_predictions = f.call(predict, f.const(spec("predict")))
+        f.call(c.tracker.end_run, f.apply(_finished, f.apply(_predicted_run, made_predictions)))
+        predicted = made_predictions
+
+    def report(
+        processed: ProcessedData | None,
+        trained: TrainedModel[_K] | None,
+        deployment: Deployment | None,
+        predicted: Predicted | None,
+    ) -> WorkflowReport[_K]:
+        runs = tuple(r.run for r in (processed, predicted) if r is not None)
+        return WorkflowReport(stage, processed, trained, deployment, predicted, runs)
+
+    return f.build(f.apply(report, processed, trained, deployment, predicted))
+
+
+def classification_runner(
+    components: SupervisedComponents[Classification],
+    settings: SupervisedSettings,
+    stage: Stage = "build_all",
+    *,
+    approval: ApprovalRule[Classification] | None = None,
+) -> Step[None, WorkflowReport[Classification]]:
+    """The classification runner's program for `stage`: components of classifiers only."""
+    return supervised_runner(components, settings, stage, approval=approval)
+
+
+def regression_runner(
+    components: SupervisedComponents[Regression],
+    settings: SupervisedSettings,
+    stage: Stage = "build_all",
+    *,
+    approval: ApprovalRule[Regression] | None = None,
+) -> Step[None, WorkflowReport[Regression]]:
+    """The regression runner's program for `stage`: components of regressors only."""
+    return supervised_runner(components, settings, stage, approval=approval)

@@ -1,0 +1,49 @@
+"""The supervised runners' settings, and their stages.
+
+`SupervisedSettings` extends the `Settings` every workflow has with what the
+classification and regression runners need: the target column, the id column, what to
+do on a failed data check, the approval rule, the refit. A config whose `runner:` is
+one of them decodes its `settings:` into this record.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Literal, TypeAlias
+
+from attrs import frozen
+
+from lolpop.config.records import Settings
+
+#: A runner's stage: what one run of it does (see `lolpop.runners.supervised`).
+Stage: TypeAlias = Literal["build_all", "process", "train", "deploy", "predict", "evaluate"]
+#: Every stage, the default first.
+STAGES: tuple[Stage, ...] = typing.get_args(Stage)
+
+
+@frozen
+class ApprovalSettings:
+    """When a newly trained model version replaces the champion (a config's form of an
+    `ApprovalRule`: the metric is checked against the runner's task when it is built)."""
+
+    #: The metric compared on the same test data (None: the task's, f1 or rmse).
+    metric: str | None = None
+    #: How much better than the champion it must be, in the metric's direction.
+    min_improvement: float = 0.0
+    #: Register only; a person approves and promotes later.
+    manual: bool = False
+
+
+@frozen
+class SupervisedSettings(Settings):
+    """Settings of the classification and regression runners."""
+
+    #: The column to predict (required: a runner without one is refused when built).
+    target: str | None = None
+    #: An id column: kept in prediction files, never a feature.
+    index: str | None = None
+    #: Stop the workflow when a data check says ERROR.
+    stop_on_error: bool = True
+    approval: ApprovalSettings = ApprovalSettings()
+    #: Register the winner refitted on all the data (its metrics stay the held-out ones).
+    refit_on_all_data: bool = False

@@ -1,0 +1,113 @@
+"""A config that mixes tasks is refused by `lolpop check` (exit 2, naming the slot), as
+mypy refuses the same mix in Python (tests/typesafety/test_workflows.yml).
+
+Each case starts from an example config that checks, changes one thing the way a user
+would, and expects the path of what is wrong. Before the task was a type, every one of
+these passed `check` with exit 0, and some ran to a wrong result (a Ridge regressor in
+the churn workflow was trained, scored f1 = 0.0 and promoted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from examples._common import ROOT
+from lolpop.cli import app
+
+runner = CliRunner()
+
+
+def _example(name: str) -> str:
+    return (ROOT / "examples" / name / "workflow.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("example", "change", "path", "said"),
+    [
+        pytest.param(
+            "churn",
+            (
+                "estimator: sklearn.linear_model:LogisticRegression\n    params: {max_iter: 1000}\n  tuner:",
+                "estimator: sklearn.linear_model:Ridge\n  tuner:",
+            ),
+            "$.components.trainer",
+            "this ModelTrainer is for regression, but the runner is a classification runner",
+            id="a Ridge regressor as the churn trainer",
+        ),
+        pytest.param(
+            "breast_cancer",
+            ("components:\n", "components:\n  metrics: {type: regression_metrics}\n"),
+            "$.components.metrics",
+            "this MetricsEvaluator is for regression, but the runner is a classification runner",
+            id="regression metrics in a classification config",
+        ),
+        pytest.param(
+            "diabetes",
+            ("runner: regression", "runner: classification"),
+            "$.components.trainer",
+            "this ModelTrainer is for regression, but the runner is a classification runner",
+            id="runner classification over regression components",
+        ),
+        pytest.param(
+            "breast_cancer",
+            ("runner: classification", "runner: regression"),
+            "$.components.trainer",
+            "this ModelTrainer is for classification, but the runner is a regression runner",
+            id="runner regression over classification components",
+        ),
+        pytest.param(
+            "breast_cancer",
+            (
+                "  baseline:\n    type: baseline_checker\n    metric: f1",
+                "  baseline:\n    type: baseline_checker\n    metric: rmse",
+            ),
+            "$.components.baseline",
+            "this ModelChecker is for regression, but the runner is a classification runner",
+            id="an rmse baseline in a classification run",
+        ),
+        pytest.param(
+            "diabetes",
+            ("    metric: rmse\n    space:", "    metric: f1\n    space:"),
+            "$.components.tuner.metric",
+            "the metric 'f1' is a classification metric",
+            id="a regressor tuner scored by f1",
+        ),
+        pytest.param(
+            "breast_cancer",
+            ("  approval:\n    metric: f1", "  approval:\n    metric: rmse"),
+            "$.settings.approval.metric",
+            "the approval rule compares classification models, so its metric is one of",
+            id="an rmse approval rule for a classifier",
+        ),
+    ],
+)
+def test_a_config_mixing_tasks_is_refused_naming_the_slot(  # noqa: PLR0917 (pytest parameters)
+    example: str,
+    change: tuple[str, str],
+    path: str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)  # the examples' paths are relative to the repository
+    text = _example(example)
+    old, new = change
+    assert old in text, "the example changed: update the case"
+    config = tmp_path / "workflow.yaml"
+    config.write_text(text.replace(old, new, 1))
+    for command in (["check"], ["run", "--backend", "dry-run"]):
+        result = runner.invoke(app, [*command, str(config)])
+        assert result.exit_code == 2, result.output
+        assert f"@ {path}" in result.output
+        assert said in result.output
+        assert "Traceback" not in result.output
+
+
+def test_the_unchanged_examples_still_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    for name in ("churn", "breast_cancer", "diabetes", "wine"):
+        config = str(ROOT / "examples" / name / "workflow.yaml")
+        result = runner.invoke(app, ["check", config])
+        assert result.exit_code == 0, result.output
