@@ -21,6 +21,7 @@ from lolpop import both, run
 from lolpop.backends import Local
 from lolpop.backends.records import MemoryLedger
 from lolpop.core.paths import leaves
+from property_tests.model import model_guards
 from property_tests.strategies import (
     RECORDER,
     SEQUENTIAL,
@@ -28,8 +29,11 @@ from property_tests.strategies import (
     Op,
     Tree,
     build,
+    early_failing_flows,
+    failing_flows,
     failing_guards,
     failure_of,
+    flow_programs,
     inputs,
     int_leaf_step,
     number,
@@ -45,6 +49,21 @@ def test_concurrent_runs_agree_with_sequential_runs(tree: Tree, x: int) -> None:
 
 @given(failing_guards(), inputs)
 def test_concurrent_runs_call_failure_handlers_as_sequential_runs(tree: Tree, x: int) -> None:
+    check_concurrent_against_sequential(tree, x)
+
+
+@given(flow_programs(3, failures="pure"), inputs)
+def test_concurrent_runs_of_flows_agree_with_sequential_runs(tree: Tree, x: int) -> None:
+    check_concurrent_against_sequential(tree, x)
+
+
+@given(failing_flows(), inputs)
+def test_concurrent_runs_call_flow_guards_as_sequential_runs(tree: Tree, x: int) -> None:
+    check_concurrent_against_sequential(tree, x)
+
+
+@given(early_failing_flows(3), inputs)
+def test_concurrent_runs_of_flows_report_the_first_failure(tree: Tree, x: int) -> None:
     check_concurrent_against_sequential(tree, x)
 
 
@@ -64,6 +83,10 @@ def check_concurrent_against_sequential(tree: Tree, x: int) -> None:
     concurrent_handled = Counter(RECORDER.handled)
 
     assert concurrent == sequential
+    guards = model_guards(tree)
+    assert all(given.path in guards[given.uid] for given in concurrent_handled), (
+        "a handler was given a failure of a step it does not guard"
+    )
     if is_successful(sequential):
         assert concurrent_calls == sequential_calls
     else:

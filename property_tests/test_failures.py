@@ -3,11 +3,14 @@
 A chain of 1 to 40 steps, with unique or repeated names, optionally cut into named
 stages (so paths have several segments) and named as a whole, has one step that always
 fails. The failure must carry that step's path, as computed here from the naming rules
-and as `leaves()` reports it; no later step may have run.
+and as `leaves()` reports it; no later step may have run. The same holds for the chain
+written as a flow (`Flow`): each step reading any earlier value (not only the one just
+made), each named stage a block, the whole a named flow.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -20,6 +23,7 @@ from returns.result import Success
 from lolpop import Backoff, DefinitionError, Step, StepFailure, retry, run
 from lolpop.backends import Local
 from lolpop.backends.records import MemoryLedger, StepStatus
+from lolpop.core.flow import Flow, Var
 from lolpop.core.paths import leaves
 from property_tests.strategies import (
     NO_WAIT,
@@ -54,6 +58,8 @@ class Chain:
     failing: int
     stages: tuple[Stage, ...]
     outer: str | None
+    #: As a flow: which value each step reads (0: the input; i + 1: step i's output).
+    reads: tuple[int, ...] | None = None
 
     def steps(self) -> list[Step[int, int]]:
         return [
@@ -62,6 +68,8 @@ class Chain:
         ]
 
     def program(self) -> Step[int, int]:
+        if self.reads is not None:
+            return self.flow(self.reads)
         steps = self.steps()
         parts: list[Step[int, int]] = []
         for stage in self.stages:
@@ -69,6 +77,17 @@ class Chain:
             parts.append(part if stage.name is None else part.named(stage.name))
         program = chain(parts)
         return program if self.outer is None else program.named(self.outer)
+
+    def flow(self, reads: tuple[int, ...]) -> Step[int, int]:
+        """The chain as a flow: a block per named stage, each step on the value it reads."""
+        steps = self.steps()
+        f = Flow(int, self.outer or "")
+        values: list[Var[int]] = [f.input]
+        for stage in self.stages:
+            with f.block(stage.name) if stage.name is not None else contextlib.nullcontext():
+                for i in range(stage.start, stage.stop):
+                    values.append(f.call(steps[i], values[reads[i]]))
+        return f.build(values[-1])
 
     def expected_paths(self) -> list[str]:
         """Every step's path, from the naming rules alone."""
@@ -82,11 +101,22 @@ class Chain:
 
         root = "" if self.outer is None else self.outer
         stages = self.stages
+        if self.reads is not None:  # a flow renames nothing: a block is a segment
+            at_flow: Counter[str] = Counter()
+            paths: list[str] = []
+            for stage in stages:
+                prefix = root if stage.name is None else join(root, segment(at_flow, stage.name))
+                seen = at_flow if stage.name is None else Counter()
+                paths += [
+                    join(prefix, segment(seen, self.names[i]))
+                    for i in range(stage.start, stage.stop)
+                ]
+            return paths
         if self.outer is not None and len(stages) == 1:
             # The program is its one stage: `.named(outer)` renames that stage (or step).
             root, stages = "", (replace(stages[0], name=self.outer),)
         at_root: Counter[str] = Counter()
-        paths: list[str] = []
+        paths = []
         for stage in stages:
             indices = range(stage.start, stage.stop)
             if stage.name is None:  # an anonymous stage is spliced into the chain
@@ -108,7 +138,7 @@ def chain(steps: list[Step[int, int]]) -> Step[int, int]:
 
 
 @st.composite
-def chains(draw: st.DrawFn, *, repeated: bool, staged: bool) -> Chain:
+def chains(draw: st.DrawFn, *, repeated: bool, staged: bool, as_flow: bool = False) -> Chain:
     length = draw(st.integers(1, 40))
     chain_ops = tuple(draw(st.lists(ops(), min_size=length, max_size=length)))
     if repeated:
@@ -130,7 +160,9 @@ def chains(draw: st.DrawFn, *, repeated: bool, staged: bool) -> Chain:
         stages.append(Stage(start, stop, name))
     outer = draw(st.none() | st.just("pipeline")) if staged else None
     failing = draw(st.integers(0, length - 1))
-    return Chain(chain_ops, names, failing, tuple(stages), outer)
+    # As a flow, each step reads an earlier value: shrinking goes to the one just made.
+    reads = tuple(i - draw(st.integers(0, i)) for i in range(length))
+    return Chain(chain_ops, names, failing, tuple(stages), outer, reads if as_flow else None)
 
 
 def check_chain(case: Chain, x: int) -> None:
@@ -177,6 +209,14 @@ def test_failure_names_the_failing_step_of_a_staged_chain(
     check_chain(data.draw(chains(repeated=repeated, staged=True)), x)
 
 
+@pytest.mark.parametrize("repeated", [False, True], ids=["unique-names", "repeated-names"])
+@given(data=st.data(), x=inputs)
+def test_failure_names_the_failing_step_of_a_flow_in_blocks(
+    repeated: bool, data: st.DataObject, x: int
+) -> None:
+    check_chain(data.draw(chains(repeated=repeated, staged=True, as_flow=True)), x)
+
+
 # --- 6. retry -------------------------------------------------------------------------
 
 
@@ -217,18 +257,28 @@ def test_retry_reports_its_attempts_or_recovers(
         assert failure.message.startswith(f"step 'stage/flaky' failed{suffix} on an input")
 
 
+@pytest.mark.parametrize("as_flow", [False, True], ids=["chain", "flow"])
 @given(attempts=st.integers(1, 5), failing=st.integers(0, 4), length=st.integers(1, 5), x=inputs)
-def test_retry_reruns_its_whole_chain(attempts: int, failing: int, length: int, x: int) -> None:
+def test_retry_reruns_its_whole_chain(
+    as_flow: bool, attempts: int, failing: int, length: int, x: int
+) -> None:
     failing %= length
     steps = [
         int_leaf_step(IntLeaf(FAIL if i == failing else Op("add", i), "step", i))
         for i in range(length)
     ]
-    program = retry(chain(steps).named("body"), attempts=attempts, backoff=NO_WAIT)
+    if as_flow:  # every step on the input: a retry reruns the flow's steps all the same
+        f = Flow(int, "body")
+        made = [f.call(each, f.input) for each in steps]
+        body = f.build(made[-1])
+    else:
+        body = chain(steps).named("body")
+    program = retry(body, attempts=attempts, backoff=NO_WAIT)
     RECORDER.reset()
     failure = failure_of(run(program, x))
     # A one-step chain is the step itself, so naming it "body" renames the step.
-    path = "body" if length == 1 else "body/step" + ("" if failing == 0 else f"#{failing + 1}")
+    renamed = length == 1 and not as_flow
+    path = "body" if renamed else "body/step" + ("" if failing == 0 else f"#{failing + 1}")
     assert (failure.path, failure.attempts) == (path, attempts)
     assert RECORDER.calls == list(range(failing + 1)) * attempts
 

@@ -1,6 +1,6 @@
 """Random programs run as the model interpreter says (`property_tests.model`).
 
-For a generated tree of every combinator, lolpop and the model must agree on every
+For a generated tree of every combinator (flows included), lolpop and the model must agree on every
 leaf's path, on the output or the failure (path, input type, attempts, cause), on
 which leaves were called in what order, on what each failure handler was given, and on
 each call's run record (path, status, attempt). Calling the program directly must agree with `run`, and a dry run's plan
@@ -13,23 +13,47 @@ The runs here are sequential (`Local(max_workers=1)`): that is the reference sem
 
 from __future__ import annotations
 
-from hypothesis import event, given
+from dataclasses import replace
+
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 from lolpop import RunFailure, StepFailure, run
 from lolpop.backends import DryRun, Local
 from lolpop.backends.records import MemoryLedger, StepStatus
 from lolpop.core.paths import leaves
-from property_tests.model import LeafInfo, ModelCall, ModelHalt, evaluate, model_plan
+from property_tests.model import (
+    LeafInfo,
+    ModelCall,
+    ModelHalt,
+    evaluate,
+    model_flow_edges,
+    model_guards,
+    model_plan,
+)
 from property_tests.strategies import (
     RECORDER,
+    Binding,
+    BlockB,
     Boom,
+    CallB,
+    FlowT,
+    GuardB,
     Handled,
+    IdT,
+    IntLeaf,
     Tree,
     build,
+    early_failing_flows,
+    failing_flows,
     failing_guards,
     failure_of,
+    flow_programs,
+    flows,
     inputs,
+    names,
+    number,
     programs,
 )
 
@@ -78,6 +102,8 @@ def check_against_model(tree: Tree, x: int) -> None:
         assert result == Success(expected)
     assert calls == [call.uid for call in expected_calls]
     assert handled == expected_handled(expected_calls, plan)
+    guards = model_guards(tree)
+    assert all(given.path in guards[given.uid] for given in handled)
     if handled:
         event("a failure handler runs")
     assert [(r.path, r.status, r.attempt) for r in ledger.records()] == [
@@ -144,3 +170,66 @@ def test_failure_handlers_run_as_the_model_says(tree: Tree, x: int) -> None:
 @given(failing_guards(), inputs)
 def test_dry_run_plans_failure_handlers_as_the_model_says(tree: Tree, x: int) -> None:
     check_plan(tree, x)
+
+
+@given(flow_programs(), inputs)
+def test_flows_run_as_the_model_says(tree: Tree, x: int) -> None:
+    check_against_model(tree, x)
+
+
+@given(failing_flows(failures="any"), inputs)
+def test_flow_guards_run_as_the_model_says(tree: Tree, x: int) -> None:
+    check_against_model(tree, x)
+
+
+@given(flow_programs(3), inputs)
+def test_dry_run_plans_flows_as_the_model_says(tree: Tree, x: int) -> None:
+    check_plan(tree, x)
+
+
+@given(failing_flows(), inputs)
+def test_dry_run_plans_flow_guards_as_the_model_says(tree: Tree, x: int) -> None:
+    check_plan(tree, x)
+
+
+@given(early_failing_flows(failures="any"), inputs)
+def test_a_flow_stops_at_its_first_failure_as_the_model_says(tree: Tree, x: int) -> None:
+    check_against_model(tree, x)
+
+
+@st.composite
+def leaf_flows(draw: st.DrawFn) -> Tree:
+    """Numbered flows whose steps are leaves, some `call`s of a step's value made
+    identities (which pass the value on, as glue does, with no step)."""
+    made_by_steps: set[int] = set()
+
+    def units(items: tuple[Binding, ...]) -> tuple[Binding, ...]:
+        out: list[Binding] = []
+        for item in items:
+            if isinstance(item, CallB):
+                made_by_steps.add(item.target)
+            match item:
+                case CallB(args=(read,), body=IntLeaf(), when=None) if (
+                    read in made_by_steps and draw(st.booleans())
+                ):
+                    made_by_steps.discard(item.target)
+                    out.append(replace(item, body=IdT(draw(st.none() | names))))
+                case BlockB(name, body):
+                    out.append(BlockB(name, units(body)))
+                case GuardB(handler, subject, body):
+                    out.append(GuardB(handler, subject, units(body)))
+                case _:
+                    out.append(item)
+        return tuple(out)
+
+    flow = draw(flows(1, failures="never", chained=True))
+    return number(replace(flow, body=units(flow.body)))[0]
+
+
+@settings(max_examples=max(200, settings().max_examples))  # cheap: plans only
+@given(leaf_flows(), inputs)
+def test_dry_run_draws_a_flows_data_edges_as_the_model_says(tree: Tree, x: int) -> None:
+    assert isinstance(tree, FlowT)
+    check_plan(tree, x)
+    planned = run(build(tree), x, backend=DryRun()).unwrap()
+    assert [(e.source, e.target, e.label) for e in planned.edges] == model_flow_edges(tree)

@@ -160,7 +160,8 @@ class _Walk:
             self._connect(sources, made[1], "when" if item.when is not None else "")
             if not sources:  # reads only the input, constants, or glue of them
                 entries.extend(made[1])
-            makers[item.target] = made[2]
+            # A step with no leaves (an identity) passes its value on, as glue does.
+            makers[item.target] = made[2] if made[0] else sources
             leaves += made[0]
         if block.handler is not None:
             handled = self.visit(block.handler, inner, evolve(context, conditional=True))

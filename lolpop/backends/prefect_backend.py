@@ -108,15 +108,23 @@ class _FlowRun:
             return [self.resolve(item) for item in value]
         return value
 
-    def first_failure(self) -> Halt:
-        """The failure of the earliest submitted task that failed, as a sequential run
-        would report it (tasks downstream of it fail only as its consequence)."""
-        for future in self.submitted:
+    def failure_before(self, stop: int) -> Halt | None:
+        """The failure of the earliest of the first `stop` submitted tasks that failed,
+        waiting for them; None if none of them failed."""
+        for future in self.submitted[:stop]:
             future.wait()
             if future.state.is_failed():
                 error = future.state.result(raise_on_failure=False)
                 if isinstance(error, Halt):
                     return error
+        return None
+
+    def first_failure(self) -> Halt:
+        """The failure of the earliest submitted task that failed, as a sequential run
+        would report it (tasks downstream of it fail only as its consequence)."""
+        found = self.failure_before(len(self.submitted))
+        if found is not None:
+            return found
         unfinished = [
             f.state.message or f.state.name for f in self.submitted if not f.state.is_completed()
         ]
@@ -250,15 +258,17 @@ class _Compiler:
         handler, subject = self.compile(block.handler, inner), block.subject
 
         def run_guarded(values: list[object], run: _FlowRun) -> None:
+            start = len(run.submitted)
             try:
                 run_block(values, run)
                 for index in made:  # settle the block's steps: their failures are its own
                     run.resolve(values[index])
             except Halt as halt:
-                run.submitted.clear()  # the failed tasks are settled: the handler's are new
+                _check_own_failure(run, start)
+                del run.submitted[start:]  # the failed tasks are settled: the handler's are new
                 with contextlib.suppress(Halt):  # the original failure is the one reported
                     run.resolve(handler((run.resolve(values[subject]), halt.to_failure()), run))
-                run.submitted.clear()
+                del run.submitted[start:]
                 raise halt from None
 
         return run_guarded
@@ -293,15 +303,17 @@ class _Compiler:
         body, handler = self.compile(node.inner, scope), self.compile(node.handler, scope)
 
         def run_on_failure(value: object, run: _FlowRun) -> object:
+            start = len(run.submitted)
             try:
                 output = body(value, run)
                 run.resolve(output)
                 return output
             except Halt as halt:
-                run.submitted.clear()  # the failed tasks are settled: the handler's are new
+                _check_own_failure(run, start)
+                del run.submitted[start:]  # the failed tasks are settled: the handler's are new
                 with contextlib.suppress(Halt):  # the original failure is the one reported
                     run.resolve(handler((run.resolve(value), halt.to_failure()), run))
-                run.submitted.clear()
+                del run.submitted[start:]
                 raise halt from None
 
         return run_on_failure
@@ -336,22 +348,34 @@ class _Compiler:
         body = self.compile(node.inner, scope)
 
         def run_retry(value: object, run: _FlowRun) -> object:
-            attempt, tries = 1, 0
+            attempt, tries, start = 1, 0, len(run.submitted)
             while True:
                 try:
                     output = body(value, run)
                     run.resolve(output)
                     return output
                 except Halt as halt:
+                    _check_own_failure(run, start)
                     tries += halt.attempts  # how often the failing step ran in all
                     halt.attempts = tries
                     if attempt >= node.attempts or not isinstance(halt.cause, node.on):
                         raise
-                    run.submitted.clear()  # this attempt's tasks are settled: start clean
+                    del run.submitted[start:]  # this attempt's tasks are settled: start clean
                 time.sleep(node.backoff.delay(attempt))
                 attempt += 1
 
         return run_retry
+
+
+def _check_own_failure(run: _FlowRun, start: int) -> None:
+    """Re-raise the failure of a task submitted before `start` (before a retried, handled
+    or guarded part began), if one failed: a sequential run stops there, so it is the
+    run's failure, and the part neither retries it, nor hands it to its handler, nor
+    forgets it (a failure resolving the part's input, or a concurrent branch's, is not
+    the part's own)."""
+    earlier = run.failure_before(start)
+    if earlier is not None:
+        raise earlier from None
 
 
 class TaskRunnerLike(Protocol):

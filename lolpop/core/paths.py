@@ -84,7 +84,7 @@ def children(step: AnyStep) -> tuple[AnyStep, ...]:
         case OnFailure(inner, handler):
             return (inner, handler)
         case Graph(body, _, _):
-            return tuple(child for child, _ in block_steps(body, Scope()))
+            return tuple(_flow_steps(body))
         case Leaf() | Identity():
             return ()
         case _:  # a node from outside lolpop: a backend's validation names it
@@ -92,20 +92,30 @@ def children(step: AnyStep) -> tuple[AnyStep, ...]:
             return ()
 
 
-def block_steps(block: Block, scope: Scope) -> list[tuple[AnyStep, Scope]]:
-    """The steps of a flow's block in the order interpreters visit them, each with the
-    scope its paths are made in: a named block's steps get a segment of their own, and a
-    guard's handler comes after the steps it guards."""
-    found: list[tuple[AnyStep, Scope]] = []
+def block_steps(block: Block, scope: Scope) -> list[tuple[AnyStep | Block, Scope]]:
+    """The steps and nested blocks of a flow's block in the order interpreters visit
+    them, each with the scope its paths are made in: a named block's items get a segment
+    of their own (taken now, so walk a nested block when its turn comes, not before the
+    steps bound ahead of it), and a guard's handler comes after the steps it guards."""
     inner = Scope(scope.path_for(block.name)) if block.name else scope
+    found: list[tuple[AnyStep | Block, Scope]] = []
     for item in block.body:
         if isinstance(item, Block):
-            found += block_steps(item, inner)
+            found.append((item, inner))
         elif item.step is not None:
             found.append((item.step, inner))
     if block.handler is not None:
         found.append((block.handler, inner))
     return found
+
+
+def _flow_steps(block: Block) -> Iterator[AnyStep]:
+    """Every step bound in a flow's block, nested blocks' and handlers' included."""
+    for item, _ in block_steps(block, Scope()):
+        if isinstance(item, Block):
+            yield from _flow_steps(item)
+        else:
+            yield item
 
 
 def steps(program: AnyStep) -> Iterator[AnyStep]:
@@ -127,10 +137,14 @@ def leaves(program: AnyStep) -> Iterator[LeafVisit]:
     >>> [v.path for v in leaves((inc >> (inc >> inc).named("twice")).named("main"))]
     ['main/inc', 'main/twice/inc', 'main/twice/inc#2']
     """
-    # An explicit stack, not recursion: nesting depth is bounded only by the user.
-    stack: list[tuple[AnyStep, Scope]] = [(program, Scope())]
+    # An explicit stack, not recursion: nesting depth is bounded only by the user. A
+    # flow's blocks go on it too: a named block takes its segment when its turn comes.
+    stack: list[tuple[AnyStep | Block, Scope]] = [(program, Scope())]
     while stack:
         current, scope = stack.pop()
+        if isinstance(current, Block):
+            stack.extend(reversed(block_steps(current, scope)))
+            continue
         if isinstance(current.node, Leaf):
             yield LeafVisit(scope.path_for(current.name), current)
             continue
@@ -138,6 +152,6 @@ def leaves(program: AnyStep) -> Iterator[LeafVisit]:
             continue
         inner = scope.enter(current)
         if isinstance(current.node, Graph):
-            stack.extend(reversed(block_steps(current.node.body, inner)))
+            stack.append((current.node.body, inner))
             continue
         stack.extend((child, inner) for child in reversed(children(current)))

@@ -7,6 +7,7 @@ import json
 from lolpop import Step, both, branch, fanout, make_step, map_each, retry, run, step
 from lolpop.backends import DryRun, Local, Plan
 from lolpop.backends.records import MemoryLedger
+from lolpop.core.flow import Flow
 from lolpop.core.paths import leaves
 from tests.steps import to_text
 
@@ -133,23 +134,57 @@ def test_fanout_edges_fan_out_and_in() -> None:
 
 
 def test_the_text_plan_hides_glue_steps_unless_asked() -> None:
-    from attrs import evolve, frozen  # noqa: PLC0415
+    import typing  # noqa: PLC0415
 
-    from lolpop.pipelines.wiring import Carrier  # noqa: PLC0415
+    from lolpop.core.step import Leaf, StepMeta  # noqa: PLC0415
 
-    @frozen
-    class State:
-        value: int
-        text: str = ""
-
-    program = (
-        Carrier(State)
-        .through(to_text, lambda s: s.value, lambda s, t: evolve(s, text=t))
-        .named("show")
+    glue: Step[int, int] = Step(
+        Leaf(lambda x: x), "to_text:in", typing.Any, typing.Any, StepMeta(internal=True)
     )
-    plan = run(program, State(3), backend=DryRun()).unwrap()
+    program = (glue >> to_text).named("show")
+    plan = run(program, 3, backend=DryRun()).unwrap()
     assert [s.path for s in plan.steps if not s.internal] == ["show/to_text"]
     short, full = plan.to_text(), plan.to_text(internal=True)
     assert "to_text:in" not in short
-    assert "(2 glue steps not shown)" in short
+    assert "(1 glue step not shown)" in short
     assert "to_text:in" in full
+
+
+def test_a_flows_plan_lists_its_steps_only_with_the_edges_of_its_data() -> None:
+    from lolpop import RunFailure, identity  # noqa: PLC0415
+
+    @step
+    def add(pair: tuple[int, int]) -> int:
+        return pair[0] + pair[1]
+
+    @step
+    def note(given: tuple[int, RunFailure]) -> None:
+        CALLS.append("note")
+
+    CALLS.clear()
+    f = Flow(int, "flow")
+    a = f.call(inc, f.input)
+    same = f.call(identity(int), a)  # no step: passes `inc` on
+    loaded = f.call(_refusing("load"), f.input)
+    shifted = f.apply(lambda x, y: x + y, loaded, f.const(10))  # glue: passes `load` on
+    with f.block("train"):
+        total = f.call(add, same, shifted)
+    big = f.apply(lambda x: x > 3, total)
+    f.call_if(big, _refusing("save", effect=True), total)
+    with f.guard(note, f.input):
+        out = f.call(inc, total)
+    plan = _plan(f.build(out))
+    assert CALLS == []
+    paths = ["flow/inc", "flow/load", "flow/train/add", "flow/save", "flow/inc#2", "flow/note"]
+    assert [s.path for s in plan.steps] == paths
+    assert [s.conditional for s in plan.steps] == [False, False, False, True, False, True]
+    rows = plan.to_text().splitlines()[3:-1]
+    assert [row.split()[:2] for row in rows] == [[str(n), p] for n, p in enumerate(paths, 1)]
+    assert plan.to_text().splitlines()[-1] == "6 steps, 1 effects: flow/save (would save)"
+    assert [(e.source, e.target, e.label) for e in plan.edges] == [
+        ("flow/inc", "flow/train/add", ""),
+        ("flow/load", "flow/train/add", ""),
+        ("flow/train/add", "flow/save", "when"),
+        ("flow/train/add", "flow/inc#2", ""),
+        ("flow/inc#2", "flow/note", "on failure"),
+    ]

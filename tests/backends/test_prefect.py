@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from returns.result import Success
 
 from lolpop import (
     Backoff,
+    RunFailure,
     Step,
     both,
     branch,
@@ -20,6 +23,7 @@ from lolpop import (
     step,
 )
 from lolpop.backends import Local, Prefect
+from lolpop.core.flow import Flow
 from lolpop.errors import UnsupportedNodeError
 from tests.steps import boom, double, inc, is_even
 
@@ -152,3 +156,162 @@ def test_failures_print_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
     run(inc >> boom, 1, backend=Prefect())
     captured = capfd.readouterr()
     assert "Traceback" not in captured.out + captured.err
+
+
+# --- flows ----------------------------------------------------------------------------
+
+
+@step
+def add(pair: tuple[int, int]) -> int:
+    return pair[0] + pair[1]
+
+
+def _task_names(flow_name: str) -> list[str]:
+    """The task runs of the latest run of the flow `flow_name`, by name (no suffix)."""
+    from prefect.client.orchestration import get_client  # noqa: PLC0415
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId  # noqa: PLC0415
+    from prefect.client.schemas.sorting import FlowRunSort  # noqa: PLC0415
+
+    with get_client(sync_client=True) as client:
+        flow = client.read_flow_by_name(flow_name)
+        runs = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=50)
+        latest = next(r for r in runs if r.flow_id == flow.id)
+        tasks = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[latest.id]))
+        )
+    return sorted(t.name.rsplit("-", 1)[0] for t in tasks)
+
+
+def _independent_steps() -> Step[int, tuple[int, int | None, int | None]]:
+    f = Flow(int, "values")
+    a = f.call(inc, f.input)
+    b = f.call(double, f.input)  # reads only the input: independent of `a`
+    with f.block("sum"):
+        c = f.call(add, a, b)
+    odd = f.apply(lambda x: x % 2 == 1, c)  # a condition made by glue...
+    d = f.call_if(odd, inc, c)
+    big = f.decide("is_big", lambda x: x > 3, c)  # ...and one made by a step (a task)
+    e = f.call_if(big, double, c)
+    return f.build(f.apply(lambda x, y, z: (x, y, z), c, d, e))
+
+
+@pytest.mark.parametrize("value", [0, 1])
+def test_a_flow_gives_the_same_values_as_local(value: int) -> None:
+    program = _independent_steps()
+    on_prefect = run(program, value, backend=Prefect())
+    assert on_prefect == run(program, value, backend=Local())
+    assert on_prefect == Success((1, 2, None) if value == 0 else (4, None, 8))
+
+
+def test_a_flow_fails_as_local_does() -> None:
+    f = Flow(int, "failing")
+    a = f.call(inc, f.input)
+    b = f.call(boom, f.input)  # independent of `a`, read with it by `add`
+    program = f.build(f.call(add, a, b))
+    on_prefect = run(program, 1, backend=Prefect()).failure()
+    assert on_prefect == run(program, 1, backend=Local()).failure()
+    assert (on_prefect.path, on_prefect.input_type, on_prefect.attempts) == (
+        "failing/boom",
+        "int",
+        1,
+    )
+    assert (type(on_prefect.cause), str(on_prefect.cause)) == (ValueError, "boom on 1")
+
+
+HANDLED: list[tuple[int, str]] = []
+
+
+@step
+def note_failure(given: tuple[int, RunFailure]) -> None:
+    HANDLED.append((given[0], given[1].path))
+
+
+def test_a_guards_handler_runs_on_prefect_as_on_local() -> None:
+    f = Flow(int, "guarded")
+    a = f.call(inc, f.input)
+    with f.guard(note_failure, a), f.block("risky"):
+        b = f.call(boom, a)
+    program = f.build(f.call(inc, b))
+    HANDLED.clear()
+    on_prefect = run(program, 1, backend=Prefect()).failure()
+    assert HANDLED == [(2, "guarded/risky/boom")]
+    HANDLED.clear()
+    assert on_prefect == run(program, 1, backend=Local()).failure()
+    assert HANDLED == [(2, "guarded/risky/boom")]
+    assert on_prefect.path == "guarded/risky/boom"
+
+
+def test_a_guard_is_not_given_a_failure_from_before_it() -> None:
+    # Prefect starts the guarded step without waiting for `boom` (it does not read its
+    # value), but the run's failure is `boom`'s, which the guard does not guard.
+    f = Flow(int, "before")
+    f.call(boom, f.input)
+    with f.guard(note_failure, f.input):
+        b = f.call(boom.named("guarded"), f.input)
+    program = f.build(b)
+    HANDLED.clear()
+    on_prefect = run(program, 1, backend=Prefect()).failure()
+    assert on_prefect == run(program, 1, backend=Local()).failure()
+    assert on_prefect.path == "before/boom"
+    assert HANDLED == []
+
+
+def test_a_retried_part_after_a_failed_step_reports_that_step() -> None:
+    # The retried chain reads the failed value: each attempt fails as its consequence.
+    f = Flow(int, "retried")
+    a = f.call(boom, f.input)
+    b = f.call(retry(inc >> double, attempts=2, backoff=Backoff(initial=0.0)), a)
+    program = f.build(b)
+    on_prefect = run(program, 1, backend=Prefect()).failure()
+    assert on_prefect == run(program, 1, backend=Local()).failure()
+    assert (on_prefect.path, on_prefect.attempts) == ("retried/boom", 1)
+
+
+def test_a_failed_effect_whose_value_nothing_reads_fails_the_run() -> None:
+    def notify(x: int) -> None:
+        raise ConnectionError(f"no network for {x}")
+
+    f = Flow(int, "effects")
+    f.call(make_step(notify, effect=True), f.input)  # its value is read by nothing
+    program = f.build(f.call(inc, f.input))
+    on_prefect = run(program, 1, backend=Prefect()).failure()
+    assert on_prefect == run(program, 1, backend=Local()).failure()
+    assert on_prefect.path == "effects/notify"
+    assert isinstance(on_prefect.cause, ConnectionError)
+
+
+def test_independent_steps_of_a_flow_run_at_once() -> None:
+    # Each step waits for the other at a barrier for two: only running at the same time
+    # lets them through (one at a time, the first would time out and break it).
+    barrier = threading.Barrier(2, timeout=15)
+
+    def meet(x: int) -> int:
+        barrier.wait()
+        return x
+
+    f = Flow(int, "at_once")
+    a = f.call(make_step(meet, name="left"), f.input)
+    b = f.call(make_step(meet, name="right"), f.input)
+    program = f.build(f.apply(lambda x, y: x + y, a, b))
+    assert run(program, 21, backend=Prefect()) == Success(42)
+    assert not barrier.broken
+
+
+def test_glue_runs_inline_as_no_task() -> None:
+    calls: list[str] = []
+
+    def glue(x: int, y: int) -> int:
+        calls.append("glue")
+        return x * 10 + y
+
+    f = Flow(int, "glued")
+    a = f.call(inc, f.input)
+    ten = f.const(10)
+    b = f.call(add, a, ten)
+    never = f.apply(lambda x: x < 0, b)
+    skipped = f.call_if(never, double, b)  # its condition is false: no task either
+    packed = f.apply(lambda x, y: (x, y), f.apply(glue, a, b), skipped)
+    program = f.build(packed)
+    assert run(program, 1, backend=Prefect()) == Success((32, None))
+    assert calls == ["glue"]
+    assert _task_names("glued") == ["glued/add", "glued/inc"]
