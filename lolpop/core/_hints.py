@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from functools import lru_cache
 
 from beartype import BeartypeConf
@@ -58,28 +59,38 @@ def _fits_cached(provided: object, expected: object) -> bool:
         return provided == expected
 
 
-def _erase(hint: object) -> object:
-    """`hint` with every type variable inside it read as `Any` (a generic step's types
-    are checked where they are used, as `fits` treats a bare type variable)."""
-    if isinstance(hint, typing.TypeVar):
+def substitute(hint: object, table: Mapping[object, object] | None = None) -> object:
+    """`hint` with its type variables replaced: by what `table` gives them, or (no
+    table) every one by `Any`, as `fits` reads a generic step's types (checked where
+    they are used, as a bare type variable is).
+
+    >>> T = typing.TypeVar("T")
+    >>> substitute(dict[str, T], {T: int}), substitute(list[T])
+    (dict[str, int], list[typing.Any])
+    """
+    if table is None and isinstance(hint, typing.TypeVar):
         return typing.Any
+    if table is not None and isinstance(hint, typing.TypeVar) and hint in table:
+        return table[hint]
     arguments = typing.get_args(hint)
     if not arguments or isinstance(hint, type):
         return hint
-    erased = tuple(
-        [_erase(item) for item in argument] if isinstance(argument, list) else _erase(argument)
+    replaced = tuple(
+        [substitute(item, table) for item in argument]
+        if isinstance(argument, list)
+        else substitute(argument, table)
         for argument in arguments
     )
-    if erased == arguments:
+    if replaced == arguments:
         return hint
     origin = typing.get_origin(hint)
     if origin is typing.Union or origin is types.UnionType:
-        return typing.Union[erased]  # noqa: UP007 (the runtime form of a union of hints)
+        return typing.Union[replaced]  # noqa: UP007 (the runtime form of a union of hints)
     copy_with = getattr(hint, "copy_with", None)
-    if callable(copy_with):
-        return copy_with(erased)
+    if callable(copy_with):  # typing's own aliases (`Step[A, B]`, `Mapping[K, V]`)
+        return copy_with(replaced)
     try:
-        return origin[erased] if origin is not None else hint
+        return origin[replaced] if origin is not None else hint
     except TypeError:
         return hint
 
@@ -92,7 +103,7 @@ def fits(provided: object, expected: object) -> bool:
     """
     if is_open(provided) or is_open(expected):
         return True
-    provided, expected = _erase(provided), _erase(expected)
+    provided, expected = substitute(provided), substitute(expected)
     try:
         return _fits_cached(provided, expected)
     except TypeError:  # an unhashable hint

@@ -42,7 +42,7 @@ from lolpop.config.registry import (
 from lolpop.core._hints import describe, fits
 from lolpop.core.step import Step
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, LolpopError, SettingError
-from lolpop.runners.kinds import Report, RunnerKind, Slot, substitute
+from lolpop.runners.kinds import Report, RunnerKind, Slot, is_optional, record_hints
 
 
 def _kind(tag: str, registry: Registry, allow_imports: tuple[str, ...]) -> ComponentKind:
@@ -71,14 +71,11 @@ def slot_problems(made: object, slot: Slot, task: type | None) -> list[tuple[str
             )
         )
     hint = slot.hint
-    if typing.get_origin(hint) in (typing.Union, type(int | None)):
+    if is_optional(hint):
         hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
-    origin = typing.get_origin(hint) or hint
-    hints = typing.get_type_hints(origin)
-    parameters = getattr(origin, "__parameters__", ())
-    table = dict(zip(parameters, typing.get_args(hint), strict=False))
+    _, hints = record_hints(hint)
     for attribute in attrs.fields(slot.component):
-        declared = substitute(hints[attribute.name], table)
+        declared = hints[attribute.name]
         if typing.get_origin(declared) is not Step:
             continue
         wanted_in, wanted_out = typing.get_args(declared)

@@ -24,6 +24,7 @@ from attrs import Factory, frozen
 
 from lolpop.components.records import TaskKind
 from lolpop.config.records import Settings
+from lolpop.core._hints import substitute
 from lolpop.core.step import Step
 
 _C = TypeVar("_C")
@@ -83,8 +84,8 @@ class RunnerKind(Generic[_C, _S]):
         return self.components(**components)
 
 
-def _hints(record: object) -> tuple[type, dict[str, object]]:
-    """A record class's fields' hints, with the type parameters of an alias applied
+def record_hints(record: object) -> tuple[type, dict[str, object]]:
+    """A record class and its fields' hints, with the type parameters of an alias applied
     (`SupervisedComponents[Classification]`: `_K` is `Classification`)."""
     origin = typing.get_origin(record) or record
     assert isinstance(origin, type)
@@ -95,28 +96,6 @@ def _hints(record: object) -> tuple[type, dict[str, object]]:
         table = dict(zip(parameters, arguments, strict=True))
         hints = {name: substitute(hint, table) for name, hint in hints.items()}
     return origin, hints
-
-
-def substitute(hint: object, table: Mapping[object, object]) -> object:
-    """`hint` with its type variables replaced by what `table` gives them."""
-    if hint in table:
-        return table[hint]
-    arguments = typing.get_args(hint)
-    if not arguments or isinstance(hint, type):
-        return hint
-    origin = typing.get_origin(hint)
-    replaced = tuple(
-        [substitute(item, table) for item in argument]
-        if isinstance(argument, list)
-        else substitute(argument, table)
-        for argument in arguments
-    )
-    if origin in (typing.Union, types.UnionType):
-        return typing.Union[replaced]  # noqa: UP007 (a runtime hint built from values)
-    copy_with = getattr(hint, "copy_with", None)
-    if callable(copy_with):  # typing's own aliases (`Step[A, B]`, `Mapping[K, V]`)
-        return copy_with(replaced)
-    return origin[replaced] if origin is not None else hint
 
 
 def component_type(hint: object) -> type:
@@ -140,7 +119,7 @@ def slots_of(
 ) -> tuple[Slot, ...]:
     """The slots of a components record: one per field, required unless it has a default
     value or a default component."""
-    origin, hints = _hints(record)
+    origin, hints = record_hints(record)
     return tuple(
         Slot(
             field.name,
