@@ -9,6 +9,8 @@ assign them, so a plan's paths are the paths of a real run's records and failure
 
 from __future__ import annotations
 
+import os
+
 from attrs import define, evolve, frozen
 from beartype.door import is_bearable
 from returns.result import Failure, Result, Success
@@ -33,6 +35,7 @@ from lolpop.core.step import (
     Seq,
     refuse_node,
 )
+from lolpop.errors import DefinitionError
 
 
 @frozen
@@ -193,6 +196,19 @@ class DryRun:
     """
 
     ledger: Ledger | None = None
+    #: A step cache (`Local(cache_dir=...)`'s): the plan then says which steps a run
+    #: would take from it, and under which key.
+    cache_dir: str | os.PathLike[str] | None = None
+    #: The run a resumed run would resume (as `Local(resume=...)`).
+    resume: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.resume is not None and self.cache_dir is None:
+            raise DefinitionError("DryRun(resume=...) needs the cache_dir of the run to resume.")
+
+    def resuming(self, run_id: str) -> DryRun:
+        """This dry run, planning a run that resumes `run_id`."""
+        return evolve(self, resume=run_id)
 
     def plan(self, program: AnyStep, value: object, /) -> Result[Plan, RunFailure]:
         """The plan of running `program` on `value`, or why the input does not fit."""
@@ -208,6 +224,18 @@ class DryRun:
             _complete(planned, walk.concurrent.get(planned.path, []), expected.get(planned.path))
             for planned in walk.steps
         )
+        if self.cache_dir is not None:
+            from lolpop.backends.cache import Prediction, predict  # noqa: PLC0415 (on use)
+
+            found = predict(program, value, self.cache_dir, self.resume)
+            steps = tuple(
+                evolve(
+                    planned,
+                    cache_key=found.get(planned.path, Prediction("", False)).key,
+                    would_hit=found.get(planned.path, Prediction("", False)).hit,
+                )
+                for planned in steps
+            )
         return Success(
             Plan(
                 program.label,

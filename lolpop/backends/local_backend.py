@@ -24,10 +24,12 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar, cast
 
+import attrs
 from attrs import Factory, frozen
 from returns.result import Failure, Result, Success
 
-from lolpop.backends.records import Ledger, MemoryLedger, RawCall, make_record
+from lolpop.backends.cache import KeptRun, start_kept_run
+from lolpop.backends.records import Kept, Ledger, MemoryLedger, RawCall, make_record
 from lolpop.core._interpret import RunContext, Slots, cached, compile_program, run_compiled
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import steps
@@ -39,41 +41,51 @@ _B = TypeVar("_B")
 
 
 class _Recorder:
-    """Keeps one entry per leaf call and hands them to a ledger as `StepRecord`s.
+    """Keeps one entry per leaf call and hands them to ledgers as `StepRecord`s.
 
-    A ledger that writes through (`JsonLinesLedger`, so that a killed run keeps what it
-    did) gets each record at once; an in-memory one gets the run's records when it ends,
-    which keeps the cost per step to a tuple appended to a list.
+    A ledger that writes through (`JsonLinesLedger` or a run log, so that a killed run
+    keeps what it did) gets each record at once; an in-memory one gets the run's records
+    when it ends, which keeps the cost per step to a tuple appended to a list.
     """
 
-    def __init__(self, ledger: Ledger, run_id: str, progress: _Progress | None) -> None:
-        self.ledger = ledger
+    def __init__(self, ledgers: list[Ledger], run_id: str, progress: _Progress | None) -> None:
+        self.through = [ledger for ledger in ledgers if getattr(ledger, "write_through", True)]
+        self.batched = [ledger for ledger in ledgers if ledger not in self.through]
         self.run_id = run_id
         self.progress = progress
-        self.write_through = getattr(ledger, "write_through", True)
         self.calls: list[RawCall] = []
 
     def step_started(self, path: str) -> None:
         if self.progress is not None:
             self.progress.step_started(path)
 
-    def step_finished(
-        self, path: str, started: float, duration: float, attempt: int, error: Exception | None
+    def step_finished(  # noqa: PLR0917 (the observer's call)
+        self,
+        path: str,
+        started: float,
+        duration: float,
+        attempt: int,
+        error: Exception | None,
+        kept: object = None,
     ) -> None:
-        if self.write_through:
-            self.ledger.add(make_record(self.run_id, (path, started, duration, attempt, error)))
-        else:
-            self.calls.append((path, started, duration, attempt, error))
+        call = (path, started, duration, attempt, error, kept if isinstance(kept, Kept) else None)
+        if self.through:
+            record = make_record(self.run_id, call)
+            for ledger in self.through:
+                ledger.add(record)
+        if self.batched:
+            self.calls.append(call)
         if self.progress is not None:
             self.progress.step_finished(path, started, duration, attempt, error)
 
     def flush(self) -> None:
-        """Hand the kept entries to the ledger."""
-        if isinstance(self.ledger, MemoryLedger):
-            self.ledger.add_calls(self.run_id, self.calls)
-        else:
-            for call in self.calls:
-                self.ledger.add(make_record(self.run_id, call))
+        """Hand the kept entries to the batched ledgers."""
+        for ledger in self.batched:
+            if isinstance(ledger, MemoryLedger):
+                ledger.add_calls(self.run_id, self.calls)
+            else:
+                for call in self.calls:
+                    ledger.add(make_record(self.run_id, call))
         self.calls = []
 
 
@@ -108,8 +120,14 @@ class _Progress:
         with self._lock:
             self.display.update(self._task, description=path)
 
-    def step_finished(
-        self, path: str, started: float, duration: float, attempt: int, error: Exception | None
+    def step_finished(  # noqa: PLR0917 (the observer's call)
+        self,
+        path: str,
+        started: float,
+        duration: float,
+        attempt: int,
+        error: Exception | None,
+        kept: object = None,
     ) -> None:
         # Counted once per step of the plan: a step run per item or retried moves the bar
         # once, so the total is the plan's number of steps (steps a condition skips leave
@@ -161,12 +179,18 @@ class Local:
     timeout: float | None = None
     ledger: Ledger | None = Factory(MemoryLedger)
     progress: bool | None = None
+    cache_dir: str | os.PathLike[str] | None = None
+    resume: str | None = None
 
     def __attrs_post_init__(self) -> None:
         for name in ("max_workers", "timeout"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise DefinitionError(f"Local({name}=...) must be positive, got {value!r}.")
+        if self.resume is not None and self.cache_dir is None:
+            raise DefinitionError(
+                "Local(resume=...) needs a cache_dir: a run is resumed from the outputs kept there."
+            )
 
     @property
     def workers(self) -> int:
@@ -178,26 +202,41 @@ class Local:
         leaf_count, concurrent = cached(program, "shape", lambda: _shape(program))
         show = self.progress if self.progress is not None else _interactive()
         slots = Slots(self.workers - 1) if concurrent and self.workers > 1 else None
-        instrumented = self.ledger is not None or show or slots is not None
+        keeping = self.cache_dir is not None
+        instrumented = self.ledger is not None or show or slots is not None or keeping
         compiled = compile_program(program, instrumented=instrumented, default_timeout=self.timeout)
         if not instrumented:
             return _outcome(compiled, value)
         progress = _Progress(leaf_count) if show else None
+        ledgers: list[Ledger] = [] if self.ledger is None else [self.ledger]
+        run_id = uuid.uuid4().hex
+        kept: KeptRun | None = None
+        if self.cache_dir is not None:
+            kept = start_kept_run(self.cache_dir, self.resume, program, run_id)
+            ledgers.append(kept.log)
         observer: _Recorder | _Progress | None = progress
-        if self.ledger is not None:
-            observer = _Recorder(self.ledger, uuid.uuid4().hex, progress)
-        context = RunContext(observer, slots)
+        if ledgers:
+            observer = _Recorder(ledgers, run_id, progress)
+        context = RunContext(observer, slots, kept.keeper if kept is not None else None)
         display: AbstractContextManager[object] = (
             progress.display if progress is not None else nullcontext()
         )
+        outcome: Result[_B, RunFailure] | None = None
         try:
             with display:
-                return _outcome(lambda given: run_compiled(compiled, given, context), value)
+                outcome = _outcome(lambda given: run_compiled(compiled, given, context), value)
+                return outcome
         finally:
             if slots is not None:
                 slots.close()
             if isinstance(observer, _Recorder):
                 observer.flush()
+            if kept is not None:
+                kept.log.end("succeeded" if isinstance(outcome, Success) else "failed")
+
+    def resuming(self, run_id: str) -> Local:
+        """This backend, resuming the run `run_id` ("last": the latest unfinished one)."""
+        return attrs.evolve(self, resume=run_id)
 
 
 def _outcome(call: Callable[[object], object], value: object) -> Result[_B, RunFailure]:

@@ -37,7 +37,9 @@ class PlannedStep:
     conditional: bool
     #: The median duration of its earlier successful runs, where records exist.
     expected_seconds: float | None = None
-    #: Its cache key and whether it would hit; None while no step cache is configured.
+    #: With a step cache: its key (the same as `Local`'s; "" when its input is known only
+    #: by running the steps before it) and whether its kept output would be reused
+    #: (None without a step cache).
     cache_key: str | None = None
     would_hit: bool | None = None
     #: Glue that only passes values between steps (`to_text` hides it by default).
@@ -83,7 +85,18 @@ class Plan:
     def to_text(self, *, internal: bool = False) -> str:
         """The plan as a plain-text table, one row per step (`internal`: with the glue
         steps that only pass values between them)."""
-        header = ("#", "step", "input -> output", "kind", "tries", "runs with", "expected")
+        header: tuple[str, ...] = (
+            "#",
+            "step",
+            "input -> output",
+            "kind",
+            "tries",
+            "runs with",
+            "expected",
+        )
+        cached = any(s.would_hit is not None for s in self.steps)
+        if cached:
+            header += ("cache",)
         rows = [header]
         for number, s in enumerate(self.steps, start=1):
             if s.internal and not internal:
@@ -93,17 +106,18 @@ class Plan:
                 kind += ", per item"
             if s.conditional:
                 kind += ", if chosen"
-            rows.append(
-                (
-                    str(number),
-                    s.path,
-                    f"{s.input_type} -> {s.output_type}",
-                    kind,
-                    str(s.attempts),
-                    ", ".join(s.concurrent_with) or "-",
-                    "-" if s.expected_seconds is None else f"{s.expected_seconds:.3g} s",
-                )
+            row: tuple[str, ...] = (
+                str(number),
+                s.path,
+                f"{s.input_type} -> {s.output_type}",
+                kind,
+                str(s.attempts),
+                ", ".join(s.concurrent_with) or "-",
+                "-" if s.expected_seconds is None else f"{s.expected_seconds:.3g} s",
             )
+            if cached:
+                row += ("hit " + (s.cache_key or "")[:12] if s.would_hit else "run",)
+            rows.append(row)
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         lines = [f"plan of {self.program}: {self.input_type} -> {self.output_type}"]
         for index, row in enumerate(rows):
@@ -116,6 +130,7 @@ class Plan:
                 lines.append("  ".join("-" * width for width in widths))
         effects = self.effects
         hidden = sum(1 for s in self.steps if s.internal) if not internal else 0
+        hits = sum(1 for s in self.steps if s.would_hit and (internal or not s.internal))
         lines.append(
             f"{len(self.steps)} steps"
             + (f" ({hidden} glue step{'s' if hidden != 1 else ''} not shown)" if hidden else "")
@@ -125,6 +140,7 @@ class Plan:
                 if effects
                 else ""
             )
+            + (f"; {hits} would be taken from the step cache" if cached else "")
         )
         return "\n".join(lines)
 

@@ -24,16 +24,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar, cast
 
+import attrs
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
+from lolpop.backends.cache import KeptRun, start_kept_run
+from lolpop.backends.records import Kept
 from lolpop.core._hints import describe_value_type
-from lolpop.core._interpret import cached, check_pair
+from lolpop.core._interpret import NOT_KEPT, cached, check_pair
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import Scope, steps
 from lolpop.core.step import (
@@ -54,7 +59,7 @@ from lolpop.core.step import (
     Step,
     refuse_node,
 )
-from lolpop.errors import BackendError, UnsupportedNodeError
+from lolpop.errors import BackendError, DefinitionError, UnsupportedNodeError
 
 if TYPE_CHECKING:
     from prefect import Task
@@ -65,21 +70,80 @@ _A = TypeVar("_A")
 _B = TypeVar("_B")
 
 
-def _task_body(fn: Callable[[object], object], path: str) -> Callable[[object], object]:
-    """What a task runs: the step, failing as a `Halt` that names it and its attempt."""
+#: The kept runs (step cache and run log) of the flow runs going on in this process, by
+#: Prefect's flow run id: a task body finds its own there (one shipped to a Dask worker
+#: in another process finds none, and keeps nothing).
+_KEPT_RUNS: dict[str, KeptRun] = {}
+
+
+def _current_kept() -> KeptRun | None:
+    if not _KEPT_RUNS:
+        return None
+    from prefect.runtime import flow_run  # noqa: PLC0415 (prefect is imported on use)
+
+    return _KEPT_RUNS.get(str(flow_run.id))
+
+
+class _ThisProcess:
+    """A step held for this process only: pickled (to a Dask worker, which keeps no
+    step outputs) it becomes None, so that a task body pickles without the program."""
+
+    def __init__(self, step: AnyStep | None) -> None:
+        self.step = step
+
+    def __reduce__(self) -> tuple[type[_ThisProcess], tuple[None]]:
+        return (_ThisProcess, (None,))
+
+
+def _task_body(
+    fn: Callable[[object], object], path: str, step: AnyStep
+) -> Callable[[object], object]:
+    """What a task runs: the step (or its kept output, with a step cache), failing as a
+    `Halt` that names it and its attempt."""
+
+    held = _ThisProcess(step)
 
     def body(value: object) -> object:
+        kept, step = _current_kept(), held.step
+        if kept is None or step is None:
+            return _halting(fn, path, value)
+        started, clock = time.time(), time.perf_counter()
+        looked, found = kept.keeper.lookup(step, path, value)
+        if found is not NOT_KEPT:
+            kept.record((path, started, time.perf_counter() - clock, 1, None, _kept(looked)))
+            return found
         try:
-            return fn(value)
-        except Exception as error:
-            from prefect.runtime import task_run  # noqa: PLC0415 (prefect is imported on use)
-
-            attempt = int(task_run.run_count or 1)
-            raise Halt(path, describe_value_type(value), error, attempt) from error
+            result = _halting(fn, path, value)
+        except Halt as halt:
+            duration = time.perf_counter() - clock
+            kept.record((path, started, duration, halt.attempts, halt.cause, _kept(looked)))
+            raise
+        done = kept.keeper.keep(step, looked, result)
+        duration = time.perf_counter() - clock
+        kept.record((path, started, duration, _attempt(), None, _kept(done)))
+        return result
 
     body.__name__ = path.replace("/", ".")
     body.__qualname__ = body.__name__
     return body
+
+
+def _attempt() -> int:
+    from prefect.runtime import task_run  # noqa: PLC0415 (prefect is imported on use)
+
+    return int(task_run.run_count or 1)
+
+
+def _halting(fn: Callable[[object], object], path: str, value: object) -> object:
+    """`fn(value)`, failing as a `Halt` that names the step and its attempt."""
+    try:
+        return fn(value)
+    except Exception as error:
+        raise Halt(path, describe_value_type(value), error, _attempt()) from error
+
+
+def _kept(found: object) -> Kept | None:
+    return found if isinstance(found, Kept) else None
 
 
 class _FlowRun:
@@ -171,7 +235,7 @@ def _make_task(step: AnyStep, leaf: Leaf, path: str, retry: Retry | None) -> Tas
     if step.meta.timeout is not None:
         options["timeout_seconds"] = step.meta.timeout
     make = task(name=path, cache_policy=NO_CACHE, persist_result=False, **options)  # type: ignore[call-overload]  # prefect's keywords, set above
-    return cast("Task[[object], object]", make(_task_body(leaf.fn, path)))
+    return cast("Task[[object], object]", make(_task_body(leaf.fn, path, step)))
 
 
 class _Compiler:
@@ -444,11 +508,28 @@ class Prefect:
       `prefect_dask.DaskTaskRunner(address=...)` to run the tasks on a Dask cluster.
     - `flow_name`: the flow's name (default: the program's name, or `lolpop`).
     - `heartbeat`: keep Prefect's flow heartbeat (off by default: it costs ~1 s a run).
+    - `cache_dir`, `resume`: as on `Local`: keep every step's output (and the run's log)
+      in `cache_dir`, and resume an earlier run from it: the same cache and the same
+      keys as `Local`, so a run started on one backend resumes on the other. (Tasks run
+      by Dask workers in other processes keep nothing.)
     """
 
     task_runner: TaskRunnerLike | None = None
     flow_name: str | None = None
     heartbeat: bool = False
+    cache_dir: str | os.PathLike[str] | None = None
+    resume: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.resume is not None and self.cache_dir is None:
+            raise DefinitionError(
+                "Prefect(resume=...) needs a cache_dir: a run is resumed from the outputs "
+                "kept there."
+            )
+
+    def resuming(self, run_id: str) -> Prefect:
+        """This backend, resuming the run `run_id` ("last": the latest unfinished one)."""
+        return attrs.evolve(self, resume=run_id)
 
     def run(self, program: Step[_A, _B], value: _A, /) -> Result[_B, RunFailure]:
         """Validate and run `program` on `value` as a flow; a failing step gives `Failure`."""
@@ -461,17 +542,27 @@ class Prefect:
         _validate(program)
         compiled = cached(program, "prefect", lambda: _Compiler().compile(program, Scope()))
         flow_run = _FlowRun()
+        kept = None
+        if self.cache_dir is not None:
+            kept = start_kept_run(self.cache_dir, self.resume, program, uuid.uuid4().hex)
         # The flow's value and failure are kept here, not read back from its state: with
         # results unpersisted, a state fetched from the API carries no data.
         outcome: list[object] = []
         halted: list[Halt] = []
 
         def body() -> object:
+            from prefect.runtime import flow_run as current  # noqa: PLC0415
+
+            flow_run_id = str(current.id)
+            if kept is not None:
+                _KEPT_RUNS[flow_run_id] = kept
             try:
                 outcome.append(flow_run.resolve(compiled(value, flow_run)))
             except Halt as halt:
                 halted.append(halt)
                 raise
+            finally:
+                _KEPT_RUNS.pop(flow_run_id, None)
             return outcome[0]
 
         body.__name__ = body.__qualname__ = "lolpop_program"
@@ -483,9 +574,18 @@ class Prefect:
         )
         lolpop_flow = make(body)
         updates = {} if self.heartbeat else {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-        with temporary_settings(updates=updates), _quiet_prefect():
-            state = lolpop_flow(return_state=True)
-        if state.is_completed() and outcome:
-            return Success(cast("_B", outcome[0]))
-        halt = halted[0] if halted else flow_run.first_failure()
+        try:
+            with temporary_settings(updates=updates), _quiet_prefect():
+                state = lolpop_flow(return_state=True)
+            if state.is_completed() and outcome:
+                if kept is not None:
+                    kept.log.end("succeeded")
+                return Success(cast("_B", outcome[0]))
+            halt = halted[0] if halted else flow_run.first_failure()
+        except BaseException:
+            if kept is not None:
+                kept.log.end("failed")
+            raise
+        if kept is not None:
+            kept.log.end("failed")
         return Failure(halt.to_failure())

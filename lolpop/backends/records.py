@@ -45,6 +45,12 @@ class StepRecord:
     attempt: int = 1
     #: The error's type and message when the call failed.
     error: str = ""
+    #: The call's cache key ("" when it has none: no cache, or an input with no digest).
+    key: str = ""
+    #: The SHA-256 of its kept output ("" when it was not kept).
+    output: str = ""
+    #: "" when the step ran; "cache" or "resume" when its kept output was reused.
+    reused: str = ""
 
 
 class Ledger(Protocol):
@@ -59,16 +65,39 @@ class Ledger(Protocol):
         ...
 
 
-#: One leaf call as an interpreter sees it: path, start, duration, attempt, error.
-RawCall = tuple[str, float, float, int, Exception | None]
+@frozen
+class Kept:
+    """What a step cache knows of one call: its key, its kept output's SHA-256, and how
+    its output was reused ("" when the step ran)."""
+
+    key: str = ""
+    output: str = ""
+    reused: str = ""
+
+
+#: One leaf call as an interpreter sees it: path, start, duration, attempt, error, and
+#: what the cache kept of it (None: no cache).
+RawCall = tuple[str, float, float, int, Exception | None, Kept | None]
 
 
 def make_record(run_id: str, call: RawCall) -> StepRecord:
     """The `StepRecord` of one raw call."""
-    path, started, duration, attempt, error = call
+    path, started, duration, attempt, error, kept = call
     status = StepStatus.SUCCEEDED if error is None else StepStatus.FAILED
     message = "" if error is None else f"{type(error).__qualname__}: {error}"
-    return StepRecord(run_id, path, started, duration, status, attempt, message)
+    kept = kept or Kept()
+    return StepRecord(
+        run_id,
+        path,
+        started,
+        duration,
+        status,
+        attempt,
+        message,
+        kept.key,
+        kept.output,
+        kept.reused,
+    )
 
 
 class MemoryLedger:

@@ -8,6 +8,8 @@ line the command writes goes through `lolpop.secret.scrub`, so a secret a config
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from returns.result import Result
 
     from lolpop.config.records import WorkflowConfig
+    from lolpop.core.failure import RunFailure
     from lolpop.core.step import Step
     from lolpop.errors import ConfigError
     from lolpop.runners.kinds import Report
@@ -172,9 +175,64 @@ def export(
 _BACKENDS = ("local", "dry-run", "prefect")
 
 
+def _sweep(workflow: WorkflowConfig, cache_dir: Path) -> None:
+    """Clean up after the workflow's dead runs (`lolpop.runners.hygiene`), saying what."""
+    from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
+    from lolpop.config.paths import output_paths  # noqa: PLC0415
+    from lolpop.runners.hygiene import sweep  # noqa: PLC0415
+
+    trees: set[Path] = {Path(workflow.settings.work_dir)}
+    folders: set[Path] = set()
+    for value, _ in output_paths(workflow):
+        if "://" not in value:
+            path = Path(value)
+            (trees if path.is_dir() else folders).add(path if path.is_dir() else path.parent)
+    uris = {resolve_tracking_uri(workflow.settings.tracking_uri)}
+    for component in workflow.components.values():
+        uri = getattr(component.settings, "tracking_uri", None)
+        if isinstance(uri, str):
+            uris.add(resolve_tracking_uri(uri))
+    swept = sweep(cache_dir, trees, folders, uris)
+    if swept.to_text():
+        _echo(f"lolpop: {swept.to_text()}", err=True)
+
+
+def _run_on(
+    chosen: str,
+    workflow: WorkflowConfig,
+    program: Step[None, Report],
+    cache_dir: str | None,
+    resume: str | None,
+) -> Result[Report, RunFailure]:
+    """Run `program` on the chosen backend (local or prefect), keeping step outputs in
+    `cache_dir` (None: nothing kept) and resuming `resume` (None: a fresh run)."""
+    from lolpop.backends import Local  # noqa: PLC0415
+    from lolpop.backends.run import run  # noqa: PLC0415
+    from lolpop.config.records import LocalBackendConfig, PrefectBackendConfig  # noqa: PLC0415
+
+    if chosen == "prefect":
+        if not os.environ.get("PREFECT_API_URL"):
+            # Prefect's temporary server logs cancelled tasks and pool resets as errors
+            # when it stops at exit; the run is over by then, and lolpop reports it.
+            os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+        from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
+
+        settings = workflow.backend if isinstance(workflow.backend, PrefectBackendConfig) else None
+        prefect = Prefect(flow_name=settings.flow_name if settings else None, cache_dir=cache_dir)
+        return run(program, None, backend=prefect, resume=resume)
+    local = workflow.backend if isinstance(workflow.backend, LocalBackendConfig) else None
+    backend = Local(
+        max_workers=local.max_workers if local else None,
+        timeout=local.timeout if local else None,
+        cache_dir=cache_dir,
+    )
+    return run(program, None, backend=backend, resume=resume)
+
+
 @app.command("run")
 def run_workflow(
     config: str = typer.Argument(..., help="The workflow config (YAML or TOML) to run."),
+    *,
     profile: str | None = _PROFILE,
     stage: str | None = typer.Option(
         None, "--stage", "-s", help="The runner's stage (default: its first, build_all)."
@@ -185,11 +243,26 @@ def run_workflow(
         "-b",
         help="local, dry-run or prefect (default: the config's `backend:`, else local).",
     ),
+    resume: str | None = typer.Option(
+        None,
+        "--resume",
+        "-r",
+        help="Resume a failed or killed run: its id (`lolpop runs`), or `last`.",
+        show_default=False,
+    ),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Keep no step outputs (the run cannot be resumed)."
+    ),
 ) -> None:
-    """Run a workflow config on a backend; `--backend dry-run` prints the plan only."""
+    """Run a workflow config on a backend; `--backend dry-run` prints the plan only.
+
+    Every step's output is kept under the work folder (`.lolpop/cache`), so that a run
+    that fails or is killed can be resumed with `--resume last`: its finished steps are
+    reused, and only the rest runs."""
     from returns.result import Failure, Success  # noqa: PLC0415
 
-    from lolpop.backends import DryRun, Local  # noqa: PLC0415
+    from lolpop.backends import DryRun  # noqa: PLC0415
+    from lolpop.backends.cache import ResumeError  # noqa: PLC0415
     from lolpop.backends.run import run  # noqa: PLC0415
     from lolpop.config.records import (  # noqa: PLC0415
         DryRunBackendConfig,
@@ -201,6 +274,10 @@ def run_workflow(
         _echo(f"lolpop run: unknown backend {backend!r} ({', '.join(_BACKENDS)})", err=True)
         raise typer.Exit(code=2)
     workflow, program = _built("run", config, profile, stage)
+    if fresh and resume is not None:
+        _echo("lolpop run: --fresh keeps nothing, so it cannot --resume.", err=True)
+        raise typer.Exit(code=2)
+    cache_dir = None if fresh else str(Path(workflow.settings.work_dir) / "cache")
     chosen = (
         backend
         or {
@@ -210,40 +287,76 @@ def run_workflow(
         }[type(workflow.backend)]
     )
     if chosen == "dry-run":
-        match run(program, None, backend=DryRun()):
+        try:
+            planned = run(program, None, backend=DryRun(cache_dir=cache_dir), resume=resume)
+        except ResumeError as error:
+            _echo(f"lolpop run: {error}", err=True)
+            raise typer.Exit(code=2) from None
+        match planned:
             case Success(plan):
                 _echo(plan.to_text())
                 return
             case Failure(failure):
                 _echo(f"lolpop run: {failure.message}", err=True)
                 raise typer.Exit(code=1)
-    if chosen == "prefect":
-        import os  # noqa: PLC0415
-
-        if not os.environ.get("PREFECT_API_URL"):
-            # Prefect's temporary server logs cancelled tasks and pool resets as errors
-            # when it stops at exit; the run is over by then, and lolpop reports it.
-            os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
-        from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
-
-        flow_name = getattr(workflow.backend, "flow_name", None)
-        result = run(program, None, backend=Prefect(flow_name=flow_name))
-    else:
-        local = workflow.backend if isinstance(workflow.backend, LocalBackendConfig) else None
-        result = run(
-            program,
-            None,
-            backend=Local(
-                max_workers=local.max_workers if local else None,
-                timeout=local.timeout if local else None,
-            ),
-        )
+    if cache_dir is not None:
+        _sweep(workflow, Path(cache_dir))
+    try:
+        result = _run_on(chosen, workflow, program, cache_dir, resume)
+    except ResumeError as error:
+        _echo(f"lolpop run: {error}", err=True)
+        raise typer.Exit(code=2) from None
     match result:
         case Success(report):
             _echo(report.to_text())
         case Failure(failure):
             _echo(f"lolpop run: {failure.message}", err=True)
+            if cache_dir is not None:
+                _echo(f"lolpop run: resume it with: lolpop run {config} --resume last", err=True)
             raise typer.Exit(code=1)
+
+
+@app.command("runs")
+def runs_command(
+    config: str | None = typer.Argument(
+        None,
+        help="A workflow config: its work folder and MLflow (default: .lolpop, the env).",
+    ),
+    profile: str | None = _PROFILE,
+) -> None:
+    """List the runs kept in the work folder (newest last), after cleaning up after the
+    dead ones: their logs ended as killed, their MLflow runs marked KILLED, their
+    temporary files removed."""
+    import datetime  # noqa: PLC0415
+
+    from lolpop.backends.cache import runs  # noqa: PLC0415
+    from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
+    from lolpop.runners.hygiene import sweep  # noqa: PLC0415
+
+    if config is not None:
+        workflow, _ = _built("runs", config, profile)
+        cache_dir = Path(workflow.settings.work_dir) / "cache"
+        _sweep(workflow, cache_dir)
+    else:
+        cache_dir = Path(".lolpop") / "cache"
+        swept = sweep(cache_dir, [Path(".lolpop")], [], [resolve_tracking_uri(None)])
+        if swept.to_text():
+            _echo(f"lolpop: {swept.to_text()}", err=True)
+    found = runs(cache_dir / "runs")
+    if not found:
+        _echo(f"no runs kept in {cache_dir} yet")
+        return
+    rows = [("run", "started", "status", "steps", "resumes")]
+    for info in found:
+        started = datetime.datetime.fromtimestamp(info.started).strftime("%Y-%m-%d %H:%M:%S")
+        rows.append(
+            (info.run_id, started, info.ended or "running", str(info.steps), info.resumes or "-")
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        _echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 @app.command("lineage")

@@ -1,11 +1,13 @@
 """Writing a file whole or not at all, shared by every component that writes one.
 
-The content goes to a temporary file beside the target (a hidden `.NAME.<random>.tmp`,
-created with the umask's permissions like any file the user writes, not mkstemp's
-owner-only ones), which is then moved over the target with `os.replace`: a reader sees
-the old file or the new one, never half of one, and a failure removes the temporary
-file. `durable=True` also flushes the file and the rename to disk (fsync), for stores
-that must survive a crash, not just a failed write.
+The content goes to a temporary file beside the target (a hidden
+`.NAME.<pid>-<random>.tmp`, created with the umask's permissions like any file the user
+writes, not mkstemp's owner-only ones), which is then moved over the target with
+`os.replace`: a reader sees the old file or the new one, never half of one, and a
+failure removes the temporary file (a killed process leaves it behind: `lolpop run` and
+`lolpop runs` remove those of processes that are gone). `durable=True` also flushes the
+file and the rename to disk (fsync), for stores that must survive a crash, not just a
+failed write.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, durable: bo
     (the temporary file is removed first).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
     try:
         write(temporary)
         if durable:

@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from attrs import field, frozen
 
+from lolpop._process import gone, this_process
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind
 from lolpop.components._mlflow import (
@@ -105,6 +106,13 @@ from lolpop.components.records import (
 from lolpop.config.records import OUTPUT_PATH
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
+
+#: The process (`host:pid`) that runs the run, so that one left RUNNING by a killed
+#: process can be told from one still going (`lolpop.runners.hygiene`).
+PROCESS_TAG = "lolpop.process"
+#: "true" on a run `lolpop runs` (or the next `lolpop run`) marked KILLED because its
+#: process was gone; "reopened" once a resumed run took it over.
+SWEPT_TAG = "lolpop.swept"
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
@@ -173,18 +181,36 @@ class _MlflowTracker:
     def _where(self) -> str:
         return f"the MLflow tracking store {self._holder.tracking_uri}"
 
-    def _running(self, ref: RunRef) -> Run:
-        """The run `ref` names, which must exist and be running."""
+    def _read(self, ref: RunRef) -> Run:
         client = self._holder.client()
         try:
             with mlflow_errors(f"read run {ref.run_id}"):
-                run = client.get_run(ref.run_id)
+                return client.get_run(ref.run_id)
         except TrackingError as error:
             if is_missing(error):
                 raise unknown_run_error(ref.run_id, self._where()) from error
             raise
-        if run.info.status != RUNNING or run.info.lifecycle_stage != "active":
+
+    def _running(self, ref: RunRef) -> Run:
+        """The run `ref` names, which must exist and be running.
+
+        A run whose process died is taken over by this process (a resumed lolpop run
+        logs on into the runs its killed run started): one still RUNNING gets this
+        process's tag, and one that `lolpop runs` marked KILLED for it is reopened."""
+        run = self._read(ref)
+        tags = run.data.tags
+        swept = run.info.status == "KILLED" and tags.get(SWEPT_TAG) == "true"
+        if (run.info.status != RUNNING and not swept) or run.info.lifecycle_stage != "active":
             raise ended_run_error(ref.run_id, run.info.run_name, run.info.status)
+        owner = tags.get(PROCESS_TAG, "")
+        if swept or (owner != this_process() and gone(owner)):
+            client = self._holder.client()
+            with mlflow_errors(f"take over run {ref.run_id}"):
+                if swept:
+                    client.update_run(ref.run_id, status=RUNNING)
+                    client.set_tag(ref.run_id, SWEPT_TAG, "reopened")
+                client.set_tag(ref.run_id, PROCESS_TAG, this_process())
+            run = self._read(ref)
         return run
 
     def start_run(self, spec: RunSpec) -> RunRef:
@@ -205,6 +231,7 @@ class _MlflowTracker:
             tags[PARENT_TAG] = spec.parent.run_id
         if spec.name:
             tags[RUN_NAME_TAG] = spec.name
+        tags[PROCESS_TAG] = this_process()
         with mlflow_errors(f"start a run in the experiment {self._settings.experiment!r}"):
             run = client.create_run(experiment_id, tags=tags, run_name=spec.name or None)
         return RunRef(run.info.run_id, self._settings.experiment, run.info.run_name or "")
@@ -350,6 +377,8 @@ class _MlflowTracker:
         """End a running run with FINISHED, FAILED or KILLED."""
         ref, status = request
         check_status(status)
+        if self._read(ref).info.status == status:
+            return ref  # ended so already (a resumed run ends it again): nothing to do
         self._running(ref)
         with mlflow_errors(f"end run {ref.run_id}"):
             self._holder.client().set_terminated(ref.run_id, status)

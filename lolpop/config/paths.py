@@ -50,14 +50,19 @@ def _output_paths(record: object, path: str) -> Iterator[tuple[str, str]]:
             yield value, f"{path}.{attribute.name}"
 
 
+def output_paths(config: WorkflowConfig) -> list[tuple[str, str]]:
+    """Every output path of a config (settings and components), with its config path."""
+    found = list(_output_paths(config.settings, "$.settings"))
+    for name, component in config.components.items():
+        found += _output_paths(component.settings, f"$.components.{name}")
+    return found
+
+
 def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
     if config.allow_outside:
         return
     root = project_root()
-    found = list(_output_paths(config.settings, "$.settings"))
-    for name, component in config.components.items():
-        found += _output_paths(component.settings, f"$.components.{name}")
-    for value, path in found:
+    for value, path in output_paths(config):
         try:
             outside = is_outside(value, root)
         except (ValueError, OSError) as error:  # a NUL byte, a name too long for the system

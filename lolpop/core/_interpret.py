@@ -70,11 +70,34 @@ class Observer(Protocol):
         """A leaf call starts."""
         ...
 
-    def step_finished(
-        self, path: str, started: float, duration: float, attempt: int, error: Exception | None
+    def step_finished(  # noqa: PLR0917 (one call's facts, in order)
+        self,
+        path: str,
+        started: float,
+        duration: float,
+        attempt: int,
+        error: Exception | None,
+        kept: object = None,
     ) -> None:
-        """A leaf call ended (`started`: epoch seconds); `error` is None on success."""
+        """A leaf call ended (`started`: epoch seconds); `error` is None on success;
+        `kept`: what the run's keeper kept of it (None without one)."""
         ...
+
+
+class Keeper(Protocol):
+    """Keeps steps' outputs by key, and gives back kept ones (a step cache, a resume)."""
+
+    def lookup(self, step: AnyStep, path: str, value: object) -> tuple[object, object]:
+        """(what to record of the call, its kept output or `NOT_KEPT`)."""
+        ...
+
+    def keep(self, step: AnyStep, lookup: object, output: object) -> object:
+        """Keep a call's output; what to record of the call."""
+        ...
+
+
+#: What `Keeper.lookup` gives for a call whose output is not kept.
+NOT_KEPT = object()
 
 
 class Slots:
@@ -105,6 +128,7 @@ class RunContext:
 
     observer: Observer | None
     slots: Slots | None
+    keeper: Keeper | None = None
 
 
 _RUN: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar("lolpop_run", default=None)
@@ -129,8 +153,34 @@ def _guarded(fn: Compiled, path: str | None) -> Compiled:
     return leaf
 
 
+class _Unknown:
+    """A value a dry run cannot know (the output of a step it would run)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+#: What a dry run's keeper gives for a step it would run: the interpreter passes it on
+#: without calling glue, choosing a branch or iterating (no step function sees it but
+#: through the keeper, which gives `UNKNOWN` again).
+UNKNOWN = _Unknown()
+
+
+def unknown_in(value: object) -> bool:
+    """Whether `value` is, or holds in its tuples and lists, `UNKNOWN`."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, tuple | list):
+        return any(unknown_in(item) for item in value)
+    return False
+
+
 def check_pair(value: object, where: str) -> tuple[object, object]:
     """The input of `both`, or a `Halt` at `where` when it is not a pair."""
+    if value is UNKNOWN:
+        return (UNKNOWN, UNKNOWN)
     if not isinstance(value, tuple) or len(value) != 2:
         error = TypeError(f"both(...) takes a pair, got {describe_value_type(value)}")
         raise Halt(where, describe_value_type(value), error)
@@ -164,24 +214,38 @@ def _with_timeout(fn: Compiled, seconds: float, path: str) -> Compiled:
     return timed
 
 
-def _observed(fn: Compiled, path: str) -> Compiled:
-    """`fn` reporting its start and end to the current run's observer."""
+def _observed(fn: Compiled, path: str, step: AnyStep) -> Compiled:
+    """`fn` reporting its start and end to the current run's observer, its output kept
+    by (and, when kept before, taken from) the run's keeper."""
 
     def observed(value: object) -> object:
         run = _RUN.get()
         observer = run.observer if run is not None else None
-        if observer is None:
+        keeper = run.keeper if run is not None else None
+        if observer is None and keeper is None:
             return fn(value)
-        observer.step_started(path)
+        if observer is not None:
+            observer.step_started(path)
         started, clock = time.time(), time.perf_counter()
+        looked: object = None
+        if keeper is not None:
+            looked, found = keeper.lookup(step, path, value)
+            if found is not NOT_KEPT:
+                if observer is not None:
+                    duration = time.perf_counter() - clock
+                    observer.step_finished(path, started, duration, _ATTEMPT.get(), None, looked)
+                return found
         try:
             result = fn(value)
         except Exception as error:
-            duration = time.perf_counter() - clock
-            observer.step_finished(path, started, duration, _ATTEMPT.get(), error)
+            if observer is not None:
+                duration = time.perf_counter() - clock
+                observer.step_finished(path, started, duration, _ATTEMPT.get(), error, looked)
             raise
-        duration = time.perf_counter() - clock
-        observer.step_finished(path, started, duration, _ATTEMPT.get(), None)
+        kept = keeper.keep(step, looked, result) if keeper is not None else None
+        if observer is not None:
+            duration = time.perf_counter() - clock
+            observer.step_finished(path, started, duration, _ATTEMPT.get(), None, kept)
         return result
 
     return observed
@@ -202,7 +266,7 @@ class _Compiler:
             if timeout is not None:
                 fn = _with_timeout(fn, timeout, path)
             if self.instrumented:
-                fn = _observed(fn, path)
+                fn = _observed(fn, path, step)
             return fn, path
         if isinstance(node, Identity):
             return _identity, None
@@ -221,7 +285,7 @@ class _Compiler:
                 predicate = self.guarded(node.predicate, inner)
                 if_true = self.guarded(node.if_true, inner)
                 if_false = self.guarded(node.if_false, inner)
-                return (lambda value: if_true(value) if predicate(value) else if_false(value)), None
+                return _branch(predicate, if_true, if_false), None
             case Retry():
                 return self._retry(node, inner), None
             case OnFailure():
@@ -269,6 +333,8 @@ class _Compiler:
         where = scope.at("map_each")
 
         def run_map(items: object) -> object:
+            if items is UNKNOWN:
+                return UNKNOWN
             try:
                 iterator = iter(items)  # type: ignore[call-overload]  # any iterable; others fail here
             except TypeError as error:
@@ -363,6 +429,8 @@ def bound(
         given = [values[index] for index in args]
         if some and any(value is None for value in given):
             values[target] = None
+        elif (when is not None and values[when] is UNKNOWN) or (step is None and unknown_in(given)):
+            values[target] = UNKNOWN
         elif step is not None:
             values[target] = step(given[0] if single else tuple(given))
         else:
@@ -374,6 +442,16 @@ def bound(
                 raise Halt(where, f"({shown})", error) from None
 
     return run_bind
+
+
+def _branch(predicate: Compiled, if_true: Compiled, if_false: Compiled) -> Compiled:
+    def run_branch(value: object) -> object:
+        chosen = predicate(value)
+        if chosen is UNKNOWN:
+            return UNKNOWN
+        return if_true(value) if chosen else if_false(value)
+
+    return run_branch
 
 
 def _handled(body: Compiled, handler: Compiled) -> Compiled:

@@ -19,7 +19,7 @@ it becomes one child of the chain it joins and a segment of its leaves' paths.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, Never, NoReturn, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, Never, NoReturn, Self, TypeAlias, TypeVar
 
 import attrs
 from attrs import field, frozen
@@ -48,6 +48,14 @@ class StepMeta:
     timeout: float | None = None
     #: Glue that only passes values between steps (plans hide it unless asked).
     internal: bool = False
+    #: Whether a run with a step cache may reuse this step's output kept by an earlier
+    #: run under the same key ("key": only for a pure step, whose output depends on
+    #: nothing but its input and settings), or always runs it ("never", the default: a
+    #: step that reads a file or a registry must see it as it is now). Effects are
+    #: never reused across runs; a resumed run reuses every step it finished itself.
+    cache: Literal["key", "never"] = "never"
+    #: Seconds a kept output may be reused for (None: as long as it is kept).
+    cache_expiry: float | None = None
 
 
 @frozen
@@ -263,6 +271,13 @@ class Step(Generic[_In_contra, _Out_co]):
         if seconds <= 0:
             raise DefinitionError(f"a step's timeout must be positive, got {seconds!r}.")
         return attrs.evolve(self, meta=attrs.evolve(self.meta, timeout=float(seconds)))
+
+    def with_cache(self, mode: Literal["key", "never"], expiry: float | None = None) -> Self:
+        """The same step with another cache policy (`StepMeta.cache`, `cache_expiry`)."""
+        if expiry is not None and expiry <= 0:
+            raise DefinitionError(f"a cache expiry must be positive, got {expiry!r}.")
+        meta = attrs.evolve(self.meta, cache=mode, cache_expiry=expiry)
+        return attrs.evolve(self, meta=meta)
 
     def as_effect(self) -> Self:
         """The same step marked as an effect: a dry run lists it and does not run it."""

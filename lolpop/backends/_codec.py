@@ -1,0 +1,388 @@
+"""Values a step makes, as bytes and as digests: what the step cache stores and keys on.
+
+`encode(value)` writes a value lolpop's steps pass between them: plain values (None,
+bools, numbers, text, bytes), lists, tuples and mappings of them, lolpop's frozen attrs
+records and enums and its task classes, `returns` results of these, pandas frames and
+series, NumPy arrays, and fitted scikit-learn objects. Anything else is `Unencodable`,
+and the step that made it is simply not cached. `decode(data)` reads such bytes back;
+`digest(value)` is a SHA-256 of a value, stable across processes, without writing it
+out (frames are hashed row by row with pandas' own hash, not serialised).
+
+The trust boundary is the store's (`lolpop.components.version_store`): a record names its
+class, and only attrs classes, enums and task classes defined in `lolpop` modules are
+made back; frames are Parquet or a pickle read by the store's restricted unpickler;
+arrays are `.npy` without pickles; fitted objects are read by skops trusting lolpop's
+list only. Decoding never runs code a blob names. The cache records each blob's SHA-256
+and checks it before decoding.
+
+Layout: `LPC1`, the length of a JSON tree (8 bytes, big-endian), the tree, then each
+binary part as its length (8 bytes) and its bytes. The tree holds `{"t": kind, ...}`
+nodes; a binary part is named by its index.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import importlib
+import io
+import json
+import math
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+import attrs
+
+_MAGIC = b"LPC1"
+#: Modules whose classes a blob may name (records, enums, task classes).
+_ALLOWED = "lolpop."
+
+
+class Unencodable(Exception):
+    """A value the cache cannot store or key on (its step is not cached)."""
+
+
+def _ref(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _resolve(ref: str) -> type:
+    """The class a blob names, only if a lolpop module defines it (no other import)."""
+    module_name, _, qualname = ref.partition(":")
+    if not module_name.startswith(_ALLOWED) or not qualname.isidentifier():
+        raise ValueError(f"a cached value names {ref!r}, outside lolpop")
+    found = getattr(importlib.import_module(module_name), qualname, None)
+    if not isinstance(found, type) or found.__module__ != module_name:
+        raise ValueError(f"a cached value names {ref!r}, which is not a lolpop class")
+    return found
+
+
+def _is_lolpop(cls: type) -> bool:
+    return cls.__module__.startswith(_ALLOWED)
+
+
+class _Writer:
+    """Writes a value's tree; a record or library object met again is written as a
+    reference to its first writing, so that what was one object decodes to one object
+    (a search's best trial *is* one of its trials)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.shared: dict[int, int] = {}
+        self.alive: list[object] = []  # keeps ids unique while writing
+
+    def part(self, data: bytes) -> int:
+        self.parts.append(data)
+        return len(self.parts) - 1
+
+    def tree(self, value: object) -> object:
+        if value is None or isinstance(value, bool | str):
+            return value
+        if isinstance(value, int) and not isinstance(value, enum.Enum):
+            return {"t": "int", "v": str(value)}
+        if isinstance(value, float):
+            return {"t": "float", "v": repr(value)}
+        if isinstance(value, bytes):
+            return {"t": "bytes", "p": self.part(value)}
+        if isinstance(value, enum.Enum) and _is_lolpop(type(value)):
+            return {"t": "enum", "c": _ref(type(value)), "v": self.tree(value.value)}
+        if isinstance(value, type) and _is_lolpop(value):
+            return {"t": "class", "c": _ref(value)}
+        if isinstance(value, list | tuple):
+            kind = "list" if isinstance(value, list) else "tuple"
+            return {"t": kind, "v": [self.tree(item) for item in value]}
+        if isinstance(value, Mapping):
+            items = [[self.tree(k), self.tree(v)] for k, v in value.items()]
+            return {"t": "dict", "v": items}
+        found = self.shared.get(id(value))
+        if found is not None:
+            return {"t": "ref", "i": found}
+        self.shared[id(value)] = number = len(self.alive)
+        self.alive.append(value)
+        cls = type(value)
+        if attrs.has(cls) and _is_lolpop(cls):
+            fields = [
+                [field.alias or field.name, self.tree(getattr(value, field.name))]
+                for field in attrs.fields(cls)
+                if field.init
+            ]
+            return {"t": "record", "c": _ref(cls), "v": fields, "i": number}
+        node = self._library(value)
+        if isinstance(node, dict):
+            node["i"] = number
+        return node
+
+    def _library(self, value: object) -> dict[str, object]:
+        module = type(value).__module__
+        if module == "returns.result":
+            from returns.result import Failure, Success  # noqa: PLC0415
+
+            if isinstance(value, Success):
+                return {"t": "success", "v": self.tree(value.unwrap())}
+            if isinstance(value, Failure):
+                return {"t": "failure", "v": self.tree(value.failure())}
+        if module.startswith("pandas"):
+            import pandas as pd  # noqa: PLC0415 (only values that are frames need it)
+
+            from lolpop.components.version_store import encode_frame  # noqa: PLC0415
+
+            if isinstance(value, pd.DataFrame):
+                data, form = encode_frame(value)
+                return {"t": "frame", "f": form, "p": self.part(data)}
+            if isinstance(value, pd.Series):
+                frame = value.to_frame(name="__value__")
+                data, form = encode_frame(frame)
+                return {"t": "series", "f": form, "p": self.part(data), "n": self.tree(value.name)}
+        if module.startswith("numpy"):
+            import numpy as np  # noqa: PLC0415
+
+            if isinstance(value, np.ndarray):
+                if value.dtype.hasobject:
+                    raise Unencodable("a NumPy array of objects")
+                buffer = io.BytesIO()
+                np.save(buffer, value, allow_pickle=False)
+                return {"t": "array", "p": self.part(buffer.getvalue())}
+            if isinstance(value, np.generic):
+                return {"t": "scalar", "v": self.tree(value.item())}
+        if hasattr(value, "get_params") or module.startswith("sklearn"):
+            from lolpop.components._trust import STORE_TRUSTED_TYPES  # noqa: PLC0415
+            from lolpop.components.version_store import (  # noqa: PLC0415
+                StoreError,
+                encode_object,
+            )
+
+            try:
+                return {"t": "skops", "p": self.part(encode_object("", value, STORE_TRUSTED_TYPES))}
+            except StoreError as error:
+                raise Unencodable(str(error)) from error
+        raise Unencodable(f"a {module}.{type(value).__qualname__}")
+
+
+def encode(value: object) -> bytes:
+    """`value` as bytes (`Unencodable` for what the cache does not store)."""
+    writer = _Writer()
+    tree = json.dumps(writer.tree(value), separators=(",", ":"), sort_keys=True).encode()
+    chunks = [_MAGIC, len(tree).to_bytes(8, "big"), tree]
+    for part in writer.parts:
+        chunks += [len(part).to_bytes(8, "big"), part]
+    return b"".join(chunks)
+
+
+def decode(data: bytes) -> object:
+    """The value `encode` wrote (`ValueError` for bytes it did not write)."""
+    if not data.startswith(_MAGIC):
+        raise ValueError("not a cached value")
+    size = int.from_bytes(data[4:12], "big")
+    tree = json.loads(data[12 : 12 + size])
+    parts: list[bytes] = []
+    offset = 12 + size
+    while offset < len(data):
+        length = int.from_bytes(data[offset : offset + 8], "big")
+        parts.append(data[offset + 8 : offset + 8 + length])
+        offset += 8 + length
+    return _Reader(parts).value(tree)
+
+
+class _Reader:
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts = parts
+        self.shared: dict[int, object] = {}
+
+    def value(self, node: object) -> object:
+        if node is None or isinstance(node, bool | str):
+            return node
+        if not isinstance(node, dict):
+            raise ValueError(f"a malformed cached value ({type(node).__name__})")
+        if node.get("t") == "ref":
+            return self.shared[int(node["i"])]
+        made = self._made(node)
+        if "i" in node:
+            self.shared[int(node["i"])] = made
+        return made
+
+    def _made(self, node: dict[str, Any]) -> object:
+        kind = node.get("t")
+        if kind == "int":
+            return int(node["v"])
+        if kind == "float":
+            return float(node["v"])
+        if kind == "bytes":
+            return self.parts[node["p"]]
+        if kind == "list":
+            return [self.value(item) for item in node["v"]]
+        if kind == "tuple":
+            return tuple(self.value(item) for item in node["v"])
+        if kind == "dict":
+            return {self.value(k): self.value(v) for k, v in node["v"]}
+        if kind == "enum":
+            cls = _resolve(node["c"])
+            if not issubclass(cls, enum.Enum):
+                raise ValueError(f"{node['c']} is not an enum")
+            return cls(self.value(node["v"]))
+        if kind == "class":
+            return _resolve(node["c"])
+        if kind == "record":
+            cls = _resolve(node["c"])
+            if not attrs.has(cls):
+                raise ValueError(f"{node['c']} is not a record")
+            fields = {str(name): self.value(value) for name, value in node["v"]}
+            return cast("Callable[..., object]", cls)(**fields)
+        return self._library(kind, node)
+
+    def _library(self, kind: object, node: dict[str, Any]) -> object:
+        if kind == "scalar":
+            return self.value(node["v"])
+        if kind in ("success", "failure"):
+            from returns.result import Failure, Success  # noqa: PLC0415
+
+            return (Success if kind == "success" else Failure)(self.value(node["v"]))
+        if kind in ("frame", "series"):
+            frame = _frame(node["f"], self.parts[node["p"]])
+            if kind == "frame":
+                return frame
+            series = cast("Any", frame)["__value__"]  # a frame decoded from a series
+            return series.rename(self.value(node["n"]))
+        if kind == "array":
+            import numpy as np  # noqa: PLC0415
+
+            return np.load(io.BytesIO(self.parts[node["p"]]), allow_pickle=False)
+        if kind == "skops":
+            from lolpop.components._trust import STORE_TRUSTED_TYPES  # noqa: PLC0415
+            from lolpop.components.version_store import _skops_io  # noqa: PLC0415
+
+            return _skops_io().loads(self.parts[node["p"]], trusted=list(STORE_TRUSTED_TYPES))
+        raise ValueError(f"an unknown kind of cached value: {kind!r}")
+
+
+def _frame(form: str, data: bytes) -> object:
+    import pandas as pd  # noqa: PLC0415
+
+    from lolpop.components.version_store import _layout_problem, unpickle_frame  # noqa: PLC0415
+
+    if form == "parquet":
+        return pd.read_parquet(io.BytesIO(data), engine="pyarrow")
+    frame = unpickle_frame(data)
+    if not isinstance(frame, pd.DataFrame) or _layout_problem(frame):
+        raise ValueError("a cached frame that lolpop did not write")
+    return frame
+
+
+# --- digests ---------------------------------------------------------------------------
+
+
+def digest(value: object) -> str:
+    """A SHA-256 of `value`, the same in every process (`Unencodable` for what has none)."""
+    hasher = hashlib.sha256()
+    _feed(hasher, value, set())
+    return hasher.hexdigest()
+
+
+def _feed(hasher: Any, value: object, seen: set[int]) -> None:
+    def put(tag: str, text: str = "") -> None:
+        hasher.update(f"{tag}:{len(text)}:{text};".encode())
+
+    if value is None or (isinstance(value, bool | int | str) and not isinstance(value, enum.Enum)):
+        put(type(value).__name__, repr(value))
+    elif isinstance(value, float):
+        put("float", "nan" if math.isnan(value) else repr(value))
+    elif isinstance(value, bytes):
+        put("bytes", hashlib.sha256(value).hexdigest())
+    elif isinstance(value, enum.Enum):
+        put("enum", f"{_ref(type(value))}={value.value!r}")
+    elif isinstance(value, type):
+        put("class", _ref(value))
+    elif isinstance(value, types.MethodType):
+        put("method", value.__func__.__qualname__)
+        _feed(hasher, value.__func__, seen)
+        if id(value.__self__) not in seen:
+            seen.add(id(value.__self__))
+            _feed(hasher, value.__self__, seen)
+    elif isinstance(value, types.FunctionType | types.BuiltinFunctionType):
+        put("function", f"{getattr(value, '__module__', '')}:{value.__qualname__}")
+        code = getattr(value, "__code__", None)
+        if code is not None:
+            put("code", _code_digest(code))
+        if id(value) not in seen:
+            seen.add(id(value))
+            for cell in getattr(value, "__closure__", None) or ():
+                _feed(hasher, cell.cell_contents, seen)
+    elif isinstance(value, list | tuple):
+        put(type(value).__name__, str(len(value)))
+        for item in value:
+            _feed(hasher, item, seen)
+    elif isinstance(value, Mapping):
+        put("dict", str(len(value)))
+        for key, item in value.items():
+            _feed(hasher, key, seen)
+            _feed(hasher, item, seen)
+    elif attrs.has(cls := type(value)):
+        put("record", _ref(cls))
+        for field in attrs.fields(cls):
+            if field.eq is False:
+                continue
+            put("field", field.name)
+            _feed(hasher, getattr(value, field.name), seen)
+    else:
+        _feed_library(hasher, put, value, seen)
+
+
+def _code_digest(code: types.CodeType) -> str:
+    """A digest of a function's code: its bytecode, names and constants (nested code
+    objects by their own digest: their repr names a memory address)."""
+    hasher = hashlib.sha256(code.co_code)
+    hasher.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        text = _code_digest(const) if isinstance(const, types.CodeType) else repr(const)
+        hasher.update(f"{len(text)}:{text};".encode())
+    return hasher.hexdigest()
+
+
+def _feed_library(
+    hasher: Any, put: Callable[[str, str], None], value: object, seen: set[int]
+) -> None:
+    module = type(value).__module__
+    if module == "returns.result":
+        from returns.result import Failure, Success  # noqa: PLC0415
+
+        if isinstance(value, Success | Failure):
+            put(type(value).__name__, "")
+            inner = value.unwrap() if isinstance(value, Success) else value.failure()
+            _feed(hasher, inner, seen)
+            return
+    if module.startswith("pandas"):
+        import pandas as pd  # noqa: PLC0415
+
+        if isinstance(value, pd.DataFrame | pd.Series):
+            put(type(value).__name__, repr(getattr(value, "name", None)))
+            frame = value.to_frame() if isinstance(value, pd.Series) else value
+            put("columns", repr([(str(c), str(t)) for c, t in frame.dtypes.items()]))
+            rows = pd.util.hash_pandas_object(frame, index=True)
+            hasher.update(rows.to_numpy().tobytes())
+            return
+    if module.startswith("numpy"):
+        import numpy as np  # noqa: PLC0415
+
+        if isinstance(value, np.ndarray) and not value.dtype.hasobject:
+            put("array", f"{value.dtype.str}{value.shape}")
+            hasher.update(np.ascontiguousarray(value).tobytes())
+            return
+        if isinstance(value, np.generic):
+            put("scalar", repr(value.item()))
+            return
+    if module == "lolpop.secret":
+        put("secret", "")  # its value never enters a key
+        return
+    if module.startswith(_ALLOWED) and hasattr(value, "__dict__"):
+        put("object", _ref(type(value)))  # a component: what it was made with
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        for name, item in sorted(vars(value).items()):
+            put("attribute", name)
+            _feed(hasher, item, seen)
+        return
+    if hasattr(value, "get_params") or module.startswith("sklearn"):
+        put("object", hashlib.sha256(encode(value)).hexdigest())
+        return
+    raise Unencodable(f"a {module}.{type(value).__qualname__}")
