@@ -163,7 +163,7 @@ def test_a_run_failed_on_local_resumes_on_prefect_with_the_same_keys(tmp_path: P
     CALLS.clear()
     assert run(PROGRAM, None, backend=Prefect(cache_dir=tmp_path), resume="last") == Success(12)
     assert CALLS == ["double", "total"]
-    first, second = runs(tmp_path / "runs")
+    _, second = runs(tmp_path / "runs")
     assert second.ended == "succeeded"
     reused = {r.path: r.reused for r in RunLog(tmp_path / "runs", second.run_id).records()}
     assert reused == {"main/load": "resume", "main/double": "", "main/total": ""}

@@ -63,7 +63,9 @@ def test_only_a_dead_processs_temporary_files_are_removed(tmp_path: Path, dead_p
     for path in (dead, alive, other):
         path.write_text("partial")
     assert sweep_files([tmp_path]) == (str(dead),)
-    assert not dead.exists() and alive.exists() and other.exists()
+    assert not dead.exists()
+    assert alive.exists()
+    assert other.exists()
     shallow = tmp_path / f".out.csv.{dead_pid}-ff.tmp"
     shallow.write_text("partial")
     (nested / f".x.{dead_pid}-ff.tmp").write_text("partial")

@@ -49,7 +49,13 @@ def _drive(
     command = [sys.executable, "-m", "tests.runners.kill_driver", CONFIG, ".lolpop/cache"]
     command += [str(kill_after), *([resume] if resume else [])]
     return subprocess.run(
-        command, cwd=folder, env=_environment(), capture_output=True, text=True, timeout=600
+        command,
+        check=False,
+        cwd=folder,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
