@@ -22,19 +22,22 @@ nodes; a binary part is named by its index.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import importlib
 import io
 import json
 import math
+import threading
 import types
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import attrs
 
-_MAGIC = b"LPC1"
+_MAGIC = b"LPC2"
 #: Modules whose classes a blob may name (records, enums, task classes).
 _ALLOWED = "lolpop."
 
@@ -62,6 +65,41 @@ def _is_lolpop(cls: type) -> bool:
     return cls.__module__.startswith(_ALLOWED)
 
 
+#: Fitted objects already written with skops in this process (the same model goes into
+#: several steps' outputs: a fit, a search's trials, a bundle): written once each. A
+#: step's output is a value lolpop does not change after it is made.
+_ENCODED: weakref.WeakKeyDictionary[object, bytes] = weakref.WeakKeyDictionary()
+_ENCODED_LOCK = threading.Lock()
+
+
+def _recalled(value: object) -> bytes | None:
+    with _ENCODED_LOCK:
+        try:
+            return _ENCODED.get(value)
+        except TypeError:  # not weakly referenceable, or unhashable
+            return None
+
+
+def _skops(value: object) -> bytes:
+    """A fitted object's skops bytes (written once per object)."""
+    from lolpop.components._trust import STORE_TRUSTED_TYPES  # noqa: PLC0415
+    from lolpop.components.version_store import StoreError, encode_object  # noqa: PLC0415
+
+    known = _recalled(value)
+    if known is None:
+        try:
+            known = encode_object("", value, STORE_TRUSTED_TYPES)
+        except StoreError as error:
+            raise Unencodable(str(error)) from error
+        _remember(value, known)
+    return known
+
+
+def _remember(value: object, data: bytes) -> None:
+    with _ENCODED_LOCK, contextlib.suppress(TypeError):  # not weakly referenceable
+        _ENCODED[value] = data
+
+
 class _Writer:
     """Writes a value's tree; a record or library object met again is written as a
     reference to its first writing, so that what was one object decodes to one object
@@ -77,22 +115,26 @@ class _Writer:
         return len(self.parts) - 1
 
     def tree(self, value: object) -> object:
-        if value is None or isinstance(value, bool | str):
+        # Exact types only: a subclass (a StrEnum member, np.float64, a NamedTuple, a
+        # defaultdict) is its own kind of value, written as such or refused, never
+        # flattened into its base.
+        kind = type(value)
+        if value is None or kind in (bool, str):
             return value
-        if isinstance(value, int) and not isinstance(value, enum.Enum):
-            return {"t": "int", "v": str(value)}
-        if isinstance(value, float):
+        if kind is int:
+            return {"t": "int", "v": format(cast("int", value), "x")}  # no digit limit
+        if kind is float:
             return {"t": "float", "v": repr(value)}
-        if isinstance(value, bytes):
-            return {"t": "bytes", "p": self.part(value)}
+        if kind is bytes:
+            return {"t": "bytes", "p": self.part(cast("bytes", value))}
         if isinstance(value, enum.Enum) and _is_lolpop(type(value)):
             return {"t": "enum", "c": _ref(type(value)), "v": self.tree(value.value)}
         if isinstance(value, type) and _is_lolpop(value):
             return {"t": "class", "c": _ref(value)}
-        if isinstance(value, list | tuple):
-            kind = "list" if isinstance(value, list) else "tuple"
-            return {"t": kind, "v": [self.tree(item) for item in value]}
-        if isinstance(value, Mapping):
+        if isinstance(value, list | tuple) and kind in (list, tuple):
+            items = [self.tree(item) for item in value]
+            return {"t": "list" if kind is list else "tuple", "v": items}
+        if isinstance(value, dict) and kind is dict:
             items = [[self.tree(k), self.tree(v)] for k, v in value.items()]
             return {"t": "dict", "v": items}
         found = self.shared.get(id(value))
@@ -143,19 +185,11 @@ class _Writer:
                 buffer = io.BytesIO()
                 np.save(buffer, value, allow_pickle=False)
                 return {"t": "array", "p": self.part(buffer.getvalue())}
-            if isinstance(value, np.generic):
-                return {"t": "scalar", "v": self.tree(value.item())}
+            if isinstance(value, np.generic) and not value.dtype.hasobject:
+                # with its dtype: it reads back as the same NumPy scalar, same digest
+                return {"t": "scalar", "d": value.dtype.str, "v": self.tree(value.item())}
         if hasattr(value, "get_params") or module.startswith("sklearn"):
-            from lolpop.components._trust import STORE_TRUSTED_TYPES  # noqa: PLC0415
-            from lolpop.components.version_store import (  # noqa: PLC0415
-                StoreError,
-                encode_object,
-            )
-
-            try:
-                return {"t": "skops", "p": self.part(encode_object("", value, STORE_TRUSTED_TYPES))}
-            except StoreError as error:
-                raise Unencodable(str(error)) from error
+            return {"t": "skops", "p": self.part(_skops(value))}
         raise Unencodable(f"a {module}.{type(value).__qualname__}")
 
 
@@ -173,6 +207,15 @@ def decode(data: bytes) -> object:
     """The value `encode` wrote (`ValueError` for bytes it did not write)."""
     if not data.startswith(_MAGIC):
         raise ValueError("not a cached value")
+    try:
+        return _decode(data)
+    except ValueError:
+        raise
+    except Exception as error:  # a malformed tree, a refused pickle, a missing module
+        raise ValueError(f"a cached value lolpop cannot read ({error!r})") from error
+
+
+def _decode(data: bytes) -> object:
     size = int.from_bytes(data[4:12], "big")
     tree = json.loads(data[12 : 12 + size])
     parts: list[bytes] = []
@@ -204,7 +247,7 @@ class _Reader:
     def _made(self, node: dict[str, Any]) -> object:
         kind = node.get("t")
         if kind == "int":
-            return int(node["v"])
+            return int(node["v"], 16)
         if kind == "float":
             return float(node["v"])
         if kind == "bytes":
@@ -232,7 +275,9 @@ class _Reader:
 
     def _library(self, kind: object, node: dict[str, Any]) -> object:
         if kind == "scalar":
-            return self.value(node["v"])
+            import numpy as np  # noqa: PLC0415
+
+            return np.dtype(str(node["d"])).type(self.value(node["v"]))
         if kind in ("success", "failure"):
             from returns.result import Failure, Success  # noqa: PLC0415
 
@@ -251,7 +296,10 @@ class _Reader:
             from lolpop.components._trust import STORE_TRUSTED_TYPES  # noqa: PLC0415
             from lolpop.components.version_store import _skops_io  # noqa: PLC0415
 
-            return _skops_io().loads(self.parts[node["p"]], trusted=list(STORE_TRUSTED_TYPES))
+            data = self.parts[node["p"]]
+            made = _skops_io().loads(data, trusted=list(STORE_TRUSTED_TYPES))
+            _remember(made, data)  # its digest is the one it was kept under
+            return made
         raise ValueError(f"an unknown kind of cached value: {kind!r}")
 
 
@@ -282,14 +330,16 @@ def _feed(hasher: Any, value: object, seen: set[int]) -> None:
     def put(tag: str, text: str = "") -> None:
         hasher.update(f"{tag}:{len(text)}:{text};".encode())
 
-    if value is None or (isinstance(value, bool | int | str) and not isinstance(value, enum.Enum)):
+    if isinstance(value, enum.Enum):  # before str and int: a StrEnum member is a member
+        put("enum", f"{_ref(type(value))}={value.value!r}")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        put(type(value).__name__, format(value, "x"))  # repr has a digit limit
+    elif value is None or isinstance(value, bool | str):
         put(type(value).__name__, repr(value))
     elif isinstance(value, float):
         put("float", "nan" if math.isnan(value) else repr(value))
     elif isinstance(value, bytes):
         put("bytes", hashlib.sha256(value).hexdigest())
-    elif isinstance(value, enum.Enum):
-        put("enum", f"{_ref(type(value))}={value.value!r}")
     elif isinstance(value, type):
         put("class", _ref(value))
     elif isinstance(value, types.MethodType):
@@ -307,6 +357,9 @@ def _feed(hasher: Any, value: object, seen: set[int]) -> None:
             seen.add(id(value))
             for cell in getattr(value, "__closure__", None) or ():
                 _feed(hasher, cell.cell_contents, seen)
+            # defaults are settings too: `def f(x, t=threshold)`
+            _feed(hasher, getattr(value, "__defaults__", None), seen)
+            _feed(hasher, getattr(value, "__kwdefaults__", None), seen)
     elif isinstance(value, list | tuple):
         put(type(value).__name__, str(len(value)))
         for item in value:
@@ -333,9 +386,28 @@ def _code_digest(code: types.CodeType) -> str:
     hasher = hashlib.sha256(code.co_code)
     hasher.update(repr(code.co_names).encode())
     for const in code.co_consts:
-        text = _code_digest(const) if isinstance(const, types.CodeType) else repr(const)
+        text = _constant(const)
         hasher.update(f"{len(text)}:{text};".encode())
     return hasher.hexdigest()
+
+
+def _constant(const: object) -> str:
+    """A code constant as text that is the same in every process: a frozenset (what
+    `x in {"a", "b"}` compiles to) in sorted order, not in the hash seed's."""
+    if isinstance(const, types.CodeType):
+        return _code_digest(const)
+    if isinstance(const, frozenset):
+        return "frozenset(" + ",".join(sorted(_constant(item) for item in const)) + ")"
+    if isinstance(const, tuple):
+        return "(" + ",".join(_constant(item) for item in const) + ")"
+    if isinstance(const, int) and not isinstance(const, bool):
+        return f"int:{const:x}"
+    return repr(const)
+
+
+def _label(name: object) -> str:
+    """A column or axis label as text naming its type (labels are values of any type)."""
+    return f"{type(name).__module__}.{type(name).__qualname__}={name!r}"
 
 
 def _feed_library(
@@ -354,9 +426,15 @@ def _feed_library(
         import pandas as pd  # noqa: PLC0415
 
         if isinstance(value, pd.DataFrame | pd.Series):
-            put(type(value).__name__, repr(getattr(value, "name", None)))
+            put(type(value).__name__, "")
+            if isinstance(value, pd.Series):  # (a frame's `.name` is a column called so)
+                _feed(hasher, value.name, seen)
             frame = value.to_frame() if isinstance(value, pd.Series) else value
-            put("columns", repr([(str(c), str(t)) for c, t in frame.dtypes.items()]))
+            # labels typed: column 1 is not column "1"
+            for name, dtype in frame.dtypes.items():
+                put("column", f"{_label(name)}:{dtype}")
+            for name in (*frame.index.names, *frame.columns.names):
+                put("axis", _label(name))
             rows = pd.util.hash_pandas_object(frame, index=True)
             hasher.update(rows.to_numpy().tobytes())
             return
@@ -367,8 +445,9 @@ def _feed_library(
             put("array", f"{value.dtype.str}{value.shape}")
             hasher.update(np.ascontiguousarray(value).tobytes())
             return
-        if isinstance(value, np.generic):
-            put("scalar", repr(value.item()))
+        if isinstance(value, np.generic) and not value.dtype.hasobject:
+            put("scalar", value.dtype.str)
+            _feed(hasher, value.item(), seen)
             return
     if module == "lolpop.secret":
         put("secret", "")  # its value never enters a key
@@ -383,6 +462,8 @@ def _feed_library(
             _feed(hasher, item, seen)
         return
     if hasattr(value, "get_params") or module.startswith("sklearn"):
-        put("object", hashlib.sha256(encode(value)).hexdigest())
+        # By its skops bytes, written once per object (and remembered for an object
+        # decoded from them): a model read back from the cache has the digest it had.
+        put("object", hashlib.sha256(_skops(value)).hexdigest())
         return
     raise Unencodable(f"a {module}.{type(value).__qualname__}")
