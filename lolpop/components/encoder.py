@@ -14,6 +14,13 @@ Design notes:
 - Categorical values are encoded as text (`str(value)`), so a column mixing `1` and `"1"`
   or numbers and strings is one vocabulary rather than an error, and missing values
   (None, NaN, pd.NA) are all one "missing" that the imputer fills.
+- Bad values are refused with a `DataError` naming the column and the rows, before
+  scikit-learn sees them: an infinite value in a numeric column, text in a column that
+  was numeric when the encoder was fitted (`as_float`, so the bundled model refuses it
+  the same way in a fresh process), and, when the encoder picks the kinds itself, a text
+  column whose values are numbers in nearly every row (at least 90%): a numeric column
+  with a few typos, which as a categorical one would train and fail (or mislead) later.
+  Listing such a column under `categorical:` says its text is meant.
 - Output: a frame with the input's index and named columns (`x`, `colour_red`; prefixed
   with the transformer's name, `numeric__x`, only if two names would collide).
 - The fitted `ColumnTransformer` holds only scikit-learn objects and this module's
@@ -29,7 +36,13 @@ import numpy as np
 import pandas as pd
 from attrs import frozen
 
-from lolpop.components._errors import DataError
+from lolpop.components._errors import (
+    DataError,
+    count_rows,
+    not_numbers,
+    show_values,
+    typos_among_numbers,
+)
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import FeatureEncoder, FittedEncoder, Labelled
 from lolpop.config.registry import ComponentKind
@@ -65,8 +78,41 @@ class _Transformer(Protocol):
 
 
 def as_float(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numeric columns as float64, missing values as NaN (nullable dtypes hold pd.NA)."""
-    return frame.astype("float64")
+    """Numeric columns as float64, missing values as NaN (nullable dtypes hold pd.NA).
+
+    Text in a numeric column and infinite values are refused with a `DataError` naming
+    the column and the rows (scikit-learn would refuse them unnamed, or not at all).
+    """
+    try:
+        values = frame.astype("float64")
+    except (TypeError, ValueError) as error:
+        for name in frame.columns:
+            text = not_numbers(frame[name])
+            if text.any():
+                count = int(text.sum())
+                raise DataError(
+                    f"the column {str(name)!r} was numeric when the encoder was fitted, but "
+                    f"holds text in {count_rows(count)} of {len(frame)} here "
+                    f"({show_values(frame[name][text].tolist())}; index "
+                    f"{show_values(frame.index[text.to_numpy()].tolist())}). Fix or drop "
+                    "those rows; leave a value out (empty) to have it imputed.",
+                    column=str(name),
+                    rows=count,
+                ) from error
+        raise DataError(f"the numeric columns cannot be read as numbers: {error}") from error
+    for name in values.columns:
+        infinite = np.isinf(values[name].to_numpy())
+        if infinite.any():
+            count = int(infinite.sum())
+            raise DataError(
+                f"the numeric column {str(name)!r} is infinite in {count_rows(count)} of "
+                f"{len(values)} (index {show_values(values.index[infinite].tolist())}); the "
+                "encoder imputes missing values but cannot scale an infinite one. Replace "
+                "them (with an empty value to have them imputed) or drop those rows.",
+                column=str(name),
+                rows=count,
+            )
+    return values
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -130,7 +176,42 @@ def _column_names(frame: pd.DataFrame) -> tuple[str, ...]:
         raise DataError(
             f"the encoder needs text column names; these are not: {', '.join(map(repr, odd))}."
         )
+    if frame.columns.has_duplicates:
+        twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise DataError(
+            f"the features have more than one column named {', '.join(map(repr, twice))}; "
+            "give each column its own name.",
+            column=twice[0],
+        )
     return tuple(str(c) for c in frame.columns)
+
+
+def _check_not_text_among_numbers(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Refuse a text column (of those the encoder would take as categorical by their
+    dtype) that holds numbers in nearly every row: a numeric column with a few typos.
+
+    Taken as categorical, it would train (every number a category) and fail later, or
+    quietly predict badly; listing it under `categorical:` says the text is meant.
+    """
+    for name in columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(
+            column.dtype
+        ):
+            continue
+        text = typos_among_numbers(column)
+        if not text.any():
+            continue
+        count = int(text.sum())
+        raise DataError(
+            f"the column {name!r} holds numbers in {int(column.notna().sum()) - count} rows "
+            f"and text in {count_rows(count)} ({show_values(column[text].tolist())}; index "
+            f"{show_values(frame.index[text.to_numpy()].tolist())}): it looks numeric with "
+            "a few mistaken values. Fix or drop those rows (leave a value empty to have it "
+            "imputed), or list the column under `categorical:` if its values are categories.",
+            column=name,
+            rows=count,
+        )
 
 
 def _choose(
@@ -157,6 +238,7 @@ def _choose(
         numeric = {c for c in free if _is_numeric(frame[c])}
     if settings.categorical is None:
         categorical = {c for c in free if _is_categorical(frame[c])}
+        _check_not_text_among_numbers(frame, [c for c in names if c in categorical])
     if settings.numeric is None and settings.categorical is None:
         unknown = [c for c in free if c not in numeric | categorical]
         if unknown:

@@ -4,10 +4,11 @@ Design notes:
 
 - Bad input is refused before any data is handed on, with a `DataError` that names the
   file: a missing or empty file (0 bytes, or a header and no rows), a column the
-  settings list that the file does not have, and (CSV) a file that is plainly delimited
-  by another character than the configured one. The last is a heuristic: the header
-  parsed to a single column whose name holds another common delimiter (`;`, `,`, a tab,
-  `|`), which is what a wrong `delimiter:` looks like.
+  settings list that the file does not have, (CSV) a header that names a column twice
+  (pandas would quietly rename the repeat to `name.1`), and (CSV) a file that is plainly
+  delimited by another character than the configured one. The last is a heuristic:
+  the header parsed to a single column whose name holds another common delimiter (`;`,
+  `,`, a tab, `|`), which is what a wrong `delimiter:` looks like.
 - A connector never hands out an empty frame: every later step would fail on it, further
   from the cause.
 - Writing is atomic: the frame is written to a hidden temporary file beside the target
@@ -154,7 +155,37 @@ def _read_csv_header(path: Path, settings: CsvSettings) -> list[str]:
                     f"{_show_delimiter(settings.delimiter)}: its header read as the one "
                     f"column {names[0]!r}. Set `delimiter:` to {_show_delimiter(other)}."
                 )
+    _check_unique_header(path, settings)
     return names
+
+
+def _check_unique_header(path: Path, settings: CsvSettings) -> None:
+    """Refuse a header that names a column twice. pandas would rename the second one
+    (`tenure.1`), and a model fitted on that name fails much later, on a file that does
+    not repeat it, as a column the file lacks."""
+    try:
+        first = pd.read_csv(
+            path,
+            sep=settings.delimiter,
+            encoding=settings.encoding,
+            header=None,
+            nrows=1,
+            dtype=str,
+            keep_default_na=False,
+        )
+    except (pd.errors.ParserError, ValueError) as error:
+        raise DataError(f"cannot read {str(path)!r} as CSV: {error}", path=str(path)) from error
+    raw = [str(name) for name in first.iloc[0].tolist()] if len(first) else []
+    twice = sorted({name for name in raw if raw.count(name) > 1})
+    if twice:
+        shown = ", ".join(f"{name!r} ({raw.count(name)} times)" for name in twice)
+        raise DataError(
+            f"{str(path)!r} names more than one column {shown} in its header; pandas would "
+            f"rename the repeats ({twice[0]!r} to {twice[0] + '.1'!r}) and a model would be "
+            "fitted on a column no other file has. Give each column its own name.",
+            path=str(path),
+            column=twice[0],
+        )
 
 
 def _read_csv(settings: CsvSettings) -> pd.DataFrame:
@@ -243,6 +274,14 @@ def _read_parquet(settings: ParquetSettings) -> pd.DataFrame:
     except (OSError, ValueError) as error:
         # pyarrow's ArrowInvalid (not a Parquet file, a torn one) is a ValueError.
         raise DataError(f"cannot read {str(path)!r} as Parquet: {error}") from error
+    if frame.columns.has_duplicates:
+        twice = sorted({str(name) for name in frame.columns[frame.columns.duplicated()]})
+        raise DataError(
+            f"{str(path)!r} has more than one column named {', '.join(map(repr, twice))}; "
+            "give each column its own name.",
+            path=str(path),
+            column=twice[0],
+        )
     _check_columns(path, frame.columns, settings.columns, "listed under `columns:`")
     if settings.columns:
         frame = frame[list(settings.columns)]

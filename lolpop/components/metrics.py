@@ -24,6 +24,9 @@ Design notes:
   default), they are left out for predictions without probabilities; naming one of them
   explicitly for such predictions is a `DataError`.
 - Truth and predictions are matched by position: they must have the same length.
+- A value no metric can use is a `DataError` naming the column (the series' name), the
+  count and some rows, never scikit-learn's unnamed message: a missing label, and a
+  missing, infinite or text value in a regression's truth or predictions.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import numpy.typing as npt
 import pandas as pd
 from attrs import frozen
 
-from lolpop.components._errors import DataError
+from lolpop.components._errors import DataError, count_rows, not_numbers, show_values
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import (
     TASKS,
@@ -175,15 +178,33 @@ def compute_metrics(
 # --- regression --------------------------------------------------------------------
 
 
+def _named(series: pd.Series, what: str) -> str:
+    """`the truth values ('price')`: what the series is, and its column when it has one."""
+    return f"the {what}" + ("" if series.name is None else f" ({str(series.name)!r})")
+
+
 def _floats(series: pd.Series, what: str) -> _Floats:
-    try:
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError) as error:
+    column = None if series.name is None else str(series.name)
+    text = not_numbers(series) if not pd.api.types.is_numeric_dtype(series.dtype) else None
+    if text is not None and text.any():
+        count = int(text.sum())
         raise DataError(
-            f"the {what} are not numbers ({error}); regression metrics need numbers."
-        ) from error
-    if np.isnan(values).any():
-        raise DataError(f"the {what} have missing values; metrics need a value in every row.")
+            f"{_named(series, what)} hold text in {count_rows(count)} of {len(series)} "
+            f"({show_values(series[text].tolist())}); regression metrics need numbers.",
+            column=column,
+            rows=count,
+        )
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    for problem, found in (("missing", np.isnan(values)), ("infinite", np.isinf(values))):
+        if found.any():
+            count = int(found.sum())
+            raise DataError(
+                f"{_named(series, what)} hold {problem} values in {count_rows(count)} of "
+                f"{len(series)} (index {show_values(series.index[found].tolist())}); metrics "
+                "need a finite value in every row.",
+                column=column,
+                rows=count,
+            )
     return values
 
 
@@ -222,8 +243,16 @@ def _natural_order(values: Iterable[object]) -> list[object]:
 
 
 def _labels(series: pd.Series, what: str) -> _Labels:
-    if series.isna().any():
-        raise DataError(f"the {what} have missing values; metrics need a label in every row.")
+    missing = series.isna().to_numpy()
+    if missing.any():
+        count = int(missing.sum())
+        raise DataError(
+            f"{_named(series, what)} hold missing values in {count_rows(count)} of {len(series)} "
+            f"(index {show_values(series.index[missing].tolist())}); metrics need a label "
+            "in every row.",
+            column=None if series.name is None else str(series.name),
+            rows=count,
+        )
     return np.array([str(v) for v in series.tolist()], dtype=np.str_)
 
 

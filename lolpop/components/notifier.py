@@ -10,6 +10,11 @@ Design notes:
 - `stream: stdout` / `stderr` looks the stream up at each call rather than when the
   component is built, so a redirected `sys.stdout` (a test's capture, a CLI's) is used.
 - `level_passes` and `format_message` are shared with the webhook notifier.
+- Notifying is optional: a notifier that cannot send a message (a closed stream here, a
+  webhook that answers 500 there) reports it as a warning on the `lolpop.notifier`
+  logger and passes the message on, so the run goes on and decides as it would have.
+  `fail_on_error: true` makes the failure a `NotifierError` that fails the step (and the
+  run) instead. `report_failure` is shared with the webhook notifier.
 """
 
 from __future__ import annotations
@@ -24,9 +29,28 @@ from lolpop.components._kinds import make_kind
 from lolpop.components.records import Level, Message, Notifier
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
+from lolpop.errors import LolpopError
 
 #: The lowest level a notifier sends, as a config names it.
 MinLevel: TypeAlias = Literal["INFO", "WARNING", "ERROR"]
+
+#: The logger a notifier's failures are reported on, when they do not fail the run.
+FAILURES_LOGGER = "lolpop.notifier"
+
+
+class NotifierError(LolpopError):
+    """A notifier could not send a message (raised only with `fail_on_error: true`)."""
+
+
+def report_failure(error: NotifierError, fail_on_error: bool) -> None:
+    """Raise `error` when the notifier's settings say so; otherwise log it as a warning
+    (on `FAILURES_LOGGER`), so that an optional notice does not fail the run."""
+    if fail_on_error:
+        raise error
+    logging.getLogger(FAILURES_LOGGER).warning(
+        "%s The run goes on: set `fail_on_error: true` on the notifier to fail it instead.",
+        error,
+    )
 
 
 @frozen
@@ -37,6 +61,8 @@ class LogNotifierSettings:
     logger: str = "lolpop"
     stream: Literal["logging", "stdout", "stderr"] = "logging"
     min_level: MinLevel = "INFO"
+    #: Fail the step (and the run) when a message cannot be written, rather than warn.
+    fail_on_error: bool = False
 
 
 def level_passes(message: Message, min_level: MinLevel) -> bool:
@@ -70,7 +96,15 @@ def log_notifier(settings: LogNotifierSettings) -> Notifier:
             logger.log(int(message.level), "%s", line)
         else:
             stream = sys.stdout if settings.stream == "stdout" else sys.stderr
-            print(line, file=stream, flush=True)
+            try:
+                print(line, file=stream, flush=True)
+            except (OSError, ValueError) as error:
+                # A closed stream is a ValueError; a broken pipe an OSError.
+                failure = NotifierError(
+                    f"the log notifier could not write the {message.level.name} message "
+                    f"{message.subject!r} to {settings.stream}: {error}."
+                )
+                report_failure(failure, settings.fail_on_error)
         return message
 
     return Notifier(notify=make_step(notify, effect=True))

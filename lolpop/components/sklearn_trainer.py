@@ -18,6 +18,14 @@ Design notes:
   from the frame it is given (extra columns, such as ids or the target, are ignored)
   and refuses a frame that lacks one, naming it. Probability columns are named by
   `str(label)` in the order of the estimator's `classes_`.
+- Data is checked before scikit-learn sees it, so a data mistake is a `DataError` that
+  names the column, the count and some rows, never scikit-learn's unnamed message:
+  repeated column names; text in a numeric column (numbers in 90% of its rows), or any
+  text for an estimator whose tags take numbers only; missing values for one whose tags
+  take none; infinite values; and a target that is missing or infinite in some rows,
+  text for a regressor, or of one class (or fractional numbers) for a classifier. A
+  scikit-learn `Pipeline` (a bundle of encoder and model) reads raw values with its first
+  step, so its features' values are left to that step (the column encoder's own checks).
 """
 
 from __future__ import annotations
@@ -37,10 +45,17 @@ from typing import (
 )
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from attrs import Factory, frozen
 
-from lolpop.components._errors import DataError
+from lolpop.components._errors import (
+    DataError,
+    count_rows,
+    not_numbers,
+    show_values,
+    typos_among_numbers,
+)
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import (
     TASKS,
@@ -289,15 +304,184 @@ def _feature_names(frame: pd.DataFrame) -> tuple[str, ...]:
         raise DataError(
             f"the features need text column names; these are not: {', '.join(map(repr, odd))}."
         )
+    _check_unique(frame, "the training features")
     return tuple(str(c) for c in frame.columns)
 
 
+def _check_unique(frame: pd.DataFrame, where: str) -> None:
+    if frame.columns.has_duplicates:
+        twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise DataError(
+            f"more than one column of {where} is named {', '.join(map(repr, twice))}; give "
+            "each column its own name (a model cannot tell which one it was fitted on).",
+            column=twice[0],
+        )
+
+
+def _is_raw_pipeline(estimator: object) -> bool:
+    """A scikit-learn `Pipeline` (a bundle of encoder and model): its first step reads
+    the raw values, so the values are its business, not the trainer's."""
+    from sklearn.pipeline import Pipeline  # noqa: PLC0415 (heavy: imported on use)
+
+    return isinstance(estimator, Pipeline)
+
+
+def _input_tags(estimator: object) -> tuple[bool, bool]:
+    """Whether `estimator` takes missing values, and text (its scikit-learn tags; an
+    estimator without tags is taken at its word: both)."""
+    tags = getattr(estimator, "__sklearn_tags__", None)
+    if not callable(tags):
+        return True, True
+    inputs = getattr(tags(), "input_tags", None)
+    return (
+        bool(getattr(inputs, "allow_nan", True)),
+        bool(getattr(inputs, "string", True) or getattr(inputs, "categorical", True)),
+    )
+
+
+def _rows_of(frame: pd.DataFrame | pd.Series, mask: pd.Series | npt.NDArray[np.bool_]) -> str:
+    """Some index labels of the rows `mask` picks, for a message."""
+    return show_values(frame.index[np.asarray(mask, dtype=bool)].tolist())
+
+
+def _check_features(name: str, estimator: object, frame: pd.DataFrame, where: str) -> None:
+    """Refuse values scikit-learn would refuse without naming a column: text where the
+    estimator takes numbers, missing values it cannot take, infinite values."""
+    if _is_raw_pipeline(estimator):
+        return
+    allow_nan, takes_text = _input_tags(estimator)
+    for column_name in frame.columns:
+        column, label = frame[column_name], str(column_name)
+        dtype = column.dtype
+        if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+            continue
+        if not pd.api.types.is_numeric_dtype(dtype):
+            _check_text(name, column, label, where, takes_text)
+            continue
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(values)
+        if missing.any() and not allow_nan:
+            count = int(missing.sum())
+            raise DataError(
+                f"the column {label!r} of {where} is missing in {count_rows(count)} of "
+                f"{len(frame)} (index {_rows_of(frame, missing)}), and {name} takes no "
+                "missing values: impute them first (the column_encoder does, in a "
+                "workflow), drop those rows, or use an estimator that takes them.",
+                column=label,
+                rows=count,
+            )
+        infinite = np.isinf(values)
+        if infinite.any():
+            count = int(infinite.sum())
+            raise DataError(
+                f"the column {label!r} of {where} is infinite in {count_rows(count)} of "
+                f"{len(frame)} (index {_rows_of(frame, infinite)}); no estimator learns from "
+                "or predicts on an infinite value. Replace or drop those rows.",
+                column=label,
+                rows=count,
+            )
+
+
+def _check_text(name: str, column: pd.Series, label: str, where: str, takes_text: bool) -> None:
+    """Refuse text among numbers (a typo), and any text for an estimator of numbers."""
+    typos = typos_among_numbers(column)
+    if typos.any():
+        count = int(typos.sum())
+        raise DataError(
+            f"the numeric column {label!r} of {where} holds text in {count_rows(count)} of "
+            f"{len(column)} ({show_values(column[typos].tolist())}; index "
+            f"{_rows_of(column, typos)}). Fix or drop those rows; leave a value empty to mark "
+            "it missing.",
+            column=label,
+            rows=count,
+        )
+    text = not_numbers(column)
+    if text.any() and not takes_text:
+        count = int(text.sum())
+        raise DataError(
+            f"the column {label!r} of {where} holds text in {count_rows(count)} of "
+            f"{len(column)} ({show_values(column[text].tolist())}), and {name} takes numbers "
+            "only: encode it first (the column_encoder does, in a workflow), or leave it out "
+            "of the features.",
+            column=label,
+            rows=count,
+        )
+
+
+def _check_target(spec: ModelSpec, kind: type[TaskKind], target: pd.Series) -> None:
+    """Refuse a target scikit-learn would refuse without naming it: missing or infinite
+    values, text for a regressor, one class (or fractional numbers) for a classifier."""
+    label = "the target" if target.name is None else f"the target {str(target.name)!r}"
+    column = None if target.name is None else str(target.name)
+    missing = target.isna().to_numpy()
+    if missing.any():
+        count = int(missing.sum())
+        raise DataError(
+            f"{label} is missing in {count_rows(count)} of {len(target)} (index "
+            f"{_rows_of(target, missing)}); {spec.name} learns from rows with a target "
+            "only. Drop or fill those rows before fitting.",
+            column=column,
+            rows=count,
+        )
+    numeric = pd.api.types.is_numeric_dtype(target.dtype) and not pd.api.types.is_bool_dtype(
+        target.dtype
+    )
+    if kind is Regression and not numeric:
+        text = not_numbers(target)
+        if text.any():
+            count = int(text.sum())
+            raise DataError(
+                f"{label} holds text in {count_rows(count)} of {len(target)} "
+                f"({show_values(target[text].tolist())}); the regressor {spec.name} "
+                "predicts numbers. Fix those rows, or use a classifier for labels.",
+                column=column,
+                rows=count,
+            )
+    values = target.to_numpy(dtype=np.float64) if numeric else np.zeros(len(target))
+    infinite = np.isinf(values)
+    if infinite.any():
+        count = int(infinite.sum())
+        raise DataError(
+            f"{label} is infinite in {count_rows(count)} of {len(target)} (index "
+            f"{_rows_of(target, infinite)}); no model learns from an infinite value. "
+            "Fix or drop those rows.",
+            column=column,
+            rows=count,
+        )
+    if kind is Classification:
+        classes = target.drop_duplicates().tolist()
+        if len(classes) < 2:
+            raise DataError(
+                f"{label} holds one class only ({show_values(classes)} in all {len(target)} "
+                f"rows); the classifier {spec.name} needs at least two classes to tell apart.",
+                column=column,
+                rows=len(target),
+            )
+        fractions = values != np.round(values)
+        if fractions.any():
+            count = int(fractions.sum())
+            raise DataError(
+                f"{label} holds fractional numbers in {count_rows(count)} of {len(target)} "
+                f"({show_values(target[fractions].tolist())}), which are not class labels; "
+                f"the classifier {spec.name} needs labels: use a regressor for quantities.",
+                column=column,
+                rows=count,
+            )
+
+
 def fit_model(spec: ModelSpec, kind: type[_K], data: Labelled) -> FittedModel[_K]:
-    """A fresh estimator of `spec` (a model of the task `kind`) fitted on `data`."""
+    """A fresh estimator of `spec` (a model of the task `kind`) fitted on `data`.
+
+    The data is checked first (`DataError` naming the column and the rows), so a data
+    mistake never reaches scikit-learn to be refused in its own words."""
     features = _feature_names(data.features)
     if len(data) == 0:
-        raise DataError(f"cannot fit {spec.name} on training data with no rows.")
+        raise DataError(f"cannot fit {spec.name} on training data with no rows.", rows=0)
+    if not features:
+        raise DataError(f"cannot fit {spec.name} on training features with no columns.")
     estimator = spec.make()
+    _check_features(spec.name, estimator, data.features, "the training features")
+    _check_target(spec, kind, data.target)
     estimator.fit(data.features, data.target)
     classes: tuple[object, ...] = ()
     if kind is Classification:
@@ -314,14 +498,22 @@ def fit_model(spec: ModelSpec, kind: type[_K], data: Labelled) -> FittedModel[_K
 
 
 def _features_of(model: FittedModel[TaskKind], frame: pd.DataFrame) -> pd.DataFrame:
+    wanted = set(model.features)
+    _check_unique(
+        frame.loc[:, [str(c) in wanted for c in frame.columns]], "the frame to predict on"
+    )
     missing = [c for c in model.features if c not in frame.columns]
     if missing:
         raise DataError(
             f"the frame to predict on lacks the feature column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(map(repr, missing))}, which the model was fitted on "
-            f"(features: {_some(model.features)})."
+            f"(features: {_some(model.features)}).",
+            column=missing[0],
         )
-    return frame[list(model.features)]
+    features = frame[list(model.features)]
+    name = type(model.estimator).__name__
+    _check_features(name, model.estimator, features, "the frame to predict on")
+    return features
 
 
 def _probabilities(

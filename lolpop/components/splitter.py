@@ -23,11 +23,21 @@ Design notes:
 - Settings are checked when the component is built (`DefinitionError`); the frame is
   checked when it is split (`DataError`, naming the missing column and listing those
   present).
+- The target is checked before any row is placed: a target missing (or infinite) in
+  some rows is refused, naming the column, the count and some of the rows' index
+  labels (so are an infinite value in a numeric feature, a missing one being the
+  encoder's to impute, and a few text values in a column of numbers, which split into
+  parts where the column is text in one and numbers in another), rather than dropped
+  (bad input loses no data silently) or left for
+  scikit-learn to refuse later without a name. A stratified split (the classification
+  runner's) refuses a target of one class. A frame with no rows (a filter before the
+  split took them all) is refused too, listing its columns.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Literal
 
 import numpy as np
@@ -35,7 +45,7 @@ import numpy.typing as npt
 import pandas as pd
 from attrs import frozen
 
-from lolpop.components._errors import DataError
+from lolpop.components._errors import DataError, count_rows, show_values, typos_among_numbers
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import DataSplitter, Labelled, Splits
 from lolpop.config.registry import ComponentKind
@@ -104,6 +114,13 @@ def check_settings(settings: SplitterSettings) -> None:
         )
 
 
+def _some_names(names: Iterable[object], limit: int = 8) -> str:
+    """Column names for a message: the first `limit`, and how many there are in all."""
+    shown = [str(name) for name in names]
+    more = f", ... ({len(shown)} in all)" if len(shown) > limit else ""
+    return ", ".join(shown[:limit]) + more
+
+
 def _check_columns(frame: pd.DataFrame, settings: SplitterSettings) -> None:
     present = [str(name) for name in frame.columns]
     if frame.columns.has_duplicates:
@@ -121,6 +138,83 @@ def _check_columns(frame: pd.DataFrame, settings: SplitterSettings) -> None:
             raise DataError(
                 f"the frame to split has no {role} {name!r}; its columns are: "
                 f"{', '.join(present) or 'none'}."
+            )
+
+
+def _check_target(frame: pd.DataFrame, settings: SplitterSettings) -> None:
+    """Refuse a target that is missing or infinite in some rows, or (when stratified, a
+    classification split) holds one class only: no part of the split could use it."""
+    target = frame[settings.target]
+    name = settings.target
+    missing = target.isna().to_numpy()
+    if missing.any():
+        count = int(missing.sum())
+        raise DataError(
+            f"the target {name!r} is missing in {count_rows(count)} of {len(frame)} (index "
+            f"{show_values(frame.index[missing].tolist())}); a row without a target can be "
+            "neither learned from nor scored. Drop or fill those rows before the split (for "
+            "example with a function_transformer).",
+            column=name,
+            rows=count,
+        )
+    if pd.api.types.is_numeric_dtype(target.dtype) and not pd.api.types.is_bool_dtype(target.dtype):
+        infinite = np.isinf(target.to_numpy(dtype=np.float64))
+        if infinite.any():
+            count = int(infinite.sum())
+            raise DataError(
+                f"the target {name!r} is infinite in {count_rows(count)} of {len(frame)} "
+                f"(index {show_values(frame.index[infinite].tolist())}); no model learns "
+                "from an infinite value. Fix or drop those rows before the split.",
+                column=name,
+                rows=count,
+            )
+    if settings.stratify and len(frame) > 0:
+        classes = target.drop_duplicates().tolist()
+        if len(classes) < 2:
+            raise DataError(
+                f"the target {name!r} holds one class only ({show_values(classes)} "
+                f"in all {len(frame)} rows); a classifier needs at least two classes to "
+                "learn to tell apart. Check the data, or the filter that made it.",
+                column=name,
+                rows=len(frame),
+            )
+
+
+def _check_features(frame: pd.DataFrame, features: Iterable[str]) -> None:
+    """Refuse, counted over the whole frame, a feature column of numbers with a few text
+    values (typos, which split into parts where the column looks like categories in one
+    and numbers in another), and an infinite value in a numeric one (a missing value is
+    fine: the encoder imputes it; an infinite one no step can use)."""
+    for name in features:
+        column = frame[name]
+        if pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
+            typos = typos_among_numbers(column)
+            if typos.any():
+                count = int(typos.sum())
+                raise DataError(
+                    f"the feature column {name!r} holds numbers in "
+                    f"{int(column.notna().sum()) - count} rows and text in {count_rows(count)} "
+                    f"({show_values(column[typos].tolist())}; index "
+                    f"{show_values(frame.index[typos.to_numpy()].tolist())}): it looks "
+                    "numeric with a few mistaken values. Fix or drop those rows (leave a "
+                    "value empty to have it imputed); if its values are categories, give the "
+                    "column the dtype 'category' (`dtypes:` on a CSV connector).",
+                    column=name,
+                    rows=count,
+                )
+            continue
+        if not pd.api.types.is_float_dtype(column.dtype):
+            continue
+        infinite = np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan))
+        if infinite.any():
+            count = int(infinite.sum())
+            raise DataError(
+                f"the feature column {name!r} is infinite in {count_rows(count)} of "
+                f"{len(frame)} (index {show_values(frame.index[infinite].tolist())}); no "
+                "model learns from an infinite value. Replace them (with an empty value, to "
+                "have them imputed) or drop those rows before the split.",
+                column=name,
+                rows=count,
             )
 
 
@@ -164,7 +258,7 @@ def _ratio(
 def _stratified(
     target: pd.Series, valid_size: float, test_size: float, rng: np.random.Generator
 ) -> dict[str, _Positions]:
-    """Each class (sorted, missing values as a class of their own) cut by the ratios."""
+    """Each class (sorted) cut by the ratios (`_check_target` refused missing ones)."""
     codes, _ = pd.factorize(target, sort=True, use_na_sentinel=False)
     pieces: dict[str, list[_Positions]] = {part: [] for part in _PARTS}
     for code in range(int(codes.max()) + 1 if len(codes) else 0):
@@ -236,7 +330,18 @@ def _split(frame: pd.DataFrame, settings: SplitterSettings) -> Splits:
     _check_columns(frame, settings)
     rows = len(frame)
     if rows == 0:
-        raise DataError("the frame to split has no rows.")
+        raise DataError(
+            f"the frame to split has no rows (it has the {len(frame.columns)} columns "
+            f"{_some_names(frame.columns)}); a filter before the split (a transformer, a "
+            "query) may have removed every row.",
+            rows=0,
+        )
+    _check_target(frame, settings)
+    excluded = {settings.target, *settings.drop}
+    if settings.method == "column":
+        excluded.add(str(settings.column))
+    features = [name for name in frame.columns if name not in excluded]
+    _check_features(frame, features)
     sizes = {
         "train": 1.0 - settings.valid_size - settings.test_size,
         "valid": settings.valid_size,
@@ -255,10 +360,6 @@ def _split(frame: pd.DataFrame, settings: SplitterSettings) -> Splits:
         parts = _ratio(rows, settings.valid_size, settings.test_size, rng)
     if settings.method != "column":
         _check_not_empty(parts, sizes, rows, settings)
-    excluded = {settings.target, *settings.drop}
-    if settings.method == "column":
-        excluded.add(str(settings.column))
-    features = [name for name in frame.columns if name not in excluded]
 
     def labelled(positions: _Positions) -> Labelled:
         # Sorted positions keep each part in the frame's own order.

@@ -16,6 +16,11 @@ Design notes:
   shown at all.
 - `min_level` filters as the log notifier does: a message below it is not sent, and the
   step still returns it.
+- A webhook that fails after every attempt (an HTTP 500, no answer) is reported as a
+  warning on the `lolpop.notifier` logger, naming the masked URL and the status, and the
+  message is passed on: a notice is optional, so the run goes on. `fail_on_error: true`
+  raises the `WebhookError` instead, failing the step. A private address (below) is
+  refused either way: it is a setting to fix, not a failure to ride out.
 - Only `http` and `https` URLs are accepted (urllib would also open `file:` and `ftp:`).
 - The URL and the header values are `Secret`s: `lolpop check`, exports and plans show
   them as `***`, and only the request itself reveals them.
@@ -45,11 +50,11 @@ from typing import IO
 from attrs import Factory, frozen
 
 from lolpop.components._kinds import make_kind, setting
-from lolpop.components.notifier import MinLevel, level_passes
+from lolpop.components.notifier import MinLevel, NotifierError, level_passes, report_failure
 from lolpop.components.records import Message, Notifier
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
-from lolpop.errors import DefinitionError, LolpopError, SettingError
+from lolpop.errors import DefinitionError, SettingError
 from lolpop.secret import Secret, mask_url
 
 _RETRIED_STATUSES = frozenset({408, 429})
@@ -57,7 +62,7 @@ _RETRIED_STATUSES = frozenset({408, 429})
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
 
 
-class WebhookError(LolpopError):
+class WebhookError(NotifierError):
     """A webhook refused a message, or could not be reached, after every attempt."""
 
     def __init__(self, message: str, *, url: str, status: int | None, attempts: int) -> None:
@@ -86,6 +91,8 @@ class WebhookSettings:
     backoff: float = 0.5
     #: Allow a host on a private network (10.0.0.0/8, 192.168.0.0/16, 169.254.0.0/16, ...).
     allow_private: bool = False
+    #: Fail the step (and the run) when the webhook takes no message, rather than warn.
+    fail_on_error: bool = False
 
 
 def _is_private(address: str) -> bool:
@@ -247,13 +254,15 @@ def webhook_notifier(settings: WebhookSettings) -> Notifier:
                 break
             time.sleep(settings.backoff * 2 ** (attempt - 1))
         tries = f"{attempt} attempt{'s' if attempt != 1 else ''}"
-        raise WebhookError(
+        error = WebhookError(
             f"the webhook {shown} did not take the {message.level.name} message "
             f"{message.subject!r}: {problem} (after {tries}).",
             url=shown,
             status=status,
             attempts=attempt,
         )
+        report_failure(error, settings.fail_on_error)
+        return message
 
     return Notifier(notify=make_step(notify, effect=True))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -13,7 +14,7 @@ import pytest
 from attrs import define, field
 
 from lolpop import StepFailure
-from lolpop.components.notifier import MinLevel
+from lolpop.components.notifier import FAILURES_LOGGER, MinLevel
 from lolpop.components.records import Level, Message, Notifier
 from lolpop.components.webhook_notifier import (
     KINDS,
@@ -90,6 +91,7 @@ def notifier(
     timeout: float = 5.0,
     min_level: MinLevel = "INFO",
     headers: Mapping[str, str] | None = None,
+    fail_on_error: bool = False,
 ) -> Notifier:
     """A webhook notifier that retries at once (no backoff)."""
     settings = WebhookSettings(
@@ -99,6 +101,7 @@ def notifier(
         min_level=min_level,
         headers={name: Secret(value) for name, value in (headers or {}).items()},
         backoff=0.0,
+        fail_on_error=fail_on_error,
     )
     return webhook_notifier(settings)
 
@@ -122,7 +125,7 @@ def test_a_500_is_retried_then_refused_naming_the_masked_url_and_status(hook: Ho
     hook.statuses = [500, 500, 500]
     url = hook.url + "?channel=ops&token=s3cret"
     with pytest.raises(StepFailure) as raised:
-        notifier(url, retries=2).notify(ERROR)
+        notifier(url, retries=2, fail_on_error=True).notify(ERROR)
     error = cause(raised)
     assert isinstance(error, WebhookError)
     assert (error.status, error.attempts) == (500, 3)
@@ -132,6 +135,24 @@ def test_a_500_is_retried_then_refused_naming_the_masked_url_and_status(hook: Ho
     assert hook.url in str(error)
     assert "HTTP 500" in str(error)
     assert error.url == hook.url + "?channel=ops&token=***"
+
+
+def test_by_default_a_failure_is_logged_as_a_warning_and_the_message_passed_on(
+    hook: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
+    hook.statuses = [500, 500]
+    url = hook.url + "?token=s3cret"
+    with caplog.at_level(logging.WARNING, logger=FAILURES_LOGGER):
+        assert notifier(url, retries=1).notify(ERROR) is ERROR
+    assert len(hook.received) == 2
+    [record] = caplog.records
+    assert (record.name, record.levelno) == (FAILURES_LOGGER, logging.WARNING)
+    said = record.getMessage()
+    assert "HTTP 500" in said
+    assert "after 2 attempts" in said
+    assert "token=***" in said
+    assert "s3cret" not in said
+    assert "fail_on_error: true" in said
 
 
 def test_a_passing_failure_is_retried_until_it_succeeds(hook: Hook) -> None:
@@ -144,7 +165,7 @@ def test_a_passing_failure_is_retried_until_it_succeeds(hook: Hook) -> None:
 def test_a_client_error_is_not_retried(hook: Hook) -> None:
     hook.statuses = [404]
     with pytest.raises(StepFailure) as raised:
-        notifier(hook.url, retries=2).notify(INFO)
+        notifier(hook.url, retries=2, fail_on_error=True).notify(INFO)
     error = cause(raised)
     assert isinstance(error, WebhookError)
     assert (error.status, error.attempts) == (404, 1)
@@ -167,7 +188,9 @@ def test_an_unreachable_or_slow_hook_fails_with_no_status(hook: Hook) -> None:
         port = sock.getsockname()[1]
     # Nothing listens on `port` now: the connection is refused, on every attempt.
     with pytest.raises(StepFailure) as raised:
-        notifier(f"http://user:pa55word@127.0.0.1:{port}/hook", retries=1).notify(INFO)
+        notifier(
+            f"http://user:pa55word@127.0.0.1:{port}/hook", retries=1, fail_on_error=True
+        ).notify(INFO)
     error = cause(raised)
     assert isinstance(error, WebhookError)
     assert (error.status, error.attempts) == (None, 2)
@@ -176,7 +199,7 @@ def test_an_unreachable_or_slow_hook_fails_with_no_status(hook: Hook) -> None:
     # A hook slower than the timeout.
     hook.delay = 0.5
     with pytest.raises(StepFailure) as raised:
-        notifier(hook.url, retries=0, timeout=0.1).notify(INFO)
+        notifier(hook.url, retries=0, timeout=0.1, fail_on_error=True).notify(INFO)
     error = cause(raised)
     assert isinstance(error, WebhookError)
     assert error.status is None

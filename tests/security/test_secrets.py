@@ -117,9 +117,12 @@ def test_no_secret_in_any_output_file_or_database(
     assert IN_PATH in path
     assert IN_QUERY in path
     assert authorization == f"Bearer {IN_HEADER}"
-    # A webhook that fails: the error names the hook, masked.
+    # A webhook that fails (and is told to fail the run): the error names the hook, masked.
     hook.status = 500  # type: ignore[attr-defined]  # read by the handler
-    failed = runner.invoke(app, ["run", "workflow.yaml", "--stage", "process"])
+    (tmp_path / "strict.yaml").write_text(
+        _config(port).replace("    retries: 0\n", "    retries: 0\n    fail_on_error: true\n")
+    )
+    failed = runner.invoke(app, ["run", "strict.yaml", "--stage", "process"])
     assert failed.exit_code == 1, failed.output
     assert "HTTP 500" in failed.output
     outputs["failed run"] = failed.output
@@ -134,4 +137,5 @@ def test_no_secret_in_any_output_file_or_database(
     leaking = _files_leaking(tmp_path)
     leaking.pop("workflow.yaml", None)
     leaking.pop("typo.yaml", None)
+    leaking.pop("strict.yaml", None)
     assert leaking == {}
