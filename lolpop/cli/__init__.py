@@ -388,20 +388,29 @@ def approve_command(
         False, "--promote", help="Also move the champion alias to it (approvals only)."
     ),
     by: str = typer.Option("", "--by", help="Who decides (default: the user's login name)."),
+    force: bool = typer.Option(
+        False, "--force", help="Promote a version whose run did not finish (it died or failed)."
+    ),
     tracking_uri: str | None = typer.Option(
         None,
         "--tracking-uri",
         help="MLflow's tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
     ),
 ) -> None:
-    """Approve (or reject) a model version by hand, as a manual approval rule leaves it."""
+    """Approve (or reject) a model version by hand, as a manual approval rule leaves it.
+
+    `--promote` moves the champion alias over the champion it points at just before (read
+    then, and checked again when the alias is set: if another promotion lands in between,
+    nothing is moved and the command says so). A version registered by a run that did not
+    finish (killed, failed, or still running) is not promoted without `--force`."""
     import getpass  # noqa: PLC0415
 
     from lolpop.components.mlflow_repository import (  # noqa: PLC0415
         MlflowRegistrySettings,
         mlflow_repository,
+        unfinished_run,
     )
-    from lolpop.components.records import Approval, ModelVersion  # noqa: PLC0415
+    from lolpop.components.records import Approval, ModelVersion, Promotion  # noqa: PLC0415
     from lolpop.errors import LolpopError, StepFailure  # noqa: PLC0415
 
     name, _, number = model.partition(":")
@@ -411,17 +420,32 @@ def approve_command(
     if reject and promote:
         _echo("lolpop approve: a rejected version cannot be promoted.", err=True)
         raise typer.Exit(code=2)
-    repository = mlflow_repository(MlflowRegistrySettings(name, tracking_uri=tracking_uri))
+    settings = MlflowRegistrySettings(name, tracking_uri=tracking_uri)
+    repository = mlflow_repository(settings)
     version = ModelVersion(name, int(number), "")
     decision = Approval(not reject, reason, by=by or getpass.getuser())
     try:
+        ended = unfinished_run(settings, version.version) if promote and not force else None
+        if ended is not None:
+            _echo(
+                f"lolpop approve: {name} version {number} was registered by a run that did not "
+                f"finish (its status is {ended}: it died, failed or is still going), so its "
+                "later steps may never have run. Nothing was recorded. Resume that run "
+                "(`lolpop run CONFIG --resume`), or pass --force to promote it anyway.",
+                err=True,
+            )
+            raise typer.Exit(code=1)
         decided = repository.approve((version, decision))
         if promote:
-            decided = repository.promote(decided)
+            champion = repository.get_alias(settings.champion_alias)
+            decided = repository.promote(Promotion(decided, champion))
     except StepFailure as failure:
         cause = failure.failure.cause
         shown = str(cause) if isinstance(cause, LolpopError) else failure.failure.message
         _echo(f"lolpop approve: {shown}", err=True)
+        raise typer.Exit(code=1) from None
+    except LolpopError as error:
+        _echo(f"lolpop approve: {error}", err=True)
         raise typer.Exit(code=1) from None
     verdict = "rejected" if reject else "approved"
     aliases = f" (aliases: {', '.join(decided.aliases)})" if decided.aliases else ""

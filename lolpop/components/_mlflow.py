@@ -18,6 +18,16 @@ Design notes:
 - Clients are made on first use, not when the component is built (importing MLflow costs
   ~2 s), behind a lock so that steps in threads share one; a holder pickles without its
   client, so a step can travel to another process and make its own there.
+- A new sqlite database is created and migrated once. MLflow migrates a database it finds
+  without its tables when it first opens it, and two processes doing so at once race in
+  its alembic migrations (`duplicate column name`, `table ... already exists`). So a
+  holder makes its client (MLflow opens the tracking store then) and opens its sqlite
+  stores under an exclusive file lock beside each database (`<database>.lock`,
+  `lolpop.components._locks`): the second process waits (about a second on a new
+  database) and then finds the tables made. The lock is held for that opening only
+  (MLflow's store modules are imported before it), once per holder; later opens in the
+  process reuse MLflow's cached store. Stores on a server (`http://...`) are not
+  locked: the server migrates its own database.
 - Without an explicit artifact location, MLflow's sqlite store writes artifacts under
   `./mlruns` in the current directory. Experiments lolpop creates get one next to the
   sqlite database (`<db dir>/mlartifacts/<experiment>`), or under `artifact_root`.
@@ -40,17 +50,19 @@ Design notes:
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import posixpath
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lolpop.components._locks import exclusive_lock
 from lolpop.components.records import TASKS, Estimator, FittedModel, TaskKind
 from lolpop.errors import LolpopError
 from lolpop.secret import scrub
@@ -302,6 +314,63 @@ def is_missing(error: BaseException) -> bool:
     return getattr(cause, "error_code", None) == "RESOURCE_DOES_NOT_EXIST"
 
 
+@contextmanager
+def database_lock(database: str) -> Iterator[None]:
+    """Hold the exclusive lock beside the sqlite database file `database`
+    (`<database>.lock`): taken while a process first opens the database (creating and
+    migrating it if new), and while a registry compares and sets an alias in it. The
+    database's folder is made if missing, as MLflow makes it for a new database."""
+    lock = database + ".lock"
+    with ExitStack() as held:
+        try:
+            os.makedirs(os.path.dirname(database), exist_ok=True)
+            held.enter_context(exclusive_lock(lock))
+        except OSError as error:
+            raise TrackingError(
+                f"cannot lock the MLflow database {database}: its lock file {lock} cannot "
+                f"be made ({error.strerror or error}). The database's folder must be a "
+                "writable folder."
+            ) from error
+        yield
+
+
+#: MLflow's modules of its sqlite stores (imported on first use).
+_SQL_STORE_MODULES = (
+    "mlflow.store.tracking.sqlalchemy_store",
+    "mlflow.store.model_registry.sqlalchemy_store",
+)
+
+
+def make_client(tracking: str, registry: str) -> MlflowClient:
+    """An `MlflowClient` for the (resolved) URIs, its stores that are sqlite databases
+    opened under `database_lock`, so a new database is created and migrated by one
+    process while any other waits (module notes). Other stores open on first use.
+
+    The client opens its tracking store when it is made (MLflow 3.17's `TracingClient`
+    does), so the lock is taken around making it; its registry store is opened at once
+    too, rather than on first use, unlocked.
+    """
+    from mlflow import MlflowClient  # noqa: PLC0415 (heavy: imported on use)
+
+    databases = sorted({path for path in map(sqlite_path, (tracking, registry)) if path})
+    if databases:
+        # Imported before the lock (~0.5 s), so the lock covers the opening alone.
+        for module in _SQL_STORE_MODULES:
+            importlib.import_module(module)
+    with ExitStack() as held:
+        # Two databases are locked in one order, so two processes cannot deadlock.
+        for database in databases:
+            held.enter_context(database_lock(database))
+        with mlflow_errors(f"open the tracking store {tracking}"):
+            client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
+            if sqlite_path(tracking) is not None:
+                client.search_experiments(max_results=1)
+        if sqlite_path(registry) is not None:
+            with mlflow_errors(f"open the model registry store {registry}"):
+                client.search_registered_models(max_results=1)
+    return client
+
+
 class ClientHolder:
     """An `MlflowClient` for one tracking and registry URI, made on first use.
 
@@ -321,15 +390,12 @@ class ClientHolder:
         return resolve_tracking_uri(self._tracking_uri)
 
     def client(self) -> MlflowClient:
-        """The client, made on the first call."""
+        """The client, made on the first call (its sqlite stores opened, module notes)."""
         with self._lock:
             if self._client is None:
-                from mlflow import MlflowClient  # noqa: PLC0415 (heavy: imported on use)
-
                 tracking = resolve_tracking_uri(self._tracking_uri)
                 registry = resolve_registry_uri(self._registry_uri, tracking)
-                with mlflow_errors(f"open the tracking store {tracking}"):
-                    self._client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
+                self._client = make_client(tracking, registry)
             return self._client
 
     def experiment_id(self, name: str, root: str | None) -> str:

@@ -7,6 +7,7 @@ Layout under the registry's root:
     models/<name>/versions/<n>.json     a version's registration: run id, artifact URI,
                                         the model's SHA-256, tags
     models/<name>/aliases/<alias>.json  which version an alias points at
+    .lock                               the lock `promote` compares and sets under
 
 Design notes:
 
@@ -22,6 +23,11 @@ Design notes:
   `approved_by`. `promote` moves the champion alias and refuses a version explicitly
   marked not approved (read from the registry, not from the `ModelVersion` passed in,
   which may be stale); a version never reviewed can be promoted.
+- Promotion is a compare-and-set: `promote(Promotion(version, expected))` moves the
+  champion alias only if it still points at `expected` (None: it must still not exist),
+  reading and writing the alias file under an exclusive file lock in the root (`.lock`,
+  `lolpop.components._locks`), and otherwise refuses with a
+  `StaleChampionRegistryError` naming both versions. `set_alias` stays unconditional.
 - The `ModelVersion`s handed out carry the version's aliases and tags as the registry has
   them when the step runs.
 - Integrity by digest: a registration records the SHA-256 of the model's stored blob
@@ -44,12 +50,15 @@ from pathlib import Path
 from attrs import field, frozen
 
 from lolpop.components._kinds import make_kind
+from lolpop.components._locks import exclusive_lock
 from lolpop.components.records import (
     Approval,
     FittedModel,
     ModelArtifact,
     ModelRepository,
     ModelVersion,
+    Promotion,
+    StaleComparisonError,
     TaskKind,
     Version,
 )
@@ -71,6 +80,11 @@ DIGEST_KEY = "sha256"
 
 class RegistryError(LolpopError):
     """A model version that is not registered, or one that may not be promoted."""
+
+
+class StaleChampionRegistryError(StaleComparisonError, RegistryError):
+    """`promote` refused in a local registry: the champion alias moved since the
+    candidate was compared with the champion it pointed at."""
 
 
 @frozen
@@ -167,18 +181,23 @@ class LocalRegistry:
             tags={str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {},
         )
 
-    def get_alias(self, alias: str) -> ModelVersion | None:
-        """The version of the model that `alias` points at, or None."""
-        record = _read_json(self._alias(self.model_name, alias))
+    def _aliased(self, name: str, alias: str) -> int | None:
+        """The version number `alias` of model `name` points at, or None."""
+        record = _read_json(self._alias(name, alias))
         if record is None:
             return None
         number = record.get("version")
         if not isinstance(number, int):
             raise RegistryError(
-                f"the alias {alias!r} of model {self.model_name!r} in the registry at "
+                f"the alias {alias!r} of model {name!r} in the registry at "
                 f"{str(self.root)!r} holds no version number."
             )
-        return self.model_version(self.model_name, number)
+        return number
+
+    def get_alias(self, alias: str) -> ModelVersion | None:
+        """The version of the model that `alias` points at, or None."""
+        number = self._aliased(self.model_name, alias)
+        return None if number is None else self.model_version(self.model_name, number)
 
     def _check_digest(self, stored: Version) -> None:
         """Refuse a version whose store record no longer names the registered blob."""
@@ -221,7 +240,12 @@ class LocalRegistry:
 
         Every registration is a new version, as in MLflow's registry (a model version
         belongs to the run that trained it); an unchanged model shares its stored blob.
+        Registering the same artifact again (a resumed run replaying the step) answers
+        the version it made the first time.
         """
+        again = self._registered(artifact)
+        if again is not None:
+            return again
         stored = self.store.save_object(self.model_name, artifact.model, reuse_latest=False)
         path = self._registration(self.model_name, stored.number)
         registration = {
@@ -232,6 +256,17 @@ class LocalRegistry:
         }
         _write_json(path, registration)
         return self.model_version(self.model_name, stored.number)
+
+    def _registered(self, artifact: ModelArtifact) -> ModelVersion | None:
+        """The version already registered from `artifact` (its run and URI), if any."""
+        for stored in reversed(self.store.versions(self.model_name)):
+            record = _read_json(self._registration(self.model_name, stored.number)) or {}
+            if (
+                record.get("run_id") == artifact.run.run_id
+                and record.get("artifact") == artifact.uri
+            ):
+                return self.model_version(self.model_name, stored.number)
+        return None
 
     def set_alias(self, version: ModelVersion, alias: str) -> ModelVersion:
         """Point `alias` at `version` (moving it from any other version)."""
@@ -254,8 +289,16 @@ class LocalRegistry:
         _write_json(path, {**record, "tags": tags})
         return self.model_version(version.name, version.version)
 
-    def promote(self, version: ModelVersion) -> ModelVersion:
-        """Move the champion alias to `version`, unless it was marked not approved."""
+    def promote(self, version: ModelVersion, expected: ModelVersion | None) -> ModelVersion:
+        """Move the champion alias to `version` if it still points at `expected` (None: if
+        there is no champion), unless `version` was marked not approved."""
+        if expected is not None and expected.name != version.name:
+            raise RegistryError(
+                f"cannot promote model {version.name!r} version {version.version} over the "
+                f"champion of another model ({expected.name!r} version {expected.version}) "
+                f"in the registry at {str(self.root)!r}: the expected champion must be a "
+                "version of the same model."
+            )
         current = self.model_version(version.name, version.version)
         if current.tags.get("approved") == "false":
             reason = current.tags.get("approval_reason", "")
@@ -266,7 +309,18 @@ class LocalRegistry:
                 f"{f' ({reason})' if reason else ''}. Approve it first, or promote another "
                 "version."
             )
-        return self.set_alias(current, self.champion_alias)
+        alias = self.champion_alias
+        wanted = None if expected is None else expected.version
+        self.root.mkdir(parents=True, exist_ok=True)
+        with exclusive_lock(self.root / ".lock"):
+            found = self._aliased(version.name, alias)
+            if found not in {wanted, version.version}:  # already there: a replayed step
+                where = f"the registry at {str(self.root)!r}"
+                raise StaleChampionRegistryError(
+                    version.name, alias, version.version, wanted, found, where
+                )
+            _write_json(self._alias(version.name, alias), {"version": version.version})
+        return self.model_version(version.name, version.version)
 
 
 def _repository_steps(registry: LocalRegistry) -> ModelRepository:
@@ -286,9 +340,10 @@ def _repository_steps(registry: LocalRegistry) -> ModelRepository:
         """Record an approval (or a rejection) of a model version."""
         return registry.approve(decided[0], decided[1])
 
-    def promote(version: ModelVersion) -> ModelVersion:
-        """Move the champion alias to a model version not marked rejected."""
-        return registry.promote(version)
+    def promote(promotion: Promotion) -> ModelVersion:
+        """Move the champion alias to a model version not marked rejected, if it still
+        points at the champion the version was compared with."""
+        return registry.promote(promotion.version, promotion.expected)
 
     def load(version: ModelVersion) -> FittedModel[TaskKind]:
         """The fitted model of a registered version."""

@@ -6,6 +6,15 @@ Design notes:
   (`champion_alias`, default `champion`) to a version; `set_alias` sets any other.
   `get_alias` reads the registered model's aliases and answers None when the model or
   the alias does not exist (MLflow answers both with an error).
+- Promotion is a compare-and-set: `promote(Promotion(version, expected))` moves the
+  champion alias only if it still points at `expected` (the champion the version was
+  compared with; None: it must still not exist), and otherwise refuses with a
+  `StaleChampionTrackingError` naming both versions. MLflow has no conditional alias
+  update, so on a sqlite registry the alias is read and set under the exclusive lock
+  beside the database (`<database>.lock`, the one its first opening takes): two
+  processes promoting at once are serialized, and the second sees the first's champion.
+  On a registry server the check and the set are serialized within this process only:
+  another process can still move the alias between them.
 - Approval is a set of version tags: `lolpop.approved` (`true` / `false`),
   `lolpop.approval_reason`, `lolpop.approved_by`. `promote` reads them from the
   registry (not from the `ModelVersion` it is given, which may be stale) and refuses a
@@ -40,8 +49,10 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import yaml
@@ -56,11 +67,13 @@ from lolpop.components._mlflow import (
     ClientHolder,
     TrackingError,
     check_alias,
+    database_lock,
     fitted_model,
     folder_files,
     is_missing,
     mlflow_errors,
     resolve_registry_uri,
+    sqlite_path,
 )
 from lolpop.components.records import (
     Approval,
@@ -68,6 +81,8 @@ from lolpop.components.records import (
     ModelArtifact,
     ModelRepository,
     ModelVersion,
+    Promotion,
+    StaleComparisonError,
     TaskKind,
 )
 from lolpop.config.registry import ComponentKind
@@ -88,6 +103,13 @@ _POLL_SECONDS = 0.2
 _MODEL_FILES = {"skops": "model.skops", "cloudpickle": "model.pkl"}
 #: File names that hold pickles: never needed beside a skops model.
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".cloudpickle", ".joblib")
+#: Serializes alias compare-and-sets on registry servers, within this process (see notes).
+_SERVER_ALIASES = threading.Lock()
+
+
+class StaleChampionTrackingError(StaleComparisonError, TrackingError):
+    """`promote` refused in MLflow's registry: the champion alias moved since the
+    candidate was compared with the champion it pointed at."""
 
 
 @frozen
@@ -304,6 +326,9 @@ class _MlflowRepository:
 
         integrity = self._integrity(artifact)
         client = self._holder.client()
+        again = self._registered(name, artifact)
+        if again is not None:  # a resumed run replaying the step: the version it made
+            return again
         with mlflow_errors(f"create the registered model {name!r}"):
             try:
                 client.get_registered_model(name)
@@ -324,6 +349,19 @@ class _MlflowRepository:
         self._wait_until_ready(name, created.version)
         return self._fetch(name, int(created.version))
 
+    def _registered(self, name: str, artifact: ModelArtifact) -> ModelVersion | None:
+        """The version of `name` already registered from `artifact` (its run and URI)."""
+        run_id = artifact.run.run_id
+        if not run_id.isalnum():  # MLflow's run ids are hex; no other text enters a filter
+            return None
+        with mlflow_errors(f"look up the versions of {name!r} from run {run_id}"):
+            found = self._holder.client().search_model_versions(f"run_id = '{run_id}'")
+        same = sorted(int(v.version) for v in found if v.name == name and v.source == artifact.uri)
+        if not same:
+            return None
+        self._wait_until_ready(name, str(same[0]))
+        return self._fetch(name, same[0])
+
     def set_alias(self, request: tuple[ModelVersion, str]) -> ModelVersion:
         """Point `alias` at this version (moving it from any other)."""
         version, alias = request
@@ -334,20 +372,24 @@ class _MlflowRepository:
             )
         return self._fetch(version.name, version.version)
 
-    def get_alias(self, alias: str) -> ModelVersion | None:
-        """The version `alias` points at (None if the alias or the model does not exist)."""
-        name = self._settings.model_name
-        check_alias(alias)
-        client = self._holder.client()
+    def _aliased(self, name: str, alias: str) -> int | None:
+        """The version number `alias` of model `name` points at (None: no alias or model)."""
         try:
             with mlflow_errors(f"read the registered model {name!r}"):
-                aliases = client.get_registered_model(name).aliases
+                aliases = self._holder.client().get_registered_model(name).aliases
         except TrackingError as error:
             if is_missing(error):
                 return None
             raise
         version = aliases.get(alias)
-        return None if version is None else self._fetch(name, int(version))
+        return None if version is None else int(version)
+
+    def get_alias(self, alias: str) -> ModelVersion | None:
+        """The version `alias` points at (None if the alias or the model does not exist)."""
+        name = self._settings.model_name
+        check_alias(alias)
+        version = self._aliased(name, alias)
+        return None if version is None else self._fetch(name, version)
 
     def approve(self, request: tuple[ModelVersion, Approval]) -> ModelVersion:
         """Record a decision on this version as its approval tags."""
@@ -364,8 +406,33 @@ class _MlflowRepository:
                 client.set_model_version_tag(version.name, str(version.version), key, value)
         return self._fetch(version.name, version.version)
 
-    def promote(self, version: ModelVersion) -> ModelVersion:
-        """Move the champion alias to this version (a rejected version is refused)."""
+    def _registry_uri(self) -> str:
+        return resolve_registry_uri(self._settings.registry_uri, self._holder.tracking_uri)
+
+    @contextmanager
+    def _alias_lock(self) -> Iterator[None]:
+        """Hold the lock an alias is compared and set under (module notes)."""
+        # The client is opened first: its first opening takes the database's lock too.
+        self._holder.client()
+        database = sqlite_path(self._registry_uri())
+        if database is None:
+            with _SERVER_ALIASES:
+                yield
+        else:
+            with database_lock(database):
+                yield
+
+    def promote(self, promotion: Promotion) -> ModelVersion:
+        """Move the champion alias to the version if it still points at the expected one
+        (a stale comparison and a rejected version are refused)."""
+        version, expected = promotion.version, promotion.expected
+        alias = self._settings.champion_alias
+        if expected is not None and expected.name != version.name:
+            raise TrackingError(
+                f"cannot promote version {version.version} of {version.name!r} over the "
+                f"champion of another model ({expected.name!r} v{expected.version}): the "
+                "expected champion must be a version of the same registered model."
+            )
         current = self._fetch(version.name, version.version)
         decision = current.tags.get(APPROVED_TAG)
         if decision == "false" or (self._settings.require_approval and decision != "true"):
@@ -374,9 +441,23 @@ class _MlflowRepository:
             raise TrackingError(
                 f"version {version.version} of {version.name!r} {state}"
                 f"{f' ({why})' if why else ''}: it cannot be promoted to "
-                f"{self._settings.champion_alias!r}. Approve it first, or promote another version."
+                f"{alias!r}. Approve it first, or promote another version."
             )
-        return self.set_alias((current, self._settings.champion_alias))
+        wanted = None if expected is None else expected.version
+        with self._alias_lock():
+            found = self._aliased(version.name, alias)
+            if found == version.version:  # already there: a replayed step
+                return self._fetch(version.name, version.version)
+            if found != wanted:
+                where = f"MLflow's registry {self._registry_uri()}"
+                raise StaleChampionTrackingError(
+                    version.name, alias, version.version, wanted, found, where
+                )
+            with mlflow_errors(f"set the alias {alias!r} of {version.name!r}"):
+                self._holder.client().set_registered_model_alias(
+                    version.name, alias, str(version.version)
+                )
+        return self._fetch(version.name, version.version)
 
     def load(self, version: ModelVersion) -> FittedModel[TaskKind]:
         """The registered model as a `FittedModel` (estimator and lolpop's metadata)."""
@@ -424,6 +505,28 @@ class _MlflowRepository:
         if not isinstance(metadata, dict):
             raise TrackingError(f"{where} does not hold a JSON object.")
         return fitted_model(estimator, metadata, where)
+
+
+def unfinished_run(settings: MlflowRegistrySettings, version: int) -> str | None:
+    """How the run that registered `version` ended, when it did not finish (`RUNNING`: it
+    died or is still going, `KILLED`, `FAILED`); None when it finished, or when the run is
+    not in the tracking store. A person promoting by hand is told (`lolpop approve`): the
+    run's later steps (its evaluation, its checks) may never have happened."""
+    holder = ClientHolder(settings.tracking_uri, settings.registry_uri)
+    name = settings.model_name
+    client = holder.client()
+    with mlflow_errors(f"read version {version} of the model {name!r}"):
+        run_id = client.get_model_version(name, str(version)).run_id
+    if not run_id:
+        return None
+    try:
+        with mlflow_errors(f"read the run {run_id}"):
+            status = str(client.get_run(run_id).info.status)
+    except TrackingError as error:
+        if is_missing(error):
+            return None
+        raise
+    return None if status == "FINISHED" else status
 
 
 def mlflow_repository(settings: MlflowRegistrySettings) -> ModelRepository:

@@ -24,6 +24,7 @@ import pandas as pd
 from attrs import Factory, frozen
 
 from lolpop.core.step import Step
+from lolpop.errors import LolpopError
 
 #: What a model does, as text (in configs, metadata and tags); `TaskKind` is the same as
 #: a type.
@@ -391,6 +392,62 @@ class ModelVersion:
 
 
 @frozen
+class Promotion:
+    """A request to move the champion alias to `version`, granted only if the alias still
+    points at `expected`: the champion `version` was compared with (None: there was none,
+    and the alias must still not exist). A compare-and-set, so that two runs that compared
+    with the same champion cannot both replace it."""
+
+    version: ModelVersion
+    expected: ModelVersion | None
+
+
+class StaleComparisonError(LolpopError):
+    """`promote` refused: the champion alias no longer points at the champion the
+    candidate was compared with (another run or a person moved it meanwhile).
+
+    Each repository raises it as its own error type too (`TrackingError`,
+    `RegistryError`), so it is caught either way; `expected` and `found` are version
+    numbers (None: no champion).
+    """
+
+    def __init__(  # noqa: PLR0917 (the refusal's facts, in the message's order)
+        self,
+        model: str,
+        alias: str,
+        candidate: int,
+        expected: int | None,
+        found: int | None,
+        where: str,
+    ) -> None:
+        compared = "no champion" if expected is None else f"v{expected}"
+        if expected is None:
+            moved = f"the champion moved: v{found} became champion"
+        elif found is None:
+            moved = f"the champion moved: the alias was removed from v{expected}"
+        else:
+            moved = f"the champion moved from v{expected} to v{found}"
+        now = "no champion" if found is None else f"v{found}"
+        super().__init__(
+            f"{moved} while this run compared v{candidate} with {compared} (the {alias!r} "
+            f"alias of {model!r} in {where}). v{candidate} was not promoted, so that no "
+            f"model replaces a champion it was not compared with: re-run to compare with "
+            f"{now}."
+        )
+        self.model = model
+        self.alias = alias
+        self.candidate = candidate
+        self.expected = expected
+        self.found = found
+        self.where = where
+
+    def __reduce__(self) -> tuple[type[StaleComparisonError], tuple[object, ...]]:
+        # Exceptions pickle their `args` only: keep every field (Dask sends failures back).
+        facts = (self.model, self.alias, self.candidate, self.expected, self.found, self.where)
+        return (type(self), facts)
+
+
+@frozen
 class Approval:
     """A decision on a model version, and why."""
 
@@ -562,8 +619,9 @@ class ModelRepository:
     set_alias: Step[tuple[ModelVersion, str], ModelVersion]
     get_alias: Step[str, ModelVersion | None]
     approve: Step[tuple[ModelVersion, Approval], ModelVersion]
-    #: Moves the `champion` alias to this version.
-    promote: Step[ModelVersion, ModelVersion]
+    #: Moves the champion alias to the version if it still points at the expected one
+    #: (checked and set under one lock); refuses with a `StaleComparisonError` otherwise.
+    promote: Step[Promotion, ModelVersion]
     #: The model of a version, of whichever task it was registered with.
     load: Step[ModelVersion, FittedModel[TaskKind]]
 

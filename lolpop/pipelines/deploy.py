@@ -5,9 +5,20 @@
 The rule compares the candidate with the champion on the same test data (the train
 pipeline measured both): "better than the champion on f1 by at least 0.01" is
 `classification_rule("f1", min_improvement=0.01)`, an `ApprovalRule[Classification]`.
-With no champion yet, the first version is approved. A manual rule registers the version
+With no champion yet, the first version is approved. A classifier whose class labels
+differ from the champion's (a relabelled target) is not approved, whatever its scores:
+the champion scores 0 on labels it never predicts, so the comparison means nothing.
+A manual rule registers the version
 and records no decision; a person approves it later (`lolpop approve`), and nothing is
 promoted meanwhile.
+
+Promotion is a compare-and-set against the champion the candidate was compared with
+(`Promotion(version, candidate.champion)`): if another run or a person moved the champion
+alias after the train pipeline read it, the repository refuses (`StaleComparisonError`)
+and the deployment says so rather than fails: the version stays registered and approved,
+`promoted` is False, `stale` holds the refusal, and the approval's reason ends with it.
+Re-comparing would need the new champion's metrics on the candidate's test data, which
+only the train pipeline has: a re-run compares with the new champion.
 """
 
 from __future__ import annotations
@@ -15,7 +26,8 @@ from __future__ import annotations
 import math
 from typing import Generic, TypeVar
 
-from attrs import frozen
+from attrs import evolve, frozen
+from returns.result import Failure, Result, Success
 
 from lolpop.components.metrics import GREATER_IS_BETTER
 from lolpop.components.records import (
@@ -26,13 +38,16 @@ from lolpop.components.records import (
     ModelArtifact,
     ModelRepository,
     ModelVersion,
+    Promotion,
     Regression,
     RegressionMetric,
+    StaleComparisonError,
     TaskKind,
 )
+from lolpop.core.decorator import make_step
 from lolpop.core.flow import Flow
 from lolpop.core.step import Step
-from lolpop.errors import SettingError
+from lolpop.errors import SettingError, StepFailure
 
 _K = TypeVar("_K", bound=TaskKind)
 
@@ -91,6 +106,10 @@ class Candidate:
     metrics: Metrics
     champion: ModelVersion | None = None
     champion_metrics: Metrics | None = None
+    #: A classifier's class labels, as text (empty for a regressor).
+    classes: tuple[str, ...] = ()
+    #: The champion's class labels, as text (empty: no champion, or a regressor).
+    champion_classes: tuple[str, ...] = ()
 
 
 @frozen
@@ -98,14 +117,20 @@ class Deployment:
     """What the deploy pipeline did."""
 
     version: ModelVersion
-    #: None when the rule is manual (no decision yet).
+    #: None when the rule is manual (no decision yet). When the champion moved before
+    #: promotion, its reason ends with that (`stale`).
     approval: Approval | None
     promoted: bool
     previous_champion: ModelVersion | None
+    #: Why an approved version was not promoted: the champion alias moved after the
+    #: comparison (the repository's refusal); None otherwise.
+    stale: str | None = None
 
 
 def decide(rule: ApprovalRule[_K], candidate: Candidate) -> Approval | None:
-    """The rule's decision on `candidate` (None: manual, left to a person)."""
+    """The rule's decision on `candidate` (None: manual, left to a person); a classifier
+    whose class labels differ from the champion's is not approved (its scores do not
+    compare)."""
     if rule.manual:
         return None
     name = rule.metric
@@ -115,6 +140,9 @@ def decide(rule: ApprovalRule[_K], candidate: Candidate) -> Approval | None:
     champion = candidate.champion
     if champion is None:
         return Approval(True, f"no champion yet; {name} = {score:.4f}", by="rule")
+    changed = _changed_classes(candidate, champion)
+    if changed is not None:
+        return Approval(False, changed, by="rule")
     theirs = (candidate.champion_metrics or {}).get(name)
     if theirs is None or math.isnan(theirs):
         return Approval(True, f"the champion (v{champion.version}) has no {name}", by="rule")
@@ -127,23 +155,78 @@ def decide(rule: ApprovalRule[_K], candidate: Candidate) -> Approval | None:
     return Approval(verdict, comparison, by="rule")
 
 
+def _changed_classes(candidate: Candidate, champion: ModelVersion) -> str | None:
+    """Why the candidate cannot be compared with the champion, when their class labels
+    differ (None when they are the same, or unknown): a target relabelled (`0`/`1` to
+    `no`/`yes`) scores the champion at 0 on labels it never predicts, and any newcomer
+    would look better."""
+    ours, theirs = set(candidate.classes), set(candidate.champion_classes)
+    if not ours or not theirs or ours == theirs:
+        return None
+    only_ours, only_theirs = sorted(ours - theirs), sorted(theirs - ours)
+    return (
+        f"not compared: the candidate predicts the classes {', '.join(sorted(ours))} and the "
+        f"champion v{champion.version} {', '.join(sorted(theirs))} (new: "
+        f"{', '.join(only_ours) or 'none'}; gone: {', '.join(only_theirs) or 'none'}), so "
+        "their scores on the same test data do not measure the same thing. Was the target "
+        "relabelled? If the new labels are meant, approve and promote this version by hand "
+        "(`lolpop approve MODEL:VERSION --reason ... --promote`)."
+    )
+
+
 def _artifact(candidate: Candidate) -> ModelArtifact:
     return candidate.artifact
 
 
-def _if_approved(version: ModelVersion | None, approval: Approval | None) -> ModelVersion | None:
-    return version if approval is not None and approval.approved else None
+def _promotion(
+    version: ModelVersion | None, approval: Approval | None, candidate: Candidate
+) -> Promotion | None:
+    """Promote an approved version over the champion it was compared with."""
+    if version is None or approval is None or not approval.approved:
+        return None
+    return Promotion(version, candidate.champion)
+
+
+def promote_unless_stale(
+    promote: Step[Promotion, ModelVersion],
+) -> Step[Promotion, Result[ModelVersion, StaleComparisonError]]:
+    """`promote`, a refusal because the champion moved (`StaleComparisonError`) returned
+    as a `Failure`; any other failure fails the step as before."""
+
+    def promote_or_stale(promotion: Promotion) -> Result[ModelVersion, StaleComparisonError]:
+        try:
+            return Success(promote(promotion))
+        except StepFailure as failure:
+            cause = failure.failure.cause
+            if isinstance(cause, StaleComparisonError):
+                return Failure(cause)
+            raise cause from None
+
+    return make_step(
+        promote_or_stale,
+        name=promote.name or "promote",
+        effect=True,
+        description=promote.meta.description
+        or "Move the champion alias to the version, unless the champion moved.",
+    )
 
 
 def _deployment(
     registered: ModelVersion,
     approved: ModelVersion | None,
-    promoted: ModelVersion | None,
+    promoted: Result[ModelVersion, StaleComparisonError] | None,
     approval: Approval | None,
     candidate: Candidate,
 ) -> Deployment:
-    latest = promoted or approved or registered
-    return Deployment(latest, approval, promoted is not None, candidate.champion)
+    champion = candidate.champion
+    match promoted:
+        case Success(version):
+            return Deployment(version, approval, True, champion)
+        case Failure(stale):
+            said = approval and evolve(approval, reason=f"{approval.reason}, but {stale}")
+            return Deployment(approved or registered, said, False, champion, str(stale))
+        case _:
+            return Deployment(approved or registered, approval, False, champion)
 
 
 def deploy_pipeline(
@@ -159,5 +242,6 @@ def deploy_pipeline(
     registered = f.call(repository.register, f.apply(_artifact, f.input))
     approval = f.decide("decide", rule_decision, f.input)
     approved = f.call_some(repository.approve, registered, approval)
-    promoted = f.call_some(repository.promote, f.apply(_if_approved, approved, approval))
+    promotion = f.apply(_promotion, approved, approval, f.input)
+    promoted = f.call_some(promote_unless_stale(repository.promote), promotion)
     return f.build(f.apply(_deployment, registered, approved, promoted, approval, f.input))

@@ -344,13 +344,27 @@ def _trained(  # noqa: PLR0917 (a flow's values, in order)
     )
 
 
-def _candidate(
+def _class_labels(model: FittedModel[TaskKind] | None) -> tuple[str, ...]:
+    """A classifier's class labels as text (none for a regressor, or no model)."""
+    return () if model is None else tuple(str(label) for label in model.classes)
+
+
+def _candidate(  # noqa: PLR0917 (a flow's values, in order)
     artifact: ModelArtifact,
     metrics: Metrics,
     champion: ModelVersion | None,
     champion_metrics: Metrics | None,
+    model: FittedModel[TaskKind],
+    champion_classes: tuple[str, ...],
 ) -> Candidate:
-    return Candidate(artifact, dict(metrics), champion, champion_metrics)
+    return Candidate(
+        artifact,
+        dict(metrics),
+        champion,
+        champion_metrics,
+        classes=_class_labels(model),
+        champion_classes=champion_classes,
+    )
 
 
 def _champion_steps(
@@ -359,14 +373,16 @@ def _champion_steps(
     champion: Var[ModelVersion | None],
     test: Var[Labelled],
     truth: Var[pd.Series],
-) -> Var[Metrics | None]:
+) -> tuple[Var[Metrics | None], Var[tuple[str, ...]]]:
     """The champion (when there is one) predicts the same test split (`test`, its raw
-    features): its metrics."""
+    features): its metrics, and its class labels (the deploy rule compares only models
+    of the same labels)."""
     with f.block("champion"):
         loaded = f.call_some(c.repository.load, champion)
         model = f.call_some(of_task(c.trainer.task), loaded)
         predictions = f.call_some(c.trainer.predict, model, f.apply(_features, test))
-        return f.call_some(c.evaluator.evaluate, truth, predictions)
+        metrics = f.call_some(c.evaluator.evaluate, truth, predictions)
+        return metrics, f.apply(_class_labels, model)
 
 
 def _refitted(
@@ -446,13 +462,17 @@ def train_pipeline(
     bundle = f.decide("bundle", bundle_model, encoder, model)
     champion = f.call(c.repository.get_alias, f.const(champion_alias))
     # The champion is the bundle (encoder and model): it predicts from the raw features.
-    champion_metrics = _champion_steps(f, c, champion, f.apply(_test, splits), truth)
+    champion_metrics, champion_classes = _champion_steps(
+        f, c, champion, f.apply(_test, splits), truth
+    )
     summary = f.apply(_summary_metrics, metrics, baseline, bias, champion_metrics)
     f.call(c.tracker.log_metrics, run, summary)
     if refit:
         bundle = _refit_steps(f, c, splits, model)
     artifact = f.call(c.tracker.log_model, run, bundle)
-    candidate = f.apply(_candidate, artifact, metrics, champion, champion_metrics)
+    candidate = f.apply(
+        _candidate, artifact, metrics, champion, champion_metrics, bundle, champion_classes
+    )
     found = f.apply(_found, tuning, experiments, importance, baseline, bias, figures)
     return f.build(
         f.apply(_trained, f.input, model, bundle, encoder, splits, predictions, candidate, found)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import pickle
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +20,7 @@ from lolpop.components.local_repository import (
     KINDS,
     LocalRegistrySettings,
     RegistryError,
+    StaleChampionRegistryError,
     local_registry,
 )
 from lolpop.components.records import (
@@ -25,7 +30,9 @@ from lolpop.components.records import (
     ModelArtifact,
     ModelRepository,
     ModelVersion,
+    Promotion,
     RunRef,
+    StaleComparisonError,
     TaskKind,
 )
 from lolpop.config.converter import make_converter
@@ -96,7 +103,7 @@ def test_register_two_versions_alias_approve_promote_and_load(
         "approval_reason": "beats the baseline",
         "approved_by": "ci",
     }
-    promoted = repo.promote(v2)
+    promoted = repo.promote(Promotion(v2, None))
     assert promoted.aliases == ("champion",)
     champion = repo.get_alias("champion")
     assert champion is not None
@@ -104,7 +111,7 @@ def test_register_two_versions_alias_approve_promote_and_load(
     assert champion.tags["approved"] == "true"
 
     # Moving the champion: v1 (never reviewed) can be promoted; the alias moves off v2.
-    repo.promote(v1)
+    repo.promote(Promotion(v1, promoted))
     champion = repo.get_alias("champion")
     assert champion is not None
     assert (champion.version, champion.aliases) == (1, ("champion", "staging"))
@@ -129,12 +136,12 @@ def test_a_rejected_version_is_not_promoted(
     repo = registry(tmp_path)
     v1 = repo.register(artifact(models["strong"], "run-1"))
     v2 = repo.register(artifact(models["weak"], "run-2"))
-    repo.promote(v1)
+    repo.promote(Promotion(v1, None))
     rejected = repo.approve((v2, Approval(False, "accuracy below 0.9", by="reviewer")))
     assert rejected.tags["approved"] == "false"
     # Even through a stale ModelVersion (no tags on it): the registry's record decides.
     with pytest.raises(StepFailure) as raised:
-        repo.promote(v2)
+        repo.promote(Promotion(v2, v1))
     error = cause(raised)
     assert isinstance(error, RegistryError)
     assert "'iris' version 2" in str(error)
@@ -144,7 +151,7 @@ def test_a_rejected_version_is_not_promoted(
     assert champion.version == 1
     # Approving it afterwards lifts the refusal.
     repo.approve((v2, Approval(True, "re-reviewed")))
-    assert repo.promote(v2).aliases == ("champion",)
+    assert repo.promote(Promotion(v2, v1)).aliases == ("champion",)
 
 
 def test_registering_an_unchanged_model_again_makes_a_new_version_sharing_its_blob(
@@ -169,7 +176,7 @@ def test_unknown_versions_and_bad_aliases_are_refused(
     repo.register(artifact(models["weak"], "run-1"))
     ghost = ModelVersion("iris", 7, "lolpop-store://iris/7")
     for call in (
-        lambda: repo.promote(ghost),
+        lambda: repo.promote(Promotion(ghost, None)),
         lambda: repo.load(ghost),
         lambda: repo.set_alias((ghost, "x")),
         lambda: repo.approve((ghost, Approval(True, "ok"))),
@@ -215,3 +222,93 @@ def test_effects_are_marked(tmp_path: Path) -> None:
         "promote": True,
         "load": False,
     }
+
+
+def test_promotion_is_a_compare_and_set_on_the_champion(
+    tmp_path: Path, models: dict[str, FittedModel[TaskKind]]
+) -> None:
+    repo = registry(tmp_path)
+    v1, v2, v3 = (repo.register(artifact(models["weak"], f"run-{n}")) for n in (1, 2, 3))
+
+    # No champion expected and none there: set.
+    assert repo.promote(Promotion(v1, None)).aliases == ("champion",)
+
+    # No champion expected, but there is one: refused, the alias unmoved.
+    with pytest.raises(StepFailure) as raised:
+        repo.promote(Promotion(v2, None))
+    error = cause(raised)
+    assert isinstance(error, StaleChampionRegistryError)
+    assert isinstance(error, RegistryError)
+    assert isinstance(error, StaleComparisonError)
+    assert str(error).startswith(
+        "the champion moved: v1 became champion while this run compared v2 with no champion"
+    )
+    assert str(error).endswith("re-run to compare with v1.")
+    assert str(tmp_path) in str(error)
+    assert (error.candidate, error.expected, error.found) == (2, None, 1)
+    champion = repo.get_alias("champion")
+    assert champion is not None
+    assert champion.version == 1
+
+    # The champion expected is the one there: moved.
+    assert repo.promote(Promotion(v2, v1)).aliases == ("champion",)
+
+    # A stale expectation (compared with v1, the champion is v2 now): refused.
+    with pytest.raises(StepFailure) as raised:
+        repo.promote(Promotion(v3, v1))
+    error = cause(raised)
+    assert isinstance(error, StaleChampionRegistryError)
+    assert str(error).startswith(
+        "the champion moved from v1 to v2 while this run compared v3 with v1"
+    )
+    assert "re-run to compare with v2" in str(error)
+    champion = repo.get_alias("champion")
+    assert champion is not None
+    assert champion.version == 2
+    # The refusal survives pickling (failures travel back from worker processes).
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is StaleChampionRegistryError
+    assert str(back) == str(error)
+
+    # A version of another model is not a champion to compare with.
+    with pytest.raises(StepFailure, match="champion of another model"):
+        repo.promote(Promotion(v3, attrs.evolve(v2, name="other")))
+
+
+def test_concurrent_promotions_over_no_champion_move_the_alias_once(
+    tmp_path: Path, models: dict[str, FittedModel[TaskKind]]
+) -> None:
+    # Each thread has its own repository, as each process would.
+    versions = [registry(tmp_path).register(artifact(models["weak"], f"run-{n}")) for n in range(6)]
+    start = threading.Barrier(len(versions))
+
+    def promote(version: ModelVersion) -> int | BaseException:
+        start.wait()
+        try:
+            return registry(tmp_path).promote(Promotion(version, None)).version
+        except StepFailure as failure:
+            return failure.failure.cause
+
+    with ThreadPoolExecutor(len(versions)) as pool:
+        outcomes = list(pool.map(promote, versions))
+    winners = [outcome for outcome in outcomes if isinstance(outcome, int)]
+    assert len(winners) == 1, outcomes
+    refused = [outcome for outcome in outcomes if not isinstance(outcome, int)]
+    assert all(isinstance(error, StaleComparisonError) for error in refused), refused
+    champion = registry(tmp_path).get_alias("champion")
+    assert champion is not None
+    assert champion.version == winners[0]
+    assert (tmp_path / ".lock").is_file()
+
+
+def test_a_replayed_registration_or_promotion_answers_what_it_did_the_first_time(
+    tmp_path: Path, models: dict[str, FittedModel[TaskKind]]
+) -> None:
+    # A resumed run replays an effect whose record was lost with the killed process.
+    repo = registry(tmp_path)
+    first = repo.register(artifact(models["weak"], "run-1"))
+    again = repo.register(artifact(models["weak"], "run-1"))
+    assert (first.version, again.version) == (1, 1)
+    assert repo.register(artifact(models["weak"], "run-2")).version == 2
+    repo.promote(Promotion(first, None))
+    assert repo.promote(Promotion(first, None)).aliases == ("champion",)
