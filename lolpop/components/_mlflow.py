@@ -56,14 +56,14 @@ import os
 import posixpath
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lolpop.components._locks import exclusive_lock
-from lolpop.components.records import TASKS, Estimator, FittedModel, TaskKind
+from lolpop.components.records import TASKS, Estimator, FittedModel, TaskKind, Version
 from lolpop.errors import LolpopError
 from lolpop.secret import scrub
 
@@ -87,6 +87,9 @@ PARENT_TAG = "mlflow.parentRunId"
 MODEL_TAG = "lolpop.model"
 #: The prefix of the tags that record a run's dataset versions (lineage reads them).
 DATASET_TAG_PREFIX = "lolpop.dataset."
+#: The prefix of the model version tags that record the dataset versions the model was
+#: trained on (`name:number:sha256`, as the run's dataset tags; predict's drift reads them).
+TRAINING_DATA_TAG_PREFIX = "lolpop.training_data."
 #: The artifact folder of a run's model, and lolpop's metadata file inside it.
 MODEL_FOLDER = "model"
 MODEL_METADATA_FILE = "lolpop.json"
@@ -211,6 +214,36 @@ def check_alias(alias: str) -> str:
 def dataset_tag(name: str) -> str:
     """The run tag that records the version of dataset `name`."""
     return check_key("dataset tag", DATASET_TAG_PREFIX + name)
+
+
+def training_data_tag(name: str) -> str:
+    """The model version tag that records the version of dataset `name` it was trained on.
+
+    >>> training_data_tag("churn-training-data")
+    'lolpop.training_data.churn-training-data'
+    """
+    return check_key("training data tag", TRAINING_DATA_TAG_PREFIX + name)
+
+
+def version_text(version: Version) -> str:
+    """How a tag records a dataset version: `name:number:sha256`."""
+    return f"{version.name}:{version.number}:{version.digest}"
+
+
+def training_data_tags(datasets: Sequence[Version]) -> dict[str, str]:
+    """The model version tags recording the dataset versions it was trained on (one per
+    name: a name given twice is refused, since a version tag holds one version)."""
+    tags: dict[str, str] = {}
+    for version in datasets:
+        key = training_data_tag(version.name)
+        if key in tags and tags[key] != version_text(version):
+            raise TrackingError(
+                f"the model was trained on two versions of {version.name!r} "
+                f"({tags[key]} and {version_text(version)}): a model version records one "
+                "version of each dataset."
+            )
+        tags[key] = version_text(version)
+    return tags
 
 
 def ended_run_error(run_id: str, name: str, status: str) -> TrackingError:

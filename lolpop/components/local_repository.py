@@ -5,7 +5,8 @@ Layout under the registry's root:
     store/                              a `LocalStore`: each model version is an object
                                         version of the model's name there
     models/<name>/versions/<n>.json     a version's registration: run id, artifact URI,
-                                        the model's SHA-256, tags
+                                        the model's SHA-256, tags (among them the
+                                        training data's versions)
     models/<name>/aliases/<alias>.json  which version an alias points at
     .lock                               the lock `promote` compares and sets under
 
@@ -28,6 +29,9 @@ Design notes:
   reading and writing the alias file under an exclusive file lock in the root (`.lock`,
   `lolpop.components._locks`), and otherwise refuses with a
   `StaleChampionRegistryError` naming both versions. `set_alias` stays unconditional.
+- A registration's tags start with the dataset versions the model was trained on
+  (`ModelArtifact.datasets`): `lolpop.training_data.<name>` = `name:number:sha256`, as
+  the MLflow registry records them; the predict pipeline measures drift against them.
 - The `ModelVersion`s handed out carry the version's aliases and tags as the registry has
   them when the step runs.
 - Integrity by digest: a registration records the SHA-256 of the model's stored blob
@@ -51,6 +55,7 @@ from attrs import field, frozen
 
 from lolpop.components._kinds import make_kind
 from lolpop.components._locks import exclusive_lock
+from lolpop.components._mlflow import training_data_tags
 from lolpop.components.records import (
     Approval,
     FittedModel,
@@ -246,13 +251,14 @@ class LocalRegistry:
         again = self._registered(artifact)
         if again is not None:
             return again
+        trained_on = training_data_tags(artifact.datasets)
         stored = self.store.save_object(self.model_name, artifact.model, reuse_latest=False)
         path = self._registration(self.model_name, stored.number)
         registration = {
             "run_id": artifact.run.run_id,
             "artifact": artifact.uri,
             DIGEST_KEY: stored.digest,
-            "tags": {},
+            "tags": trained_on,
         }
         _write_json(path, registration)
         return self.model_version(self.model_name, stored.number)

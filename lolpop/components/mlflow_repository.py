@@ -23,10 +23,13 @@ Design notes:
   an approval step, and a pipeline without one can still promote; with
   `require_approval: true` only an approved version can be.
 - `register` creates the registered model on first use and a version whose source is
-  the tracker's model URI (`runs:/<run id>/model`), tagged `lolpop.run_id` and
-  `lolpop.task`, and waits (up to `ready_timeout` seconds) until the registry says the
-  version is READY. A model recorded by the in-memory tracker (`memory:/...`) is
-  refused: the registry cannot read it.
+  the tracker's model URI (`runs:/<run id>/model`), tagged `lolpop.run_id`,
+  `lolpop.task` and, for each dataset version the model was trained on
+  (`ModelArtifact.datasets`), `lolpop.training_data.<name>` = `name:number:sha256` (the
+  predict pipeline measures drift against that version), and waits (up to
+  `ready_timeout` seconds) until the registry says the version is READY. A model
+  recorded by the in-memory tracker (`memory:/...`) is refused: the registry cannot
+  read it.
 - Integrity by digest: `register` copies the model's digest and serialization format
   (`lolpop.model_sha256`, `lolpop.model_format`, recorded when the tracker logged it)
   into the version's tags, and refuses a model without them. `load` reads them from
@@ -74,6 +77,7 @@ from lolpop.components._mlflow import (
     mlflow_errors,
     resolve_registry_uri,
     sqlite_path,
+    training_data_tags,
 )
 from lolpop.components.records import (
     Approval,
@@ -315,7 +319,8 @@ class _MlflowRepository:
         return {key: str(value) for key, value in chosen.items()}
 
     def register(self, artifact: ModelArtifact) -> ModelVersion:
-        """Register the tracked model as a new version, tagged with its run and task."""
+        """Register the tracked model as a new version, tagged with its run, its task and
+        the dataset versions it was trained on."""
         name = self._settings.model_name
         if artifact.uri.startswith("memory:"):
             raise TrackingError(
@@ -325,6 +330,7 @@ class _MlflowRepository:
         from mlflow.exceptions import MlflowException  # noqa: PLC0415 (heavy: imported on use)
 
         integrity = self._integrity(artifact)
+        trained_on = training_data_tags(artifact.datasets)
         client = self._holder.client()
         again = self._registered(name, artifact)
         if again is not None:  # a resumed run replaying the step: the version it made
@@ -341,7 +347,12 @@ class _MlflowRepository:
                     # Another thread or process registered it first: use theirs.
                     if race.error_code != "RESOURCE_ALREADY_EXISTS":
                         raise
-        tags = {RUN_ID_TAG: artifact.run.run_id, TASK_TAG: artifact.model.task.name, **integrity}
+        tags = {
+            RUN_ID_TAG: artifact.run.run_id,
+            TASK_TAG: artifact.model.task.name,
+            **integrity,
+            **trained_on,
+        }
         with mlflow_errors(f"register {artifact.uri} as a version of {name!r}"):
             created = client.create_model_version(
                 name, source=artifact.uri, run_id=artifact.run.run_id, tags=tags

@@ -364,6 +364,9 @@ class ModelArtifact:
     digest: str | None = None
     #: How the tracker serialized the model (`skops`, `cloudpickle`; None: not at all).
     serialization: str | None = None
+    #: The dataset versions the model was trained on (the train pipeline sets them; a
+    #: repository records them on the registered version, for drift and lineage).
+    datasets: tuple[Version, ...] = ()
 
 
 @frozen

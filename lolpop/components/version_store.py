@@ -4,6 +4,8 @@ Layout under the store's root:
 
     objects/<d[:2]>/<d>            blobs, each named by the SHA-256 `d` of its bytes
     refs/<name>/<number>.json      version records (`records.Version` as JSON)
+    refs/<name>/<number>.claim     a number claimed by a writer (empty; gone once the
+                                   record is in place)
 
 Design notes:
 
@@ -52,18 +54,22 @@ Design notes:
   fsync'd and moved into place with `os.replace` (then the folder is fsync'd); a version
   record is written the same way and only once its blob is in place. A process killed at
   any point leaves at most a stray temporary file (names beginning with `.`), which no
-  reader looks at, or an empty claimed record (below); never a half-written version.
-- Concurrency: a version number is claimed by creating its record file with
-  `O_CREAT | O_EXCL`, which exactly one process can do; a loser tries the next number.
-  The claimed (still empty) file is then replaced by the full record. A process killed
-  between the two leaves an empty (0-byte) record: `versions` skips it and that number
-  stays unused. Two processes saving identical content at once may both make a version.
-- `versions(name)` lists every complete record. A record that is not empty but is not
-  valid JSON, does not validate, or names another name or number, and a record whose
-  blob is missing or has another size, is damage: a `StoreError` naming the record
-  file, never a silently skipped version (a skipped version would make, say, drift
-  compare against an older reference without a word). `load_*` reads the whole blob and
-  refuses it, naming the version and the blob, unless its SHA-256 is the recorded digest.
+  reader looks at, or a claim (below); never a half-written version.
+- Concurrency: a version number is claimed by creating its claim file
+  (`<number>.claim`) with `O_CREAT | O_EXCL`, which exactly one process can do; a loser
+  tries the next number. The record is then put in place atomically and the claim
+  removed. A process killed between the two leaves the claim: `versions` does not read
+  claims, and that number stays unused. Two processes saving identical content at once
+  may both make a version. (Earlier stores claimed the record file itself, so a killed
+  writer left an empty record; such a record is now refused like any other damage, its
+  error saying to remove it: an empty record cannot be told from one cut to nothing.)
+- `versions(name)` lists every record. A record that is empty, is not valid JSON, does
+  not validate, or names another name or number, and a record whose blob is missing or
+  has another size, is damage: a `StoreError` naming the version (name and number) and
+  the record file, never a silently skipped version (a skipped version would make, say,
+  drift compare against an older reference without a word). `load_*` reads the whole
+  blob and refuses it, naming the version and the blob, unless its SHA-256 is the
+  recorded digest.
 """
 
 from __future__ import annotations
@@ -110,6 +116,7 @@ _MAGIC = {PARQUET: b"PAR1", SKOPS: b"PK\x03\x04", PICKLE: b"\x80\x05"}
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _REF_FILE = re.compile(r"([1-9][0-9]*)\.json")
+_CLAIM_FILE = re.compile(r"([1-9][0-9]*)\.claim")
 #: Bytes handed to one `os.write`: small enough that a write is never one huge syscall.
 _CHUNK = 8 * 1024 * 1024
 _MAX_NAME = 200
@@ -180,13 +187,17 @@ def _version_to_json(version: Version) -> bytes:
 
 
 def damaged_record(path: Path, problem: str) -> StoreError:
-    """The error for the version record at `path`, which is not empty but holds no version."""
+    """The error for the version record at `path` (`refs/<name>/<number>.json`), which
+    holds no version: it names the version and the file."""
+    match = _REF_FILE.fullmatch(path.name)
+    which = f"{path.parent.name!r} version {match.group(1)}" if match else "a version"
     return StoreError(
-        f"the version record {str(path)!r} is damaged: {problem}. A record is written whole "
-        "or not at all (an empty one is a number claimed by a writer that was killed, and "
-        "is skipped), so this one was changed or cut after it was written. The store does "
-        "not skip it, since later steps would then use an older version without a word: "
-        "restore the record from a backup, or remove it if that version is not wanted."
+        f"the record of {which}, {str(path)!r}, is damaged: {problem}. A record is "
+        "written whole or not at all, so this one was changed or cut after it was written "
+        "(or, if it is empty, it may be a number claimed by a writer of an older lolpop that "
+        "was killed). The store does not skip it, since later steps would then use another "
+        "version without a word: restore the record from a backup, or remove it if that "
+        "version is not wanted."
     )
 
 
@@ -225,6 +236,8 @@ def _record_problem(record: object) -> str:
 
 def _version_from_json(data: bytes, path: Path) -> Version:
     """The version the record at `path` holds (`StoreError` naming it if it holds none)."""
+    if not data.strip():
+        raise damaged_record(path, "it is empty")
     try:
         record = json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:
@@ -628,11 +641,11 @@ class LocalStore:
     # -- reading --
 
     def versions(self, name: str) -> tuple[Version, ...]:
-        """Every complete version of `name`, by number.
+        """Every version of `name`, by number.
 
-        An empty record (a number claimed by a writer killed before it wrote the record)
-        is skipped; any other record that holds no version of `name` with its blob in
-        place is a `StoreError` naming the record file.
+        A claim (a number claimed by a writer killed before it wrote the record) is not
+        a record and is not read; a record that holds no version of `name` with its blob
+        in place, an empty one included, is a `StoreError` naming it and its file.
         """
         folder = self._refs(name)
         try:
@@ -645,16 +658,14 @@ class LocalStore:
             if match is None:
                 continue
             path = Path(entry.path)
+            number = int(match.group(1))
             try:
                 data = path.read_bytes()
             except OSError as error:
                 raise StoreError(
-                    f"cannot read the version record {str(path)!r}: {error}"
+                    f"cannot read the record of {name!r} version {number}, {str(path)!r}: {error}"
                 ) from error
-            if not data:
-                continue  # claimed, never written: the number stays unused
             version = _version_from_json(data, path)
-            number = int(match.group(1))
             if version.name != name or version.number != number:
                 raise damaged_record(
                     path,
@@ -861,25 +872,33 @@ class LocalStore:
         folder.mkdir(parents=True, exist_ok=True)
         number = self._next_number(folder)
         while True:
-            path = folder / f"{number}.json"
+            claim = folder / f"{number}.claim"
             try:
                 # The claim: exactly one process creates this file; the others move on.
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+                os.close(os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
             except FileExistsError:
+                number += 1
+                continue
+            if (folder / f"{number}.json").exists():
+                # Its writer put the record in place and removed its claim before ours.
+                claim.unlink(missing_ok=True)
                 number += 1
                 continue
             break
         version = Version(name, number, digest, kind, size, time.time(), dict(metadata))
-        write_atomically(path, _version_to_json(version))
+        write_atomically(folder / f"{number}.json", _version_to_json(version))
+        # The record holds the number now; a claim left by a kill here is harmless.
+        claim.unlink(missing_ok=True)
         return version
 
     @staticmethod
     def _next_number(folder: Path) -> int:
-        """One more than every number claimed in `folder`, complete or not."""
+        """One more than every number claimed or recorded in `folder`."""
         numbers = [
             int(match.group(1))
             for entry in os.scandir(folder)
-            if (match := _REF_FILE.fullmatch(entry.name)) is not None
+            if (match := _REF_FILE.fullmatch(entry.name) or _CLAIM_FILE.fullmatch(entry.name))
+            is not None
         ]
         return max(numbers, default=0) + 1
 

@@ -1,9 +1,23 @@
-"""The predict pipeline: compare new data with the training data, predict with the
-champion, explain, version the predictions, check them, write them out.
+"""The predict pipeline: compare new data with the data the champion was trained on,
+predict with the champion, explain, version the predictions, check them, write them out.
 
     spec --> read new data --> the champion version --> load it --> check its features
-        --> start the run --> drift against the training data's latest version --> predict
-        --> explain (when configured) --> version --> check --> write --> tag the run
+        --> start the run --> the champion's training data (the drift reference)
+        --> drift against it --> predict --> explain (when configured) --> version
+        --> check --> write --> tag the run
+
+The drift reference is found through lineage: the champion's registration records the
+dataset versions it was trained on (`lolpop.training_data.<name>` = `name:number:sha256`,
+set by the train pipeline through `ModelArtifact.datasets`), and the store's version of
+`training_dataset` with that number *and* digest is the reference. Not the latest
+version: a later training run on other data saves a new version without making a new
+champion, and the champion's predictions must not drift against data it never saw. A
+version the store lacks or holds with another digest, or a champion trained on other
+datasets only, is a `DataError` naming them, never a silent fallback. A champion that
+records no training data at all (registered by an older lolpop, or by a train pipeline
+given no dataset versions) is compared with the latest version, and the run says so: a
+warning on the `lolpop.predict` logger, the reference's `source` (`latest`) in the result
+and in the run's tags. With no version at all, drift is not measured (and said so).
 
 The model is the registered bundle (encoder and estimator), so it predicts from raw
 feature columns. A prediction file that lacks a column the model was trained on is
@@ -14,12 +28,14 @@ prediction file leads back to its model (and from there to its training run).
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+import logging
+from typing import Generic, Literal, TypeVar
 
 import pandas as pd
 from attrs import frozen
 
 from lolpop.components._errors import DataError
+from lolpop.components._mlflow import TRAINING_DATA_TAG_PREFIX, training_data_tag, version_text
 from lolpop.components.records import (
     CheckReport,
     DataChecker,
@@ -49,6 +65,16 @@ _K = TypeVar("_K", bound=TaskKind)
 
 MODEL_VERSION_TAG = "lolpop.model_version"
 PREDICTIONS_TAG = "lolpop.predictions"
+#: The run tag naming the version drift was measured against (`name:number:sha256`, or
+#: `none`), and how it was found (`ReferenceSource`, or `none`).
+DRIFT_REFERENCE_TAG = "lolpop.drift_reference"
+DRIFT_REFERENCE_SOURCE_TAG = "lolpop.drift_reference_source"
+
+#: Where the drift reference came from: the champion's own training data (its lineage),
+#: or, for a champion that records none, the latest version of the training dataset.
+ReferenceSource = Literal["training_data", "latest"]
+
+_log = logging.getLogger("lolpop.predict")
 
 
 @frozen
@@ -70,7 +96,8 @@ class PredictComponents(Generic[_K]):
 class PredictSettings:
     """Names the predict pipeline works under."""
 
-    #: The dataset the model was trained on (its latest version is the drift reference).
+    #: The dataset the model was trained on: the version of it that the champion records
+    #: is the drift reference (the latest, for a champion that records none).
     training_dataset: str
     #: The dataset name predictions are versioned under.
     predictions: str = "predictions"
@@ -79,6 +106,23 @@ class PredictSettings:
     column: str = "prediction"
     #: Columns of the new data carried into the prediction file (e.g. an id).
     keep: tuple[str, ...] = ()
+
+
+@frozen
+class DriftReference:
+    """The stored version new data was compared with, and how it was found."""
+
+    version: Version
+    source: ReferenceSource
+
+    def to_text(self) -> str:
+        """`train-data version 3 (the champion's training data)`: how reports name it."""
+        how = (
+            "the champion's training data"
+            if self.source == "training_data"
+            else "the latest: the champion records no training data"
+        )
+        return f"{self.version.name} version {self.version.number} ({how})"
 
 
 @frozen
@@ -93,6 +137,8 @@ class Predicted:
     check: CheckReport
     written: Written
     explanations: pd.DataFrame | None = None
+    #: What `drift` was measured against (None: the store holds no version to compare with).
+    reference: DriftReference | None = None
 
 
 def check_features(model: FittedModel[TaskKind], frame: pd.DataFrame, location: str) -> None:
@@ -150,14 +196,96 @@ def _drift_inputs(
     return reference[columns], frame[columns]
 
 
-def _last(versions: tuple[Version, ...]) -> Version | None:
-    return versions[-1] if versions else None
+def _described(text: str) -> str:
+    """`'train' version 3 (sha256 1a2b3c4d5e6f...)` for a tag's `name:number:sha256`."""
+    parts = text.rsplit(":", 2)  # the name may hold ':'; the number and digest do not
+    if len(parts) != 3:
+        return repr(text)
+    name, number, digest = parts
+    return f"{name!r} version {number} (sha256 {digest[:12]}...)"
 
 
-def _tags(champion: ModelVersion, version: Version) -> dict[str, str]:
+def find_reference(
+    champion: ModelVersion, versions: tuple[Version, ...], dataset: str
+) -> DriftReference | None:
+    """The version of `dataset` that `champion` was trained on, among the store's
+    `versions` of it (number and digest both match), else a `DataError` naming it; the
+    latest version when the champion records no training data (None: there is none).
+
+    >>> data = Version("train", 1, "ab" * 32, "frame", 10, 0.0)
+    >>> later = Version("train", 2, "cd" * 32, "frame", 10, 0.0)
+    >>> tags = {"lolpop.training_data.train": "train:1:" + "ab" * 32}
+    >>> champion = ModelVersion("model", 4, "lolpop-store://model/4", tags=tags)
+    >>> find_reference(champion, (data, later), "train").version.number
+    1
+    """
+    key = training_data_tag(dataset)
+    recorded = champion.tags.get(key)
+    model = f"{champion.name!r} version {champion.version}"
+    if recorded is None:
+        others = sorted(
+            value
+            for tag, value in champion.tags.items()
+            if tag.startswith(TRAINING_DATA_TAG_PREFIX)
+        )
+        if others:
+            raise DataError(
+                f"the champion ({model}) was trained on {', '.join(others)}, not on "
+                f"{dataset!r}: drift against {dataset!r} would compare the new data with "
+                "data the model never saw. Set `training_dataset` to the dataset it was "
+                "trained on."
+            )
+        latest = versions[-1] if versions else None
+        _log.warning(
+            "the champion (%s) records no training data (registered by an older lolpop, or "
+            "by a train pipeline given no dataset versions): %s.",
+            model,
+            f"drift is measured against the latest version, {latest.name!r} version "
+            f"{latest.number}, which may not be the data it was trained on"
+            if latest is not None
+            else f"drift is not measured (the store holds no version of {dataset!r})",
+        )
+        return None if latest is None else DriftReference(latest, "latest")
+    for version in versions:
+        if version_text(version) == recorded:
+            return DriftReference(version, "training_data")
+    wanted = _described(recorded)
+    same_number = [v for v in versions if recorded.startswith(f"{v.name}:{v.number}:")]
+    if same_number:
+        held = same_number[0]
+        raise DataError(
+            f"the champion ({model}) was trained on {wanted}, but the store's {held.name!r} "
+            f"version {held.number} has sha256 {held.digest[:12]}...: the version was "
+            "replaced, or this is another store. Drift is not measured against other data: "
+            "restore the store, or train and deploy a model on the data it holds."
+        )
+    raise DataError(
+        f"the champion ({model}) was trained on {wanted}, which the store does not hold "
+        f"(its versions of {dataset!r}: "
+        f"{', '.join(str(v.number) for v in versions) or 'none'}). Drift is not measured "
+        "against other data: use the store the model was trained from, or train and deploy "
+        "a model on the data this one holds."
+    )
+
+
+def _measured(
+    drift: DriftReport | None, reference: DriftReference | None
+) -> tuple[DriftReport | None, DriftReference | None]:
+    return drift, reference
+
+
+def _reference_version(reference: DriftReference | None) -> Version | None:
+    return None if reference is None else reference.version
+
+
+def _tags(
+    champion: ModelVersion, version: Version, reference: DriftReference | None
+) -> dict[str, str]:
     return {
         MODEL_VERSION_TAG: f"{champion.name}:{champion.version}",
-        PREDICTIONS_TAG: f"{version.name}:{version.number}:{version.digest}",
+        PREDICTIONS_TAG: version_text(version),
+        DRIFT_REFERENCE_TAG: "none" if reference is None else version_text(reference.version),
+        DRIFT_REFERENCE_SOURCE_TAG: "none" if reference is None else reference.source,
     }
 
 
@@ -187,17 +315,26 @@ def predict_pipeline(
         """The prediction file: kept columns, predictions, probabilities, model version."""
         return assemble(frame, predictions, settings, champion)
 
+    def reference_found(
+        champion: ModelVersion, versions: tuple[Version, ...]
+    ) -> DriftReference | None:
+        """The version of the training data the champion was trained on (its lineage)."""
+        return find_reference(champion, versions, settings.training_dataset)
+
     def predicted(  # noqa: PLR0917 (a flow's values, in order)
         run: RunRef,
         champion: ModelVersion,
         output: pd.DataFrame,
         version: Version,
-        drift: DriftReport | None,
+        measured: tuple[DriftReport | None, DriftReference | None],
         check: CheckReport,
         written: Written,
         explanations: pd.DataFrame | None,
     ) -> Predicted:
-        return Predicted(run, champion, output, version, drift, check, written, explanations)
+        drift, reference = measured
+        return Predicted(
+            run, champion, output, version, drift, check, written, explanations, reference
+        )
 
     f = Flow(RunSpec, "predict")
     frame = f.call(c.connector.read, f.const(None))
@@ -208,9 +345,12 @@ def predict_pipeline(
     # The run starts once the inputs are sound: bad input leaves no run behind.
     run = f.call(c.tracker.start_run, f.input)
     with f.guard(failed_run(c.tracker), run):
-        reference = f.apply(_last, f.call(c.store.versions, f.const(settings.training_dataset)))
+        versions = f.call(c.store.versions, f.const(settings.training_dataset))
         with f.block("drift"):
-            reference_frame = f.call_some(c.store.load_frame, reference)
+            reference = f.decide("reference", reference_found, champion, versions)
+            reference_frame = f.call_some(
+                c.store.load_frame, f.apply(_reference_version, reference)
+            )
             pair = f.apply(
                 lambda m, r, x: None if r is None else _drift_inputs(m, r, x),
                 model,
@@ -229,7 +369,8 @@ def predict_pipeline(
         f.call(c.tracker.log_dataset, run, version)
         check = f.call(c.checker.check, output)
         written = f.call(c.output.write, output)
-        f.call(c.tracker.set_tags, run, f.apply(_tags, champion, version))
+        f.call(c.tracker.set_tags, run, f.apply(_tags, champion, version, reference))
+    measured = f.apply(_measured, drift, reference)
     return f.build(
-        f.apply(predicted, run, champion, output, version, drift, check, written, explanations)
+        f.apply(predicted, run, champion, output, version, measured, check, written, explanations)
     )

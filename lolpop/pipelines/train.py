@@ -6,7 +6,8 @@ baseline, visualize, check for bias, and compare with the deployed model.
          --> the winner predicts the test split --> metrics --> importance --> baseline
          --> figures --> bias (when configured) --> bundle encoder and model
          --> the champion predicts the same test split --> its metrics --> log the model
-         --> candidate (for the deploy pipeline)
+         --> candidate (for the deploy pipeline), carrying the dataset versions it was
+             trained on (`TrainingData.datasets`), which registration records
 
 The registered model is the *bundle*: the fitted encoder and the fitted estimator in one
 scikit-learn `Pipeline`, so it predicts from raw feature frames, in lolpop or through
@@ -349,6 +350,11 @@ def _class_labels(model: FittedModel[TaskKind] | None) -> tuple[str, ...]:
     return () if model is None else tuple(str(label) for label in model.classes)
 
 
+def _trained_on(artifact: ModelArtifact, data: TrainingData) -> ModelArtifact:
+    """The logged model with the dataset versions it was trained on (registered with it)."""
+    return evolve(artifact, datasets=data.datasets)
+
+
 def _candidate(  # noqa: PLR0917 (a flow's values, in order)
     artifact: ModelArtifact,
     metrics: Metrics,
@@ -469,7 +475,7 @@ def train_pipeline(
     f.call(c.tracker.log_metrics, run, summary)
     if refit:
         bundle = _refit_steps(f, c, splits, model)
-    artifact = f.call(c.tracker.log_model, run, bundle)
+    artifact = f.apply(_trained_on, f.call(c.tracker.log_model, run, bundle), f.input)
     candidate = f.apply(
         _candidate, artifact, metrics, champion, champion_metrics, bundle, champion_classes
     )

@@ -212,7 +212,7 @@ def test_a_forged_digest_cannot_escape_the_store(tmp_path: Path) -> None:
     assert "not a SHA-256" in str(cause(raised))
 
 
-def test_temp_files_and_empty_claims_are_never_listed_and_torn_records_are_refused(
+def test_temp_files_and_claims_are_never_listed_and_torn_records_are_refused(
     tmp_path: Path,
 ) -> None:
     store = local_store(tmp_path)
@@ -220,8 +220,8 @@ def test_temp_files_and_empty_claims_are_never_listed_and_torn_records_are_refus
     v2 = store.save_object(("data", 2))
     refs = tmp_path / "refs" / "data"
     (refs / ".3.json.0123abcd.tmp").write_text('{"name": "data", "number": 3')
-    (refs / "3.json").write_bytes(b"")  # a number claimed by a writer that was killed
-    (refs / "4.json").write_bytes(b"")
+    (refs / "3.claim").write_bytes(b"")  # a number claimed by a writer that was killed
+    (refs / "4.claim").write_bytes(b"")
     (refs / "notes.txt").write_text("not a version")
     (tmp_path / "objects" / "ab").mkdir(parents=True, exist_ok=True)
     (tmp_path / "objects" / "ab" / ".abc.tmp").write_bytes(b"half a blob")
@@ -230,8 +230,15 @@ def test_temp_files_and_empty_claims_are_never_listed_and_torn_records_are_refus
     assert v5.number == 5  # numbers 3 and 4 were claimed
     assert store.versions("data") == (v1, v2, v5)
     assert store.load_object(v5) == 3
-    # A record is written whole (temporary file, then os.replace), so a torn one is
-    # damage: refused, naming the file, never skipped.
+    assert not (refs / "5.claim").exists()  # removed once its record was in place
+    # A record is written whole (temporary file, then os.replace), so a torn one, or an
+    # empty one, is damage: refused, naming the file, never skipped.
+    (refs / "4.json").write_bytes(b"")
+    with pytest.raises(StepFailure) as raised:
+        store.versions("data")
+    assert isinstance(cause(raised), StoreError)
+    assert str(refs / "4.json") in str(cause(raised))
+    assert "it is empty" in str(cause(raised))
     (refs / "4.json").write_text('{"name": "data", "number": 4, "dig')
     with pytest.raises(StepFailure) as raised:
         store.versions("data")
@@ -333,7 +340,8 @@ def test_writers_killed_mid_write_leave_no_half_version(tmp_path: Path) -> None:
     assert store.load_object(version) == b"x" * 50_000_000
 
     store = LocalStore(tmp_path / "record")
-    assert (tmp_path / "record" / "refs" / "big" / "3.json").read_bytes() == b""  # claimed
+    assert (tmp_path / "record" / "refs" / "big" / "3.claim").read_bytes() == b""  # claimed
+    assert not (tmp_path / "record" / "refs" / "big" / "3.json").exists()  # never recorded
     assert [v.number for v in check_every_version_loads(store, "big")] == [1, 2]
     assert store.save_object("big", b"after").number == 4
 

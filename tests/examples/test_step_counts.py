@@ -33,6 +33,8 @@ DECISIONS = {
     "champion",
     "check_features",
     "assemble",
+    # The predict pipeline's drift reference: the champion's training data (its lineage).
+    "reference",
     # The deploy pipeline's promote: the repository's, a stale comparison reported.
     "promote",
 }

@@ -331,6 +331,10 @@ def _truncated(record: bytes) -> bytes:
     return record[: len(record) // 2]
 
 
+def _emptied(record: bytes) -> bytes:
+    return b""
+
+
 def _garbage(record: bytes) -> bytes:
     return b"\x00\xff not a record \x17"
 
@@ -357,6 +361,7 @@ def _bad_digest(record: bytes) -> bytes:
 
 DAMAGE = {
     "truncated": (_truncated, "not valid JSON"),
+    "emptied": (_emptied, "it is empty"),
     "garbage": (_garbage, "not valid JSON"),
     "another name": (_other_name, "records 'other' version 1"),
     "another number": (_other_number, "records 'data' version 7"),
@@ -399,12 +404,19 @@ def test_a_record_whose_blob_is_missing_or_resized_is_an_error(tmp_path: Path, d
     assert str(blob) in str(raised.value)
 
 
-def test_an_empty_record_is_a_claimed_number_and_is_still_skipped(tmp_path: Path) -> None:
+def test_a_claim_is_skipped_and_an_empty_record_is_damage(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     first = store.save_frame("data", pd.DataFrame({"x": [1.0]}))
-    record_file(tmp_path, "data", 2).write_bytes(b"")
+    claim = record_file(tmp_path, "data", 2).with_suffix(".claim")
+    claim.write_bytes(b"")  # a number claimed by a writer that was killed
     assert store.versions("data") == (first,)
     assert store.save_frame("data", pd.DataFrame({"x": [2.0]})).number == 3
+    # A record cut to nothing cannot be told from anything else: refused, naming it.
+    record_file(tmp_path, "data", 1).write_bytes(b"")
+    with pytest.raises(StoreError) as raised:
+        store.versions("data")
+    assert str(record_file(tmp_path, "data", 1)) in str(raised.value)
+    assert "'data' version 1" in str(raised.value)
 
 
 # --- (c) local registry: another model swapped in ---------------------------------------------

@@ -124,11 +124,14 @@ class WorkflowReport(Generic[_K_co]):
             )
         if self.predicted is not None:
             predicted = self.predicted
-            moved = predicted.drift.drifted if predicted.drift is not None else ()
+            if predicted.drift is None or predicted.reference is None:
+                drift = "drift not measured (no version of the training data to compare with)"
+            else:
+                moved = ", ".join(predicted.drift.drifted) or "none"
+                drift = f"drifted against {predicted.reference.to_text()}: {moved}"
             lines.append(
                 f"  predict: {predicted.written.rows} rows with {predicted.model.name} version "
-                f"{predicted.model.version} -> {predicted.written.location}; drifted against "
-                f"the training data: {', '.join(moved) or 'none'}; checks "
+                f"{predicted.model.version} -> {predicted.written.location}; {drift}; checks "
                 f"{predicted.check.status.name}"
             )
         if self.live is not None:
