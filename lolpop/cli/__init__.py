@@ -192,9 +192,8 @@ def _sweep(workflow: WorkflowConfig, cache_dir: Path) -> None:
         uri = getattr(component.settings, "tracking_uri", None)
         if isinstance(uri, str):
             uris.add(resolve_tracking_uri(uri))
-    swept = sweep(cache_dir, trees, folders, uris)
-    if swept.to_text():
-        _echo(f"lolpop: {swept.to_text()}", err=True)
+    for line in sweep(cache_dir, trees, folders, uris).to_text().splitlines():
+        _echo(f"lolpop: {line}", err=True)
 
 
 def _run_on(
@@ -340,8 +339,8 @@ def runs_command(
     else:
         cache_dir = Path(".lolpop") / "cache"
         swept = sweep(cache_dir, [Path(".lolpop")], [], [resolve_tracking_uri(None)])
-        if swept.to_text():
-            _echo(f"lolpop: {swept.to_text()}", err=True)
+        for line in swept.to_text().splitlines():
+            _echo(f"lolpop: {line}", err=True)
     found = runs(cache_dir / "runs")
     if not found:
         _echo(f"no runs kept in {cache_dir} yet")
