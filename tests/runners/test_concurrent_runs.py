@@ -13,8 +13,8 @@ What is asserted, each time in a new folder:
   improvement). Both end "not promoted", each for its own stated reason;
 - every version either run reports is listed in the registry, and loads.
 
-Three rounds by default; `LOLPOP_CONCURRENT_RUNS=20` runs twenty (about 10 s a round on
-two cores: each process imports MLflow and scikit-learn).
+Twenty rounds by default (about 7 s a round on two cores: each process imports MLflow
+and scikit-learn); `LOLPOP_CONCURRENT_RUNS=N` runs N.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from lolpop.components.mlflow_repository import MlflowRegistrySettings, mlflow_r
 from lolpop.components.records import ModelVersion
 
 ROOT = Path(__file__).parents[2]
-ROUNDS = int(os.environ.get("LOLPOP_CONCURRENT_RUNS", "3"))
+ROUNDS = int(os.environ.get("LOLPOP_CONCURRENT_RUNS", "20"))
 MODEL = "concurrent"
 
 WORKFLOW = f"""\
