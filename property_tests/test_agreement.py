@@ -19,6 +19,7 @@ from returns.pipeline import is_successful
 from lolpop import run
 from lolpop.backends import DryRun, Local, Prefect
 from lolpop.backends.records import MemoryLedger
+from lolpop.testing.profiles import scaled
 from property_tests.model import model_guards
 from property_tests.strategies import (
     RECORDER,
@@ -52,35 +53,35 @@ def _has_choice(tree: object) -> bool:
 
 
 @pytest.mark.usefixtures("prefect_server")
-@settings(max_examples=12, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(0.2), suppress_health_check=[HealthCheck.too_slow])
 @given(programs(depth=2, failures="pure"), inputs)
 def test_prefect_returns_what_local_returns(tree: Tree, x: int) -> None:
     check_prefect_against_local(tree, x)
 
 
 @pytest.mark.usefixtures("prefect_server")
-@settings(max_examples=6, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(0.1), suppress_health_check=[HealthCheck.too_slow])
 @given(failing_guards(depth=1), inputs)
 def test_prefect_runs_failure_handlers_as_local_does(tree: Tree, x: int) -> None:
     check_prefect_against_local(tree, x)
 
 
 @pytest.mark.usefixtures("prefect_server")
-@settings(max_examples=8, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(0.13), suppress_health_check=[HealthCheck.too_slow])
 @given(flow_programs(depth=2, failures="pure"), inputs)
 def test_prefect_runs_flows_as_local_does(tree: Tree, x: int) -> None:
     check_prefect_against_local(tree, x)
 
 
 @pytest.mark.usefixtures("prefect_server")
-@settings(max_examples=4, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(0.07), suppress_health_check=[HealthCheck.too_slow])
 @given(failing_flows(depth=1), inputs)
 def test_prefect_runs_flow_guards_as_local_does(tree: Tree, x: int) -> None:
     check_prefect_against_local(tree, x)
 
 
 @pytest.mark.usefixtures("prefect_server")
-@settings(max_examples=8, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(0.13), suppress_health_check=[HealthCheck.too_slow])
 @given(early_failing_flows(depth=2), inputs)
 def test_prefect_reports_a_flows_first_failure_as_local_does(tree: Tree, x: int) -> None:
     # Prefect starts the steps after a failing one (they do not wait for it): a retried,

@@ -36,13 +36,14 @@ from lolpop.components.encoder import column_encoder
 from lolpop.components.metrics import compute_metrics
 from lolpop.components.records import Labelled, Predictions
 from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
+from lolpop.testing.profiles import scaled
 from lolpop.testing.strategies import frames, labelled
 
 FOREST = TrainerSettings("sklearn.ensemble:RandomForestClassifier", {"n_estimators": 5})
 TREE = TrainerSettings("sklearn.tree:DecisionTreeRegressor", {"max_depth": 4})
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=scaled(0.25), deadline=None)
 @given(labelled("classification", classes=3, categorical=0))
 def test_trainer_is_deterministic_under_its_seed(data: Labelled) -> None:
     before = data.features.copy()
@@ -56,7 +57,7 @@ def test_trainer_is_deterministic_under_its_seed(data: Labelled) -> None:
     pd.testing.assert_frame_equal(data.features, before)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=scaled(0.25), deadline=None)
 @given(labelled("regression", numeric=3))
 def test_regressor_is_deterministic_under_its_seed(data: Labelled) -> None:
     trainer = sklearn_model(TREE)
@@ -66,7 +67,7 @@ def test_regressor_is_deterministic_under_its_seed(data: Labelled) -> None:
     assert one.index.equals(data.features.index)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=scaled(0.33), deadline=None)
 @given(st.integers(2, 4).flatmap(lambda k: labelled("classification", classes=k)))
 def test_probabilities_are_in_the_unit_interval_and_sum_to_one(data: Labelled) -> None:
     trainer = sklearn_model(FOREST)
@@ -128,7 +129,7 @@ def _classified(draw: st.DrawFn) -> tuple[int, pd.Series, pd.Series, np.ndarray]
     return classes, pd.Series(truth), pd.Series(predicted), raw / raw.sum(axis=1, keepdims=True)
 
 
-@settings(max_examples=30)
+@settings(max_examples=scaled(0.5))
 @given(_classified())
 def test_classification_metrics_equal_sklearn(
     case: tuple[int, pd.Series, pd.Series, np.ndarray],

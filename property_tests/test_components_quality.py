@@ -27,6 +27,7 @@ from lolpop.components.profiler import (
     profile_to_json,
 )
 from lolpop.components.records import Status
+from lolpop.testing.profiles import scaled
 from lolpop.testing.strategies import frames
 
 PROFILER = pandas_profiler(ProfilerSettings(bins=5, top=3))
@@ -62,7 +63,7 @@ def test_profile_counts_are_pandas_counts(frame: pd.DataFrame) -> None:
             assert len(column.top_values) == min(3, column.distinct)
 
 
-@settings(max_examples=30)  # a law of lesser risk, for a quicker run
+@settings(max_examples=scaled(0.5))  # a law of lesser risk, for a quicker run
 @given(frames(numeric=2, categorical=1, missing=True))
 def test_profiling_is_deterministic_valid_json_and_leaves_the_frame(frame: pd.DataFrame) -> None:
     before = frame.copy()
@@ -74,7 +75,7 @@ def test_profiling_is_deterministic_valid_json_and_leaves_the_frame(frame: pd.Da
     pd.testing.assert_frame_equal(frame, before)
 
 
-@settings(max_examples=30)  # two scipy tests a column: the slowest law here
+@settings(max_examples=scaled(0.5))  # two scipy tests a column: the slowest law here
 @given(frames(numeric=2, categorical=2, missing=True), st.sampled_from(["chi2", "psi"]))
 def test_a_frame_against_itself_drifts_nowhere(frame: pd.DataFrame, test: str) -> None:
     before = frame.copy()

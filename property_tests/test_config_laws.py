@@ -32,6 +32,7 @@ from lolpop.config import (
     load_text,
     make_converter,
 )
+from lolpop.testing.profiles import scaled
 
 
 @frozen
@@ -188,7 +189,7 @@ def mutated(draw: st.DrawFn) -> bytes:
     return text
 
 
-@settings(max_examples=1000, deadline=timedelta(seconds=2))
+@settings(max_examples=scaled(16), deadline=timedelta(seconds=2))
 @given(mutated(), st.sampled_from([None, "dev"]))
 def test_mutated_configs_fail_cleanly(raw: bytes, profile: str | None) -> None:
     result = load_text(raw, profile=profile, source="fuzz.yaml", registry=REGISTRY)
