@@ -23,6 +23,7 @@ nodes; a binary part is named by its index.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import enum
 import hashlib
 import importlib
@@ -72,7 +73,13 @@ _ENCODED: weakref.WeakKeyDictionary[object, bytes] = weakref.WeakKeyDictionary()
 _ENCODED_LOCK = threading.Lock()
 
 
+#: False inside `digest(..., remembered=False)`: every fitted object written afresh.
+_RECALL: contextvars.ContextVar[bool] = contextvars.ContextVar("lolpop_codec_recall", default=True)
+
+
 def _recalled(value: object) -> bytes | None:
+    if not _RECALL.get():
+        return None
     with _ENCODED_LOCK:
         try:
             return _ENCODED.get(value)
@@ -319,10 +326,17 @@ def _frame(form: str, data: bytes) -> object:
 # --- digests ---------------------------------------------------------------------------
 
 
-def digest(value: object) -> str:
-    """A SHA-256 of `value`, the same in every process (`Unencodable` for what has none)."""
+def digest(value: object, *, remembered: bool = True) -> str:
+    """A SHA-256 of `value`, the same in every process (`Unencodable` for what has none).
+
+    `remembered=False` writes every fitted object afresh rather than recalling the bytes
+    it was first written as: what a test that looks for a change made in place wants."""
     hasher = hashlib.sha256()
-    _feed(hasher, value, set())
+    token = _RECALL.set(remembered)
+    try:
+        _feed(hasher, value, set())
+    finally:
+        _RECALL.reset(token)
     return hasher.hexdigest()
 
 

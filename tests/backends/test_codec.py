@@ -706,3 +706,11 @@ def test_a_kept_numpy_float_is_got_back(tmp_path: Path) -> None:
     cache = StepCache(tmp_path)
     cache.put({"mean": np.float64(0.25)}, KEY)
     assert cache.get(KEY)[0] == {"mean": 0.25}
+
+
+def test_a_fresh_digest_sees_a_model_changed_in_place() -> None:
+    model = LogisticRegression(C=1.0)
+    first = digest(model)
+    model.set_params(C=2.0)  # in place: a step's output is never changed so, a test's may be
+    assert digest(model) == first  # remembered: written once per object
+    assert digest(model, remembered=False) != first
