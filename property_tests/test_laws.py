@@ -20,6 +20,9 @@ from returns.pipeline import is_successful
 from returns.result import Result, Success
 
 from lolpop import RunFailure, Step, both, branch, identity, map_each, run, step
+from lolpop.backends import Local
+from lolpop.testing.laws import check_laws
+from lolpop.testing.laws.algebra import ALGEBRA_LAWS, backends_agree
 from property_tests.strategies import (
     RECORDER,
     SEQUENTIAL,
@@ -196,3 +199,21 @@ def test_branch_with_equal_arms_is_the_arm(
     assert run(branch(predicate, a, identity(int)), x) == (
         run(a, x) if x % modulus == residue % modulus else Success(x)
     )
+
+
+# --- the same laws, as a user states them of one step (lolpop.testing.laws.algebra) ------
+
+
+@step
+def collatz(x: int) -> int:
+    """A step that fails on zero, so the laws meet failures too."""
+    if x == 0:
+        raise ValueError("zero has no Collatz successor here")
+    return x // 2 if x % 2 == 0 else 3 * x + 1
+
+
+check_laws(
+    collatz,
+    inputs,
+    laws=(*ALGEBRA_LAWS, backends_agree([Local(max_workers=1), Local(max_workers=4)])),
+)
