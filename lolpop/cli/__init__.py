@@ -315,6 +315,47 @@ def run_workflow(
             raise typer.Exit(code=1)
 
 
+@app.command("test")
+def lolpop_test_command(
+    config: str = typer.Argument(..., help="The workflow config (YAML or TOML) to test."),
+    *,
+    profile: str | None = _PROFILE,
+    examples: int | None = typer.Option(
+        None,
+        "--examples",
+        "-n",
+        min=1,
+        help="Examples each law draws (default: the hypothesis profile's; built-in "
+        "components draw a few, unless --all).",
+    ),
+    everything: bool = typer.Option(
+        False, "--all", help="Check built-in components as fully as the config's own."
+    ),
+) -> None:
+    """Check a config's components against their laws, on its own data, then run its
+    `tests:` hooks on a small run (in a scratch folder). Exit 1 if anything fails."""
+    from lolpop.errors import ConfigError  # noqa: PLC0415
+    from lolpop.testing.cli_test import lolpop_test  # noqa: PLC0415 (hypothesis, pandas)
+
+    def progress(text: str, end_of_line: bool) -> None:
+        _echo(text, err=True, nl=end_of_line)
+
+    try:
+        code = lolpop_test(
+            config,
+            profile=profile,
+            examples=examples,
+            everything=everything,
+            say=_echo,
+            progress=progress,
+        )
+    except ConfigError as error:
+        _echo(f"lolpop test: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    if code:
+        raise typer.Exit(code=code)
+
+
 @app.command("runs")
 def runs_command(
     config: str | None = typer.Argument(

@@ -190,6 +190,7 @@ def render_python(
     lines = []
     allow = allowed_imports(data)
     fields = {field.name for field in attrs.fields(WorkflowConfig)}
+    hints = typing.get_type_hints(WorkflowConfig)
     for key, value in data.items():
         path = child_path("$", key)
         if key not in fields:
@@ -211,7 +212,7 @@ def render_python(
             allowed = module.literal(value, tuple[str, ...], 4, path)
             lines.append(f"{pad}allow_imports={allowed},")
         else:
-            lines.append(f"{pad}{key}={module.literal(value, None, 4, path)},")
+            lines.append(f"{pad}{key}={module.literal(value, hints.get(key), 4, path)},")
     if module.problems:
         raise ConfigError(tuple(module.problems), source)
     named = f" {source}" if source else ""

@@ -8,6 +8,7 @@ settings. The same records can be written directly in Python, where mypy checks 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from attrs import Factory, field, frozen
 
@@ -76,6 +77,23 @@ class ComponentConfig:
 
 
 @frozen
+class HookConfig:
+    """One entry of a config's `tests:`: a check on the input or output of one step.
+
+    `step` is a path as plans and run logs show it, or its end (`process/read`), and must
+    name exactly one step; `check` is a `module:function` reference (allow-listed like
+    every reference) to a function of that value returning None when it is fine, or a
+    message saying what is wrong (see `lolpop.testing.hooks`)."""
+
+    step: str
+    check: str
+    #: Which value of the step the check reads.
+    at: Literal["output", "input"] = "output"
+    #: The hook's name in plans and failures (default: the check function's name).
+    name: str | None = None
+
+
+@frozen
 class WorkflowConfig:
     """A whole workflow: runner, backend, settings and components."""
 
@@ -87,3 +105,5 @@ class WorkflowConfig:
     allow_imports: tuple[str, ...] = ()
     #: Let output paths (files and folders lolpop writes) point outside the project folder.
     allow_outside: bool = False
+    #: Hooks: checks on steps' inputs and outputs, run with the workflow.
+    tests: tuple[HookConfig, ...] = ()

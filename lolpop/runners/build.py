@@ -17,7 +17,12 @@ Every problem is collected before reporting, each with its config path:
   `Step[int, str]` is refused, as mypy would refuse it in Python.
 
 Once every slot is sound the components record is made and the runner builds its
-program (a pipeline's own `WiringError`, if any, is reported at `$.runner`).
+program (a pipeline's own `WiringError`, if any, is reported at `$.runner`). The config's
+`tests:` hooks are then attached to the steps their paths name
+(`lolpop.testing.hooks`): a check reference outside the allowed modules is a problem at
+`$.tests[i].check`, a path that names no step (or several) one at `$.tests[i].step`.
+`build_parts` gives the components and settings beside the program (what `lolpop test`
+checks); `build_workflow` the program alone.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import typing
 from collections.abc import Callable, Mapping
 
 import attrs
+from attrs import frozen
 from returns.result import Failure, Result, Success
 
 from lolpop.config.paths import check_paths
@@ -43,6 +49,7 @@ from lolpop.core._hints import describe, fits
 from lolpop.core.step import Step
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, LolpopError, SettingError
 from lolpop.runners.kinds import Report, RunnerKind, Slot, is_optional, record_hints
+from lolpop.testing.hooks import attach_config_hooks, resolve_hooks
 
 
 def _kind(tag: str, registry: Registry, allow_imports: tuple[str, ...]) -> ComponentKind:
@@ -157,6 +164,20 @@ def _fill_slots(
                 problem(f"{message} (type: {tag})", path + below)
 
 
+@frozen
+class WorkflowParts:
+    """A config's workflow as built: its runner, settings, components and program."""
+
+    runner: RunnerKind[object, typing.Any]
+    settings: Settings
+    #: Every slot's component by slot name (the config's, or the runner's default; an
+    #: empty optional slot is left out).
+    components: Mapping[str, object]
+    stage: str
+    #: The stage's program, the config's hooks attached.
+    program: Step[None, Report]
+
+
 def build_workflow(
     config: WorkflowConfig,
     *,
@@ -167,6 +188,33 @@ def build_workflow(
 ) -> Result[Step[None, Report], ConfigError]:
     """The runner's program for `config` (one of its stages: the first by default), or
     every problem found while building it."""
+    built = build_parts(config, components=components, runners=runners, source=source, stage=stage)
+    return built.map(lambda parts: parts.program)
+
+
+def _other_stages(
+    runner: RunnerKind[object, typing.Any], made: object, settings: Settings, chosen: str
+) -> list[Step[None, Report]]:
+    """The programs of the runner's other stages that build (for hooks on their steps)."""
+    found = []
+    for other in runner.stages:
+        if other != chosen:
+            try:
+                found.append(runner.build(made, settings, other))
+            except LolpopError:
+                continue  # a stage this config cannot run has no steps to hook
+    return found
+
+
+def build_parts(
+    config: WorkflowConfig,
+    *,
+    components: Registry = BUILTINS,
+    runners: RunnerRegistry = RUNNERS,
+    source: str = "",
+    stage: str | None = None,
+) -> Result[WorkflowParts, ConfigError]:
+    """The workflow of `config` (see `build_workflow`) with its components and settings."""
     problems: list[ConfigProblem] = []
 
     def problem(message: str, path: str) -> None:
@@ -201,14 +249,28 @@ def build_workflow(
             f"{', '.join(runner.stages)})",
             "$.runner",
         )
-    if problems:
+    sound = not problems  # the components are: the program can be built to find paths in
+    hooks = resolve_hooks(config.tests, config.allow_imports, problem)
+    if not sound:
         return Failure(ConfigError(tuple(problems), source))
     slots = {slot.name for slot in runner.slots}
     present = {name: value for name, value in built.items() if name in slots}
     try:
-        return Success(runner.build(runner.make(present), settings, chosen))
+        made = runner.make(present)
+        program = runner.build(made, settings, chosen)
     except SettingError as error:  # a setting the runner refuses names its own path
         problem(str(error), error.field if error.field.startswith("$") else "$.runner")
+        return Failure(ConfigError(tuple(problems), source))
     except LolpopError as error:
         problem(str(error), "$.runner")
-    return Failure(ConfigError(tuple(problems), source))
+        return Failure(ConfigError(tuple(problems), source))
+    hooked = attach_config_hooks(
+        program,
+        config.tests,
+        hooks,
+        lambda: _other_stages(runner, made, settings, chosen),
+        problem,
+    )
+    if problems:
+        return Failure(ConfigError(tuple(problems), source))
+    return Success(WorkflowParts(runner, settings, present, chosen, hooked))
