@@ -240,7 +240,9 @@ def _transformed(
     for component in parts.components.values():
         if isinstance(component, DataTransformer):
             try:
-                return call(component.transform, frame)
+                # A copy: a transformer that changes its input must not change the rows
+                # its own laws draw from (they would hold its mark already).
+                return call(component.transform, frame.copy())
             except Exception as error:  # its laws will say; the others get the rows as read
                 progress(f"the transformer fails on the data ({error})", True)
     return frame

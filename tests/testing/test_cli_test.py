@@ -3,6 +3,7 @@ hooks on a small run in a scratch folder, a table, and the exit code."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -134,6 +135,150 @@ def test_a_broken_custom_component_fails_naming_the_law_with_a_shrunk_example(
     assert "Failing test case" in output or "Falsifying example" in output
     assert f"[{2 * ROWS_PER_CLASS} rows x 11 columns]" in output
     assert "1 failed" in output
+
+
+#: Examples a law of a broken component draws: each fails on the first few (the `ci`
+#: profile is derandomised), and the built-ins beside it run no more than this.
+EXAMPLES = 2
+
+#: The laws of each slot's kit, in the table's order.
+LAWS = {
+    "transformer": ["deterministic", "never mutates its input", "output survives pickling"],
+    "encoder": [
+        "deterministic",
+        "never mutates its input",
+        "output survives pickling",
+        "keeps the rows and the index",
+        "fit sees the training split only",
+        "fitted encoder survives pickling",
+        "unseen categories encode alike",
+    ],
+    "trainer": [
+        "deterministic",
+        "never mutates its input",
+        "output survives pickling",
+        "one prediction per row",
+        "probabilities are distributions",
+    ],
+    "metrics": [
+        "deterministic",
+        "never mutates its input",
+        "output survives pickling",
+        "agrees with scikit-learn",
+        "metrics within bounds",
+        "direction as declared",
+    ],
+    "drift": [
+        "deterministic",
+        "never mutates its input",
+        "output survives pickling",
+        "identical data never drifts",
+        "a shifted column drifts",
+    ],
+}
+
+
+def broken_in(project: Path, slot: str, kind: str, **settings: object) -> tuple[int, str]:
+    """`lolpop test` on the churn config with the broken component `kind` in `slot`."""
+    config = churn_with(
+        project,
+        allow_imports=["tests.testing"],
+        components={slot: {"type": f"{CUSTOM}:{kind}", **settings}},
+    )
+    return lolpop_test(config, "--examples", str(EXAMPLES))
+
+
+def failed_only(output: str, slot: str, law: str) -> str:
+    """The detail under the one failed row, after checking that the table shows `law`
+    alone FAILED for `slot`, every other law of its kit passed, and nothing else failed."""
+    assert rows_of(output, slot) == {
+        name: "FAILED" if name == law else "passed" for name in LAWS[slot]
+    }, output
+    assert len(re.findall(r"\sFAILED$", output, re.MULTILINE)) == 1, output
+    assert output.rstrip().endswith("checks passed, 1 failed"), output
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(slot) and "FAILED" in line)
+    detail = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("    "):
+            break
+        detail.append(line)
+    message = "\n".join(detail)
+    assert "Failing test case" in message or "Falsifying example" in message, message
+    return message
+
+
+def test_a_transformer_that_changes_its_input_fails_never_mutates(project: Path) -> None:
+    code, output = broken_in(project, "transformer", "MARKING_TRANSFORMER")
+    assert code == 1, output
+    assert (
+        f"] transformer (yours): transformer laws, {EXAMPLES} examples each from the data" in output
+    )
+    message = failed_only(output, "transformer", "never mutates its input")
+    assert "the call changed its input in place" in message
+    assert "churned  seen" in message  # the column it wrote, in the frame after the call
+    assert "[20 rows x " in message  # shrunk: ten rows of each class
+
+
+def test_a_transformer_that_sets_a_mark_in_its_input_fails_never_mutates(
+    project: Path,
+) -> None:
+    code, output = broken_in(project, "transformer", "MARKING_TRANSFORMER", counting=False)
+    assert code == 1, output
+    failed_only(output, "transformer", "never mutates its input")
+
+
+def test_an_encoder_that_learns_from_the_rows_it_transforms_fails_fit_sees_train(
+    project: Path,
+) -> None:
+    code, output = broken_in(project, "encoder", "BATCH_SCALING_ENCODER")
+    assert code == 1, output
+    assert f"] encoder (yours): encoder laws, {EXAMPLES} examples each from the data" in output
+    message = failed_only(output, "encoder", "fit sees the training split only")
+    assert "the transform learns from the rows it is given, not only from fit" in message
+    assert "[20 rows x 10 columns]" in message
+
+
+def test_a_trainer_whose_probabilities_do_not_sum_to_one_fails_distributions(
+    project: Path,
+) -> None:
+    code, output = broken_in(
+        project,
+        "trainer",
+        "SHRUNK_TRAINER",
+        estimator="sklearn.linear_model:LogisticRegression",
+        params={"max_iter": 1000},
+    )
+    assert code == 1, output
+    assert f"] trainer (yours): trainer laws, {EXAMPLES} examples each from the data" in output
+    message = failed_only(output, "trainer", "probabilities are distributions")
+    assert "rows that do not sum to 1" in message
+    assert re.search(r"\s0\.9$", message, re.MULTILINE), message  # a row's sum, shown
+    assert "[20 rows x 20 columns]" in message
+
+
+def test_a_metric_that_points_the_wrong_way_fails_direction(project: Path) -> None:
+    code, output = broken_in(project, "metrics", "GUARDED_METRICS")
+    assert code == 1, output
+    # An evaluator's examples are its kit's own: scored predictions, not frames.
+    assert (
+        f"] metrics (yours): evaluator laws, {EXAMPLES} examples each from its kit's examples"
+        in output
+    )
+    message = failed_only(output, "metrics", "direction as declared")
+    assert "perfect predictions score f1 = 0.0" in message
+    assert "greater is declared better" in message
+    assert "Predictions(values=" in message
+
+
+def test_a_comparer_that_flags_identical_data_fails_never_drifts(project: Path) -> None:
+    code, output = broken_in(project, "drift", "ALARMED_DRIFT")
+    assert code == 1, output
+    assert f"] drift (yours): comparer laws, {EXAMPLES} examples each from the data" in output
+    message = failed_only(output, "drift", "identical data never drifts")
+    assert "a frame compared with a copy of itself drifts" in message
+    assert "ColumnDrift(column='tenure_months'" in message
+    assert "[20 rows x 11 columns]" in message
 
 
 @pytest.mark.parametrize(
