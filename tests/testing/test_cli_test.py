@@ -220,6 +220,24 @@ def test_a_transformer_that_changes_its_input_fails_never_mutates(project: Path)
     assert "[20 rows x " in message  # shrunk: ten rows of each class
 
 
+def test_a_transformer_that_is_not_deterministic_fails_deterministic(project: Path) -> None:
+    config = churn_with(
+        project,
+        allow_imports=["tests.testing"],
+        components={
+            "transformer": {
+                "type": "function",
+                "function": f"{CUSTOM}:jitter",
+                "allow": ["tests.testing"],
+            }
+        },
+    )
+    code, output = lolpop_test(config, "--examples", str(EXAMPLES))
+    assert code == 1, output
+    message = failed_only(output, "transformer", "deterministic")
+    assert "the same example gave two different outputs" in message
+
+
 def test_a_transformer_that_sets_a_mark_in_its_input_fails_never_mutates(
     project: Path,
 ) -> None:
