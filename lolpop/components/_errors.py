@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from lolpop.errors import LolpopError
@@ -88,6 +89,18 @@ def count_rows(count: int) -> str:
     ('1 row', '3 rows')
     """
     return f"{count} row{'' if count == 1 else 's'}"
+
+
+def in_rows(mask: object, labels: pd.Index) -> str:
+    """`3 rows of 10 (index 4, 7, 9)`: how many of the rows labelled `labels` the boolean
+    `mask` picks, and some of their index labels, for a message.
+
+    >>> in_rows([False, True, True], pd.Index(["a", "b", "c"]))
+    "2 rows of 3 (index 'b', 'c')"
+    """
+    picked = np.asarray(mask, dtype=bool)
+    shown = show_values(labels[picked].tolist())
+    return f"{count_rows(int(picked.sum()))} of {len(labels)} (index {shown})"
 
 
 def show_values(values: Iterable[object], limit: int = 3) -> str:

@@ -39,6 +39,7 @@ from attrs import frozen
 from lolpop.components._errors import (
     DataError,
     count_rows,
+    in_rows,
     not_numbers,
     show_values,
     typos_among_numbers,
@@ -105,8 +106,8 @@ def as_float(frame: pd.DataFrame) -> pd.DataFrame:
         if infinite.any():
             count = int(infinite.sum())
             raise DataError(
-                f"the numeric column {str(name)!r} is infinite in {count_rows(count)} of "
-                f"{len(values)} (index {show_values(values.index[infinite].tolist())}); the "
+                f"the numeric column {str(name)!r} is infinite in "
+                f"{in_rows(infinite, values.index)}; the "
                 "encoder imputes missing values but cannot scale an infinite one. Replace "
                 "them (with an empty value to have them imputed) or drop those rows.",
                 column=str(name),

@@ -42,7 +42,7 @@ import numpy.typing as npt
 import pandas as pd
 from attrs import frozen
 
-from lolpop.components._errors import DataError, count_rows, not_numbers, show_values
+from lolpop.components._errors import DataError, count_rows, in_rows, not_numbers, show_values
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import (
     TASKS,
@@ -199,8 +199,8 @@ def _floats(series: pd.Series, what: str) -> _Floats:
         if found.any():
             count = int(found.sum())
             raise DataError(
-                f"{_named(series, what)} hold {problem} values in {count_rows(count)} of "
-                f"{len(series)} (index {show_values(series.index[found].tolist())}); metrics "
+                f"{_named(series, what)} hold {problem} values in "
+                f"{in_rows(found, series.index)}; metrics "
                 "need a finite value in every row.",
                 column=column,
                 rows=count,
@@ -247,9 +247,8 @@ def _labels(series: pd.Series, what: str) -> _Labels:
     if missing.any():
         count = int(missing.sum())
         raise DataError(
-            f"{_named(series, what)} hold missing values in {count_rows(count)} of {len(series)} "
-            f"(index {show_values(series.index[missing].tolist())}); metrics need a label "
-            "in every row.",
+            f"{_named(series, what)} hold missing values in {in_rows(missing, series.index)}; "
+            "metrics need a label in every row.",
             column=None if series.name is None else str(series.name),
             rows=count,
         )

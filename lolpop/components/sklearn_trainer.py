@@ -52,6 +52,7 @@ from attrs import Factory, frozen
 from lolpop.components._errors import (
     DataError,
     count_rows,
+    in_rows,
     not_numbers,
     show_values,
     typos_among_numbers,
@@ -363,8 +364,8 @@ def _check_features(name: str, estimator: object, frame: pd.DataFrame, where: st
         if missing.any() and not allow_nan:
             count = int(missing.sum())
             raise DataError(
-                f"the column {label!r} of {where} is missing in {count_rows(count)} of "
-                f"{len(frame)} (index {_rows_of(frame, missing)}), and {name} takes no "
+                f"the column {label!r} of {where} is missing in "
+                f"{in_rows(missing, frame.index)}, and {name} takes no "
                 "missing values: impute them first (the column_encoder does, in a "
                 "workflow), drop those rows, or use an estimator that takes them.",
                 column=label,
@@ -374,8 +375,8 @@ def _check_features(name: str, estimator: object, frame: pd.DataFrame, where: st
         if infinite.any():
             count = int(infinite.sum())
             raise DataError(
-                f"the column {label!r} of {where} is infinite in {count_rows(count)} of "
-                f"{len(frame)} (index {_rows_of(frame, infinite)}); no estimator learns from "
+                f"the column {label!r} of {where} is infinite in "
+                f"{in_rows(infinite, frame.index)}; no estimator learns from "
                 "or predicts on an infinite value. Replace or drop those rows.",
                 column=label,
                 rows=count,
@@ -417,9 +418,8 @@ def _check_target(spec: ModelSpec, kind: type[TaskKind], target: pd.Series) -> N
     if missing.any():
         count = int(missing.sum())
         raise DataError(
-            f"{label} is missing in {count_rows(count)} of {len(target)} (index "
-            f"{_rows_of(target, missing)}); {spec.name} learns from rows with a target "
-            "only. Drop or fill those rows before fitting.",
+            f"{label} is missing in {in_rows(missing, target.index)}; {spec.name} learns "
+            "from rows with a target only. Drop or fill those rows before fitting.",
             column=column,
             rows=count,
         )
@@ -442,9 +442,8 @@ def _check_target(spec: ModelSpec, kind: type[TaskKind], target: pd.Series) -> N
     if infinite.any():
         count = int(infinite.sum())
         raise DataError(
-            f"{label} is infinite in {count_rows(count)} of {len(target)} (index "
-            f"{_rows_of(target, infinite)}); no model learns from an infinite value. "
-            "Fix or drop those rows.",
+            f"{label} is infinite in {in_rows(infinite, target.index)}; no model learns from "
+            "an infinite value. Fix or drop those rows.",
             column=column,
             rows=count,
         )

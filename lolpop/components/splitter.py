@@ -45,7 +45,13 @@ import numpy.typing as npt
 import pandas as pd
 from attrs import frozen
 
-from lolpop.components._errors import DataError, count_rows, show_values, typos_among_numbers
+from lolpop.components._errors import (
+    DataError,
+    count_rows,
+    in_rows,
+    show_values,
+    typos_among_numbers,
+)
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import DataSplitter, Labelled, Splits
 from lolpop.config.registry import ComponentKind
@@ -150,10 +156,9 @@ def _check_target(frame: pd.DataFrame, settings: SplitterSettings) -> None:
     if missing.any():
         count = int(missing.sum())
         raise DataError(
-            f"the target {name!r} is missing in {count_rows(count)} of {len(frame)} (index "
-            f"{show_values(frame.index[missing].tolist())}); a row without a target can be "
-            "neither learned from nor scored. Drop or fill those rows before the split (for "
-            "example with a function_transformer).",
+            f"the target {name!r} is missing in {in_rows(missing, frame.index)}; a row "
+            "without a target can be neither learned from nor scored. Drop or fill those rows "
+            "before the split (for example with a function_transformer).",
             column=name,
             rows=count,
         )
@@ -162,9 +167,8 @@ def _check_target(frame: pd.DataFrame, settings: SplitterSettings) -> None:
         if infinite.any():
             count = int(infinite.sum())
             raise DataError(
-                f"the target {name!r} is infinite in {count_rows(count)} of {len(frame)} "
-                f"(index {show_values(frame.index[infinite].tolist())}); no model learns "
-                "from an infinite value. Fix or drop those rows before the split.",
+                f"the target {name!r} is infinite in {in_rows(infinite, frame.index)}; no "
+                "model learns from an infinite value. Fix or drop those rows before the split.",
                 column=name,
                 rows=count,
             )
@@ -209,8 +213,8 @@ def _check_features(frame: pd.DataFrame, features: Iterable[str]) -> None:
         if infinite.any():
             count = int(infinite.sum())
             raise DataError(
-                f"the feature column {name!r} is infinite in {count_rows(count)} of "
-                f"{len(frame)} (index {show_values(frame.index[infinite].tolist())}); no "
+                f"the feature column {name!r} is infinite in "
+                f"{in_rows(infinite, frame.index)}; no "
                 "model learns from an infinite value. Replace them (with an empty value, to "
                 "have them imputed) or drop those rows before the split.",
                 column=name,
