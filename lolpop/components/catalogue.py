@@ -1,7 +1,7 @@
 """Every built-in component implementation, by tag (what `BUILTINS` holds).
 
 Importing this module imports every implementation module, which is light: each
-imports scikit-learn, SciPy, MLflow, matplotlib or SQLAlchemy only inside the steps
+imports scikit-learn, SciPy, MLflow, matplotlib, SQLAlchemy or DuckDB only inside the steps
 that use them (a test holds it to that).
 """
 
@@ -11,10 +11,12 @@ from lolpop.components import (
     bias,
     data_checker,
     drift,
+    duckdb_connector,
     encoder,
     explainer,
     file_connector,
     function_transformer,
+    json_connector,
     local_repository,
     memory_tracker,
     metrics,
@@ -36,6 +38,8 @@ from lolpop.config.registry import ComponentKind
 
 KINDS: tuple[ComponentKind, ...] = (
     *file_connector.KINDS,
+    *json_connector.KINDS,
+    *duckdb_connector.KINDS,
     *sklearn_datasets.KINDS,
     *sql_connector.KINDS,
     *function_transformer.KINDS,

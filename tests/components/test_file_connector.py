@@ -205,7 +205,8 @@ def test_csv_settings_decode_to_the_record() -> None:
     with pytest.raises(Exception) as caught:  # noqa: PT011 (cattrs' exception group)
         converter.structure({"type": "csv", "path": "x.csv", "sep": ";"}, ComponentConfig)
     assert [str(p) for p in problems_of(caught.value)] == [
-        "unknown key 'sep' (known: path, delimiter, encoding, index, columns, dtypes) @ $.sep"
+        "unknown key 'sep' (known: path, delimiter, encoding, index, columns, dtypes, "
+        "parse_dates, date_format, timezone, na_values) @ $.sep"
     ]
 
 
