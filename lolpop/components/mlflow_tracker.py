@@ -68,6 +68,7 @@ from lolpop.components._mlflow import (
     MODEL_DIGEST_TAG,
     MODEL_FOLDER,
     MODEL_FORMAT_TAG,
+    MODEL_MANIFEST_FILE,
     MODEL_METADATA_FILE,
     MODEL_TAG,
     PARENT_TAG,
@@ -81,6 +82,7 @@ from lolpop.components._mlflow import (
     check_status,
     dataset_tag,
     ended_run_error,
+    folder_files,
     is_missing,
     metric_value,
     mlflow_errors,
@@ -130,6 +132,7 @@ class MlflowSettings:
 
     #: None: `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db` in the current folder.
     tracking_uri: str | None = None
+    #: The MLflow experiment runs are recorded in (created when missing).
     experiment: str = "lolpop"
     #: None: `MLFLOW_REGISTRY_URI`, else the tracking URI.
     registry_uri: str | None = None
@@ -341,12 +344,7 @@ class _MlflowTracker:
         ref, model = request
         metadata = model_metadata(model)
         run = self._running(ref)
-        if MODEL_TAG in run.data.tags:
-            raise TrackingError(
-                f"run {ref.name!r} ({ref.run_id}) already has a model "
-                f"({run.data.tags[MODEL_TAG]}); a run records one model: log another in a "
-                "nested run."
-            )
+        tags = run.data.tags
         skops = self._settings.serialization == "skops"
         with tempfile.TemporaryDirectory(prefix="lolpop-model-") as tmp:
             path = os.path.join(tmp, MODEL_FOLDER)
@@ -365,6 +363,8 @@ class _MlflowTracker:
             with open(os.path.join(path, MODEL_METADATA_FILE), "w", encoding="utf-8") as file:
                 json.dump(metadata, file, indent=2, sort_keys=True)
             digest = write_manifest(path)
+            if MODEL_TAG in tags:
+                return self._replayed(ref, model, path)
             with mlflow_errors(f"upload the model to run {ref.run_id}"):
                 self._holder.client().log_artifacts(ref.run_id, path, MODEL_FOLDER)
         uri = f"runs:/{ref.run_id}/{MODEL_FOLDER}"
@@ -372,6 +372,35 @@ class _MlflowTracker:
         integrity = {MODEL_DIGEST_TAG: digest, MODEL_FORMAT_TAG: serialization}
         self._set_run_tags(ref, {MODEL_TAG: uri}, verbatim=integrity)
         return ModelArtifact(uri, ref, model, digest=digest, serialization=serialization)
+
+    def _replayed(self, ref: RunRef, model: FittedModel[TaskKind], path: str) -> ModelArtifact:
+        """The model the run already holds, when `model` (saved at `path`) is that model
+        again: the same metadata file (task, features, target, classes, params and the
+        estimator's class), which is a resumed run replaying `log_model` (its model comes
+        from the step cache; a skops file is not the same bytes twice, so the estimator
+        file is not compared). Any other model is refused: a run records one."""
+        run = self._read(ref)
+        tags = run.data.tags
+        recorded = tags.get(MODEL_DIGEST_TAG)
+        form = tags.get(MODEL_FORMAT_TAG)
+        mine = folder_files(path, skip=MODEL_MANIFEST_FILE)
+        theirs: dict[str, str] = {}
+        with tempfile.TemporaryDirectory(prefix="lolpop-model-") as tmp:
+            with mlflow_errors(f"read the model of run {ref.run_id}"):
+                local = self._holder.client().download_artifacts(
+                    ref.run_id, f"{MODEL_FOLDER}/{MODEL_MANIFEST_FILE}", tmp
+                )
+            with open(local, encoding="utf-8") as file:
+                listed = json.load(file).get("files", {})
+            if isinstance(listed, dict):
+                theirs = {str(k): str(v) for k, v in listed.items()}
+        same = theirs.get(MODEL_METADATA_FILE) == mine[MODEL_METADATA_FILE]
+        if not same or recorded is None or form != self._settings.serialization:
+            raise TrackingError(
+                f"run {ref.name!r} ({ref.run_id}) already has a model "
+                f"({tags[MODEL_TAG]}); a run records one model: log another in a nested run."
+            )
+        return ModelArtifact(tags[MODEL_TAG], ref, model, digest=recorded, serialization=form)
 
     def end_run(self, request: tuple[RunRef, str]) -> RunRef:
         """End a running run with FINISHED, FAILED or KILLED."""

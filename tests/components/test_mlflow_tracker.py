@@ -19,6 +19,7 @@ import mlflow.sklearn
 import numpy as np
 import pandas as pd
 import pytest
+from attrs import evolve
 from mlflow import MlflowClient
 from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
@@ -291,10 +292,27 @@ def test_mistakes_are_refused_with_a_tracking_error(
         assert isinstance(cause(failure), error), text
         assert text in str(cause(failure))
     tracker.log_model((run, model))
+    other = evolve(model, features=(*model.features[:-1], "another"))
     with pytest.raises(StepFailure, match="already has a model"):
-        tracker.log_model((run, model))
+        tracker.log_model((run, other))
     tracker.end_run((run, "FAILED"))
     assert client.get_run(run.run_id).data.params == {"C": "1.0", "tol": "0.1"}
+
+
+def test_a_replayed_log_model_gives_the_model_already_logged(
+    tracker: MetadataTracker, client: MlflowClient, model: FittedModel[TaskKind]
+) -> None:
+    """A run killed right after `log_model` and resumed logs the same model again: that is
+    the model the run already holds (same metadata and estimator file), not a second one."""
+    run = tracker.start_run(RunSpec("replayed"))
+    first = tracker.log_model((run, model))
+    again = tracker.log_model((run, model))
+    assert again.uri == first.uri
+    assert again.digest == first.digest
+    assert again.serialization == first.serialization
+    names = [f.path for f in client.list_artifacts(run.run_id, "model")]
+    assert names == sorted(set(names))
+    tracker.end_run((run, "FINISHED"))
 
 
 def test_a_long_param_is_cut_with_a_note(tracker: MetadataTracker, client: MlflowClient) -> None:
