@@ -93,7 +93,6 @@ workflows = st.builds(
     settings=st.builds(
         Settings,
         model_name=texts,
-        data_dir=texts,
         tracking_uri=texts,
     ),
     backend=backends,

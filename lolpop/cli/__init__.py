@@ -128,11 +128,23 @@ def check(
     mypy: bool = typer.Option(
         False, "--mypy", help="Also render the config as Python and type-check it with mypy."
     ),
+    stage: str | None = typer.Option(
+        None,
+        "--stage",
+        "-s",
+        help="A stage that must be able to run (default: the runner's first, build_all).",
+    ),
 ) -> None:
-    """Check a workflow config: every problem at once, with its path and line."""
+    """Check a workflow config: every problem at once, with its path and line.
+
+    Every stage of the runner is built too. A stage the config sets up (e.g. evaluate,
+    when it gives `labels`) that lacks something it needs is a problem; any other stage
+    that cannot run is listed with what it needs, after the config."""
     import yaml  # noqa: PLC0415 (light, but only this command needs it)
 
     from lolpop.config import load, make_converter, mask_secrets  # noqa: PLC0415
+    from lolpop.errors import ConfigError  # noqa: PLC0415
+    from lolpop.runners.build import build_parts, check_stages  # noqa: PLC0415 (the catalogue)
 
     loaded = load(config, profile)
     problems = loaded.swap().value_or(None)
@@ -149,14 +161,33 @@ def check(
             _echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
     if failed:
         raise typer.Exit(code=2)
-    workflow, _ = _built("check", config, profile, loaded=loaded)
+    workflow = loaded.unwrap()
+    built = build_parts(workflow, source=config, stage=stage)
+    build_problems = built.swap().value_or(None)
+    if build_problems is not None:
+        _echo(f"lolpop check: {build_problems}", err=True)
+        raise typer.Exit(code=2)
+    stages = check_stages(built.unwrap(), source=config)
+    mistakes = tuple(problem for each in stages if each.configured for problem in each.problems)
+    if mistakes:
+        _echo(f"lolpop check: {ConfigError(mistakes, config)}", err=True)
+        raise typer.Exit(code=2)
     shown = mask_secrets(make_converter(allow_imports=workflow.allow_imports).unstructure(workflow))
+    chosen = [f"{what} {name}" for what, name in (("profile", profile), ("stage", stage)) if name]
     _echo(
         f"{config}: OK"
-        + (f" (profile {profile})" if profile else "")
+        + (f" ({', '.join(chosen)})" if chosen else "")
         + (", mypy OK" if mypy else "")
     )
     _echo(yaml.safe_dump(shown, sort_keys=False).rstrip())
+    _echo(f"stages that can run: {', '.join(s.stage for s in stages if not s.problems)}")
+    for each in stages:
+        if each.problems:
+            _echo(
+                f"{each.stage} cannot run (the config does not set it up; `--stage "
+                f"{each.stage}` makes this a problem):"
+            )
+            _echo("\n".join(f"- {problem}" for problem in each.problems))
 
 
 @config_app.command("export")
@@ -490,6 +521,41 @@ def approve_command(
     verdict = "rejected" if reject else "approved"
     aliases = f" (aliases: {', '.join(decided.aliases)})" if decided.aliases else ""
     _echo(f"{name} version {decided.version} {verdict}{aliases}")
+
+
+@app.command("components")
+def components_command(
+    name: str | None = typer.Argument(
+        None,
+        metavar="TYPE-OR-TAG",
+        help="A component type (ModelTrainer), a kind's tag (csv) or a runner (classification).",
+        show_default=False,
+    ),
+    markdown: bool = typer.Option(False, "--markdown", help="Print it as markdown."),
+) -> None:
+    """List the component types, their kinds with every setting (type, default, meaning),
+    and the runners with their slots and settings (docs/components.md holds the same)."""
+    from lolpop.config.reference import registered_reference  # noqa: PLC0415 (pandas)
+    from lolpop.errors import LolpopError  # noqa: PLC0415
+
+    try:
+        reference = registered_reference()
+    except LolpopError as error:  # an installed package's entry point that is no kind
+        _echo(f"lolpop components: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    if name is not None:
+        chosen = reference.select(name)
+        if chosen is None:
+            close = reference.suggest(name)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            _echo(
+                f"lolpop components: no component type, kind or runner is called {name!r}"
+                f"{hint}; `lolpop components` lists them all.",
+                err=True,
+            )
+            raise typer.Exit(code=2)
+        reference = chosen
+    _echo(reference.to_markdown() if markdown else reference.to_text(), nl=False)
 
 
 def main() -> None:

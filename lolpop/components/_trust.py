@@ -30,6 +30,8 @@ from __future__ import annotations
 #: Types of scikit-learn models that skops does not trust by default but lolpop does.
 SKLEARN_TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.tree._tree.Tree",
+    # The trees of a HistGradientBoosting model: arrays of nodes and thresholds, no code.
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "numpy.dtype",
     "lolpop.components.encoder.as_float",
     "lolpop.components.encoder.as_text",
@@ -43,6 +45,7 @@ STORE_TRUSTED_TYPES: tuple[str, ...] = (
     # A model's task, which it holds as a class (`FittedModel.task`): no instance, no code.
     "lolpop.components.records.Classification",
     "lolpop.components.records.Regression",
+    "lolpop.components.records.Forecasting",
 )
 
 _OFFSETS = (

@@ -35,7 +35,9 @@ from lolpop.core.decorator import make_step
 class BiasSettings:
     """`type: bias_checker`: the sensitive column, and the label that counts as positive."""
 
+    #: The sensitive column: its groups are compared (it need not be a feature).
     column: str
+    #: The label that counts as the positive outcome (compared by value: `1` matches `1.0`).
     positive: str | int | float | bool = 1
 
 

@@ -22,6 +22,16 @@ Design notes:
 - `dtype` takes an exact pandas dtype (`float64`, `Int64`, `str`, `category`...) or a
   family: `numeric` (not bool), `integer`, `float`, `bool`, `string` (a string dtype, or
   object cells that are all strings), `datetime`, `category`.
+- Feature quality: `constant` (one value in every row where the column is present),
+  `all_missing` (no value at all) and `id_like` (text or categories with a distinct value
+  in more than `max_distinct_fraction` of the rows where present: an id, a date kept as
+  text, free text, which one-hot encoding turns into a column per row). None of them
+  teaches a model anything. They check the listed `columns`, or with none every column
+  of the frame but those under `exclude` (the supervised runners' default checker warns
+  on every column but the target and the id); then the rule gives one result per
+  offending column, or one `OK` result for the frame. `id_like` needs at least
+  `ID_LIKE_MIN_ROWS` present values to judge: in fewer rows every value may well be
+  distinct.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from pandas.api.types import (
     is_datetime64_any_dtype,
     is_float_dtype,
     is_integer_dtype,
+    is_object_dtype,
     is_string_dtype,
     pandas_dtype,
 )
@@ -52,11 +63,23 @@ from lolpop.errors import DefinitionError
 Scalar: TypeAlias = str | int | float | bool
 
 RuleKind: TypeAlias = Literal[
-    "required_columns", "dtype", "not_null", "range", "allowed_values", "unique", "row_count"
+    "required_columns",
+    "dtype",
+    "not_null",
+    "range",
+    "allowed_values",
+    "unique",
+    "row_count",
+    "constant",
+    "all_missing",
+    "id_like",
 ]
 
 #: At most this many offending examples in a message.
 EXAMPLES = 5
+
+#: An `id_like` rule judges a column from this many present values up (see the notes).
+ID_LIKE_MIN_ROWS = 20
 
 
 @frozen
@@ -70,15 +93,34 @@ class Rule:
     - `allowed_values`: the values of each of `columns` are among `values`.
     - `unique`: no value repeats within each of `columns`.
     - `row_count`: the frame has at least `min` and/or at most `max` rows.
+    - `constant`: each column holds more than one value (among those present).
+    - `all_missing`: each column holds a value in some row.
+    - `id_like`: no text or categorical column has a distinct value in more than
+      `max_distinct_fraction` of its present rows.
+
+    The last three check `columns`, or with none every column but `exclude`.
     """
 
+    #: Which rule it is; it says which of the other fields apply.
     kind: RuleKind
+    #: The columns the rule checks (`required_columns`: those that must be there).
     columns: tuple[str, ...] = ()
+    #: `dtype`: the pandas dtype, or a family (`numeric`, `integer`, `string`...).
     dtype: str | None = None
+    #: `range`: the smallest value allowed; `row_count`: the fewest rows.
     min: float | None = None
+    #: `range`: the largest value allowed; `row_count`: the most rows.
     max: float | None = None
+    #: `allowed_values`: the values a column may hold.
     values: tuple[Scalar, ...] = ()
+    #: `not_null`: the share of missing values allowed in each column (0 to 1).
     max_missing_fraction: float = 0.0
+    #: `id_like`: the share of distinct values (among present ones) above which a text
+    #: or categorical column is an id rather than a category.
+    max_distinct_fraction: float = 0.9
+    #: `constant`, `all_missing`, `id_like` with no `columns`: the columns left out.
+    exclude: tuple[str, ...] = ()
+    #: What a broken rule reports: a warning, or an error (a runner stops on one by default).
     severity: Literal["WARN", "ERROR"] = "ERROR"
 
 
@@ -86,6 +128,7 @@ class Rule:
 class CheckerSettings:
     """`type: rules_checker`: the rules a frame must keep."""
 
+    #: The rules, each a mapping with its `kind` (its fields are below).
     rules: tuple[Rule, ...] = ()
 
 
@@ -101,6 +144,9 @@ _NEEDS: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "allowed_values": (("columns",), ("values",)),
     "unique": (("columns",),),
     "row_count": (("min", "max"),),
+    "constant": (),
+    "all_missing": (),
+    "id_like": (),
 }
 _READS: Mapping[str, frozenset[str]] = {
     "required_columns": frozenset({"columns"}),
@@ -110,6 +156,9 @@ _READS: Mapping[str, frozenset[str]] = {
     "allowed_values": frozenset({"columns", "values"}),
     "unique": frozenset({"columns"}),
     "row_count": frozenset({"min", "max"}),
+    "constant": frozenset({"columns", "exclude"}),
+    "all_missing": frozenset({"columns", "exclude"}),
+    "id_like": frozenset({"columns", "exclude", "max_distinct_fraction"}),
 }
 _ALWAYS = frozenset({"kind", "severity"})
 
@@ -154,6 +203,11 @@ def _rule_problems(rule: Rule) -> list[str]:
         problems.append(
             f"has `max_missing_fraction` {rule.max_missing_fraction:g}, not a fraction "
             "between 0 and 1"
+        )
+    if not 0.0 < rule.max_distinct_fraction <= 1.0:
+        problems.append(
+            f"has `max_distinct_fraction` {rule.max_distinct_fraction:g}, not a fraction "
+            "above 0 and at most 1"
         )
     if rule.dtype is not None and rule.dtype not in DTYPE_FAMILIES:
         try:
@@ -291,13 +345,81 @@ def _check_unique(rule: Rule, name: str, series: pd.Series) -> CheckResult:
     )
 
 
+def _distinct(values: pd.Series) -> int:
+    """How many distinct values `values` holds (unhashable cells compared as text)."""
+    try:
+        return int(values.nunique(dropna=True))
+    except TypeError:
+        return int(values.astype(str).nunique(dropna=True))
+
+
+def _check_constant(rule: Rule, name: str, series: pd.Series) -> CheckResult:
+    values = series.dropna()
+    if len(values) == 0 or _distinct(values) > 1:
+        return _passed(rule, f"column {name!r} holds more than one value (or none)", name)
+    missing = len(series) - len(values)
+    where = f"all {len(values)} rows where it is present" if missing else f"all {len(series)} rows"
+    return _failed(
+        rule,
+        f"column {name!r} holds one value ({_show(values.iloc[0])}) in {where}: as a "
+        "feature it tells no two rows apart; drop it (the splitter's `drop:`)",
+        name,
+    )
+
+
+def _check_all_missing(rule: Rule, name: str, series: pd.Series) -> CheckResult:
+    if len(series) == 0 or series.notna().any():
+        return _passed(rule, f"column {name!r} holds values", name)
+    return _failed(
+        rule,
+        f"column {name!r} is missing in all {len(series)} rows: as a feature it carries "
+        "nothing; drop it (the splitter's `drop:`), or check how the data is read",
+        name,
+    )
+
+
+def _is_text(series: pd.Series) -> bool:
+    dtype = series.dtype
+    return not is_bool_dtype(dtype) and (
+        is_object_dtype(dtype) or is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
+    )
+
+
+def _check_id_like(rule: Rule, name: str, series: pd.Series) -> CheckResult:
+    values = series.dropna()
+    if not _is_text(series):
+        return _passed(rule, f"column {name!r} is not text or categories", name)
+    if len(values) < ID_LIKE_MIN_ROWS:
+        return _passed(rule, f"column {name!r} has {len(values)} values, too few to judge", name)
+    distinct = _distinct(values)
+    share = distinct / len(values)
+    found = f"column {name!r} holds {distinct} distinct values in {len(values)} rows ({share:.0%})"
+    if share <= rule.max_distinct_fraction:
+        return _passed(rule, found, name)
+    examples = _examples(pd.unique(values.to_numpy()).tolist(), "e.g. ")
+    return _failed(
+        rule,
+        f"{found}, {examples}: an id, a date kept as text or free text rather than a "
+        "category; as a feature it is one-hot encoded into a column per value. Drop it "
+        "(the splitter's `drop:`), make it `settings.index`, or parse it (dates: the "
+        "connector's `parse_dates`)",
+        name,
+    )
+
+
 _COLUMN_CHECKS: Mapping[str, Callable[[Rule, str, pd.Series], CheckResult]] = {
     "dtype": _check_dtype,
     "not_null": _check_not_null,
     "range": _check_range,
     "allowed_values": _check_allowed,
     "unique": _check_unique,
+    "constant": _check_constant,
+    "all_missing": _check_all_missing,
+    "id_like": _check_id_like,
 }
+
+#: Kinds that, given no `columns`, check every column of the frame but `exclude`.
+_EVERY_COLUMN = frozenset({"constant", "all_missing", "id_like"})
 
 
 def _check_row_count(rule: Rule, frame: pd.DataFrame) -> CheckResult:
@@ -317,6 +439,24 @@ def _check_required(rule: Rule, frame: pd.DataFrame) -> tuple[CheckResult, ...]:
     )
 
 
+def _check_every_column(
+    rule: Rule, frame: pd.DataFrame, check: Callable[[Rule, str, pd.Series], CheckResult]
+) -> tuple[CheckResult, ...]:
+    """A rule on every column but `exclude`: a result per offending column, or one `OK`."""
+    checked = [
+        (str(label), column) for label, column in frame.items() if str(label) not in rule.exclude
+    ]
+    failed = tuple(
+        result
+        for result in (check(rule, name, column) for name, column in checked)
+        if result.status is not Status.OK
+    )
+    if failed:
+        return failed
+    what = rule.kind.replace("_", " ")
+    return (_passed(rule, f"no column of the {len(checked)} checked is {what}", None),)
+
+
 def check_rule(rule: Rule, frame: pd.DataFrame) -> tuple[CheckResult, ...]:
     """One rule's results on a frame: one per listed column (one for `row_count`)."""
     if rule.kind == "row_count":
@@ -324,6 +464,8 @@ def check_rule(rule: Rule, frame: pd.DataFrame) -> tuple[CheckResult, ...]:
     if rule.kind == "required_columns":
         return _check_required(rule, frame)
     check = _COLUMN_CHECKS[rule.kind]
+    if rule.kind in _EVERY_COLUMN and not rule.columns:
+        return _check_every_column(rule, frame, check)
     results = []
     for name in rule.columns:
         if name not in frame.columns:

@@ -56,6 +56,7 @@ class DriftSettings:
     p_value: float = 0.05
     #: A PSI above this flags the column (`categorical_test: psi`).
     psi_threshold: float = 0.2
+    #: The test of non-numeric columns: chi-squared, or the population stability index.
     categorical_test: Literal["chi2", "psi"] = "chi2"
     #: The columns to compare (all, when empty).
     columns: tuple[str, ...] = ()

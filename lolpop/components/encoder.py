@@ -10,7 +10,10 @@ Design notes:
 - Fitted on train only: imputation values, scaling means and the categories come from
   the frame `fit` is given, and `transform` only applies them. A category `fit` never saw
   gets all-zero one-hot columns (or the "infrequent" column when `max_categories` makes
-  one); a missing value gets the imputed one.
+  one); a missing value gets the imputed one. That is silent, so `unseen_categories`
+  counts, per categorical column of new data, the rows holding a category the fitted
+  encoder never saw (from the encoder itself, or the bundled model that holds it): the
+  predict pipeline logs the counts as metrics and warns.
 - Categorical values are encoded as text (`str(value)`), so a column mixing `1` and `"1"`
   or numbers and strings is one vocabulary rather than an error, and missing values
   (None, NaN, pd.NA) are all one "missing" that the imputer fills.
@@ -30,7 +33,7 @@ Design notes:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -50,6 +53,9 @@ from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
 
+if TYPE_CHECKING:
+    from sklearn.compose import ColumnTransformer
+
 
 @frozen
 class EncoderSettings:
@@ -63,6 +69,7 @@ class EncoderSettings:
     passthrough: tuple[str, ...] = ()
     #: Columns left out of the output.
     drop: tuple[str, ...] = ()
+    #: How a missing numeric value is filled (`constant`: with 0).
     impute_numeric: Literal["mean", "median", "most_frequent", "constant"] = "median"
     #: Standardize numeric columns (to the training mean and standard deviation).
     scale: bool = True
@@ -365,6 +372,87 @@ def _transform(encoder: FittedEncoder, frame: pd.DataFrame) -> pd.DataFrame:
     result = pd.DataFrame(out, columns=list(encoder.outputs))
     result.index = frame.index
     return result
+
+
+@frozen
+class UnseenCategories:
+    """The rows of one categorical column holding a category the encoder never saw."""
+
+    column: str
+    #: Rows holding such a category (missing values are not counted: they are imputed).
+    rows: int
+    #: Of how many rows.
+    of: int
+    #: Some of the unseen categories (as text), the most frequent first.
+    values: tuple[str, ...] = ()
+
+    def to_text(self) -> str:
+        """`column 'city': 5 rows of 40 hold categories never seen in training ('x')`."""
+        return (
+            f"column {self.column!r}: {count_rows(self.rows)} of {self.of} hold categories "
+            f"never seen in training ({show_values(self.values)})"
+        )
+
+
+def _column_transformer_in(model: object) -> ColumnTransformer | None:
+    """The column encoder's transformer in `model`: itself, or a pipeline's step."""
+    from sklearn.compose import ColumnTransformer  # noqa: PLC0415 (heavy: imported on use)
+    from sklearn.pipeline import Pipeline  # noqa: PLC0415 (heavy: imported on use)
+
+    if isinstance(model, ColumnTransformer):
+        return model
+    if isinstance(model, Pipeline):
+        for _, part in model.steps:
+            if isinstance(part, ColumnTransformer):
+                return part
+    return None
+
+
+def _categorical_part(transformer: ColumnTransformer) -> tuple[list[str], list[object]]:
+    """The categorical columns of a fitted column encoder, and each one's categories."""
+    from sklearn.pipeline import Pipeline  # noqa: PLC0415 (heavy: imported on use)
+    from sklearn.preprocessing import OneHotEncoder  # noqa: PLC0415 (heavy: imported on use)
+
+    part = transformer.named_transformers_.get("categorical")
+    onehot = part.named_steps.get("onehot") if isinstance(part, Pipeline) else None
+    # `transformers_` (name, fitted, columns): scikit-learn's, read as it is documented.
+    fitted: object = getattr(transformer, "transformers_", ())
+    columns: list[str] = []
+    if isinstance(fitted, list):
+        for entry in fitted:
+            if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == "categorical":
+                columns = [str(name) for name in entry[2]]
+    if not isinstance(onehot, OneHotEncoder) or len(columns) != len(onehot.categories_):
+        return [], []
+    return columns, list(onehot.categories_)
+
+
+def unseen_categories(model: object, frame: pd.DataFrame) -> tuple[UnseenCategories, ...]:
+    """Per categorical column of the column encoder in `model` (a fitted encoder's
+    transformer, or a bundled model whose first step is one), the rows of `frame` that
+    hold a category the encoder never saw when it was fitted; none for a model that holds
+    no column encoder (another trainer's), or columns `frame` lacks.
+
+    >>> encoder = column_encoder().fit(
+    ...     Labelled(pd.DataFrame({"city": ["a", "b", "a"]}), pd.Series([1, 2, 3]))
+    ... )
+    >>> unseen_categories(encoder.transformer, pd.DataFrame({"city": ["a", "c", None]}))
+    (UnseenCategories(column='city', rows=1, of=3, values=('c',)),)
+    """
+    transformer = _column_transformer_in(model)
+    if transformer is None:
+        return ()
+    columns, categories = _categorical_part(transformer)
+    found = []
+    for name, known in zip(columns, categories, strict=True):
+        if name not in frame.columns:
+            continue
+        values = as_text(frame[[name]])[name]
+        unseen = values.notna() & ~values.isin(list(np.asarray(known, dtype=object)))
+        counts = values[unseen].value_counts()
+        shown = tuple(str(value) for value in counts.index[:5])
+        found.append(UnseenCategories(name, int(unseen.sum()), len(frame), shown))
+    return tuple(found)
 
 
 def column_encoder(settings: EncoderSettings = EncoderSettings()) -> FeatureEncoder:

@@ -89,6 +89,7 @@ class ExplainerSettings:
 
     #: Shuffles per column; the importance is their mean.
     n_repeats: int = 5
+    #: Seeds the shuffles and the rows drawn (the same seed, the same importance).
     seed: int = 0
     #: A scikit-learn scorer name (`roc_auc`, `r2`, ...); None: the model's `score`.
     scoring: str | None = None

@@ -41,7 +41,7 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 class FunctionTransformerSettings:
     """`type: function`: a `module:function` of one frame that returns a frame."""
 
-    #: e.g. `my_project.features:add_ratios`.
+    #: The function, as `module:function` (e.g. `my_project.features:add_ratios`).
     function: str
     #: Module prefixes the reference may name, besides lolpop's and scikit-learn's
     #: (e.g. `my_project`).

@@ -96,6 +96,7 @@ class StaleChampionRegistryError(StaleComparisonError, RegistryError):
 class LocalRegistrySettings:
     """`type: local_registry`: model versions, aliases and approvals in a local folder."""
 
+    #: The registry's folder (created when missing).
     root: str = field(default=".lolpop/registry", metadata=OUTPUT_PATH)
     #: The name models are registered under (and whose aliases `get_alias` reads).
     model_name: str = "model"

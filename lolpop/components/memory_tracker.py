@@ -73,6 +73,7 @@ from lolpop.core.decorator import make_step
 class MemorySettings:
     """`type: memory`: runs kept in this process's memory (for tests)."""
 
+    #: The experiment name runs are recorded under.
     experiment: str = "lolpop"
 
 

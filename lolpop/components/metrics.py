@@ -6,14 +6,23 @@ Design notes:
   value here equals the one a user computes with scikit-learn by hand (a property test
   checks it). `compute_metrics`, `GREATER_IS_BETTER` and `is_better` are public: the
   tuner, the model checker and the runners score and compare with the same code.
+- One workflow, one kind of number: a `Scorer` is how a workflow scores (its task, the
+  metrics it reports, `average` and `pos_label`). The metrics components built here are
+  `SklearnMetrics`, which carry theirs (`scorer_of`); the tuner and the baseline checker
+  are `Rescorable`, and the train pipeline makes them score by its metrics component's
+  scorer (`scored_alike`). So the tuner's trials, the baseline, the test metrics and the
+  approval rule (which compares the test metrics) are all, say, weighted f1, set once
+  under `metrics:`.
 - Classification labels are compared as text (`str(label)`): the probability columns of
   `Predictions` are named by `str(label)`, and this makes the truth, the predicted
   values and those columns one vocabulary.
 - Binary problems (two classes) score f1, precision and recall of the positive class,
   the second class in the model's order (its probability columns; the natural order of
   the labels when there are no probabilities), as scikit-learn's `pos_label` does for
-  `[0, 1]` or `[False, True]`. Problems of three or more classes use the configured
-  `average` (macro by default), and roc_auc is one-vs-rest.
+  `[0, 1]` or `[False, True]`; `pos_label` names another (compared as text, so `1`
+  matches the label `1`), and a `pos_label` that is not one of the two classes is a
+  `DataError`. Problems of three or more classes use the configured `average` (macro by
+  default; `pos_label` does not apply), and roc_auc is one-vs-rest.
 - A metric that is undefined on the data is NaN, never an error, so one odd split does
   not fail a run: roc_auc and pr_auc when a class is missing from the truth; the
   probability metrics when the truth holds a label the model has no column for, or the
@@ -35,7 +44,7 @@ import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Literal, TypeAlias, TypeVar
+from typing import Generic, Literal, Protocol, Self, TypeAlias, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -59,9 +68,13 @@ from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
 
 _K = TypeVar("_K", bound=TaskKind)
+_K_co = TypeVar("_K_co", bound=TaskKind, covariant=True)
+_T = TypeVar("_T")
 
 #: How per-class scores of three or more classes are combined.
 Average: TypeAlias = Literal["macro", "micro", "weighted"]
+#: A class label as a config or a caller names it (compared with the labels as text).
+Label: TypeAlias = str | int | bool
 
 #: Each metric's direction: True when a larger value is better.
 GREATER_IS_BETTER: Mapping[str, bool] = MappingProxyType(
@@ -79,6 +92,8 @@ GREATER_IS_BETTER: Mapping[str, bool] = MappingProxyType(
         "mape": False,
         "r2": True,
         "msle": False,
+        "mase": False,
+        "smape": False,
     }
 )
 
@@ -142,8 +157,10 @@ def compute_metrics(
     predictions: Predictions,
     *,
     average: Average = "macro",
+    pos_label: Label | None = None,
 ) -> dict[str, float]:
-    """The metrics `names` (every metric of `task` when empty) of `predictions` on `truth`.
+    """The metrics `names` (every metric of `task` when empty) of `predictions` on `truth`
+    (`average` and `pos_label`: see the module notes).
 
     >>> truth = pd.Series([1.0, 2.0, 3.0])
     >>> compute_metrics("regression", ("mae", "r2"), truth, Predictions(truth + 1))
@@ -172,7 +189,7 @@ def compute_metrics(
             for n in METRICS["classification"]
             if has_probabilities or n not in PROBABILITY_METRICS
         )
-    return _classification(asked, truth, predictions, average)
+    return _classification(asked, truth, predictions, average, pos_label)
 
 
 # --- regression --------------------------------------------------------------------
@@ -262,8 +279,26 @@ def _classes(truth: pd.Series, predictions: Predictions) -> list[str]:
     return list(dict.fromkeys([*(str(c) for c in known), *(str(v) for v in seen)]))
 
 
+def _positive(classes: Sequence[str], pos_label: Label | None) -> str:
+    """The positive class of a two-class problem: `pos_label`, else the second class."""
+    if pos_label is None:
+        return classes[1]
+    positive = str(pos_label)
+    if positive not in classes:
+        raise DataError(
+            f"pos_label is {pos_label!r}, but the two classes here are "
+            f"{' and '.join(map(repr, classes))} (labels compared as text): set `pos_label` "
+            "under `metrics:` to one of them."
+        )
+    return positive
+
+
 def _classification(
-    names: Sequence[str], truth: pd.Series, predictions: Predictions, average: Average
+    names: Sequence[str],
+    truth: pd.Series,
+    predictions: Predictions,
+    average: Average,
+    pos_label: Label | None = None,
 ) -> dict[str, float]:
     from sklearn.metrics import (  # noqa: PLC0415 (heavy: imported on use)
         accuracy_score,
@@ -275,10 +310,12 @@ def _classification(
     y_true = _labels(truth, "truth values")
     y_pred = _labels(predictions.values, "predicted values")
     classes = _classes(truth, predictions)
-    binary = len(classes) == 2
+    positive = _positive(classes, pos_label) if len(classes) == 2 else None
     # pos_label only for two classes: scikit-learn warns that it ignores it otherwise.
     options: dict[str, object] = (
-        {"average": "binary", "pos_label": classes[1]} if binary else {"average": average}
+        {"average": "binary", "pos_label": positive}
+        if positive is not None
+        else {"average": average}
     )
 
     def by_label(score: Callable[..., float]) -> Callable[[], float]:
@@ -293,14 +330,18 @@ def _classification(
     result: dict[str, float] = {}
     for name in names:
         if name in PROBABILITY_METRICS:
-            result[name] = _by_probability(name, y_true, predictions, average)
+            result[name] = _by_probability(name, y_true, predictions, average, positive)
         else:
             result[name] = float(scorers[name]())
     return result
 
 
 def _by_probability(
-    name: str, y_true: _Labels, predictions: Predictions, average: Average
+    name: str,
+    y_true: _Labels,
+    predictions: Predictions,
+    average: Average,
+    positive: str | None = None,
 ) -> float:
     from sklearn.metrics import (  # noqa: PLC0415 (heavy: imported on use)
         average_precision_score,
@@ -326,9 +367,11 @@ def _by_probability(
     if set(y_true.tolist()) != set(labels):
         return math.nan
     if len(labels) == 2:
-        positive = columns[1]
-        scores = matrix[:, labels.index(positive)]
-        hits = y_true == positive
+        # The positive class of the labels (`positive`) when it has a column, else the
+        # second column's.
+        chosen = positive if positive in labels else columns[1]
+        scores = matrix[:, labels.index(chosen)]
+        hits = y_true == chosen
         if name == "roc_auc":
             return float(roc_auc_score(hits, scores))
         return float(average_precision_score(hits, scores))
@@ -349,8 +392,11 @@ class ClassificationMetricsSettings:
 
     #: Names from accuracy, f1, precision, recall, roc_auc, pr_auc, log_loss (empty: all).
     metrics: tuple[str, ...] = ()
-    #: For three or more classes; two classes score the positive (second) class.
+    #: For three or more classes; two classes score the positive class.
     average: Average = "macro"
+    #: The positive class of a two-class problem, compared as text (None: the second class
+    #: in the model's order, as scikit-learn's `pos_label=1` for 0/1 labels).
+    pos_label: Label | None = None
 
 
 @frozen
@@ -361,39 +407,143 @@ class RegressionMetricsSettings:
     metrics: tuple[str, ...] = ()
 
 
-def _evaluator(kind: type[_K], names: tuple[str, ...], average: Average) -> MetricsEvaluator[_K]:
-    task = kind.name
+#: The classification metrics that score classes one against the rest: the positive
+#: class (two classes) or the average (three or more) changes them.
+PER_CLASS_METRICS: frozenset[str] = frozenset({"f1", "precision", "recall", "roc_auc", "pr_auc"})
+
+
+@frozen
+class Scorer(Generic[_K_co]):
+    """How a workflow scores models: its task, the metrics it reports, how classes are
+    averaged and which one is positive (see the module notes). What one workflow scores
+    (the tuner's trials, the baseline, the test metrics that the approval rule compares)
+    is scored by one scorer, so that its summary holds one kind of number.
+
+    >>> scorer = Scorer(Classification, average="weighted")
+    >>> scorer.describe("f1", ("a", "b", "c")), scorer.describe("f1", (0, 1))
+    ('f1 (weighted)', "f1 (positive class '1')")
+    """
+
+    task: type[_K_co]
+    #: The metrics reported (empty: every metric of the task).
+    metrics: tuple[str, ...] = ()
+    average: Average = "macro"
+    pos_label: Label | None = None
+
+    def compute(
+        self, truth: pd.Series, predictions: Predictions, names: Iterable[str] | None = None
+    ) -> dict[str, float]:
+        """The metrics `names` (None: the reported ones) of `predictions` on `truth`."""
+        return compute_metrics(
+            self.task.name,
+            self.metrics if names is None else names,
+            truth,
+            predictions,
+            average=self.average,
+            pos_label=self.pos_label,
+        )
+
+    def score(self, metric: str, truth: pd.Series, predictions: Predictions) -> float:
+        """One metric of `predictions` on `truth`."""
+        return self.compute(truth, predictions, (metric,))[metric]
+
+    def setting(self, classes: Sequence[object] = ()) -> str | None:
+        """What shapes the per-class metrics (`PER_CLASS_METRICS`) of a model of
+        `classes`: the average for three or more classes, the positive class for two
+        (None for another task)."""
+        if self.task.name != "classification":
+            return None
+        if len(classes) == 2:
+            positive = classes[1] if self.pos_label is None else self.pos_label
+            return f"positive class {str(positive)!r}"
+        return self.average
+
+    def describe(self, metric: str, classes: Sequence[object] = ()) -> str:
+        """`metric` with the setting that shapes it, for a model of `classes`: `f1
+        (weighted)` for three or more classes, `f1 (positive class 'yes')` for two; the
+        name alone where no setting applies (accuracy, log_loss, regression metrics)."""
+        shaped = self.setting(classes) if metric in PER_CLASS_METRICS else None
+        return metric if shaped is None else f"{metric} ({shaped})"
+
+
+def scorer_for(kind: type[_K], scorer: Scorer[TaskKind]) -> Scorer[_K]:
+    """`scorer` for models of the task `kind`, after checking that it scores that task."""
+    if scorer.task is not kind:
+        raise DefinitionError(
+            f"a {kind.name} component cannot score by {scorer.task.name} metrics: a "
+            "workflow's components are all of one task."
+        )
+    return Scorer(kind, scorer.metrics, scorer.average, scorer.pos_label)
+
+
+@frozen
+class SklearnMetrics(MetricsEvaluator[_K]):
+    """A metrics component of scikit-learn's metrics that says how it scores (`scorer`),
+    so that the tuner and the baseline of its workflow score alike."""
+
+    scorer: Scorer[_K]
+
+
+def scorer_of(evaluator: MetricsEvaluator[_K]) -> Scorer[_K] | None:
+    """How `evaluator` scores, when it says (lolpop's metrics components do; None for
+    another one)."""
+    return evaluator.scorer if isinstance(evaluator, SklearnMetrics) else None
+
+
+@runtime_checkable
+class Rescorable(Protocol):
+    """A component that scores models by a metric, and can be made to score them as a
+    workflow's metrics component does (lolpop's tuners and baseline checker)."""
+
+    def scored_by(self, scorer: Scorer[TaskKind]) -> Self:
+        """The same component, scoring by `scorer` (of its task: else `DefinitionError`)."""
+        ...
+
+
+def scored_alike(component: _T, scorer: Scorer[TaskKind] | None) -> _T:
+    """`component` scoring by `scorer` when it is `Rescorable`; as it is otherwise, or
+    when there is no scorer (a metrics component that does not say how it scores)."""
+    if scorer is not None and isinstance(component, Rescorable):
+        return component.scored_by(scorer)
+    return component
+
+
+def _evaluator(scorer: Scorer[_K]) -> SklearnMetrics[_K]:
+    task = scorer.task.name
     with setting("metrics"):
-        for name in names:
+        for name in scorer.metrics:
             check_metric(name, task)
 
     def evaluate(pair: tuple[pd.Series, Predictions]) -> Metrics:
         truth, predictions = pair
-        return compute_metrics(task, names, truth, predictions, average=average)
+        return scorer.compute(truth, predictions)
 
-    return MetricsEvaluator(
+    return SklearnMetrics(
         make_step(evaluate, name="evaluate", description=f"{task} metrics of predictions"),
-        task=kind,
+        task=scorer.task,
+        scorer=scorer,
     )
 
 
 def task_metrics(kind: type[_K]) -> MetricsEvaluator[_K]:
     """Every metric of the task `kind` (macro averages for three or more classes)."""
-    return _evaluator(kind, (), "macro")
+    return _evaluator(Scorer(kind))
 
 
 def classification_metrics(
     settings: ClassificationMetricsSettings = ClassificationMetricsSettings(),
 ) -> MetricsEvaluator[Classification]:
     """Accuracy, f1, precision, recall, roc_auc, pr_auc and log_loss of a classifier."""
-    return _evaluator(Classification, settings.metrics, settings.average)
+    return _evaluator(
+        Scorer(Classification, settings.metrics, settings.average, settings.pos_label)
+    )
 
 
 def regression_metrics(
     settings: RegressionMetricsSettings = RegressionMetricsSettings(),
 ) -> MetricsEvaluator[Regression]:
     """MSE, RMSE, MAE, MAPE, R² and MSLE of a regressor."""
-    return _evaluator(Regression, settings.metrics, "macro")
+    return _evaluator(Scorer(Regression, settings.metrics))
 
 
 KINDS: tuple[ComponentKind, ...] = (

@@ -120,11 +120,13 @@ class StaleChampionTrackingError(StaleComparisonError, TrackingError):
 class MlflowRegistrySettings:
     """`type: mlflow_registry`: versions of one registered model in MLflow's registry."""
 
+    #: The registered model's name in MLflow's registry.
     model_name: str
     #: None: `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db` in the current folder.
     tracking_uri: str | None = None
     #: None: `MLFLOW_REGISTRY_URI`, else the tracking URI.
     registry_uri: str | None = None
+    #: The alias `promote` moves (and `get_alias` reads).
     champion_alias: str = "champion"
     #: Promote only versions approved with `approve` (otherwise only rejected ones are refused).
     require_approval: bool = False

@@ -4,8 +4,11 @@ Design notes:
 
 - The baseline is scikit-learn's `DummyClassifier` or `DummyRegressor`, fitted on
   `splits.train`; model and baseline are both scored on `splits.test` with the same
-  metric (`lolpop.components.metrics.compute_metrics`), and `better` says whether the
+  metric and scorer (`lolpop.components.metrics.Scorer`), and `better` says whether the
   model's score is strictly better by the metric's direction (a tie is not better).
+- The checker is `Rescorable` (a `BaselineChecker`): in a workflow the train pipeline
+  makes it score by the workflow's metrics component, so `baseline_f1` in a summary is
+  the same kind of f1 (its `average`, its `pos_label`) as `test_f1`.
 - The metric fixes the task (accuracy is a classification metric, rmse a regression
   one), so the settings are checked when the checker is built: the metric must exist
   and the strategy must be one of that task's dummies. A model of the other task is a
@@ -19,15 +22,15 @@ Design notes:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, TypeAlias, TypeVar
+from typing import Literal, Self, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
-from attrs import frozen
+from attrs import evolve, frozen
 
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind, setting
-from lolpop.components.metrics import check_metric, compute_metrics, is_better
+from lolpop.components.metrics import Scorer, check_metric, is_better, scorer_for
 from lolpop.components.records import (
     TASKS,
     BaselineComparison,
@@ -71,6 +74,7 @@ STRATEGIES: Mapping[Task, tuple[str, ...]] = {
 class BaselineSettings:
     """`type: baseline_checker`: the metric to compare by, and the dummy's strategy."""
 
+    #: The metric both are scored by; it fixes the task (e.g. `f1`, `rmse`).
     metric: str
     #: A DummyClassifier or DummyRegressor strategy (None: most_frequent or mean).
     strategy: str | None = None
@@ -100,8 +104,31 @@ def _baseline(task: Task, strategy: str, seed: int, splits: Splits) -> tuple[str
     return f"DummyClassifier(strategy={strategy!r})", Predictions(values, probabilities)
 
 
-def _checker(kind: type[_K], metric: str, strategy: str | None, seed: int) -> ModelChecker[_K]:
+@frozen
+class BaselineChecker(ModelChecker[_K]):
+    """A baseline check that keeps its definition, so that it can score by another scorer
+    (`scored_by`: a workflow's metrics component's)."""
+
+    metric: str
+    strategy: str
+    seed: int
+    scorer: Scorer[_K]
+
+    def scored_by(self, scorer: Scorer[TaskKind]) -> Self:
+        """The same check, model and baseline scored by `scorer` (of the checker's task);
+        this one when it already does, so that its step stays the one the component holds."""
+        chosen = scorer_for(self.task, scorer)
+        if chosen == self.scorer:
+            return self
+        rebuilt = _checker(self.task, self.metric, self.strategy, self.seed, chosen)
+        return evolve(self, check=rebuilt.check, scorer=chosen)
+
+
+def _checker(
+    kind: type[_K], metric: str, strategy: str | None, seed: int, scorer: Scorer[_K] | None = None
+) -> BaselineChecker[_K]:
     task = kind.name
+    scoring = scorer_for(kind, scorer) if scorer is not None else Scorer(kind)
     with setting("metric"):
         check_metric(metric, task)
     chosen = strategy or STRATEGIES[task][0]
@@ -120,11 +147,9 @@ def _checker(kind: type[_K], metric: str, strategy: str | None, seed: int) -> Mo
                 f"by {metric!r}, a {task} metric."
             )
         truth = splits.test.target
-        model_score = compute_metrics(
-            task, (metric,), truth, predict_model(model, splits.test.features)
-        )[metric]
+        model_score = scoring.score(metric, truth, predict_model(model, splits.test.features))
         name, baseline = _baseline(task, chosen, seed, splits)
-        baseline_score = compute_metrics(task, (metric,), truth, baseline)[metric]
+        baseline_score = scoring.score(metric, truth, baseline)
         return BaselineComparison(
             metric=metric,
             model_score=model_score,
@@ -134,7 +159,14 @@ def _checker(kind: type[_K], metric: str, strategy: str | None, seed: int) -> Mo
         )
 
     description = f"model against {chosen} baseline by {metric}"
-    return ModelChecker(make_step(check, name="check", description=description), task=kind)
+    return BaselineChecker(
+        make_step(check, name="check", description=description),
+        task=kind,
+        metric=metric,
+        strategy=chosen,
+        seed=seed,
+        scorer=scoring,
+    )
 
 
 def baseline_checker(settings: BaselineSettings) -> ModelChecker[TaskKind]:

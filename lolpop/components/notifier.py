@@ -59,7 +59,9 @@ class LogNotifierSettings:
 
     #: The logger's name (with `stream: logging`).
     logger: str = "lolpop"
+    #: Where messages go: the logger named by `logger`, stdout or stderr.
     stream: Literal["logging", "stdout", "stderr"] = "logging"
+    #: Messages below this level are not written.
     min_level: MinLevel = "INFO"
     #: Fail the step (and the run) when a message cannot be written, rather than warn.
     fail_on_error: bool = False

@@ -28,13 +28,16 @@ from lolpop.errors import LolpopError
 
 #: What a model does, as text (in configs, metadata and tags); `TaskKind` is the same as
 #: a type.
-Task: TypeAlias = Literal["classification", "regression"]
+Task: TypeAlias = Literal["classification", "regression", "forecasting"]
 
 #: The metrics of each task, as a config or a Python workflow names them.
 ClassificationMetric: TypeAlias = Literal[
     "accuracy", "f1", "precision", "recall", "roc_auc", "pr_auc", "log_loss"
 ]
 RegressionMetric: TypeAlias = Literal["mse", "rmse", "mae", "mape", "r2", "msle"]
+#: A forecast's metrics: over a backtest's folds (`mase` against the seasonal-naive
+#: forecast), or of live forecasts against actuals.
+ForecastingMetric: TypeAlias = Literal["mase", "mae", "rmse", "mape", "smape"]
 
 
 class TaskKind:
@@ -74,9 +77,21 @@ class Regression(TaskKind):
     default_metric = "rmse"
 
 
+@final
+class Forecasting(TaskKind):
+    """Predicting the next values of a series from its past (and from columns known in
+    advance); scored over a backtest's folds, by `mase` unless told."""
+
+    name = "forecasting"
+    metrics = typing.get_args(ForecastingMetric)
+    default_metric = "mase"
+
+
 #: Each task's type by its name.
-TASKS: Mapping[Task, type[Classification] | type[Regression]] = MappingProxyType(
-    {"classification": Classification, "regression": Regression}
+TASKS: Mapping[Task, type[Classification] | type[Regression] | type[Forecasting]] = (
+    MappingProxyType(
+        {"classification": Classification, "regression": Regression, "forecasting": Forecasting}
+    )
 )
 
 _K = TypeVar("_K", bound=TaskKind)

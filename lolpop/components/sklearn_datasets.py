@@ -27,6 +27,7 @@ DatasetName = Literal["iris", "wine", "breast_cancer", "diabetes"]
 class SklearnDatasetSettings:
     """`type: sklearn_dataset`: one of scikit-learn's bundled datasets."""
 
+    #: Which bundled dataset: its features, and its target as a column.
     name: DatasetName
     #: The name of the target column in the frame a read gives.
     target: str = "target"

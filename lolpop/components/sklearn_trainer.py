@@ -92,7 +92,9 @@ class TrainerSettings:
 
     #: An import path, `module:Class` (e.g. `sklearn.ensemble:RandomForestClassifier`).
     estimator: str
+    #: The estimator's parameters, e.g. `{max_depth: 5}`.
     params: Mapping[str, ParamValue] = Factory(dict)
+    #: `auto`: a classifier or a regressor as scikit-learn tells (`is_classifier`).
     task: TaskChoice = "auto"
     #: Given to every `random_state` parameter of the estimator (None: leave them).
     seed: int | None = 0
@@ -615,7 +617,15 @@ def sklearn_trainer(
     takes no other `task=` for them); a factory of a `Pipeline` says its task
     (`task=Classification`).
     """
-    spec = make_spec(estimator, params, task=task.name if task else "auto", seed=seed, name=name)
+    choice: TaskChoice = "auto"
+    if task is not None:
+        if task.name == "forecasting":
+            raise DefinitionError(
+                "a scikit-learn estimator is a classifier or a regressor; a forecast is made "
+                "by a regressor over features of the past (the forecasting runner's trainer)."
+            )
+        choice = task.name
+    spec = make_spec(estimator, params, task=choice, seed=seed, name=name)
     return spec_trainer(spec, TASKS[spec.task])
 
 

@@ -14,12 +14,18 @@ Design notes:
 - A time split never puts equal timestamps in two parts: a boundary that would fall
   inside a run of equal times moves to the nearer end of the run, so every test time is
   strictly after every valid time, and every valid time after every train time. Times
-  are compared as they are (numbers, datetimes, or ISO strings, which sort like the
-  times they spell).
+  are numbers or datetimes, compared as they are; a column of text is refused (a
+  `DataError` naming it and showing a value) rather than sorted as text, where
+  `11/30/2021` comes after `01/15/2023`: dates are parsed where they are read (the
+  connector's `parse_dates`/`date_format`).
 - Features are every column but the target, the `column` method's part column, and
-  the columns listed in `drop:`. Each part keeps the original frame's index labels, in
-  the frame's order. Randomness comes only from `numpy.random.default_rng(seed)`: the
-  same frame and settings give the same parts.
+  the columns listed in `drop:`; the `time` method's column stays among them (a law
+  checks the parts' times through it). A time splitter is a `TimeSplitter`, a
+  `DataSplitter` that names its time column, so that the supervised runners drop it from
+  the features after the split (a user's own splitter may say the same by building
+  one). Each part keeps the original frame's index labels, in the frame's order.
+  Randomness comes only from `numpy.random.default_rng(seed)`: the same frame and
+  settings give the same parts.
 - Settings are checked when the component is built (`DefinitionError`); the frame is
   checked when it is split (`DataError`, naming the missing column and listing those
   present).
@@ -60,6 +66,21 @@ from lolpop.errors import DefinitionError
 
 _PARTS = ("train", "valid", "test")
 
+
+@frozen
+class TimeSplitter(DataSplitter):
+    """A splitter that orders rows by a time column: the column a workflow must never make
+    a feature (the test part's times lie past every training time)."""
+
+    #: The column the rows are ordered by.
+    time_column: str
+
+
+def time_column_of(splitter: DataSplitter) -> str | None:
+    """The time column `splitter` orders rows by, when it says (a `TimeSplitter`)."""
+    return splitter.time_column if isinstance(splitter, TimeSplitter) else None
+
+
 _Positions = npt.NDArray[np.intp]
 
 
@@ -69,13 +90,17 @@ class SplitterSettings:
 
     #: The target column.
     target: str
+    #: `ratio`: random rows, by the sizes; `time`: by the time `column`; `column`: as it says.
     method: Literal["ratio", "column", "time"] = "ratio"
+    #: The share of rows in the valid part (0 to 1).
     valid_size: float = 0.15
+    #: The share of rows in the test part (0 to 1).
     test_size: float = 0.15
     #: Split each class of the target in the same ratios (method `ratio` only).
     stratify: bool = False
     #: Method `column`: the column naming each row's part; method `time`: the time column.
     column: str | None = None
+    #: Seeds the random order of method `ratio` (the same seed, the same parts).
     seed: int = 0
     #: Columns that are neither features nor target (ids, free text, leaks).
     drop: tuple[str, ...] = ()
@@ -277,6 +302,23 @@ def _by_time(
     times: pd.Series, valid_size: float, test_size: float, where: str
 ) -> dict[str, _Positions]:
     """Oldest rows to train, newest to test; equal times never straddle a boundary."""
+    dtype = times.dtype
+    if not (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+        or (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
+    ):
+        present = times.dropna()
+        example = f" (e.g. {present.iloc[0]!r})" if len(present) else ""
+        raise DataError(
+            f"the time column {where!r} holds {dtype} values{example}, not datetimes or "
+            "numbers: sorted as text, '11/30/2021' comes after '01/15/2023'. Parse it "
+            f"where it is read (the connector's `parse_dates: [{where}]`, and "
+            "`date_format:` for a format such as '%m/%d/%Y'), or convert it with a "
+            "transformer before the split.",
+            column=where,
+        )
     if times.isna().any():
         raise DataError(
             f"the time column {where!r} has {int(times.isna().sum())} missing values; a time "
@@ -287,7 +329,7 @@ def _by_time(
     except TypeError as error:
         raise DataError(
             f"the values of the time column {where!r} cannot be ordered ({error}); make it "
-            "one type (numbers, datetimes, or ISO date strings)."
+            "one type (numbers or datetimes)."
         ) from error
     ordered = times.to_numpy()[order]
     rows = len(order)
@@ -388,7 +430,10 @@ def data_splitter(settings: SplitterSettings) -> DataSplitter:
         """Split the frame into train, valid and test parts."""
         return _split(frame, settings)
 
-    return DataSplitter(split=make_step(split, name="split"))
+    step = make_step(split, name="split")
+    if settings.method == "time" and settings.column is not None:
+        return TimeSplitter(split=step, time_column=settings.column)
+    return DataSplitter(split=step)
 
 
 KINDS: tuple[ComponentKind, ...] = (

@@ -49,7 +49,9 @@ class SqlSettings:
 
     #: A SQLAlchemy URL, e.g. `sqlite:///data/db.sqlite` or `postgresql://user@host/db`.
     url: str
+    #: The table a read takes whole and a write writes (a write needs one).
     table: str | None = None
+    #: A query whose rows a read gives, in place of a `table` (give exactly one to read).
     query: str | None = None
     #: What a write does when the table exists: fail, replace it, or append to it.
     if_exists: Literal["fail", "replace", "append"] = "replace"

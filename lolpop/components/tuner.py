@@ -7,11 +7,15 @@ Design notes:
   of them drawn without repetition with the seed (`random_search`, `ParameterSampler`).
   Each point is checked then like a trainer's parameters, and the metric is checked
   against the estimator's task, so a bad config fails before any data is read.
-- Each trial fits on `splits.train`, predicts `splits.valid`, and records every metric of
-  its task (`lolpop.components.metrics.compute_metrics`); its score is the chosen
-  metric's value. The best trial is the first (lowest number) of those with the best
-  score by the metric's direction; an undefined (NaN) score never wins unless every
-  score is NaN, when trial 0 is kept.
+- Each trial fits on `splits.train`, predicts `splits.valid`, and records the metrics of
+  its scorer (`lolpop.components.metrics.Scorer`: every metric of the task by default)
+  and the chosen one; its score is the chosen metric's value. The best trial is the
+  first (lowest number) of those with the best score by the metric's direction; an
+  undefined (NaN) score never wins unless every score is NaN, when trial 0 is kept.
+- The scorer's `average` and `pos_label` shape the scores. A tuner is `Rescorable`: in
+  a workflow the train pipeline makes it score by the workflow's metrics component
+  (`scored_by`), so its trials are the same kind of number as the test metrics, set
+  once under `metrics:`; a tuner has no scoring settings of its own.
 - Trials run in parallel with joblib's *threading* backend (`n_jobs`: -1 uses every
   core, 1 runs them one by one). Threads, not processes: trials return fitted models,
   which processes would have to pickle back, and the splits would be pickled to every
@@ -20,18 +24,20 @@ Design notes:
   seeded `random_state`, and joblib returns results in the order of the points, so the
   result is the same for every `n_jobs`.
 - `search_tuner` is the Python constructor under both: it searches over any
-  `(params, trainer)` candidates, e.g. trainers of different estimators.
+  `(params, trainer)` candidates, e.g. trainers of different estimators. It gives a
+  `SearchTuner`, a `HyperparameterTuner` that keeps its definition (candidates, metric,
+  scorer) so that it can be rebuilt to score by another scorer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar, overload
 
-from attrs import Factory, frozen
+from attrs import Factory, evolve, frozen
 
 from lolpop.components._kinds import make_kind, setting
-from lolpop.components.metrics import check_metric, compute_metrics, is_better
+from lolpop.components.metrics import Scorer, check_metric, is_better, scorer_for
 from lolpop.components.records import (
     TASKS,
     Classification,
@@ -75,8 +81,11 @@ class GridSearchSettings:
     space: Mapping[str, tuple[ParamValue, ...]] = Factory(dict)
     #: Parameters every trial shares.
     params: Mapping[str, ParamValue] = Factory(dict)
+    #: `auto`: a classifier or a regressor as scikit-learn tells (`is_classifier`).
     task: TaskChoice = "auto"
+    #: Given to every `random_state` parameter of each trial's estimator (None: leave them).
     seed: int | None = 0
+    #: Module prefixes besides `lolpop` and `sklearn` that `estimator` may name.
     allow: tuple[str, ...] = ()
     #: Trials run at once (-1: one per core).
     n_jobs: int = -1
@@ -86,14 +95,21 @@ class GridSearchSettings:
 class RandomSearchSettings:
     """`type: random_search`: `n_trials` combinations of the space's values, drawn with the seed."""
 
+    #: An import path, `module:Class` (as for `sklearn_model`).
     estimator: str
+    #: The metric that picks the best trial (e.g. `f1`, `log_loss`, `rmse`).
     metric: str
+    #: Each parameter's candidate values.
     space: Mapping[str, tuple[ParamValue, ...]] = Factory(dict)
+    #: Parameters every trial shares.
     params: Mapping[str, ParamValue] = Factory(dict)
+    #: `auto`: a classifier or a regressor as scikit-learn tells (`is_classifier`).
     task: TaskChoice = "auto"
     #: Draws the points and seeds every trial's estimator.
     seed: int | None = 0
+    #: Module prefixes besides `lolpop` and `sklearn` that `estimator` may name.
     allow: tuple[str, ...] = ()
+    #: Trials run at once (-1: one per core).
     n_jobs: int = -1
     #: At most this many trials (fewer when the space has fewer combinations).
     n_trials: int = 10
@@ -103,14 +119,15 @@ class RandomSearchSettings:
 Candidate: TypeAlias = tuple[Params, ModelTrainer[_K]]
 
 
-def _trial(number: int, candidate: Candidate[_K], splits: Splits, metric: str) -> Trial[_K]:
+def _trial(
+    number: int, candidate: Candidate[_K], splits: Splits, metric: str, scorer: Scorer[_K]
+) -> Trial[_K]:
     params, trainer = candidate
     model = trainer.fit(splits.train)
     predictions = trainer.predict((model, splits.valid.features))
-    task = trainer.task.name
-    metrics = compute_metrics(task, (), splits.valid.target, predictions)
+    metrics = scorer.compute(splits.valid.target, predictions)
     if metric not in metrics:
-        metrics |= compute_metrics(task, (metric,), splits.valid.target, predictions)
+        metrics |= scorer.compute(splits.valid.target, predictions, (metric,))
     return Trial(number, dict(params), metrics[metric], model, metrics)
 
 
@@ -128,12 +145,38 @@ def _check_jobs(n_jobs: int) -> None:
         raise DefinitionError(f"n_jobs is {n_jobs}; use a positive number, or -1 for every core.")
 
 
+@frozen
+class SearchTuner(HyperparameterTuner[_K]):
+    """A search (`search_tuner`) that keeps its definition, so that it can score by
+    another scorer (`scored_by`: a workflow's metrics component's)."""
+
+    candidates: tuple[Candidate[_K], ...]
+    metric: str
+    scorer: Scorer[_K]
+    n_jobs: int = -1
+
+    def scored_by(self, scorer: Scorer[TaskKind]) -> Self:
+        """The same search, its trials scored by `scorer` (of the tuner's task); this one
+        when it already does, so that its step stays the one the component holds."""
+        chosen = scorer_for(self.task, scorer)
+        if chosen == self.scorer:
+            return self
+        rebuilt = search_tuner(self.candidates, self.metric, n_jobs=self.n_jobs, scorer=chosen)
+        return evolve(self, tune=rebuilt.tune, scorer=chosen)
+
+
 def search_tuner(
-    candidates: Sequence[Candidate[_K]], metric: str, *, n_jobs: int = -1
-) -> HyperparameterTuner[_K]:
+    candidates: Sequence[Candidate[_K]],
+    metric: str,
+    *,
+    n_jobs: int = -1,
+    scorer: Scorer[_K] | None = None,
+) -> SearchTuner[_K]:
     """Fit every candidate trainer on train, score it on valid by `metric`, keep the best.
 
-    Every candidate is of one task, and `metric` is one of that task's."""
+    Every candidate is of one task, and `metric` is one of that task's. `scorer`: how
+    trials are scored (default: every metric of the task, lolpop's default settings; a
+    workflow's train pipeline gives its metrics component's)."""
     _check_jobs(n_jobs)
     if not candidates:
         raise DefinitionError("a search needs at least one candidate.")
@@ -147,20 +190,25 @@ def search_tuner(
         )
     with setting("metric"):
         check_metric(metric, kind.name)
+    chosen = scorer_for(kind, scorer) if scorer is not None else Scorer(kind)
 
     def tune(splits: Splits) -> TuningResult[_K]:
         from joblib import Parallel, delayed  # noqa: PLC0415 (heavy: imported on use)
 
         jobs = 1 if len(points) == 1 else n_jobs
         trials: list[Trial[_K]] = Parallel(n_jobs=jobs, backend="threading")(
-            delayed(_trial)(number, candidate, splits, metric)
+            delayed(_trial)(number, candidate, splits, metric, chosen)
             for number, candidate in enumerate(points)
         )
         return TuningResult(metric, tuple(trials), best_trial(metric, trials))
 
-    return HyperparameterTuner(
+    return SearchTuner(
         make_step(tune, name="tune", description=f"search {len(points)} trials by {metric}"),
         task=kind,
+        candidates=points,
+        metric=metric,
+        scorer=chosen,
+        n_jobs=n_jobs,
     )
 
 

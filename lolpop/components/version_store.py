@@ -130,6 +130,7 @@ class StoreError(LolpopError):
 class LocalStoreSettings:
     """`type: local_store`: a content-addressed store of frames and objects in a folder."""
 
+    #: The store's folder (created when missing).
     root: str = field(default=".lolpop/store", metadata=OUTPUT_PATH)
     #: Types skops may load beyond its defaults and lolpop's own (only types you reviewed).
     trusted_types: tuple[str, ...] = ()

@@ -75,6 +75,7 @@ class VisualizerSettings:
 
     #: The folder the PNG files are written into (created if missing).
     folder: str = field(default="figures", metadata=OUTPUT_PATH)
+    #: The figures' resolution, in dots per inch.
     dpi: int = 100
     #: How many features the importance chart shows, the largest first.
     top_features: int = 20

@@ -82,6 +82,7 @@ class WebhookSettings:
     url: Secret
     #: Seconds to wait for each attempt's answer.
     timeout: float = 5.0
+    #: Messages below this level are not sent.
     min_level: MinLevel = "INFO"
     #: Extra HTTP headers, e.g. `{"Authorization": "Bearer ..."}` (secrets: never shown).
     headers: Mapping[str, Secret] = Factory(dict)

@@ -30,8 +30,9 @@ class Settings:
     the id column, the approval rule...), and a config's `settings:` is decoded into the
     record of the runner it names."""
 
+    #: The model's name: its registered name, its MLflow experiment, and the prefix of its
+    #: runs and datasets.
     model_name: str = "model"
-    data_dir: str = "data"
     #: Where MLflow records runs: by default a SQLite file, no server to start.
     tracking_uri: str = "sqlite:///mlflow.db"
     #: Where lolpop keeps versions, reports and figures (relative to the working folder).

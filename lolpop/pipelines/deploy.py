@@ -5,6 +5,10 @@
 The rule compares the candidate with the champion on the same test data (the train
 pipeline measured both): "better than the champion on f1 by at least 0.01" is
 `classification_rule("f1", min_improvement=0.01)`, an `ApprovalRule[Classification]`.
+It compares the numbers the workflow's metrics component computed (`Candidate.metrics`,
+`champion_metrics`: its `average`, its `pos_label`), never scores of its own, so the
+approval is by the same kind of f1 as the summary; `check_rule_metric` refuses, when
+the workflow is built, a rule by a metric that component does not compute.
 With no champion yet, the first version is approved. A classifier whose class labels
 differ from the champion's (a relabelled target) is not approved, whatever its scores:
 the champion scores 0 on labels it never predicts, so the comparison means nothing.
@@ -29,12 +33,15 @@ from typing import Generic, TypeVar
 from attrs import evolve, frozen
 from returns.result import Failure, Result, Success
 
-from lolpop.components.metrics import GREATER_IS_BETTER
+from lolpop.components.metrics import GREATER_IS_BETTER, scorer_of
 from lolpop.components.records import (
     Approval,
     Classification,
     ClassificationMetric,
+    Forecasting,
+    ForecastingMetric,
     Metrics,
+    MetricsEvaluator,
     ModelArtifact,
     ModelRepository,
     ModelVersion,
@@ -96,6 +103,29 @@ def regression_rule(
 ) -> ApprovalRule[Regression]:
     """Promote a regressor that beats the champion by `metric` (mypy knows the metric)."""
     return approval_rule(Regression, metric, min_improvement, manual)
+
+
+def forecasting_rule(
+    metric: ForecastingMetric = "mase", *, min_improvement: float = 0.0, manual: bool = False
+) -> ApprovalRule[Forecasting]:
+    """Promote a forecaster whose backtest beats the champion's on the same folds by
+    `metric` (mypy knows the metric)."""
+    return approval_rule(Forecasting, metric, min_improvement, manual)
+
+
+def check_rule_metric(rule: ApprovalRule[_K], metrics: MetricsEvaluator[_K]) -> None:
+    """Refuse (`SettingError` on `metric`) a rule by a metric that the workflow's metrics
+    component does not compute: the rule compares that component's test metrics, and
+    would never find its own (when the component says which it computes)."""
+    scorer = scorer_of(metrics)
+    if rule.manual or scorer is None or not scorer.metrics or rule.metric in scorer.metrics:
+        return
+    raise SettingError(
+        "metric",
+        f"the approval rule compares {rule.metric!r}, but the metrics component computes "
+        f"only {', '.join(scorer.metrics)}: add {rule.metric!r} to its `metrics:`, or "
+        "approve by one of those.",
+    )
 
 
 @frozen

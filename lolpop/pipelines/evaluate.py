@@ -48,8 +48,15 @@ class EvaluateComponents(Generic[_K]):
 class EvaluateSettings:
     """How predictions and labels are matched."""
 
-    #: The id column both files have.
-    index: str
+    #: The id column both files have (or the columns that together are the id, such as
+    #: a forecast's series and time).
+    index: str | tuple[str, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The id column(s), as a tuple."""
+        return (self.index,) if isinstance(self.index, str) else self.index
+
     #: The label column of the labels file.
     target: str
     #: The prediction column of the predictions file.
@@ -74,14 +81,15 @@ def join_labels(
 ) -> pd.DataFrame:
     """Predictions with their labels, matched on the id column (rows without a label are left
     out); refuses files that lack a needed column or share no id."""
+    keys = list(settings.keys)
     for frame, columns, what, location in (
         (
             predictions,
-            (settings.index, settings.column, MODEL_VERSION_COLUMN),
+            (*keys, settings.column, MODEL_VERSION_COLUMN),
             "predictions",
             locations[0],
         ),
-        (labels, (settings.index, settings.target), "labels", locations[1]),
+        (labels, (*keys, settings.target), "labels", locations[1]),
     ):
         missing = [c for c in columns if c not in frame.columns]
         if missing:
@@ -89,12 +97,12 @@ def join_labels(
             raise DataError(
                 f"the {what} file{where} lacks the column(s) {', '.join(map(repr, missing))}."
             )
-    joined = predictions.merge(
-        labels[[settings.index, settings.target]], on=settings.index, how="inner"
-    )
+    predictions, labels = _same_times(predictions, labels, keys)
+    joined = predictions.merge(labels[[*keys, settings.target]], on=keys, how="inner")
     if joined.empty:
+        shown = " and ".join(map(repr, keys))
         raise DataError(
-            f"no prediction has a label yet: no {settings.index!r} of the predictions file is "
+            f"no prediction has a label yet: no {shown} of the predictions file is "
             "in the labels file."
         )
     if joined[MODEL_VERSION_COLUMN].nunique() != 1:
@@ -104,6 +112,28 @@ def join_labels(
             "evaluate one prediction file per model version."
         )
     return joined
+
+
+def _same_times(
+    predictions: pd.DataFrame, labels: pd.DataFrame, keys: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both files with datetimes in a key column that one of them holds as datetimes (a
+    file written as text and read back unparsed): matched as times, not as text."""
+    for key in keys:
+        sides = [predictions[key], labels[key]]
+        if not any(pd.api.types.is_datetime64_any_dtype(side) for side in sides):
+            continue
+        try:
+            times = [pd.to_datetime(side) for side in sides]
+        except (ValueError, TypeError) as error:
+            raise DataError(
+                f"the key column {key!r} holds dates in one file and values that are not "
+                f"dates in the other ({error}).",
+                column=key,
+            ) from error
+        predictions = predictions.assign(**{key: times[0]})
+        labels = labels.assign(**{key: times[1]})
+    return predictions, labels
 
 
 def predictions_of(joined: pd.DataFrame, column: str) -> Predictions:

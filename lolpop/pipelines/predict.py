@@ -2,7 +2,8 @@
 predict with the champion, explain, version the predictions, check them, write them out.
 
     spec --> read new data --> the champion version --> load it --> check its features
-        --> start the run --> the champion's training data (the drift reference)
+        --> start the run --> unseen categories (counted, logged as metrics)
+        --> the champion's training data (the drift reference)
         --> drift against it --> predict --> explain (when configured) --> version
         --> check --> write --> tag the run
 
@@ -24,11 +25,20 @@ feature columns. A prediction file that lacks a column the model was trained on 
 refused before anything is predicted, versioned or written, naming the file and the
 column. The run is tagged with the model version and the predictions' version, so a
 prediction file leads back to its model (and from there to its training run).
+
+A category the champion's encoder never saw in training is encoded as none (or as the
+"infrequent" one): the prediction goes on, but not silently. For each categorical
+column the rows holding such a category are counted (`unseen_categories` of the
+encoder), logged on the prediction run as the metric `unseen_categories.<column>` (0
+too, so a dashboard sees the series), warned about on the `lolpop.predict` logger, and
+kept in the result (`Predicted.unseen`). A model that holds no column encoder gives no
+counts.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Generic, Literal, TypeVar
 
 import pandas as pd
@@ -36,6 +46,7 @@ from attrs import frozen
 
 from lolpop.components._errors import DataError
 from lolpop.components._mlflow import TRAINING_DATA_TAG_PREFIX, training_data_tag, version_text
+from lolpop.components.encoder import UnseenCategories, unseen_categories
 from lolpop.components.records import (
     CheckReport,
     DataChecker,
@@ -73,6 +84,10 @@ DRIFT_REFERENCE_SOURCE_TAG = "lolpop.drift_reference_source"
 #: Where the drift reference came from: the champion's own training data (its lineage),
 #: or, for a champion that records none, the latest version of the training dataset.
 ReferenceSource = Literal["training_data", "latest"]
+
+#: The metric counting, per categorical column, the rows of new data holding a category
+#: the model never saw in training: `unseen_categories.<column>`.
+UNSEEN_METRIC_PREFIX = "unseen_categories."
 
 _log = logging.getLogger("lolpop.predict")
 
@@ -139,6 +154,8 @@ class Predicted:
     explanations: pd.DataFrame | None = None
     #: What `drift` was measured against (None: the store holds no version to compare with).
     reference: DriftReference | None = None
+    #: Per categorical column, the rows holding a category never seen in training.
+    unseen: tuple[UnseenCategories, ...] = ()
 
 
 def check_features(model: FittedModel[TaskKind], frame: pd.DataFrame, location: str) -> None:
@@ -274,6 +291,42 @@ def _measured(
     return drift, reference
 
 
+def _extras(
+    explanations: pd.DataFrame | None, unseen: tuple[UnseenCategories, ...]
+) -> tuple[pd.DataFrame | None, tuple[UnseenCategories, ...]]:
+    return explanations, unseen
+
+
+def unseen_metric(column: str) -> str:
+    """The metric name of `column`'s unseen categories (characters a tracker refuses
+    in a name become `_`).
+
+    >>> unseen_metric("city"), unseen_metric("size (m2)")
+    ('unseen_categories.city', 'unseen_categories.size _m2_')
+    """
+    safe = re.sub(r"\.{2,}", "_", re.sub(r"[^\w.\- :]", "_", column))[:200]
+    return f"{UNSEEN_METRIC_PREFIX}{safe}"
+
+
+def _unseen_metrics(unseen: tuple[UnseenCategories, ...]) -> dict[str, float]:
+    return {unseen_metric(found.column): float(found.rows) for found in unseen}
+
+
+def counted_unseen(
+    model: FittedModel[TaskKind], frame: pd.DataFrame
+) -> tuple[UnseenCategories, ...]:
+    """Count the rows holding categories the model never saw in training (warned about)."""
+    found = unseen_categories(model.estimator, frame)
+    for column in found:
+        if column.rows:
+            _log.warning(
+                "the data to predict: %s; they are encoded as no category the model knows, "
+                "which may make their predictions poor.",
+                column.to_text(),
+            )
+    return found
+
+
 def _reference_version(reference: DriftReference | None) -> Version | None:
     return None if reference is None else reference.version
 
@@ -329,11 +382,12 @@ def predict_pipeline(
         measured: tuple[DriftReport | None, DriftReference | None],
         check: CheckReport,
         written: Written,
-        explanations: pd.DataFrame | None,
+        extras: tuple[pd.DataFrame | None, tuple[UnseenCategories, ...]],
     ) -> Predicted:
         drift, reference = measured
+        explanations, unseen = extras
         return Predicted(
-            run, champion, output, version, drift, check, written, explanations, reference
+            run, champion, output, version, drift, check, written, explanations, reference, unseen
         )
 
     f = Flow(RunSpec, "predict")
@@ -345,6 +399,8 @@ def predict_pipeline(
     # The run starts once the inputs are sound: bad input leaves no run behind.
     run = f.call(c.tracker.start_run, f.input)
     with f.guard(failed_run(c.tracker), run):
+        unseen = f.decide("unseen_categories", counted_unseen, model, features)
+        f.call(c.tracker.log_metrics, run, f.apply(_unseen_metrics, unseen))
         versions = f.call(c.store.versions, f.const(settings.training_dataset))
         with f.block("drift"):
             reference = f.decide("reference", reference_found, champion, versions)
@@ -371,6 +427,7 @@ def predict_pipeline(
         written = f.call(c.output.write, output)
         f.call(c.tracker.set_tags, run, f.apply(_tags, champion, version, reference))
     measured = f.apply(_measured, drift, reference)
+    extras = f.apply(_extras, explanations, unseen)
     return f.build(
-        f.apply(predicted, run, champion, output, version, measured, check, written, explanations)
+        f.apply(predicted, run, champion, output, version, measured, check, written, extras)
     )

@@ -1,7 +1,9 @@
 """The train pipeline: split, encode, tune (or fit once), evaluate, explain, check against a
 baseline, visualize, check for bias, and compare with the deployed model.
 
-    data --> split --> fit encoder (train only) --> encode train, valid, test
+    data --> rows missing the target (refused, or dropped and counted)
+         --> split --> never-features dropped (the id, the time column)
+         --> fit encoder (train only) --> encode train, valid, test
          --> tune: every trial an experiment, a nested run      (or: fit once)
          --> the winner predicts the test split --> metrics --> importance --> baseline
          --> figures --> bias (when configured) --> bundle encoder and model
@@ -16,18 +18,34 @@ figures see the winner on encoded features, where its coefficients and trees are
 
 Every optional part (tuner, explainer, baseline, visualizer, bias) is left out of the
 program when its component is not given, so a plan shows only what will run.
+
+One kind of number: the tuner and the baseline score as the metrics component (the
+`evaluator`) does, with its `average` and `pos_label` (`lolpop.components.metrics.
+scored_alike`), so the trials' valid scores, the baseline's and the test metrics in one
+summary are the same kind of f1.
+
+Hygiene (`Hygiene`, given by the runner) holds whatever the splitter does, a user's own
+included: rows whose target is missing are refused before the split (`DataError` naming
+the column, the count and some rows), or, with `missing_target: drop`, dropped, their
+count logged as the run's metric `rows_dropped_missing_target` and warned about; and
+columns that are never features (the id, a time splitter's column) are dropped from
+the features of every part after the split, with a warning when the splitter had left
+them in. Each is a step of its own (`missing_target`, `never_features`) in plans and run
+records; what they did is the result's `hygiene`.
 """
 
 from __future__ import annotations
 
+import logging
 import typing
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeAlias, TypeVar
 
 import pandas as pd
 from attrs import evolve, frozen
 
-from lolpop.components._errors import DataError
+from lolpop.components._errors import DataError, count_rows, in_rows
+from lolpop.components.metrics import scored_alike, scorer_of
 from lolpop.components.records import (
     Artifact,
     BaselineComparison,
@@ -70,11 +88,20 @@ from lolpop.pipelines.deploy import Candidate
 
 _K = TypeVar("_K", bound=TaskKind)
 _K_co = TypeVar("_K_co", bound=TaskKind, covariant=True)
+_A = TypeVar("_A")
+_B = TypeVar("_B")
 
 #: Tags that link runs, experiments, datasets and model versions (lineage).
 WINNING_EXPERIMENT_TAG = "lolpop.winning_experiment"
 EXPERIMENT_TAG = "lolpop.experiment"
 KIND_TAG = "lolpop.kind"
+#: The training run's metric: rows dropped because their target was missing.
+ROWS_DROPPED_METRIC = "rows_dropped_missing_target"
+
+#: What to do with rows whose target is missing: refuse the data, or drop the rows.
+MissingTarget: TypeAlias = Literal["error", "drop"]
+
+_log = logging.getLogger("lolpop.train")
 
 
 @frozen
@@ -93,6 +120,43 @@ class TrainComponents(Generic[_K]):
     baseline: ModelChecker[_K] | None = None
     visualizer: ModelVisualizer | None = None
     bias: BiasChecker | None = None
+
+
+@frozen
+class Hygiene:
+    """What the train pipeline holds the data to, whatever the splitter."""
+
+    #: The target column, checked for missing values before the split (None: left to the
+    #: splitter).
+    target: str | None = None
+    #: Rows missing the target: `error` refuses the data (naming the column, the count
+    #: and some rows); `drop` drops them, logging the count as `rows_dropped_missing_target`.
+    missing_target: MissingTarget = "error"
+    #: Columns that are never features (an id, a time column): dropped from every part
+    #: after the split when the splitter left them in.
+    never_features: tuple[str, ...] = ()
+
+
+@frozen
+class HygieneReport:
+    """What the train pipeline's hygiene did (see `Hygiene`)."""
+
+    #: Rows dropped because their target was missing (`missing_target: drop`).
+    rows_dropped: int = 0
+    #: Of how many rows read.
+    rows: int = 0
+    #: Columns the splitter left among the features that are never features (dropped).
+    dropped_features: tuple[str, ...] = ()
+
+    def to_text(self) -> str:
+        """What was dropped, for a report (empty when nothing was)."""
+        parts = []
+        if self.rows_dropped:
+            parts.append(f"{count_rows(self.rows_dropped)} of {self.rows} dropped (target missing)")
+        if self.dropped_features:
+            shown = ", ".join(map(repr, self.dropped_features))
+            parts.append(f"{shown} dropped from the features (an id or time column)")
+        return "; ".join(parts)
 
 
 @frozen
@@ -121,6 +185,7 @@ class TrainedModel(Generic[_K_co]):
     baseline: BaselineComparison | None = None
     bias: BiasReport | None = None
     figures: tuple[str, ...] = ()
+    hygiene: HygieneReport = HygieneReport()
 
 
 def bundle_model(encoder: FittedEncoder, model: FittedModel[_K]) -> FittedModel[_K]:
@@ -198,6 +263,78 @@ def _trial_logger(tracker: MetadataTracker) -> Step[tuple[RunRef, Trial[TaskKind
 
 def _frame(data: TrainingData) -> pd.DataFrame:
     return data.frame
+
+
+def _first(pair: tuple[_A, _B]) -> _A:
+    return pair[0]
+
+
+def _second(pair: tuple[_A, _B]) -> _B:
+    return pair[1]
+
+
+def _dropped_metrics(dropped: tuple[int, int]) -> Metrics:
+    return {ROWS_DROPPED_METRIC: float(dropped[0])}
+
+
+def _hygiene(dropped: tuple[int, int], features: tuple[str, ...]) -> HygieneReport:
+    return HygieneReport(dropped[0], dropped[1], features)
+
+
+def target_rows(frame: pd.DataFrame, hygiene: Hygiene) -> tuple[pd.DataFrame, tuple[int, int]]:
+    """`frame` without the rows whose target is missing (`drop`), or refused when it has
+    any (`error`); and how many rows were dropped, of how many.
+
+    >>> frame = pd.DataFrame({"x": [1, 2, 3], "y": [1.0, None, 3.0]})
+    >>> kept, dropped = target_rows(frame, Hygiene("y", "drop"))
+    >>> kept.index.tolist(), dropped
+    ([0, 2], (1, 3))
+    """
+    name = hygiene.target
+    if name is None or name not in frame.columns:
+        return frame, (0, len(frame))  # no target to check: the splitter names it
+    missing = frame[name].isna().to_numpy()
+    count = int(missing.sum())
+    if count == 0:
+        return frame, (0, len(frame))
+    if hygiene.missing_target == "error":
+        raise DataError(
+            f"the target {name!r} is missing in {in_rows(missing, frame.index)}; a row "
+            "without a target can be neither learned from nor scored. Set "
+            "`missing_target: drop` in the runner's settings to train on the other rows "
+            "(the count is logged), or fill them before the split (a function_transformer).",
+            column=name,
+            rows=count,
+        )
+    _log.warning(
+        "dropped %s whose target %r is missing (missing_target: drop).",
+        in_rows(missing, frame.index),
+        name,
+    )
+    return frame.loc[~missing], (count, len(frame))
+
+
+def drop_never_features(splits: Splits, never: Sequence[str]) -> tuple[Splits, tuple[str, ...]]:
+    """`splits` without the columns `never` among the features of any part, and those the
+    splitter had left in (warned about)."""
+    present = tuple(
+        name
+        for name in never
+        if any(name in part.features.columns for part in (splits.train, splits.valid, splits.test))
+    )
+    if not present:
+        return splits, ()
+    _log.warning(
+        "the splitter left %s among the features; an id or a time column is never a "
+        "feature, so it is dropped from every part (add it to the splitter's `drop:`).",
+        ", ".join(map(repr, present)),
+    )
+
+    def without(part: Labelled) -> Labelled:
+        kept = [c for c in part.features.columns if c not in present]
+        return Labelled(part.features[kept], part.target)
+
+    return Splits(without(splits.train), without(splits.valid), without(splits.test)), present
 
 
 def _run(data: TrainingData) -> RunRef:
@@ -303,6 +440,7 @@ class _Found(Generic[_K]):
     baseline: BaselineComparison | None
     bias: BiasReport | None
     figures: tuple[str, ...]
+    hygiene: HygieneReport
 
 
 def _found(  # noqa: PLR0917 (a flow's values, in order)
@@ -312,9 +450,16 @@ def _found(  # noqa: PLR0917 (a flow's values, in order)
     baseline: BaselineComparison | None,
     bias: BiasReport | None,
     figures: Figures | None,
+    hygiene: HygieneReport,
 ) -> _Found[_K]:
     return _Found(
-        tuning, tuple(experiments or ()), importance, baseline, bias, _figure_paths(figures)
+        tuning,
+        tuple(experiments or ()),
+        importance,
+        baseline,
+        bias,
+        _figure_paths(figures),
+        hygiene,
     )
 
 
@@ -342,6 +487,7 @@ def _trained(  # noqa: PLR0917 (a flow's values, in order)
         baseline=found.baseline,
         bias=found.bias,
         figures=found.figures,
+        hygiene=found.hygiene,
     )
 
 
@@ -416,15 +562,55 @@ def _refit_steps(
         )
 
 
+def _split_steps(
+    f: Flow[TrainingData], c: TrainComponents[_K], hygiene: Hygiene, run: Var[RunRef]
+) -> tuple[Var[Splits], Var[HygieneReport]]:
+    """The data split, held to `hygiene` before (rows missing the target) and after
+    (never-features); and what that dropped."""
+    frame = f.apply(_frame, f.input)
+    dropped_rows: Var[tuple[int, int]] = f.const((0, 0))
+    if hygiene.target is not None:
+
+        def missing_target(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[int, int]]:
+            """Refuse (or drop, as set) the rows whose target is missing."""
+            return target_rows(frame, hygiene)
+
+        kept = f.decide("missing_target", missing_target, frame)
+        frame, dropped_rows = f.apply(_first, kept), f.apply(_second, kept)
+        if hygiene.missing_target == "drop":
+            f.call(c.tracker.log_metrics, run, f.apply(_dropped_metrics, dropped_rows))
+    splits = f.call(c.splitter.split, frame)
+    dropped_features: Var[tuple[str, ...]] = f.const(())
+    if hygiene.never_features:
+
+        def never_features(splits: Splits) -> tuple[Splits, tuple[str, ...]]:
+            """Drop the id and time columns from the features of every part."""
+            return drop_never_features(splits, hygiene.never_features)
+
+        cleaned = f.decide("never_features", never_features, splits)
+        splits, dropped_features = f.apply(_first, cleaned), f.apply(_second, cleaned)
+    return splits, f.apply(_hygiene, dropped_rows, dropped_features)
+
+
 def train_pipeline(
-    components: TrainComponents[_K], *, champion_alias: str = "champion", refit: bool = False
+    components: TrainComponents[_K],
+    *,
+    champion_alias: str = "champion",
+    refit: bool = False,
+    hygiene: Hygiene = Hygiene(),
 ) -> Step[TrainingData, TrainedModel[_K]]:
     """split -> encode -> tune or fit -> evaluate -> explain -> check -> compare -> log
-    (`refit`: the logged model is the winner refitted on all the data)."""
-    c = components
+    (`refit`: the logged model is the winner refitted on all the data; `hygiene`: what
+    the data is held to before and after the split, see the module notes)."""
+    scorer = scorer_of(components.evaluator)
+    c = evolve(
+        components,
+        tuner=scored_alike(components.tuner, scorer),
+        baseline=scored_alike(components.baseline, scorer),
+    )
     f = Flow(TrainingData, "train")
     run = f.apply(_run, f.input)
-    splits = f.call(c.splitter.split, f.apply(_frame, f.input))
+    splits, cleaned = _split_steps(f, c, hygiene, run)
     encoder = f.call(c.encoder.fit, f.apply(_train, splits))
     frames = f.call(
         map_each(c.encoder.transform).named("encode"), f.apply(_to_encode, splits, encoder)
@@ -479,7 +665,7 @@ def train_pipeline(
     candidate = f.apply(
         _candidate, artifact, metrics, champion, champion_metrics, bundle, champion_classes
     )
-    found = f.apply(_found, tuning, experiments, importance, baseline, bias, figures)
+    found = f.apply(_found, tuning, experiments, importance, baseline, bias, figures, cleaned)
     return f.build(
         f.apply(_trained, f.input, model, bundle, encoder, splits, predictions, candidate, found)
     )

@@ -14,7 +14,13 @@ Every problem is collected before reporting, each with its config path:
 - a component whose steps do not fit the slot's declared types, step by step: each
   `Step[A, B]` field of the slot's record must take `A` and give `B` (with the core's
   `fits`), so a registered kind that builds a `DataSplitter` whose `split` is
-  `Step[int, str]` is refused, as mypy would refuse it in Python.
+  `Step[int, str]` is refused, as mypy would refuse it in Python;
+- columns the config names that cannot all be right, found without reading any data:
+  a `splitter` whose `target` is not `settings.target`, an id column that is the
+  target, and a target, id, split or dropped column that the `data` connector's
+  `columns:` leaves out (when it lists them and no `transformer` may make more; an id
+  the `new_data` connector's `columns:` leaves out too). A misspelt target in a config
+  that names it nowhere else is found when the data is read, before anything is kept.
 
 Once every slot is sound the components record is made and the runner builds its
 program (a pipeline's own `WiringError`, if any, is reported at `$.runner`). The config's
@@ -23,6 +29,13 @@ program (a pipeline's own `WiringError`, if any, is reported at `$.runner`). The
 `$.tests[i].check`, a path that names no step (or several) one at `$.tests[i].step`.
 `build_parts` gives the components and settings beside the program (what `lolpop test`
 checks); `build_workflow` the program alone.
+
+A stage needs what the others may not: evaluating needs `settings.index` and the
+`labels` and `predictions` components, predicting `new_data` and `predictions`. A
+runner says so with `StageNeedsError`, each need at its config path, and whether the
+config sets that stage up (gives a part only it uses). `check_stages` builds every stage
+of a built workflow and answers for each (what `lolpop check` reports): a stage the
+config sets up that cannot run is a mistake, another one a note.
 """
 
 from __future__ import annotations
@@ -35,6 +48,8 @@ import attrs
 from attrs import frozen
 from returns.result import Failure, Result, Success
 
+from lolpop.components.records import TaskKind
+from lolpop.components.splitter import SplitterSettings
 from lolpop.config.paths import check_paths
 from lolpop.config.records import Settings, WorkflowConfig
 from lolpop.config.registry import (
@@ -60,6 +75,18 @@ def _kind(tag: str, registry: Registry, allow_imports: tuple[str, ...]) -> Compo
     return kind
 
 
+def _slot_task(hint: object) -> type | None:
+    """The task a slot's type names (`ModelTrainer[Regression]`: `Regression`), if any: a
+    slot may be bound to another task than its runner's (the forecasting runner's
+    trainer is a regressor)."""
+    if is_optional(hint):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    for argument in typing.get_args(hint):
+        if isinstance(argument, type) and issubclass(argument, TaskKind):
+            return None if argument is TaskKind else argument
+    return None
+
+
 def slot_problems(made: object, slot: Slot, task: type | None) -> list[tuple[str, str]]:
     """What keeps `made` out of `slot`, as (path below the slot, message) pairs: its
     record type, its task, and each of its steps against the slot's declared types."""
@@ -67,16 +94,18 @@ def slot_problems(made: object, slot: Slot, task: type | None) -> list[tuple[str
         return [(".type", f"expected a {slot.component.__name__}, got a {type(made).__name__}")]
     found: list[tuple[str, str]] = []
     made_task = getattr(made, "task", None)
-    if task is not None and isinstance(made_task, type) and made_task is not task:
-        task_name = getattr(task, "name", task.__name__)
+    bound = _slot_task(slot.hint)
+    wanted = bound or task
+    if wanted is not None and isinstance(made_task, type) and made_task is not wanted:
+        wanted_name = getattr(wanted, "name", wanted.__name__)
         made_name = getattr(made_task, "name", made_task.__name__)
-        found.append(
-            (
-                "",
-                f"this {slot.component.__name__} is for {made_name}, but the runner is a "
-                f"{task_name} runner: every task-bound component is of the runner's task",
-            )
+        why = (
+            f"the runner is a {wanted_name} runner: every task-bound component is of the "
+            "runner's task"
+            if bound is None or bound is task
+            else f"the {slot.name!r} slot takes a {wanted_name} one"
         )
+        found.append(("", f"this {slot.component.__name__} is for {made_name}, but {why}"))
     hint = slot.hint
     if is_optional(hint):
         hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
@@ -164,6 +193,107 @@ def _fill_slots(
                 problem(f"{message} (type: {tag})", path + below)
 
 
+def _declared_columns(config: WorkflowConfig, slot: str) -> tuple[str, ...]:
+    """The columns the connector in `slot` says it reads (`columns:`), if it lists them."""
+    component = config.components.get(slot)
+    listed: object = getattr(component.settings, "columns", ()) if component else ()
+    if not isinstance(listed, tuple):
+        return ()
+    return tuple(name for name in listed if isinstance(name, str))
+
+
+def column_problems(
+    config: WorkflowConfig, settings: Settings, problem: Callable[[str, str], None]
+) -> None:
+    """Columns the config names that disagree (see the module notes), as problems at
+    the paths that name them; nothing is read."""
+    target = getattr(settings, "target", None)
+    index = getattr(settings, "index", None)
+    target = target if isinstance(target, str) else None
+    index = index if isinstance(index, str) else None
+    splitter = config.components.get("splitter")
+    split = splitter.settings if splitter is not None else None
+    split = split if isinstance(split, SplitterSettings) else None
+    if target is not None and split is not None and split.target != target:
+        problem(
+            f"the splitter's target {split.target!r} is not the runner's `settings.target` "
+            f"{target!r}; both name the column to predict",
+            "$.components.splitter.target",
+        )
+    if target is not None and index == target:
+        problem(
+            f"the id column is the target {target!r}; an id is never the column to predict",
+            "$.settings.index",
+        )
+    named: list[tuple[str, str, str | None]] = [
+        ("$.settings.target", "the target", target),
+        ("$.settings.index", "the id column", index),
+    ]
+    if split is not None:
+        named.append(
+            ("$.components.splitter.column", f"the splitter's {split.method} column", split.column)
+        )
+        named.extend(
+            ("$.components.splitter.drop", "the column to drop", name) for name in split.drop
+        )
+    wanted = [("data", named)] if "transformer" not in config.components else []
+    wanted.append(("new_data", [("$.settings.index", "the id column", index)]))
+    for slot, names in wanted:
+        declared = _declared_columns(config, slot)
+        if not declared:
+            continue
+        for path, role, name in names:
+            if name is None or name in declared:
+                continue
+            close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problem(
+                f"{role} {name!r} is not among the columns the {slot!r} connector reads "
+                f"(its `columns:` {', '.join(declared)}){hint}",
+                path,
+            )
+
+
+class StageNeedsError(ConfigError, DefinitionError):
+    """A runner cannot build a stage from the components and settings given: each part
+    the stage needs and lacks, at its config path (`$.settings.index`,
+    `$.components.labels`). `configured`: the config sets the stage up (it gives a part
+    only that stage uses, e.g. `labels` for evaluating), so `lolpop check` reports its
+    needs as mistakes rather than notes."""
+
+    def __init__(
+        self, stage: str, problems: tuple[ConfigProblem, ...], *, configured: bool
+    ) -> None:
+        super().__init__(problems)
+        self.stage = stage
+        self.configured = configured
+
+
+def refusal_problems(error: LolpopError, source: str = "") -> tuple[ConfigProblem, ...]:
+    """A runner's refusal to build a stage, as problems at config paths: a stage's needs
+    (a `ConfigError`, e.g. `StageNeedsError`) each at its own, a setting the runner
+    refuses (`SettingError` naming a `$.` path) at that one, anything else at `$.runner`."""
+    if isinstance(error, ConfigError):
+        return tuple(
+            ConfigProblem(found.message, found.path, found.file or source, found.line)
+            for found in error.problems
+        )
+    if isinstance(error, SettingError) and error.field.startswith("$"):
+        return (ConfigProblem(str(error), error.field, source),)
+    return (ConfigProblem(str(error), "$.runner", source),)
+
+
+@frozen
+class StageCheck:
+    """Whether one stage of a config's workflow can run, and if not, why."""
+
+    stage: str
+    #: What keeps the stage from running, each at its config path (none: it can run).
+    problems: tuple[ConfigProblem, ...] = ()
+    #: The config sets the stage up (see `StageNeedsError`): its problems are mistakes.
+    configured: bool = False
+
+
 @frozen
 class WorkflowParts:
     """A config's workflow as built: its runner, settings, components and program."""
@@ -190,6 +320,23 @@ def build_workflow(
     every problem found while building it."""
     built = build_parts(config, components=components, runners=runners, source=source, stage=stage)
     return built.map(lambda parts: parts.program)
+
+
+def check_stages(parts: WorkflowParts, source: str = "") -> tuple[StageCheck, ...]:
+    """Every stage of the parts' runner, built from their components and settings: which
+    can run, and what each of the others needs (nothing is read or run)."""
+    made = parts.runner.make(parts.components)
+    found: list[StageCheck] = []
+    for stage in parts.runner.stages:
+        try:
+            parts.runner.build(made, parts.settings, stage)
+        except StageNeedsError as error:
+            found.append(StageCheck(stage, refusal_problems(error, source), error.configured))
+        except LolpopError as error:
+            found.append(StageCheck(stage, refusal_problems(error, source)))
+        else:
+            found.append(StageCheck(stage))
+    return tuple(found)
 
 
 def _other_stages(
@@ -242,6 +389,7 @@ def build_parts(
     check_paths(config, problem)
     built = _built(config, components, problem)
     _fill_slots(runner, config, settings, built, problem)
+    column_problems(config, settings, problem)
     chosen = stage or runner.stages[0]
     if chosen not in runner.stages:
         problem(
@@ -258,11 +406,8 @@ def build_parts(
     try:
         made = runner.make(present)
         program = runner.build(made, settings, chosen)
-    except SettingError as error:  # a setting the runner refuses names its own path
-        problem(str(error), error.field if error.field.startswith("$") else "$.runner")
-        return Failure(ConfigError(tuple(problems), source))
     except LolpopError as error:
-        problem(str(error), "$.runner")
+        problems.extend(refusal_problems(error, source))
         return Failure(ConfigError(tuple(problems), source))
     hooked = attach_config_hooks(
         program,

@@ -332,9 +332,9 @@ CASES = (
     ),
     Case(
         "empty cells in the target column",
-        "splitter: split",
+        "train pipeline: missing_target (before the split)",
         lambda tmp: refused_by_runner(
-            tmp, with_values(churn(), "churned", [3, 7, 9], np.nan), "train/split"
+            tmp, with_values(churn(), "churned", [3, 7, 9], np.nan), "train/missing_target"
         ),
         r"the target 'churned' is missing in 3 rows of 300 \(index 3, 7, 9\)",
         column="churned",

@@ -169,9 +169,13 @@ def test_bad_inputs_are_refused_with_their_reason() -> None:
 
 
 def test_directions_and_comparisons() -> None:
-    assert set(GREATER_IS_BETTER) == {*METRICS["classification"], *METRICS["regression"]}
+    assert set(GREATER_IS_BETTER) == {
+        *METRICS["classification"],
+        *METRICS["regression"],
+        *METRICS["forecasting"],
+    }
     lower = {name for name, greater in GREATER_IS_BETTER.items() if not greater}
-    assert lower == {"log_loss", "mse", "rmse", "mae", "mape", "msle"}
+    assert lower == {"log_loss", "mse", "rmse", "mae", "mape", "msle", "mase", "smape"}
     assert is_better("f1", 0.9, 0.8)
     assert not is_better("f1", 0.8, 0.8)
     assert is_better("log_loss", 0.1, 0.3)

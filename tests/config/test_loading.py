@@ -151,13 +151,13 @@ def test_environment_interpolation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MISSING", raising=False)
     raw = b"""\
 runner: r
-settings: {tracking_uri: "postgresql://${env:HOST}/mlflow", data_dir: "${env:MISSING,/tmp/data}"}
+settings: {tracking_uri: "postgresql://${env:HOST}/mlflow", work_dir: "${env:MISSING,/tmp/data}"}
 components:
   t: {type: sklearn_trainer, estimator: e, max_depth: "${env:DEPTH}", learning_rate: "${env:RATE,0.5}"}
 """
     config = load_text(raw, registry=REGISTRY).unwrap()
     assert config.settings.tracking_uri == "postgresql://db.example/mlflow"
-    assert config.settings.data_dir == "/tmp/data"
+    assert config.settings.work_dir == "/tmp/data"
     assert config.components["t"].settings == TrainerSettings("e", max_depth=9, learning_rate=0.5)
     assert _problems(b"runner: ${env:MISSING}\n") == [
         "the environment variable MISSING is not set (and no default is given) @ $.runner (workflow.yaml:1)"

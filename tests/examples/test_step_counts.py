@@ -37,6 +37,11 @@ DECISIONS = {
     "reference",
     # The deploy pipeline's promote: the repository's, a stale comparison reported.
     "promote",
+    # The train pipeline's hygiene: rows missing the target, the id and time columns.
+    "missing_target",
+    "never_features",
+    # The predict pipeline's count of categories the model never saw.
+    "unseen_categories",
 }
 
 

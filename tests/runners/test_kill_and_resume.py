@@ -9,8 +9,8 @@ reuse exactly the N-1 steps the killed run logged, and run the others (counted f
 run logs). MLflow's runs all end FINISHED and only one model version is registered
 unless the kill fell between registering and logging it.
 
-Three positions by default (in processing, tuning and deployment);
-`LOLPOP_KILL_POSITIONS=all` kills at every third step.
+Four positions by default (in processing, tuning, right after the model is logged, and
+deployment); `LOLPOP_KILL_POSITIONS=all` kills at every third step, and at 44.
 """
 
 from __future__ import annotations
@@ -75,8 +75,9 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
 
 def _positions() -> list[int]:
     if os.environ.get("LOLPOP_KILL_POSITIONS") == "all":
-        return list(range(1, 67, 3))
-    return [8, 24, 44]
+        return sorted({*range(1, 67, 3), 44})
+    # 44: killed right after `log_model`, whose replay must give the model the run holds.
+    return [8, 26, 44, 46]
 
 
 @pytest.mark.parametrize("position", _positions())

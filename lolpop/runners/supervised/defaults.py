@@ -2,10 +2,12 @@
 
 MLflow in the settings' tracking URI (a SQLite file by default, no server to start), the
 store and reports under `settings.work_dir`, a stratified split (classification) on the
-target, the column encoder, the task's metrics, lolpop's profiler, an empty rules
-checker, the drift comparer, the log notifier, and a prediction check that no
-prediction is missing. A config's empty slots and `with_defaults` (the Python examples)
-take them from here, so both get the same.
+target, the column encoder, the task's metrics, lolpop's profiler, a rules checker that
+warns (WARN, never ERROR) on feature columns that teach a model nothing (constant, all
+missing, ID-like text: every column but the target and the id), the drift comparer,
+the log notifier, and a prediction check that no prediction is missing. A config's
+empty slots and `with_defaults` (the Python examples) take them from here, so both get
+the same.
 """
 
 from __future__ import annotations
@@ -83,6 +85,16 @@ def target_of(settings: SupervisedSettings) -> str:
     return settings.target
 
 
+def feature_rules(settings: SupervisedSettings) -> tuple[Rule, ...]:
+    """The default checker's rules: a warning for each column but the target and the id
+    that is constant, missing in every row, or ID-like text."""
+    exclude = tuple(name for name in (settings.target, settings.index) if name is not None)
+    return tuple(
+        Rule(kind, exclude=exclude, severity="WARN")
+        for kind in ("constant", "all_missing", "id_like")
+    )
+
+
 def default_components(task: Task, settings: SupervisedSettings) -> Mapping[str, object]:
     """Every default component by slot name, for the current working folder."""
     shared = _shared(task, settings, Path.cwd())
@@ -106,7 +118,7 @@ def _shared(task: Task, settings: SupervisedSettings, folder: Path) -> SharedDef
         ),
         encoder=column_encoder(),
         profiler=pandas_profiler(ProfilerSettings()),
-        checker=rules_checker(CheckerSettings()),
+        checker=rules_checker(CheckerSettings(feature_rules(settings))),
         drift=drift_comparer(DriftSettings()),
         store=local_store(work / "store"),
         tracker=mlflow_tracker(

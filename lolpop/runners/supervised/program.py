@@ -12,6 +12,17 @@ stages run alone or together:
 - `evaluate`: join the prediction file with labels that arrived later, and record the
   live metrics against the model version that made the predictions.
 
+A stage that lacks what it needs is refused when its program is built
+(`lolpop.runners.build.StageNeedsError`, each need at its config path): evaluating
+needs `settings.index` and the `labels` and `predictions` components, predicting
+`new_data` and `predictions`. `lolpop check` builds every stage to say which can run.
+The report names each metric with the metrics component's settings (`f1 (weighted)`),
+by which the tuner and the baseline scored too.
+
+Training holds the data to the settings whatever the splitter (`Hygiene`): rows missing
+the target are refused or dropped (`missing_target`), and the id column (`index`) and a
+time splitter's column never become features.
+
 Each stage is one tracked run (predicting is a second run), started by its pipeline and
 ended by the runner; the training run is tagged with the model version it produced, and
 the prediction run with the model version it used, which is the lineage `lolpop
@@ -25,23 +36,27 @@ from typing import Generic, TypeVar
 
 from attrs import frozen
 
+from lolpop.components.metrics import PER_CLASS_METRICS, Scorer, scorer_of
 from lolpop.components.records import (
     Classification,
+    MetricsEvaluator,
     Regression,
     RunRef,
     RunSpec,
     RunStatus,
     TaskKind,
 )
+from lolpop.components.splitter import time_column_of
 from lolpop.core.flow import Flow, Var
 from lolpop.core.step import Step
-from lolpop.errors import DefinitionError, SettingError
+from lolpop.errors import ConfigProblem, DefinitionError, SettingError
 from lolpop.pipelines._runs import failed_run
 from lolpop.pipelines.deploy import (
     ApprovalRule,
     Candidate,
     Deployment,
     approval_rule,
+    check_rule_metric,
     deploy_pipeline,
 )
 from lolpop.pipelines.evaluate import (
@@ -65,11 +80,13 @@ from lolpop.pipelines.process import (
 )
 from lolpop.pipelines.train import (
     KIND_TAG,
+    Hygiene,
     TrainComponents,
     TrainedModel,
     TrainingData,
     train_pipeline,
 )
+from lolpop.runners.build import StageNeedsError
 from lolpop.runners.supervised.components import SupervisedComponents
 from lolpop.runners.supervised.defaults import PREDICTION_COLUMN, target_of
 from lolpop.runners.supervised.settings import STAGES, Stage, SupervisedSettings
@@ -91,6 +108,8 @@ class WorkflowReport(Generic[_K_co]):
     predicted: Predicted | None = None
     runs: tuple[RunRef, ...] = ()
     live: LiveMetrics | None = None
+    #: How the workflow scored (its metrics component's), to name each metric's kind.
+    scorer: Scorer[_K_co] | None = None
 
     def to_text(self) -> str:
         """A few lines for a person: what each part of the stage did."""
@@ -102,15 +121,28 @@ class WorkflowReport(Generic[_K_co]):
                 f"  data: {data.dataset} version {data.version.number} ({len(data.frame)} "
                 f"rows), checks {data.check.status.name}, drifted columns: {drifted or 'none'}"
             )
+            problems = data.check.problems()
+            lines.extend(f"    {r.status.name} {r.rule}: {r.message}" for r in problems[:10])
+            if len(problems) > 10:
+                lines.append(f"    (and {len(problems) - 10} more check results not OK)")
         if self.trained is not None:
             trained = self.trained
-            shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(trained.candidate.metrics.items()))
-            lines.append(f"  model: test {shown}")
+            metrics = trained.candidate.metrics
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()))
+            shaped = self.scorer.setting(trained.model.classes) if self.scorer else None
+            per_class = [k for k in sorted(metrics) if k in PER_CLASS_METRICS]
+            kind = f" ({', '.join(per_class)}: {shaped})" if shaped and per_class else ""
+            lines.append(f"  model: test {shown}{kind}")
+            cleaned = trained.hygiene.to_text()
+            if cleaned:
+                lines.append(f"  training data: {cleaned}")
             if trained.tuning is not None:
                 best = trained.tuning.best
+                metric = trained.tuning.metric
+                named = self.scorer.describe(metric, best.model.classes) if self.scorer else metric
                 lines.append(
-                    f"  tuning: {len(trained.tuning.trials)} trials, best {dict(best.params)} "
-                    f"({trained.tuning.metric} {best.score:.4f} on valid)"
+                    f"  tuning: {len(trained.tuning.trials)} trials, best {dict(best.params)}: "
+                    f"{named} {best.score:.4f} on valid"
                 )
         if self.deployment is not None:
             deployment = self.deployment
@@ -133,6 +165,9 @@ class WorkflowReport(Generic[_K_co]):
                 f"  predict: {predicted.written.rows} rows with {predicted.model.name} version "
                 f"{predicted.model.version} -> {predicted.written.location}; {drift}; checks "
                 f"{predicted.check.status.name}"
+            )
+            lines.extend(
+                f"    unseen categories: {u.to_text()}" for u in predicted.unseen if u.rows
             )
         if self.live is not None:
             live = self.live
@@ -205,13 +240,55 @@ def _live_run(live: LiveMetrics) -> RunRef:
     return live.run
 
 
-def _settings_rule(kind: type[_K], settings: SupervisedSettings) -> ApprovalRule[_K]:
-    """The settings' approval rule for the task `kind` (a refusal names the setting)."""
+#: What the evaluate and predict stages need, as their problems say it.
+LABELS_NEED = "the `labels` component (labels of predicted rows that arrived later)"
+PREDICTION_FILE_NEED = (
+    "the `predictions` component (the prediction file the labels are joined with)"
+)
+INDEX_NEED = "`settings.index`, the id column that the prediction file and the labels share"
+NEW_DATA_NEED = "the `new_data` component (where new data to predict is read from)"
+PREDICTIONS_NEED = "the `predictions` component (where predictions are written)"
+
+
+def _needs(
+    stage: Stage,
+    doing: str,
+    needs: tuple[tuple[object | None, str, str], ...],
+    *,
+    configured: bool,
+) -> StageNeedsError:
+    """The refusal of a stage whose needs (a value, its config path, what it is) are not
+    all given, each missing one at its path. `configured`: a part only this stage uses
+    is given, so the workflow means to run it."""
+    missing = tuple(
+        ConfigProblem(f"{doing} needs {what}", path) for value, path, what in needs if value is None
+    )
+    return StageNeedsError(stage, missing, configured=configured)
+
+
+def _settings_rule(
+    kind: type[_K], settings: SupervisedSettings, metrics: MetricsEvaluator[_K]
+) -> ApprovalRule[_K]:
+    """The settings' approval rule for the task `kind`, by a metric that the metrics
+    component computes (a refusal names the setting)."""
     given = settings.approval
     try:
-        return approval_rule(kind, given.metric, given.min_improvement, given.manual)
+        rule = approval_rule(kind, given.metric, given.min_improvement, given.manual)
+        check_rule_metric(rule, metrics)
+        return rule
     except SettingError as error:
         raise SettingError(f"$.settings.approval.{error.field}", str(error)) from error
+
+
+def never_features(
+    components: SupervisedComponents[_K], settings: SupervisedSettings
+) -> tuple[str, ...]:
+    """The columns that never become features: the id column, and the splitter's time
+    column when it says it has one (a `TimeSplitter`)."""
+    named = (settings.index, time_column_of(components.splitter))
+    return tuple(
+        dict.fromkeys(name for name in named if name is not None and name != settings.target)
+    )
 
 
 def supervised_runner(
@@ -237,14 +314,21 @@ def supervised_runner(
 
     f = Flow(type(None), f"{kind.name}-{stage}")
     if stage == "evaluate":
-        if c.labels is None or c.predictions is None or settings.index is None:
-            raise DefinitionError(
-                "evaluating needs the `labels` and `predictions` components (later labels, "
-                "and the prediction file) and `settings.index`, the id column they share."
+        labels, prediction_file, index = c.labels, c.predictions, settings.index
+        if labels is None or prediction_file is None or index is None:
+            raise _needs(
+                "evaluate",
+                "evaluating",
+                (
+                    (labels, "$.components.labels", LABELS_NEED),
+                    (prediction_file, "$.components.predictions", PREDICTION_FILE_NEED),
+                    (index, "$.settings.index", INDEX_NEED),
+                ),
+                configured=labels is not None,
             )
         evaluate = evaluate_pipeline(
-            EvaluateComponents(c.predictions, c.labels, c.metrics, c.tracker),
-            EvaluateSettings(settings.index, target, PREDICTION_COLUMN),
+            EvaluateComponents(prediction_file, labels, c.metrics, c.tracker),
+            EvaluateSettings(index, target, PREDICTION_COLUMN),
         )
         live = f.call(evaluate, f.const(spec("evaluate")))
         f.call(c.tracker.end_run, f.apply(_finished, f.apply(_live_run, live)))
@@ -290,11 +374,14 @@ def supervised_runner(
                         bias=c.bias,
                     ),
                     refit=settings.refit_on_all_data,
+                    hygiene=Hygiene(target, settings.missing_target, never_features(c, settings)),
                 )
                 model = f.call(train, f.apply(_training_data, made))
                 trained = model
                 if stage in ("deploy", "build_all"):
-                    rule = approval or _settings_rule(kind, settings)
+                    if approval is not None:
+                        check_rule_metric(approval, c.metrics)
+                    rule = approval or _settings_rule(kind, settings, c.metrics)
                     deployed = f.call(
                         deploy_pipeline(c.repository, rule), f.apply(_candidate, model)
                     )
@@ -302,15 +389,21 @@ def supervised_runner(
                     deployment = deployed
             f.call(c.tracker.end_run, f.apply(_finished, run))
     if stage == "predict" or (stage == "build_all" and c.new_data is not None):
-        if c.new_data is None or c.predictions is None:
-            raise DefinitionError(
-                "predicting needs the `new_data` and `predictions` components (where new "
-                "data is read from, and where predictions are written)."
+        new_data, output = c.new_data, c.predictions
+        if new_data is None or output is None:
+            raise _needs(
+                "predict",
+                "predicting",
+                (
+                    (new_data, "$.components.new_data", NEW_DATA_NEED),
+                    (output, "$.components.predictions", PREDICTIONS_NEED),
+                ),
+                configured=new_data is not None,
             )
         predict = predict_pipeline(
             PredictComponents(
-                connector=c.new_data,
-                output=c.predictions,
+                connector=new_data,
+                output=output,
                 trainer=c.trainer,
                 repository=c.repository,
                 store=c.store,
@@ -337,7 +430,9 @@ def supervised_runner(
         predicted: Predicted | None,
     ) -> WorkflowReport[_K]:
         runs = tuple(r.run for r in (processed, predicted) if r is not None)
-        return WorkflowReport(stage, processed, trained, deployment, predicted, runs)
+        return WorkflowReport(
+            stage, processed, trained, deployment, predicted, runs, scorer=scorer_of(c.metrics)
+        )
 
     return f.build(f.apply(report, processed, trained, deployment, predicted))
 

@@ -2,8 +2,9 @@
 
 `SupervisedSettings` extends the `Settings` every workflow has with what the
 classification and regression runners need: the target column, the id column, what to
-do on a failed data check, the approval rule, the refit. A config whose `runner:` is
-one of them decodes its `settings:` into this record.
+do with rows missing the target, what to do on a failed data check, the approval rule,
+the refit. A config whose `runner:` is one of them decodes its `settings:` into this
+record.
 """
 
 from __future__ import annotations
@@ -40,8 +41,13 @@ class SupervisedSettings(Settings):
 
     #: The column to predict (required: a runner without one is refused when built).
     target: str | None = None
-    #: An id column: kept in prediction files, never a feature.
+    #: An id column: kept in prediction files, never a feature (dropped from the features
+    #: after the split, whatever the splitter).
     index: str | None = None
+    #: Rows whose target is missing: `error` refuses the data before the split, naming the
+    #: column, the count and some rows; `drop` trains on the other rows, the count logged
+    #: as the training run's metric `rows_dropped_missing_target` and shown in the report.
+    missing_target: Literal["error", "drop"] = "error"
     #: Stop the workflow when a data check says ERROR.
     stop_on_error: bool = True
     approval: ApprovalSettings = ApprovalSettings()
