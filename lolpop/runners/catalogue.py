@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lolpop.runners.forecasting.kind import FORECASTING
 from lolpop.runners.supervised.kind import CLASSIFICATION, REGRESSION
 
-KINDS = (CLASSIFICATION, REGRESSION)
+KINDS = (CLASSIFICATION, REGRESSION, FORECASTING)

@@ -16,6 +16,7 @@ from examples._common import ROOT
 from examples.breast_cancer import workflow as breast_cancer_workflow
 from examples.churn import workflow as churn_workflow
 from examples.diabetes import workflow as diabetes_workflow
+from examples.forecasting import workflow as forecasting_workflow
 from examples.wine import workflow as wine_workflow
 from lolpop import Step, run
 from lolpop.backends import DryRun
@@ -24,6 +25,7 @@ from lolpop.components.file_connector import CsvSettings, csv_connector
 from lolpop.components.records import Classification
 from lolpop.config import load
 from lolpop.runners.build import build_workflow
+from lolpop.runners.forecasting import ForecastSettings
 from lolpop.runners.kinds import Report
 from lolpop.runners.supervised import (
     Stage,
@@ -37,6 +39,7 @@ WORKFLOWS: dict[str, ModuleType] = {
     "wine": wine_workflow,
     "diabetes": diabetes_workflow,
     "churn": churn_workflow,
+    "forecasting": forecasting_workflow,
 }
 
 
@@ -66,7 +69,7 @@ def test_yaml_and_python_forms_plan_the_same_steps(
     assert len(from_python) > 40  # every component step and decision, no glue
     # The same settings; the YAML's approval settings are the Python form's typed rule.
     expected, rule = WORKFLOWS[name].SETTINGS, WORKFLOWS[name].APPROVAL
-    assert isinstance(config.settings, SupervisedSettings)
+    assert isinstance(config.settings, SupervisedSettings | ForecastSettings)
     assert evolve(config.settings, approval=expected.approval) == expected
     approval = config.settings.approval
     assert (approval.metric, approval.min_improvement, approval.manual) == (

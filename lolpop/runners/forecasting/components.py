@@ -1,0 +1,150 @@
+"""The forecasting runner's components and settings.
+
+`ForecastingComponents` holds every component the runner uses. The task-bound ones are
+typed: the trainer is a `ModelTrainer[Regression]` (the regressor over features of the
+past, so a classifier is a mypy error where the record is made, and refused by the
+build in a config), and the metrics a `MetricsEvaluator[Forecasting]` (classification
+or regression metrics do not fit). `ForecastSettings` says what is forecast (the time,
+target, series and known columns, the frequency, the horizon, the season), how
+features are made (lags, windows, calendar parts), how it is evaluated (backtest folds)
+and when a new version replaces the champion (by `mase` unless told).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from attrs import Factory, frozen
+
+from lolpop.components.forecast import CalendarPart, Recipe, SeriesSpec
+from lolpop.components.records import (
+    DataChecker,
+    DataComparer,
+    DataConnector,
+    DataProfiler,
+    DataTransformer,
+    Forecasting,
+    MetadataTracker,
+    MetricsEvaluator,
+    ModelRepository,
+    ModelTrainer,
+    Notifier,
+    Regression,
+    ResourceVersionControl,
+)
+from lolpop.config.records import Settings
+from lolpop.errors import DefinitionError
+from lolpop.runners.supervised.settings import ApprovalSettings
+
+
+@frozen
+class ForecastingComponents:
+    """Every component the forecasting runner uses; optional ones may be None."""
+
+    #: The history: one row per series and time.
+    data: DataConnector
+    #: The regressor fitted on features of the past.
+    trainer: ModelTrainer[Regression]
+    #: Scores of forecasts against actuals that arrived later (the `evaluate` stage).
+    metrics: MetricsEvaluator[Forecasting]
+    profiler: DataProfiler
+    checker: DataChecker
+    drift: DataComparer
+    store: ResourceVersionControl
+    tracker: MetadataTracker
+    repository: ModelRepository
+    notifier: Notifier
+    #: Checks the forecast file (default: no forecast is missing).
+    prediction_checker: DataChecker
+    #: Future values of the known columns (needed when `known:` names any).
+    new_data: DataConnector | None = None
+    #: Where forecasts are written.
+    predictions: DataConnector | None = None
+    #: Actuals of forecast times that arrived later (the `evaluate` stage).
+    labels: DataConnector | None = None
+    transformer: DataTransformer | None = None
+
+
+#: What the slots a config fills are for (shown when one is missing).
+SLOT_DESCRIPTIONS: Mapping[str, str] = {
+    "data": "the history: one row per series and time",
+    "trainer": "the regressor fitted on lags, windows and calendar parts",
+    "new_data": "future values of the known columns",
+    "predictions": "where forecasts are written",
+    "labels": "actuals of forecast times that arrived later",
+}
+
+
+@frozen
+class ForecastSettings(Settings):
+    """Settings of the forecasting runner."""
+
+    #: The column to forecast (numbers; required).
+    target: str | None = None
+    #: The time column (datetimes: parse it in the connector; required).
+    time: str | None = None
+    #: The id column of several series (None: one series).
+    series: str | None = None
+    #: How many steps ahead a forecast goes.
+    horizon: int = 7
+    #: The step between rows, a pandas frequency (`D`, `W-SUN`, `MS`); None: inferred.
+    frequency: str | None = None
+    #: The season length in steps: the seasonal-naive baseline and MASE's scale.
+    season: int = 7
+    #: Lags of the target used as features, in steps.
+    lags: tuple[int, ...] = (1, 2, 7)
+    #: Rolling windows of the target whose means are features, in steps.
+    windows: tuple[int, ...] = (7,)
+    #: Calendar parts of the time used as features.
+    calendar: tuple[CalendarPart, ...] = ("dayofweek", "month")
+    #: Columns known in advance (their future values come from `new_data`).
+    known: tuple[str, ...] = ()
+    #: Backtest folds (rolling origins), each `horizon` steps long.
+    folds: int = 3
+    #: Stop the workflow when a data check says ERROR.
+    stop_on_error: bool = True
+    #: When a new version replaces the champion (`metric`: one of mase, mae, rmse, mape,
+    #: smape; mase unless told).
+    approval: ApprovalSettings = Factory(ApprovalSettings)
+
+
+def _positive(name: str, values: tuple[int, ...]) -> None:
+    bad = [value for value in values if value < 1]
+    if bad:
+        raise DefinitionError(f"`settings.{name}` must be whole steps of 1 or more, got {bad}.")
+
+
+def spec_of(settings: ForecastSettings) -> tuple[Recipe, SeriesSpec]:
+    """The recipe and series spec the settings describe (a `DefinitionError` names a
+    missing or impossible setting)."""
+    if settings.target is None or settings.time is None:
+        missing = [n for n in ("target", "time") if getattr(settings, n) is None]
+        raise DefinitionError(
+            f"the forecasting runner needs {' and '.join(f'`settings.{n}`' for n in missing)}: "
+            "the column to forecast and the time column (e.g. `target: sales`, `time: date`)."
+        )
+    for name in ("horizon", "season", "folds"):
+        _positive(name, (getattr(settings, name),))
+    _positive("lags", settings.lags)
+    _positive("windows", settings.windows)
+    if not settings.lags and not settings.windows:
+        raise DefinitionError(
+            "`settings.lags` and `settings.windows` are both empty: a forecast needs some "
+            "feature of the past."
+        )
+    taken = {settings.target, settings.time, settings.series}
+    clash = [name for name in settings.known if name in taken]
+    if clash:
+        raise DefinitionError(
+            f"`settings.known` names {clash}, which is the target, time or series column."
+        )
+    spec = SeriesSpec(
+        time=settings.time,
+        target=settings.target,
+        series=settings.series,
+        known=settings.known,
+        frequency=settings.frequency,
+        horizon=settings.horizon,
+        season=settings.season,
+    )
+    return Recipe(settings.lags, settings.windows, settings.calendar), spec
