@@ -60,14 +60,13 @@ from lolpop.components.records import (
     Regression,
     RunRef,
     RunSpec,
-    RunStatus,
     Version,
     Written,
 )
 from lolpop.core.decorator import make_step
 from lolpop.core.flow import Flow, Var
 from lolpop.core.step import Step
-from lolpop.errors import ConfigProblem, DefinitionError, SettingError
+from lolpop.errors import DefinitionError, SettingError
 from lolpop.pipelines._runs import failed_run
 from lolpop.pipelines.deploy import (
     ApprovalRule,
@@ -90,7 +89,13 @@ from lolpop.pipelines.process import (
     process_pipeline,
 )
 from lolpop.pipelines.train import KIND_TAG, TrainingData, of_task
-from lolpop.runners.build import StageNeedsError
+from lolpop.runners._stages import (
+    deployed_tags,
+    finished,
+    live_run,
+    stage_needs,
+    training_data,
+)
 from lolpop.runners.forecasting.components import (
     ForecastingComponents,
     ForecastSettings,
@@ -407,14 +412,6 @@ def forecast_pipeline(
 # --- the runner ------------------------------------------------------------------------
 
 
-def _finished(run: RunRef) -> tuple[RunRef, RunStatus]:
-    return run, "FINISHED"
-
-
-def _training_data(processed: ProcessedData) -> TrainingData:
-    return TrainingData(processed.run, processed.frame, (processed.version,))
-
-
 def _processed_run(processed: ProcessedData) -> RunRef:
     return processed.run
 
@@ -423,23 +420,8 @@ def _candidate_of(trained: ForecastTrained) -> Candidate:
     return trained.candidate
 
 
-def _deployed_tags(deployment: Deployment) -> dict[str, str]:
-    version = deployment.version
-    tags = {
-        MODEL_VERSION_TAG: f"{version.name}:{version.version}",
-        "lolpop.promoted": str(deployment.promoted).lower(),
-    }
-    if deployment.approval is not None:
-        tags["lolpop.approval"] = deployment.approval.reason[:500]
-    return tags
-
-
 def _forecast_run(made: Forecasted) -> RunRef:
     return made.run
-
-
-def _live_run(live: LiveMetrics) -> RunRef:
-    return live.run
 
 
 def settings_rule(settings: ForecastSettings) -> ApprovalRule[Forecasting]:
@@ -451,26 +433,11 @@ def settings_rule(settings: ForecastSettings) -> ApprovalRule[Forecasting]:
         raise SettingError(f"$.settings.approval.{error.field}", str(error)) from error
 
 
-def _needs(
-    stage: Stage,
-    doing: str,
-    needs: tuple[tuple[object | None, str, str], ...],
-    *,
-    configured: bool,
-) -> StageNeedsError:
-    """The refusal of a stage whose needs (a value, its config path, what it is) are not
-    all given, each missing one at its path (`configured`: the config sets the stage up)."""
-    missing = tuple(
-        ConfigProblem(f"{doing} needs {what}", path) for value, path, what in needs if value is None
-    )
-    return StageNeedsError(stage, missing, configured=configured)
-
-
 def _check_forecast_needs(c: ForecastingComponents, spec: SeriesSpec, stage: Stage) -> None:
     """Forecasting needs somewhere to write, and the future of every known column."""
     future: object | None = c.new_data if spec.known else True
     if c.predictions is None or future is None:
-        raise _needs(
+        raise stage_needs(
             stage,
             "forecasting",
             (
@@ -526,7 +493,7 @@ def forecasting_runner(
     f = Flow(type(None), f"forecasting-{stage}")
     if stage == "evaluate":
         if c.labels is None or c.predictions is None:
-            raise _needs(
+            raise stage_needs(
                 stage,
                 "evaluating",
                 (
@@ -550,7 +517,7 @@ def forecasting_runner(
             EvaluateSettings(keys, spec.target, PREDICTION_COLUMN),
         )
         live = f.call(evaluate, f.const(spec_for("evaluate")))
-        f.call(c.tracker.end_run, f.apply(_finished, f.apply(_live_run, live)))
+        f.call(c.tracker.end_run, f.apply(finished, f.apply(live_run, live)))
         return f.build(f.apply(lambda m: ForecastReport(stage, runs=(m.run,), live=m), live))
     processed: Var[ProcessedData | None] = f.const(None)
     trained: Var[ForecastTrained | None] = f.const(None)
@@ -581,21 +548,21 @@ def forecasting_runner(
         with f.guard(failed_run(c.tracker), run):
             if stage != "process":
                 train = forecast_train_pipeline(c, recipe, spec, settings.folds, c.data.location)
-                model = f.call(train, f.apply(_training_data, made))
+                model = f.call(train, f.apply(training_data, made))
                 trained = model
                 if stage in ("deploy", "build_all"):
                     rule = approval or settings_rule(settings)
                     deployed = f.call(
                         deploy_pipeline(c.repository, rule), f.apply(_candidate_of, model)
                     )
-                    f.call(c.tracker.set_tags, run, f.apply(_deployed_tags, deployed))
+                    f.call(c.tracker.set_tags, run, f.apply(deployed_tags, deployed))
                     deployment = deployed
-            f.call(c.tracker.end_run, f.apply(_finished, run))
+            f.call(c.tracker.end_run, f.apply(finished, run))
     if stage == "predict" or (stage == "build_all" and c.predictions is not None):
         _check_forecast_needs(c, spec, stage)
         forecast = forecast_pipeline(c, settings, f"{settings.model_name}-forecasts")
         made_forecast = f.call(forecast, f.const(spec_for("predict")))
-        f.call(c.tracker.end_run, f.apply(_finished, f.apply(_forecast_run, made_forecast)))
+        f.call(c.tracker.end_run, f.apply(finished, f.apply(_forecast_run, made_forecast)))
         forecasted = made_forecast
 
     def report(

@@ -43,13 +43,12 @@ from lolpop.components.records import (
     Regression,
     RunRef,
     RunSpec,
-    RunStatus,
     TaskKind,
 )
 from lolpop.components.splitter import time_column_of
 from lolpop.core.flow import Flow, Var
 from lolpop.core.step import Step
-from lolpop.errors import ConfigProblem, DefinitionError, SettingError
+from lolpop.errors import DefinitionError, SettingError
 from lolpop.pipelines._runs import failed_run
 from lolpop.pipelines.deploy import (
     ApprovalRule,
@@ -66,7 +65,6 @@ from lolpop.pipelines.evaluate import (
     evaluate_pipeline,
 )
 from lolpop.pipelines.predict import (
-    MODEL_VERSION_TAG,
     PredictComponents,
     Predicted,
     PredictSettings,
@@ -83,10 +81,15 @@ from lolpop.pipelines.train import (
     Hygiene,
     TrainComponents,
     TrainedModel,
-    TrainingData,
     train_pipeline,
 )
-from lolpop.runners.build import StageNeedsError
+from lolpop.runners._stages import (
+    deployed_tags,
+    finished,
+    live_run,
+    stage_needs,
+    training_data,
+)
 from lolpop.runners.supervised.components import SupervisedComponents
 from lolpop.runners.supervised.defaults import PREDICTION_COLUMN, target_of
 from lolpop.runners.supervised.settings import STAGES, Stage, SupervisedSettings
@@ -205,39 +208,16 @@ def check_task(components: SupervisedComponents[_K]) -> type[_K]:
     return kind
 
 
-def _finished(run: RunRef) -> tuple[RunRef, RunStatus]:
-    return run, "FINISHED"
-
-
 def _run_of(processed: ProcessedData) -> RunRef:
     return processed.run
-
-
-def _training_data(processed: ProcessedData) -> TrainingData:
-    return TrainingData(processed.run, processed.frame, (processed.version,))
 
 
 def _candidate(trained: TrainedModel[_K]) -> Candidate:
     return trained.candidate
 
 
-def _deployed_tags(deployment: Deployment) -> dict[str, str]:
-    version = deployment.version
-    tags = {
-        MODEL_VERSION_TAG: f"{version.name}:{version.version}",
-        "lolpop.promoted": str(deployment.promoted).lower(),
-    }
-    if deployment.approval is not None:
-        tags["lolpop.approval"] = deployment.approval.reason[:500]
-    return tags
-
-
 def _predicted_run(predicted: Predicted) -> RunRef:
     return predicted.run
-
-
-def _live_run(live: LiveMetrics) -> RunRef:
-    return live.run
 
 
 #: What the evaluate and predict stages need, as their problems say it.
@@ -248,22 +228,6 @@ PREDICTION_FILE_NEED = (
 INDEX_NEED = "`settings.index`, the id column that the prediction file and the labels share"
 NEW_DATA_NEED = "the `new_data` component (where new data to predict is read from)"
 PREDICTIONS_NEED = "the `predictions` component (where predictions are written)"
-
-
-def _needs(
-    stage: Stage,
-    doing: str,
-    needs: tuple[tuple[object | None, str, str], ...],
-    *,
-    configured: bool,
-) -> StageNeedsError:
-    """The refusal of a stage whose needs (a value, its config path, what it is) are not
-    all given, each missing one at its path. `configured`: a part only this stage uses
-    is given, so the workflow means to run it."""
-    missing = tuple(
-        ConfigProblem(f"{doing} needs {what}", path) for value, path, what in needs if value is None
-    )
-    return StageNeedsError(stage, missing, configured=configured)
 
 
 def _settings_rule(
@@ -316,7 +280,7 @@ def supervised_runner(
     if stage == "evaluate":
         labels, prediction_file, index = c.labels, c.predictions, settings.index
         if labels is None or prediction_file is None or index is None:
-            raise _needs(
+            raise stage_needs(
                 "evaluate",
                 "evaluating",
                 (
@@ -331,7 +295,7 @@ def supervised_runner(
             EvaluateSettings(index, target, PREDICTION_COLUMN),
         )
         live = f.call(evaluate, f.const(spec("evaluate")))
-        f.call(c.tracker.end_run, f.apply(_finished, f.apply(_live_run, live)))
+        f.call(c.tracker.end_run, f.apply(finished, f.apply(live_run, live)))
         return f.build(f.apply(lambda m: WorkflowReport(stage, runs=(m.run,), live=m), live))
     processed: Var[ProcessedData | None] = f.const(None)
     trained: Var[TrainedModel[_K] | None] = f.const(None)
@@ -376,7 +340,7 @@ def supervised_runner(
                     refit=settings.refit_on_all_data,
                     hygiene=Hygiene(target, settings.missing_target, never_features(c, settings)),
                 )
-                model = f.call(train, f.apply(_training_data, made))
+                model = f.call(train, f.apply(training_data, made))
                 trained = model
                 if stage in ("deploy", "build_all"):
                     if approval is not None:
@@ -385,13 +349,13 @@ def supervised_runner(
                     deployed = f.call(
                         deploy_pipeline(c.repository, rule), f.apply(_candidate, model)
                     )
-                    f.call(c.tracker.set_tags, run, f.apply(_deployed_tags, deployed))
+                    f.call(c.tracker.set_tags, run, f.apply(deployed_tags, deployed))
                     deployment = deployed
-            f.call(c.tracker.end_run, f.apply(_finished, run))
+            f.call(c.tracker.end_run, f.apply(finished, run))
     if stage == "predict" or (stage == "build_all" and c.new_data is not None):
         new_data, output = c.new_data, c.predictions
         if new_data is None or output is None:
-            raise _needs(
+            raise stage_needs(
                 "predict",
                 "predicting",
                 (
@@ -420,7 +384,7 @@ def supervised_runner(
             ),
         )
         made_predictions = f.call(predict, f.const(spec("predict")))
-        f.call(c.tracker.end_run, f.apply(_finished, f.apply(_predicted_run, made_predictions)))
+        f.call(c.tracker.end_run, f.apply(finished, f.apply(_predicted_run, made_predictions)))
         predicted = made_predictions
 
     def report(
