@@ -32,12 +32,19 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help (click's): rich's shows `<bool>` after every flag with this typer/click.
+    rich_markup_mode=None,
 )
 
 
 def _echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
     """Write a line of output, every secret lolpop knows of masked (`lolpop.secret`)."""
     typer.echo(scrub(str(message)), err=err, nl=nl)
+
+
+def _example(*lines: str) -> str:
+    """A command's help epilog: its examples, kept as written (`\b` stops rewrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def _print_version(value: bool) -> None:
@@ -55,7 +62,7 @@ def _root(
     """lolpop: typed, functional pipelines for machine-learning workflows."""
 
 
-@app.command()
+@app.command(epilog=_example("lolpop version"))
 def version() -> None:
     """Print the version of lolpop."""
     _echo(f"lolpop {__version__}")
@@ -121,9 +128,16 @@ def _built(
     return workflow, built.unwrap()
 
 
-@app.command()
+@app.command(
+    epilog=_example(
+        "lolpop check examples/churn/workflow.yaml --profile prod",
+        "lolpop check examples/churn/workflow.yaml --stage evaluate --mypy",
+    )
+)
 def check(
-    config: str = typer.Argument(..., help="The workflow config (YAML) to check."),
+    config: str = typer.Argument(
+        ..., metavar="CONFIG", help="The workflow config (YAML) to check."
+    ),
     profile: str | None = _PROFILE,
     mypy: bool = typer.Option(
         False, "--mypy", help="Also render the config as Python and type-check it with mypy."
@@ -190,9 +204,13 @@ def check(
             _echo("\n".join(f"- {problem}" for problem in each.problems))
 
 
-@config_app.command("export")
+@config_app.command(
+    "export", epilog=_example("lolpop config export examples/churn/workflow.yaml > workflow.py")
+)
 def export(
-    config: str = typer.Argument(..., help="The workflow config (YAML) to export."),
+    config: str = typer.Argument(
+        ..., metavar="CONFIG", help="The workflow config (YAML) to export."
+    ),
     profile: str | None = _PROFILE,
     python: bool = typer.Option(True, "--python", help="Export as a typed Python module."),
 ) -> None:
@@ -227,6 +245,27 @@ def _sweep(workflow: WorkflowConfig, cache_dir: Path) -> None:
         _echo(f"lolpop: {line}", err=True)
 
 
+def _where(workflow: WorkflowConfig, report: Report) -> str:
+    """Where a run's records are, and how to look at them: the MLflow runs (and the
+    `mlflow ui` line for their store), and the work folder's versions and reports."""
+    from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
+
+    tracker = workflow.components.get("tracker")
+    given = getattr(tracker.settings, "tracking_uri", None) if tracker else None
+    uri = resolve_tracking_uri(given if isinstance(given, str) else workflow.settings.tracking_uri)
+    work = Path(workflow.settings.work_dir).resolve()
+    lines = ["where:"]
+    runs = getattr(report, "runs", ())
+    ids = [getattr(ran, "run_id", "") for ran in runs if getattr(ran, "run_id", "")]
+    if ids and (tracker is None or tracker.type == "mlflow"):
+        lines.append(f"  MLflow runs {', '.join(ids)} in {uri}")
+        lines.append(f"    look at them with: mlflow ui --backend-store-uri {uri}")
+    if "store" not in workflow.components:
+        lines.append(f"  data and prediction versions: {work / 'store'}")
+    lines.append(f"  reports: {work / 'reports'}; step outputs (for --resume): {work / 'cache'}")
+    return "\n".join(lines)
+
+
 def _run_on(
     chosen: str,
     workflow: WorkflowConfig,
@@ -259,9 +298,18 @@ def _run_on(
     return run(program, None, backend=backend, resume=resume)
 
 
-@app.command("run")
+@app.command(
+    "run",
+    epilog=_example(
+        "lolpop run examples/churn/workflow.yaml",
+        "lolpop run examples/churn/workflow.yaml --backend dry-run",
+        "lolpop run examples/churn/workflow.yaml --resume last",
+    ),
+)
 def run_workflow(
-    config: str = typer.Argument(..., help="The workflow config (YAML or TOML) to run."),
+    config: str = typer.Argument(
+        ..., metavar="CONFIG", help="The workflow config (YAML or TOML) to run."
+    ),
     *,
     profile: str | None = _PROFILE,
     stage: str | None = typer.Option(
@@ -339,6 +387,7 @@ def run_workflow(
     match result:
         case Success(report):
             _echo(report.to_text())
+            _echo(_where(workflow, report))
         case Failure(failure):
             _echo(f"lolpop run: {failure.message}", err=True)
             if cache_dir is not None:
@@ -346,9 +395,11 @@ def run_workflow(
             raise typer.Exit(code=1)
 
 
-@app.command("test")
+@app.command("test", epilog=_example("lolpop test examples/churn/workflow.yaml --examples 20"))
 def lolpop_test_command(
-    config: str = typer.Argument(..., help="The workflow config (YAML or TOML) to test."),
+    config: str = typer.Argument(
+        ..., metavar="CONFIG", help="The workflow config (YAML or TOML) to test."
+    ),
     *,
     profile: str | None = _PROFILE,
     examples: int | None = typer.Option(
@@ -387,10 +438,11 @@ def lolpop_test_command(
         raise typer.Exit(code=code)
 
 
-@app.command("runs")
+# `lolpop runs ledger`, the default of `lolpop runs` (lolpop/cli/runs.py registers it).
 def runs_command(
     config: str | None = typer.Argument(
         None,
+        metavar="CONFIG",
         help="A workflow config: its work folder and MLflow (default: .lolpop, the env).",
     ),
     profile: str | None = _PROFILE,
@@ -401,8 +453,11 @@ def runs_command(
     import datetime  # noqa: PLC0415
 
     from lolpop.backends.cache import runs  # noqa: PLC0415
+    from lolpop.cli.runs import quiet_mlflow  # noqa: PLC0415
     from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
     from lolpop.runners.hygiene import sweep  # noqa: PLC0415
+
+    quiet_mlflow()
 
     if config is not None:
         workflow, _ = _built("runs", config, profile)
@@ -430,9 +485,11 @@ def runs_command(
         )
 
 
-@app.command("lineage")
+@app.command("lineage", epilog=_example("lolpop lineage churn", "lolpop lineage churn:2"))
 def lineage_command(
-    model: str = typer.Argument(..., help="MODEL or MODEL:VERSION (default: the champion)."),
+    model: str = typer.Argument(
+        ..., metavar="MODEL", help="MODEL or MODEL:VERSION (default: the champion)."
+    ),
     tracking_uri: str | None = typer.Option(
         None,
         "--tracking-uri",
@@ -440,18 +497,26 @@ def lineage_command(
     ),
 ) -> None:
     """Print a model version's lineage: run, datasets, winning experiment, predictions."""
+    from lolpop.cli.runs import check_store  # noqa: PLC0415
+
+    uri = check_store("lineage", tracking_uri)  # before MLflow would make an empty store
     from lolpop.runners.lineage import LineageError, lineage  # noqa: PLC0415
 
     try:
-        _echo(lineage(model, tracking_uri).to_text())
+        _echo(lineage(model, uri).to_text())
     except LineageError as error:
         _echo(f"lolpop lineage: {error}", err=True)
         raise typer.Exit(code=2) from None
 
 
-@app.command("approve")
+@app.command(
+    "approve",
+    epilog=_example('lolpop approve churn:2 --reason "reviewed" --promote'),
+)
 def approve_command(
-    model: str = typer.Argument(..., help="MODEL:VERSION, a registered model version."),
+    model: str = typer.Argument(
+        ..., metavar="MODEL", help="MODEL:VERSION, a registered model version."
+    ),
     *,
     reason: str = typer.Option(..., "--reason", "-r", help="Why: recorded with the decision."),
     reject: bool = typer.Option(False, "--reject", help="Record a rejection instead."),
@@ -523,7 +588,7 @@ def approve_command(
     _echo(f"{name} version {decided.version} {verdict}{aliases}")
 
 
-@app.command("components")
+@app.command("components", epilog=_example("lolpop components", "lolpop components csv"))
 def components_command(
     name: str | None = typer.Argument(
         None,
@@ -556,6 +621,12 @@ def components_command(
             raise typer.Exit(code=2)
         reference = chosen
     _echo(reference.to_markdown() if markdown else reference.to_text(), nl=False)
+
+
+from lolpop.cli.runs import register as _register_runs  # noqa: E402 (needs the commands above)
+_register_runs(app)
+from lolpop.cli.plan import register as _register_plan  # noqa: E402 (needs the commands above)
+_register_plan(app)
 
 
 def main() -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from returns.result import Success
 
@@ -42,3 +46,18 @@ def test_quickstart_bad_settings_fail_at_the_split_step(capsys: pytest.CaptureFi
     assert err.startswith("lolpop: step 'quickstart/process/split' failed on an input of type ")
     assert "examples.quickstart.workflow.Dataset" in err
     assert "Traceback" not in err
+
+
+def test_python_dash_m_examples_quickstart_runs_it() -> None:
+    """`python -m examples.quickstart` (the package) runs the example, as the module does."""
+    root = Path(__file__).parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "examples.quickstart"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "winner: logistic" in done.stdout

@@ -46,6 +46,10 @@ def test_the_first_run_records_everything_in_mlflow(workdir: Path) -> None:
     output = lolpop(workdir)
     assert "breast_cancer version 1 promoted to champion" in output
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
+    # The summary ends with where everything is, and how to look at it.
+    store = f"sqlite:///{(workdir / 'mlflow.db').resolve()}"
+    assert f"look at them with: mlflow ui --backend-store-uri {store}" in output
+    assert f"data and prediction versions: {(workdir / '.lolpop' / 'store').resolve()}" in output
     experiment = client.get_experiment_by_name("breast_cancer")
     assert experiment is not None
     runs = client.search_runs([experiment.experiment_id])
@@ -54,6 +58,7 @@ def test_the_first_run_records_everything_in_mlflow(workdir: Path) -> None:
     assert len(train) == 1
     assert len(trials) == 2
     run = train[0]
+    assert f"MLflow runs {run.info.run_id}" in output
     assert {t.data.tags["mlflow.parentRunId"] for t in trials} == {run.info.run_id}
     assert run.data.tags["lolpop.winning_experiment"] in {t.info.run_id for t in trials}
     assert run.data.tags["lolpop.model_version"] == "breast_cancer:1"
