@@ -15,7 +15,9 @@ backend) into functions that submit its tasks inside the flow:
 
 With no `PREFECT_API_URL` set, Prefect starts a temporary local server (ephemeral
 mode; the first run in a new PREFECT_HOME takes ~20 s); with it set, runs are recorded
-on that server. Failures come back as the same `RunFailure` as on the Local backend
+on that server. A temporary server that fails to start (a timeout, a locked database:
+nothing has run) is started again once; a second failure is a `BackendError` saying what
+to do. Failures come back as the same `RunFailure` as on the Local backend
 (path, input type, cause, attempts). While a run is active, Prefect's console logs lose
 their tracebacks (its UI keeps them): the failure is lolpop's value to report.
 """
@@ -63,11 +65,13 @@ from lolpop.errors import BackendError, DefinitionError, UnsupportedNodeError
 
 if TYPE_CHECKING:
     from prefect import Task
+    from prefect.client.schemas.objects import State
     from prefect.futures import PrefectFuture
     from prefect.task_runners import TaskRunner
 
 _A = TypeVar("_A")
 _B = TypeVar("_B")
+_T = TypeVar("_T")
 
 
 #: The kept runs (step cache and run log) of the flow runs going on in this process, by
@@ -500,6 +504,48 @@ def _validate(program: AnyStep) -> None:
             raise UnsupportedNodeError("prefect", type(current.node).__name__, current.label)
 
 
+#: How many times a flow is started when Prefect's temporary server fails to start (a
+#: fresh PREFECT_HOME under load can time out, or find its database locked, once).
+_SERVER_ATTEMPTS = 2
+_SERVER_PAUSE = 2.0
+
+
+def _server_not_started(error: BaseException) -> bool:
+    """Whether `error` is Prefect failing to start or reach its temporary local server
+    (no step has run: the flow can be started again)."""
+    text = str(error)
+    return (
+        "ephemeral Prefect API server" in text
+        or "database is locked" in text
+        or ("Timed out" in text and "Prefect API" in text)
+    )
+
+
+def _with_server_retry(start: Callable[[], _T], began: Callable[[], bool]) -> _T:
+    """`start()`, started again when Prefect's temporary server failed to start and
+    nothing `began`; a second such failure is one `BackendError`."""
+    for attempt in range(1, _SERVER_ATTEMPTS + 1):
+        try:
+            return start()
+        except Exception as error:
+            if not _server_not_started(error) or began():
+                raise
+            if attempt == _SERVER_ATTEMPTS:
+                raise _server_error(error) from None
+            time.sleep(_SERVER_PAUSE)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _server_error(error: BaseException) -> BackendError:
+    """One paragraph for a user when the temporary server would not start, twice."""
+    return BackendError(
+        f"Prefect's temporary local server did not start (twice; nothing ran): {error}. "
+        "Run again (a first start in a new PREFECT_HOME can be slow), raise "
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (e.g. 90), or start a server with "
+        "`prefect server start` and set PREFECT_API_URL to it."
+    )
+
+
 @frozen
 class Prefect:
     """Run a program as a Prefect flow; each leaf step becomes a task.
@@ -574,9 +620,13 @@ class Prefect:
         )
         lolpop_flow = make(body)
         updates = {} if self.heartbeat else {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-        try:
+
+        def start() -> State[object]:
             with temporary_settings(updates=updates), _quiet_prefect():
-                state = lolpop_flow(return_state=True)
+                return lolpop_flow(return_state=True)
+
+        try:
+            state = _with_server_retry(start, lambda: bool(outcome or halted))
             if state.is_completed() and outcome:
                 if kept is not None:
                     kept.log.end("succeeded")

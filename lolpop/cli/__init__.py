@@ -347,6 +347,7 @@ def run_workflow(
         LocalBackendConfig,
         PrefectBackendConfig,
     )
+    from lolpop.errors import BackendError  # noqa: PLC0415
 
     if backend is not None and backend not in _BACKENDS:
         _echo(f"lolpop run: unknown backend {backend!r} ({', '.join(_BACKENDS)})", err=True)
@@ -384,6 +385,9 @@ def run_workflow(
     except ResumeError as error:
         _echo(f"lolpop run: {error}", err=True)
         raise typer.Exit(code=2) from None
+    except BackendError as error:  # the backend could not start (nothing ran)
+        _echo(f"lolpop run: {error}", err=True)
+        raise typer.Exit(code=1) from None
     match result:
         case Success(report):
             _echo(report.to_text())
@@ -624,8 +628,10 @@ def components_command(
 
 
 from lolpop.cli.runs import register as _register_runs  # noqa: E402 (needs the commands above)
+
 _register_runs(app)
 from lolpop.cli.plan import register as _register_plan  # noqa: E402 (needs the commands above)
+
 _register_plan(app)
 
 
