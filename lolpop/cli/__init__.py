@@ -132,6 +132,7 @@ def _built(
     epilog=_example(
         "lolpop check examples/churn/workflow.yaml --profile prod",
         "lolpop check examples/churn/workflow.yaml --stage evaluate --mypy",
+        "lolpop check workflow.yaml --offline",
     )
 )
 def check(
@@ -148,8 +149,16 @@ def check(
         "-s",
         help="A stage that must be able to run (default: the runner's first, build_all).",
     ),
+    offline: bool = typer.Option(
+        False,
+        "--offline",
+        help="Do not look at the files the workflow reads and writes (existence, headers).",
+    ),
 ) -> None:
     """Check a workflow config: every problem at once, with its path and line.
+
+    Unless `--offline`, the files it reads must exist and be readable, with the target,
+    id and time columns in their headers, and its outputs must be writable.
 
     Every stage of the runner is built too. A stage the config sets up (e.g. evaluate,
     when it gives `labels`) that lacks something it needs is a problem; any other stage
@@ -183,6 +192,10 @@ def check(
         raise typer.Exit(code=2)
     stages = check_stages(built.unwrap(), source=config)
     mistakes = tuple(problem for each in stages if each.configured for problem in each.problems)
+    if not offline:
+        from lolpop.config.preflight import preflight  # noqa: PLC0415
+
+        mistakes = (*mistakes, *preflight(workflow))
     if mistakes:
         _echo(f"lolpop check: {ConfigError(mistakes, config)}", err=True)
         raise typer.Exit(code=2)

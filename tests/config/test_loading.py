@@ -258,7 +258,7 @@ def test_a_config_whose_components_do_not_fit_the_runner_fails_the_check(tmp_pat
         "runner: classification\nsettings: {target: y}\ncomponents:\n"
         "  data: {type: log_notifier}\n  trainr: {type: memory}\n"
     )
-    result = CliRunner().invoke(app, ["check", str(config)])
+    result = CliRunner().invoke(app, ["check", "--offline", str(config)])
     assert result.exit_code == 2
     assert "3 problems" in result.output
     assert (
@@ -273,12 +273,12 @@ def test_check_command(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text(f"runner: classification\n{MINIMAL}")
     runner = CliRunner()
-    result = runner.invoke(app, ["check", str(good)])
+    result = runner.invoke(app, ["check", "--offline", str(good)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{good}: OK\nrunner: classification\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text("runner: 5\nbackend: {type: nope}\n")
-    result = runner.invoke(app, ["check", str(bad)])
+    result = runner.invoke(app, ["check", "--offline", str(bad)])
     assert result.exit_code == 2
     assert "2 problems in" in result.output
     assert "@ $.runner" in result.output
@@ -295,7 +295,7 @@ def test_check_with_mypy_and_export_commands(tmp_path: Path) -> None:
     exported = runner.invoke(app, ["config", "export", "--python", str(config)])
     assert exported.exit_code == 0
     assert "backend=LocalBackendConfig(\n        max_workers=2,\n    )," in exported.output
-    assert runner.invoke(app, ["check", "--mypy", str(config)]).exit_code == 0
+    assert runner.invoke(app, ["check", "--offline", "--mypy", str(config)]).exit_code == 0
     failed = runner.invoke(app, ["check", "--mypy", str(config), "--profile", "dev"])
     assert failed.exit_code == 2
     assert "expected int, got str 'two' @ $.backend.max_workers" in failed.output

@@ -1,0 +1,142 @@
+"""What `lolpop check` verifies without running a workflow: the files it reads exist and
+can be read, the columns the settings name are in their headers, and its outputs can be
+written (`lolpop check --offline` skips all of it).
+
+Only files are looked at, never a database or a URL, and only a file's header: the
+first line of a CSV or a JSON-lines file, a Parquet file's schema. Paths are resolved as
+a run resolves them (against the working folder), and each problem names the resolved
+path and the config path of the setting, e.g. `the data file /home/me/customers.csv
+does not exist @ $.components.data.path`. A header is not read for a JSON file (a
+whole document), a connector that selects `columns:` (it checks them itself), or a
+workflow with a `transformer` (it may make the columns).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from lolpop.config.records import WorkflowConfig
+from lolpop.errors import ConfigProblem
+
+#: The connector slots that are read, and what each is for (in messages).
+_READ = {
+    "data": "the data",
+    "new_data": "the new data",
+    "labels": "the labels",
+}
+#: How many of a header's columns a message shows.
+_SHOWN = 12
+#: The connector slots that are written.
+_WRITTEN = ("predictions",)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _named(workflow: WorkflowConfig, slot: str) -> dict[str, str]:
+    """The columns the settings name that the file in `slot` must have, by setting."""
+    settings = workflow.settings
+    wanted: dict[str, str] = {}
+    if slot in ("data", "labels"):
+        for name in ("target", "time", "series"):
+            value = _text(getattr(settings, name, None))
+            if value is not None:
+                wanted[name] = value
+    if slot in ("data", "new_data", "labels"):
+        value = _text(getattr(settings, "index", None))
+        if value is not None:
+            wanted["index"] = value
+    if slot == "new_data":
+        for name in ("time", "series"):
+            value = _text(getattr(settings, name, None))
+            known: object = getattr(settings, "known", ())
+            if value is not None and known:
+                wanted[name] = value
+    return wanted
+
+
+def _header(kind: str, file: Path, settings: object) -> list[str] | None:
+    """The column names of `file` read as `kind` (None: not a kind read by header)."""
+    if kind == "csv":
+        import pandas as pd  # noqa: PLC0415 (heavy: imported on use)
+
+        delimiter = getattr(settings, "delimiter", ",")
+        encoding = getattr(settings, "encoding", "utf-8")
+        return [str(c) for c in pd.read_csv(file, nrows=0, sep=delimiter, encoding=encoding)]
+    if kind == "parquet":
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415 (pyarrow ships no types; heavy: imported on use)
+
+        schema: object = pq.read_schema(file)
+        names: object = getattr(schema, "names", [])
+        return [str(name) for name in names] if isinstance(names, list) else None
+    if kind == "jsonl":
+        with file.open(encoding=getattr(settings, "encoding", "utf-8")) as lines:
+            first = next((line for line in lines if line.strip()), "")
+        record = json.loads(first) if first else {}
+        return [str(key) for key in record] if isinstance(record, dict) else None
+    return None
+
+
+def _read_problems(workflow: WorkflowConfig, slot: str, what: str) -> Iterator[ConfigProblem]:
+    component = workflow.components.get(slot)
+    path = _text(getattr(component.settings, "path", None)) if component else None
+    if component is None or path is None or "://" in path:
+        return
+    file = Path(path).resolve()
+    where = f"$.components.{slot}.path"
+    if not file.is_file():
+        missing = "is a folder, not a file" if file.is_dir() else "does not exist"
+        yield ConfigProblem(f"{what} file {file} {missing}", where)
+        return
+    if not os.access(file, os.R_OK):
+        yield ConfigProblem(f"{what} file {file} cannot be read (no permission)", where)
+        return
+    if getattr(component.settings, "columns", ()) or "transformer" in workflow.components:
+        return  # the connector selects its columns (and refuses a missing one), or a
+        # transformer may make the columns the settings name
+    try:
+        header = _header(component.type, file, component.settings)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        yield ConfigProblem(
+            f"{what} file {file} cannot be read as {component.type}: {error}", where
+        )
+        return
+    if header is None:
+        return
+    for setting, column in _named(workflow, slot).items():
+        if column not in header:
+            shown = ", ".join(header[:_SHOWN]) + (", ..." if len(header) > _SHOWN else "")
+            yield ConfigProblem(
+                f"the {setting} column {column!r} is not in the header of {what} file {file} "
+                f"(its columns: {shown})",
+                f"$.settings.{setting}",
+            )
+
+
+def _written_problems(workflow: WorkflowConfig, slot: str) -> Iterator[ConfigProblem]:
+    component = workflow.components.get(slot)
+    path = _text(getattr(component.settings, "path", None)) if component else None
+    if path is None or "://" in path:
+        return
+    target = Path(path).resolve()
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the connector creates the missing folders below it
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        yield ConfigProblem(
+            f"the {slot} file {target} cannot be written: {folder} is not a writable folder",
+            f"$.components.{slot}.path",
+        )
+
+
+def preflight(workflow: WorkflowConfig) -> tuple[ConfigProblem, ...]:
+    """Every problem with the files `workflow` reads and writes (nothing is run)."""
+    found = [
+        problem for slot, what in _READ.items() for problem in _read_problems(workflow, slot, what)
+    ]
+    found.extend(problem for slot in _WRITTEN for problem in _written_problems(workflow, slot))
+    return tuple(found)

@@ -1,0 +1,93 @@
+"""`lolpop check` looks at the files a workflow reads and writes, without running it: a
+missing data file, a target not in the header, an output folder that cannot be written
+are each a problem naming the resolved path and the setting (`--offline` skips them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from lolpop.cli import app
+
+CONFIG = """\
+runner: regression
+settings: {model_name: m, target: y, index: id}
+components:
+  data: {type: csv, path: data.csv}
+  trainer: {type: sklearn_model, estimator: "sklearn.linear_model:Ridge"}
+  new_data: {type: parquet, path: new.parquet}
+  predictions: {type: csv, path: out/predictions.csv}
+"""
+
+
+def _check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "workflow.yaml").write_text(CONFIG)
+    result = CliRunner().invoke(app, ["check", "workflow.yaml", *args])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def _write_data(tmp_path: Path, data: pd.DataFrame | None = None) -> None:
+    frame = pd.DataFrame({"id": [1, 2], "x": [0.5, 1.5], "y": [1.0, 2.0]})
+    (data if data is not None else frame).to_csv(tmp_path / "data.csv", index=False)
+    frame.drop(columns=["y"]).to_parquet(tmp_path / "new.parquet")
+
+
+def test_files_that_are_there_with_their_columns_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_data(tmp_path)
+    code, output = _check(tmp_path, monkeypatch)
+    assert code == 0, output
+    assert not (tmp_path / "out").exists()  # nothing is written
+
+
+def test_a_missing_data_file_is_named_with_its_resolved_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, output = _check(tmp_path, monkeypatch)
+    assert code == 2
+    assert f"the data file {tmp_path.resolve() / 'data.csv'} does not exist" in output
+    assert "$.components.data.path" in output
+    assert "$.components.new_data.path" in output
+
+
+def test_a_target_not_in_the_header_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_data(tmp_path, pd.DataFrame({"id": [1], "x": [0.5], "Y": [1.0]}))
+    code, output = _check(tmp_path, monkeypatch)
+    assert code == 2
+    assert "the target column 'y' is not in the header of the data file" in output
+    assert "(its columns: id, x, Y)" in output
+    assert "$.settings.target" in output
+
+
+def test_an_id_missing_from_the_new_data_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_data(tmp_path)
+    pd.DataFrame({"x": [0.5]}).to_parquet(tmp_path / "new.parquet")
+    code, output = _check(tmp_path, monkeypatch)
+    assert code == 2
+    assert "the index column 'id' is not in the header of the new data file" in output
+
+
+def test_an_output_folder_that_cannot_be_written_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_data(tmp_path)
+    (tmp_path / "out").write_text("a file where the folder should be")
+    code, output = _check(tmp_path, monkeypatch)
+    assert code == 2
+    assert "the predictions file" in output
+    assert "is not a writable folder" in output
+
+
+def test_offline_skips_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, output = _check(tmp_path, monkeypatch, "--offline")
+    assert code == 0, output
