@@ -573,7 +573,10 @@ def approve_command(
     if reject and promote:
         _echo("lolpop approve: a rejected version cannot be promoted.", err=True)
         raise typer.Exit(code=2)
-    settings = MlflowRegistrySettings(name, tracking_uri=tracking_uri)
+    from lolpop.cli.runs import check_store  # noqa: PLC0415
+
+    # A version to approve lives in an existing store: never make an empty one.
+    settings = MlflowRegistrySettings(name, tracking_uri=check_store("approve", tracking_uri))
     repository = mlflow_repository(settings)
     version = ModelVersion(name, int(number), "")
     decision = Approval(not reject, reason, by=by or getpass.getuser())

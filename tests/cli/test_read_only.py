@@ -153,3 +153,14 @@ def test_console_lineage_without_a_store_exits_2(empty_folder: Path) -> None:
         "(run a workflow first, or pass --tracking-uri)"
     ]
     assert list(empty_folder.iterdir()) == []
+
+
+def test_approve_without_a_store_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    result = CliRunner().invoke(app, ["approve", "churn:1", "--reason", "ok"])
+    assert result.exit_code == 2
+    assert "lolpop approve: no MLflow store at" in result.output
+    assert list(tmp_path.iterdir()) == []
