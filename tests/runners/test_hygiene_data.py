@@ -426,7 +426,7 @@ components:
 def check(tmp_path: Path, target: str, split_target: str, columns: str = "") -> tuple[int, str]:
     path = tmp_path / "workflow.yaml"
     path.write_text(CONFIG.format(target=target, split_target=split_target, columns=columns))
-    result = CliRunner().invoke(app, ["check", str(path)])
+    result = CliRunner().invoke(app, ["check", "--offline", str(path)])
     return result.exit_code, result.output
 
 
