@@ -352,9 +352,7 @@ def run_workflow(
     reused, and only the rest runs."""
     from returns.result import Failure, Success  # noqa: PLC0415
 
-    from lolpop.backends import DryRun  # noqa: PLC0415
     from lolpop.backends.cache import ResumeError  # noqa: PLC0415
-    from lolpop.backends.run import run  # noqa: PLC0415
     from lolpop.config.records import (  # noqa: PLC0415
         DryRunBackendConfig,
         LocalBackendConfig,
@@ -379,14 +377,16 @@ def run_workflow(
         }[type(workflow.backend)]
     )
     if chosen == "dry-run":
+        from lolpop.cli.plan import dry_run_text  # noqa: PLC0415
+
         try:
-            planned = run(program, None, backend=DryRun(cache_dir=cache_dir), resume=resume)
+            planned = dry_run_text(program, cache_dir, resume)
         except ResumeError as error:
             _echo(f"lolpop run: {error}", err=True)
             raise typer.Exit(code=2) from None
         match planned:
-            case Success(plan):
-                _echo(plan.to_text())
+            case Success(text):
+                _echo(text)
                 return
             case Failure(failure):
                 _echo(f"lolpop run: {failure.message}", err=True)

@@ -21,9 +21,13 @@ import typer
 from lolpop.cli import _built, _echo, _example
 
 if TYPE_CHECKING:
+    from returns.result import Result
+
     from lolpop.backends.plan_render import Timings
     from lolpop.backends.records import MemoryLedger
-    from lolpop.core.step import AnyStep
+    from lolpop.core.failure import RunFailure
+    from lolpop.core.step import AnyStep, Step
+    from lolpop.runners.kinds import Report
 
 #: How long Graphviz may take to draw a plan.
 DOT_TIMEOUT = 60.0
@@ -48,7 +52,7 @@ _BY_SUFFIX = {
 _DRAWN = (".svg", ".png")
 
 
-def _earlier_runs(cache_dir: Path, program: AnyStep) -> tuple[MemoryLedger, Timings]:
+def earlier_runs(cache_dir: Path, program: AnyStep) -> tuple[MemoryLedger, Timings]:
     """The records of the earlier runs of `program` whose steps ran (not reused), and
     how many runs they come from."""
     from lolpop.backends.cache import RunLog, program_id, runs  # noqa: PLC0415
@@ -71,6 +75,25 @@ def _earlier_runs(cache_dir: Path, program: AnyStep) -> tuple[MemoryLedger, Timi
         for record in ran:
             ledger.add(record)
     return ledger, Timings(count, str(folder))
+
+
+def dry_run_text(
+    program: Step[None, Report], cache_dir: str | None, resume: str | None
+) -> Result[str, RunFailure]:
+    """The plan of a dry run of `program` (resuming `resume` from `cache_dir`) as `lolpop
+    plan` shows it: 100 columns, with the times of earlier runs kept in `cache_dir`."""
+    from lolpop.backends import DryRun  # noqa: PLC0415
+    from lolpop.backends import plan_render as render  # noqa: PLC0415
+    from lolpop.backends.records import MemoryLedger  # noqa: PLC0415
+    from lolpop.backends.run import run  # noqa: PLC0415
+
+    ledger, timings = (
+        earlier_runs(Path(cache_dir), program)
+        if cache_dir is not None
+        else (MemoryLedger(), render.Timings(0, ""))
+    )
+    planned = run(program, None, backend=DryRun(ledger=ledger, cache_dir=cache_dir), resume=resume)
+    return planned.map(lambda plan: render.to_text(plan, timings))
 
 
 def _chosen_format(format_: PlanFormat | None, output: Path | None) -> PlanFormat:
@@ -164,7 +187,7 @@ def plan_command(
     chosen = _chosen_format(format_, output)
     workflow, program = _built("plan", config, profile, stage)
     cache_dir = Path(workflow.settings.work_dir) / "cache"
-    ledger, timings = _earlier_runs(cache_dir, program)
+    ledger, timings = earlier_runs(cache_dir, program)
     match run(program, None, backend=DryRun(ledger=ledger, cache_dir=cache_dir)):
         case Success(plan):
             pass
