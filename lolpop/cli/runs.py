@@ -195,7 +195,7 @@ def summarise_run(client: MlflowClient, run: Run) -> RunSummary:
     its nested runs looked up."""
     from lolpop.components._mlflow import DATASET_TAG_PREFIX, PARENT_TAG  # noqa: PLC0415
     from lolpop.pipelines.predict import MODEL_VERSION_TAG  # noqa: PLC0415 (pandas)
-    from lolpop.runners.supervised.program import STAGE_TAG  # noqa: PLC0415
+    from lolpop.runners._stages import STAGE_TAG  # noqa: PLC0415
 
     info, tags = run.info, run.data.tags
     registered = client.search_model_versions(f"run_id = '{info.run_id}'")

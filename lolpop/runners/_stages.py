@@ -4,14 +4,44 @@ refusing a stage whose needs are not given (`StageNeedsError`, each at its path)
 
 from __future__ import annotations
 
-from lolpop.components.records import RunRef, RunStatus
-from lolpop.errors import ConfigProblem
-from lolpop.pipelines.deploy import Deployment
+from typing import TYPE_CHECKING, TypeVar
+
+from lolpop.components.records import MetricsEvaluator, RunRef, RunSpec, RunStatus, TaskKind
+from lolpop.errors import ConfigProblem, SettingError
+from lolpop.pipelines.deploy import ApprovalRule, Deployment, approval_rule, check_rule_metric
 from lolpop.pipelines.evaluate import LiveMetrics
 from lolpop.pipelines.predict import MODEL_VERSION_TAG
 from lolpop.pipelines.process import ProcessedData
-from lolpop.pipelines.train import TrainingData
+from lolpop.pipelines.train import KIND_TAG, TrainingData
 from lolpop.runners.build import StageNeedsError
+
+if TYPE_CHECKING:  # (the supervised runner's package imports this module)
+    from lolpop.runners.supervised.settings import ApprovalSettings
+
+_K = TypeVar("_K", bound=TaskKind)
+
+#: The tag naming the stage a tracked run belongs to.
+STAGE_TAG = "lolpop.stage"
+
+
+def stage_run(model_name: str, stage: str) -> RunSpec:
+    """The tracked run of one stage of a workflow (`churn-train`, tagged with its stage)."""
+    return RunSpec(f"{model_name}-{stage}", {KIND_TAG: "run", STAGE_TAG: stage})
+
+
+def settings_rule(
+    kind: type[_K], given: ApprovalSettings, metrics: MetricsEvaluator[_K] | None = None
+) -> ApprovalRule[_K]:
+    """The settings' approval rule for the task `kind` (a refusal names the setting),
+    by a metric that `metrics` computes when the rule compares that component's numbers
+    (None: it compares numbers of the runner's own, e.g. a forecaster's backtest)."""
+    try:
+        rule = approval_rule(kind, given.metric, given.min_improvement, given.manual)
+        if metrics is not None:
+            check_rule_metric(rule, metrics)
+    except SettingError as error:
+        raise SettingError(f"$.settings.approval.{error.field}", str(error)) from error
+    return rule
 
 
 def finished(run: RunRef) -> tuple[RunRef, RunStatus]:

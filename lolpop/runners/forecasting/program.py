@@ -66,13 +66,12 @@ from lolpop.components.records import (
 from lolpop.core.decorator import make_step
 from lolpop.core.flow import Flow, Var
 from lolpop.core.step import Step
-from lolpop.errors import DefinitionError, SettingError
+from lolpop.errors import DefinitionError
 from lolpop.pipelines._runs import failed_run
 from lolpop.pipelines.deploy import (
     ApprovalRule,
     Candidate,
     Deployment,
-    approval_rule,
     deploy_pipeline,
 )
 from lolpop.pipelines.evaluate import (
@@ -88,12 +87,14 @@ from lolpop.pipelines.process import (
     ProcessSettings,
     process_pipeline,
 )
-from lolpop.pipelines.train import KIND_TAG, TrainingData, of_task
+from lolpop.pipelines.train import TrainingData, of_task
 from lolpop.runners._stages import (
     deployed_tags,
     finished,
     live_run,
+    settings_rule,
     stage_needs,
+    stage_run,
     training_data,
 )
 from lolpop.runners.forecasting.components import (
@@ -101,7 +102,7 @@ from lolpop.runners.forecasting.components import (
     ForecastSettings,
     spec_of,
 )
-from lolpop.runners.supervised.program import STAGE_TAG, check_stage
+from lolpop.runners.supervised.program import check_stage
 from lolpop.runners.supervised.settings import Stage
 
 CHAMPION = "champion"
@@ -424,15 +425,6 @@ def _forecast_run(made: Forecasted) -> RunRef:
     return made.run
 
 
-def settings_rule(settings: ForecastSettings) -> ApprovalRule[Forecasting]:
-    """The settings' approval rule (a refusal names the setting)."""
-    given = settings.approval
-    try:
-        return approval_rule(Forecasting, given.metric, given.min_improvement, given.manual)
-    except SettingError as error:
-        raise SettingError(f"$.settings.approval.{error.field}", str(error)) from error
-
-
 def _check_forecast_needs(c: ForecastingComponents, spec: SeriesSpec, stage: Stage) -> None:
     """Forecasting needs somewhere to write, and the future of every known column."""
     future: object | None = c.new_data if spec.known else True
@@ -487,9 +479,6 @@ def forecasting_runner(
     work = Path(settings.work_dir)
     dataset = f"{settings.model_name}-training-data"
 
-    def spec_for(name: str) -> RunSpec:
-        return RunSpec(f"{settings.model_name}-{name}", {KIND_TAG: "run", STAGE_TAG: name})
-
     f = Flow(type(None), f"forecasting-{stage}")
     if stage == "evaluate":
         if c.labels is None or c.predictions is None:
@@ -516,7 +505,7 @@ def forecasting_runner(
             EvaluateComponents(c.predictions, c.labels, c.metrics, c.tracker),
             EvaluateSettings(keys, spec.target, PREDICTION_COLUMN),
         )
-        live = f.call(evaluate, f.const(spec_for("evaluate")))
+        live = f.call(evaluate, f.const(stage_run(settings.model_name, "evaluate")))
         f.call(c.tracker.end_run, f.apply(finished, f.apply(live_run, live)))
         return f.build(f.apply(lambda m: ForecastReport(stage, runs=(m.run,), live=m), live))
     processed: Var[ProcessedData | None] = f.const(None)
@@ -542,7 +531,7 @@ def forecasting_runner(
                 required=(spec.target, spec.time, *((spec.series,) if spec.series else ())),
             ),
         )
-        made = f.call(process, f.const(spec_for("train")))
+        made = f.call(process, f.const(stage_run(settings.model_name, "train")))
         run = f.apply(_processed_run, made)
         processed = made
         with f.guard(failed_run(c.tracker), run):
@@ -551,7 +540,7 @@ def forecasting_runner(
                 model = f.call(train, f.apply(training_data, made))
                 trained = model
                 if stage in ("deploy", "build_all"):
-                    rule = approval or settings_rule(settings)
+                    rule = approval or settings_rule(Forecasting, settings.approval)
                     deployed = f.call(
                         deploy_pipeline(c.repository, rule), f.apply(_candidate_of, model)
                     )
@@ -561,7 +550,7 @@ def forecasting_runner(
     if stage == "predict" or (stage == "build_all" and c.predictions is not None):
         _check_forecast_needs(c, spec, stage)
         forecast = forecast_pipeline(c, settings, f"{settings.model_name}-forecasts")
-        made_forecast = f.call(forecast, f.const(spec_for("predict")))
+        made_forecast = f.call(forecast, f.const(stage_run(settings.model_name, "predict")))
         f.call(c.tracker.end_run, f.apply(finished, f.apply(_forecast_run, made_forecast)))
         forecasted = made_forecast
 

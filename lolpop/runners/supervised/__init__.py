@@ -9,11 +9,11 @@
 - `kind`: the runner kinds a config names (`runner: classification`).
 """
 
+from lolpop.runners._stages import STAGE_TAG as STAGE_TAG
 from lolpop.runners.supervised.components import SupervisedComponents as SupervisedComponents
 from lolpop.runners.supervised.defaults import PREDICTION_COLUMN as PREDICTION_COLUMN
 from lolpop.runners.supervised.defaults import default_components as default_components
 from lolpop.runners.supervised.defaults import with_defaults as with_defaults
-from lolpop.runners.supervised.program import STAGE_TAG as STAGE_TAG
 from lolpop.runners.supervised.program import WorkflowReport as WorkflowReport
 from lolpop.runners.supervised.program import classification_runner as classification_runner
 from lolpop.runners.supervised.program import regression_runner as regression_runner

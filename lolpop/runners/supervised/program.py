@@ -39,22 +39,19 @@ from attrs import frozen
 from lolpop.components.metrics import PER_CLASS_METRICS, Scorer, scorer_of
 from lolpop.components.records import (
     Classification,
-    MetricsEvaluator,
     Regression,
     RunRef,
-    RunSpec,
     TaskKind,
 )
 from lolpop.components.splitter import time_column_of
 from lolpop.core.flow import Flow, Var
 from lolpop.core.step import Step
-from lolpop.errors import DefinitionError, SettingError
+from lolpop.errors import DefinitionError
 from lolpop.pipelines._runs import failed_run
 from lolpop.pipelines.deploy import (
     ApprovalRule,
     Candidate,
     Deployment,
-    approval_rule,
     check_rule_metric,
     deploy_pipeline,
 )
@@ -77,7 +74,6 @@ from lolpop.pipelines.process import (
     process_pipeline,
 )
 from lolpop.pipelines.train import (
-    KIND_TAG,
     Hygiene,
     TrainComponents,
     TrainedModel,
@@ -87,7 +83,9 @@ from lolpop.runners._stages import (
     deployed_tags,
     finished,
     live_run,
+    settings_rule,
     stage_needs,
+    stage_run,
     training_data,
 )
 from lolpop.runners.supervised.components import SupervisedComponents
@@ -96,8 +94,6 @@ from lolpop.runners.supervised.settings import STAGES, Stage, SupervisedSettings
 
 _K = TypeVar("_K", bound=TaskKind)
 _K_co = TypeVar("_K_co", bound=TaskKind, covariant=True)
-
-STAGE_TAG = "lolpop.stage"
 
 
 @frozen
@@ -230,20 +226,6 @@ NEW_DATA_NEED = "the `new_data` component (where new data to predict is read fro
 PREDICTIONS_NEED = "the `predictions` component (where predictions are written)"
 
 
-def _settings_rule(
-    kind: type[_K], settings: SupervisedSettings, metrics: MetricsEvaluator[_K]
-) -> ApprovalRule[_K]:
-    """The settings' approval rule for the task `kind`, by a metric that the metrics
-    component computes (a refusal names the setting)."""
-    given = settings.approval
-    try:
-        rule = approval_rule(kind, given.metric, given.min_improvement, given.manual)
-        check_rule_metric(rule, metrics)
-        return rule
-    except SettingError as error:
-        raise SettingError(f"$.settings.approval.{error.field}", str(error)) from error
-
-
 def never_features(
     components: SupervisedComponents[_K], settings: SupervisedSettings
 ) -> tuple[str, ...]:
@@ -273,9 +255,6 @@ def supervised_runner(
     work = Path(settings.work_dir)
     dataset = f"{settings.model_name}-training-data"
 
-    def spec(name: str) -> RunSpec:
-        return RunSpec(f"{settings.model_name}-{name}", {KIND_TAG: "run", STAGE_TAG: name})
-
     f = Flow(type(None), f"{kind.name}-{stage}")
     if stage == "evaluate":
         labels, prediction_file, index = c.labels, c.predictions, settings.index
@@ -294,7 +273,7 @@ def supervised_runner(
             EvaluateComponents(prediction_file, labels, c.metrics, c.tracker),
             EvaluateSettings(index, target, PREDICTION_COLUMN),
         )
-        live = f.call(evaluate, f.const(spec("evaluate")))
+        live = f.call(evaluate, f.const(stage_run(settings.model_name, "evaluate")))
         f.call(c.tracker.end_run, f.apply(finished, f.apply(live_run, live)))
         return f.build(f.apply(lambda m: WorkflowReport(stage, runs=(m.run,), live=m), live))
     processed: Var[ProcessedData | None] = f.const(None)
@@ -317,7 +296,7 @@ def supervised_runner(
                 dataset, str(work / "reports"), settings.stop_on_error, required=(target,)
             ),
         )
-        made = f.call(process, f.const(spec("train")))
+        made = f.call(process, f.const(stage_run(settings.model_name, "train")))
         run = f.apply(_run_of, made)
         processed = made
         # A failure after processing ends the training run as FAILED (not left running).
@@ -345,7 +324,7 @@ def supervised_runner(
                 if stage in ("deploy", "build_all"):
                     if approval is not None:
                         check_rule_metric(approval, c.metrics)
-                    rule = approval or _settings_rule(kind, settings, c.metrics)
+                    rule = approval or settings_rule(kind, settings.approval, c.metrics)
                     deployed = f.call(
                         deploy_pipeline(c.repository, rule), f.apply(_candidate, model)
                     )
@@ -383,7 +362,7 @@ def supervised_runner(
                 keep=(settings.index,) if settings.index else (),
             ),
         )
-        made_predictions = f.call(predict, f.const(spec("predict")))
+        made_predictions = f.call(predict, f.const(stage_run(settings.model_name, "predict")))
         f.call(c.tracker.end_run, f.apply(finished, f.apply(_predicted_run, made_predictions)))
         predicted = made_predictions
 
