@@ -16,6 +16,11 @@ A manual rule registers the version
 and records no decision; a person approves it later (`lolpop approve`), and nothing is
 promoted meanwhile.
 
+Only a candidate the rule approves is registered (`register="approved"`, the default): a
+rejected one stays a logged model in its training run, and the registry holds the
+versions that were ever fit to serve. `register="always"` registers every candidate,
+rejected ones with their rejection recorded.
+
 Promotion is a compare-and-set against the champion the candidate was compared with
 (`Promotion(version, candidate.champion)`): if another run or a person moved the champion
 alias after the train pipeline read it, the repository refuses (`StaleComparisonError`)
@@ -28,7 +33,8 @@ only the train pipeline has: a re-run compares with the new champion.
 from __future__ import annotations
 
 import math
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, Literal, TypeVar
 
 from attrs import evolve, frozen
 from returns.result import Failure, Result, Success
@@ -58,6 +64,10 @@ from lolpop.errors import SettingError, StepFailure
 
 _K = TypeVar("_K", bound=TaskKind)
 
+#: Which candidates the deploy pipeline registers: those the rule approves (and, with a
+#: manual rule, every one, for a person to review), or every one.
+Registration = Literal["approved", "always"]
+
 
 @frozen
 class ApprovalRule(Generic[_K]):
@@ -70,10 +80,17 @@ class ApprovalRule(Generic[_K]):
     min_improvement: float = 0.0
     #: Leave the decision to a person: register only.
     manual: bool = False
+    #: Register only approved candidates (a rejected one stays a logged model in its run),
+    #: or every one.
+    register: Registration = "approved"
 
 
 def approval_rule(
-    task: type[_K], metric: str | None = None, min_improvement: float = 0.0, manual: bool = False
+    task: type[_K],
+    metric: str | None = None,
+    min_improvement: float = 0.0,
+    manual: bool = False,
+    register: Registration = "approved",
 ) -> ApprovalRule[_K]:
     """A checked rule for `task` (its default metric when `metric` is None)."""
     chosen = metric or task.default_metric
@@ -88,29 +105,41 @@ def approval_rule(
             "min_improvement",
             f"the approval rule's min_improvement must not be negative, got {min_improvement}.",
         )
-    return ApprovalRule(task, chosen, min_improvement, manual)
+    return ApprovalRule(task, chosen, min_improvement, manual, register)
 
 
 def classification_rule(
-    metric: ClassificationMetric = "f1", *, min_improvement: float = 0.0, manual: bool = False
+    metric: ClassificationMetric = "f1",
+    *,
+    min_improvement: float = 0.0,
+    manual: bool = False,
+    register: Registration = "approved",
 ) -> ApprovalRule[Classification]:
     """Promote a classifier that beats the champion by `metric` (mypy knows the metric)."""
-    return approval_rule(Classification, metric, min_improvement, manual)
+    return approval_rule(Classification, metric, min_improvement, manual, register)
 
 
 def regression_rule(
-    metric: RegressionMetric = "rmse", *, min_improvement: float = 0.0, manual: bool = False
+    metric: RegressionMetric = "rmse",
+    *,
+    min_improvement: float = 0.0,
+    manual: bool = False,
+    register: Registration = "approved",
 ) -> ApprovalRule[Regression]:
     """Promote a regressor that beats the champion by `metric` (mypy knows the metric)."""
-    return approval_rule(Regression, metric, min_improvement, manual)
+    return approval_rule(Regression, metric, min_improvement, manual, register)
 
 
 def forecasting_rule(
-    metric: ForecastingMetric = "mase", *, min_improvement: float = 0.0, manual: bool = False
+    metric: ForecastingMetric = "mase",
+    *,
+    min_improvement: float = 0.0,
+    manual: bool = False,
+    register: Registration = "approved",
 ) -> ApprovalRule[Forecasting]:
     """Promote a forecaster whose backtest beats the champion's on the same folds by
     `metric` (mypy knows the metric)."""
-    return approval_rule(Forecasting, metric, min_improvement, manual)
+    return approval_rule(Forecasting, metric, min_improvement, manual, register)
 
 
 def check_rule_metric(rule: ApprovalRule[_K], metrics: MetricsEvaluator[_K]) -> None:
@@ -146,7 +175,9 @@ class Candidate:
 class Deployment:
     """What the deploy pipeline did."""
 
-    version: ModelVersion
+    #: The registered version; None when the rule rejected the candidate and only
+    #: approved ones are registered (it stays a logged model in its training run).
+    version: ModelVersion | None
     #: None when the rule is manual (no decision yet). When the champion moved before
     #: promotion, its reason ends with that (`stale`).
     approval: Approval | None
@@ -204,8 +235,16 @@ def _changed_classes(candidate: Candidate, champion: ModelVersion) -> str | None
     )
 
 
-def _artifact(candidate: Candidate) -> ModelArtifact:
-    return candidate.artifact
+def _registered(
+    register: Registration,
+) -> Callable[[Approval | None, Candidate], ModelArtifact | None]:
+    """What the deploy pipeline registers under the policy `register`."""
+
+    def to_register(approval: Approval | None, candidate: Candidate) -> ModelArtifact | None:
+        rejected = approval is not None and not approval.approved
+        return None if rejected and register == "approved" else candidate.artifact
+
+    return to_register
 
 
 def _promotion(
@@ -242,7 +281,7 @@ def promote_unless_stale(
 
 
 def _deployment(
-    registered: ModelVersion,
+    registered: ModelVersion | None,
     approved: ModelVersion | None,
     promoted: Result[ModelVersion, StaleComparisonError] | None,
     approval: Approval | None,
@@ -262,15 +301,17 @@ def _deployment(
 def deploy_pipeline(
     repository: ModelRepository, rule: ApprovalRule[_K]
 ) -> Step[Candidate, Deployment]:
-    """register -> decide -> approve -> promote (when approved)."""
+    """decide -> register (by the rule's policy) -> approve -> promote (when approved)."""
 
     def rule_decision(candidate: Candidate) -> Approval | None:
         """Apply the approval rule."""
         return decide(rule, candidate)
 
     f = Flow(Candidate, "deploy")
-    registered = f.call(repository.register, f.apply(_artifact, f.input))
     approval = f.decide("decide", rule_decision, f.input)
+    registered = f.call_some(
+        repository.register, f.apply(_registered(rule.register), approval, f.input)
+    )
     approved = f.call_some(repository.approve, registered, approval)
     promotion = f.apply(_promotion, approved, approval, f.input)
     promoted = f.call_some(promote_unless_stale(repository.promote), promotion)

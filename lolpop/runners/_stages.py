@@ -36,7 +36,9 @@ def settings_rule(
     by a metric that `metrics` computes when the rule compares that component's numbers
     (None: it compares numbers of the runner's own, e.g. a forecaster's backtest)."""
     try:
-        rule = approval_rule(kind, given.metric, given.min_improvement, given.manual)
+        rule = approval_rule(
+            kind, given.metric, given.min_improvement, given.manual, given.register
+        )
         if metrics is not None:
             check_rule_metric(rule, metrics)
     except SettingError as error:
@@ -57,13 +59,22 @@ def training_data(processed: ProcessedData) -> TrainingData:
 def deployed_tags(deployment: Deployment) -> dict[str, str]:
     """The training run's tags of what its deployment did (lineage)."""
     version = deployment.version
-    tags = {
-        MODEL_VERSION_TAG: f"{version.name}:{version.version}",
-        "lolpop.promoted": str(deployment.promoted).lower(),
-    }
+    tags = {"lolpop.promoted": str(deployment.promoted).lower()}
+    if version is not None:
+        tags[MODEL_VERSION_TAG] = f"{version.name}:{version.version}"
     if deployment.approval is not None:
         tags["lolpop.approval"] = deployment.approval.reason[:500]
     return tags
+
+
+def deployment_text(deployment: Deployment) -> str:
+    """What a deployment did, for a run's summary: the version and the decision, why."""
+    reason = deployment.approval.reason if deployment.approval else "manual approval"
+    version = deployment.version
+    if version is None:
+        return f"the candidate was not registered ({reason}); it stays a logged model in its run"
+    verdict = "promoted to champion" if deployment.promoted else "not promoted"
+    return f"{version.name} version {version.version} {verdict} ({reason})"
 
 
 def live_run(live: LiveMetrics) -> RunRef:

@@ -155,8 +155,10 @@ def test_churn_first_run_promotes_and_the_same_second_does_not(
     folder, (first, second) = churn_runs
     assert first.deployment is not None
     assert second.deployment is not None
+    assert first.deployment.version is not None
     assert (first.deployment.version.version, first.deployment.promoted) == (1, True)
-    assert (second.deployment.version.version, second.deployment.promoted) == (2, False)
+    # The same run again is no better: rejected, and so not registered.
+    assert (second.deployment.version, second.deployment.promoted) == (None, False)
     assert second.predicted is not None
     assert (second.predicted.model.name, second.predicted.model.version) == ("churn", 1)
     predictions = pd.read_csv(folder / ".lolpop" / "predictions" / "churn.csv")

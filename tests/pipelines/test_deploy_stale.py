@@ -52,6 +52,8 @@ def test_a_stale_comparison_is_reported_not_promoted(
     first = run(deploy, candidate(model, "run-1")).unwrap()
     second = run(deploy, candidate(model, "run-2")).unwrap()
 
+    assert first.version is not None
+    assert second.version is not None
     assert (first.version.version, first.promoted, first.stale) == (1, True, None)
     assert (second.version.version, second.promoted) == (2, False)
     assert second.stale is not None

@@ -34,6 +34,7 @@ def test_train_then_deploy_twice(tmp_path: Path, frame: pd.DataFrame) -> None:
     first = run(program, TrainingData(first_run, frame))
     assert is_successful(first), first
     deployment = first.unwrap()
+    assert deployment.version is not None
     assert deployment.version.version == 1
     assert deployment.promoted
     assert deployment.previous_champion is None
@@ -50,14 +51,33 @@ def test_train_then_deploy_twice(tmp_path: Path, frame: pd.DataFrame) -> None:
     # The same data and space again: the new version is no better than the champion.
     second_run = parts.tracker.start_run(RunSpec("second"))
     second = run(program, TrainingData(second_run, frame)).unwrap()
-    assert second.version.version == 2
+    # Rejected, so not registered: it stays a logged model in its run.
+    assert second.version is None
     assert not second.promoted
+    assert runs.run(second_run.run_id).model is not None
+    champion = parts.repository.get_alias("champion")
+    assert champion is not None
+    assert champion.version == 1
     assert second.previous_champion is not None
     assert second.previous_champion.version == 1
     champion_metrics = runs.run(second_run.run_id).metrics
     assert champion_metrics["champion_test_f1"] == pytest.approx(champion_metrics["test_f1"])
     assert second.approval is not None
     assert "improvement" in second.approval.reason
+
+
+def test_register_always_registers_a_rejected_candidate_with_its_rejection(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    parts = components(tmp_path, MemoryStore(), (1.0,))
+    rule = classification_rule("f1", min_improvement=0.01, register="always")
+    program = train_pipeline(parts) >> to_candidate >> deploy_pipeline(parts.repository, rule)
+    run(program, TrainingData(parts.tracker.start_run(RunSpec("first")), frame)).unwrap()
+    second_run = parts.tracker.start_run(RunSpec("second"))
+    second = run(program, TrainingData(second_run, frame)).unwrap()
+    assert second.version is not None
+    assert (second.version.version, second.promoted) == (2, False)
+    assert second.version.tags["approved"] == "false"
 
 
 def test_the_rule_promotes_a_clearly_better_model(tmp_path: Path, frame: pd.DataFrame) -> None:
@@ -75,6 +95,7 @@ def test_the_rule_promotes_a_clearly_better_model(tmp_path: Path, frame: pd.Data
     ).unwrap()
     assert first.promoted
     assert second.promoted, second.approval
+    assert second.version is not None
     assert second.version.version == 2
     champion = strong.repository.get_alias("champion")
     assert champion is not None

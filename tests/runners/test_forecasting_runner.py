@@ -127,7 +127,7 @@ def _run(
     return run(forecasting_runner(components, settings, stage), None, backend=Local()).unwrap()
 
 
-def test_new_actuals_make_a_second_version_compared_by_mase_on_the_same_folds(
+def test_new_actuals_make_a_second_candidate_compared_by_mase_on_the_same_folds(
     tmp_path: Path,
 ) -> None:
     settings = _isolated(
@@ -138,12 +138,12 @@ def test_new_actuals_make_a_second_version_compared_by_mase_on_the_same_folds(
     _weather(1000).to_parquet(history)
     first = _run(settings, history, out)
     assert first.deployment is not None
+    assert first.deployment.version is not None
     assert first.deployment.version.version == 1
     _weather(1030).to_parquet(history)  # thirty days of new actuals
     second = _run(settings, history, out)
     assert second.trained is not None
     assert second.deployment is not None
-    assert second.deployment.version.version == 2
     candidate = second.trained.candidate
     assert candidate.champion is not None
     assert candidate.champion.version == 1
@@ -155,6 +155,7 @@ def test_new_actuals_make_a_second_version_compared_by_mase_on_the_same_folds(
     assert "mase" in second.deployment.approval.reason
     assert "champion v1" in second.deployment.approval.reason
     assert not second.deployment.promoted
+    assert second.deployment.version is None  # rejected, so not registered
     assert second.forecasted is not None
     assert second.forecasted.model.version == 1  # still the champion
     assert second.forecasted.frame["date"].min() == pd.Timestamp("2014-10-27")

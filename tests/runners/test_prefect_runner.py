@@ -35,4 +35,5 @@ def test_prefect_gives_the_same_model_and_decision_as_local(tmp_path: Path) -> N
     assert on_prefect.trained.candidate.metrics == pytest.approx(local.trained.candidate.metrics)
     assert on_prefect.deployment is not None
     assert on_prefect.deployment.promoted
+    assert on_prefect.deployment.version is not None
     assert on_prefect.deployment.version.version == 1

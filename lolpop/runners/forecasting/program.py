@@ -90,6 +90,7 @@ from lolpop.pipelines.process import (
 from lolpop.pipelines.train import TrainingData, of_task
 from lolpop.runners._stages import (
     deployed_tags,
+    deployment_text,
     finished,
     live_run,
     settings_rule,
@@ -166,15 +167,7 @@ class ForecastReport:
                     f"  champion on the same folds: {_scores(self.trained.champion.metrics)}"
                 )
         if self.deployment is not None:
-            deployment = self.deployment
-            verdict = "promoted to champion" if deployment.promoted else "not promoted"
-            reason = (
-                f" ({deployment.approval.reason})" if deployment.approval else " (manual approval)"
-            )
-            lines.append(
-                f"  deploy: {deployment.version.name} version {deployment.version.version} "
-                f"{verdict}{reason}"
-            )
+            lines.append(f"  deploy: {deployment_text(self.deployment)}")
         if self.forecasted is not None:
             made = self.forecasted
             lines.append(

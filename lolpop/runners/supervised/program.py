@@ -81,6 +81,7 @@ from lolpop.pipelines.train import (
 )
 from lolpop.runners._stages import (
     deployed_tags,
+    deployment_text,
     finished,
     live_run,
     settings_rule,
@@ -144,15 +145,7 @@ class WorkflowReport(Generic[_K_co]):
                     f"{named} {best.score:.4f} on valid"
                 )
         if self.deployment is not None:
-            deployment = self.deployment
-            verdict = "promoted to champion" if deployment.promoted else "not promoted"
-            reason = (
-                f" ({deployment.approval.reason})" if deployment.approval else " (manual approval)"
-            )
-            lines.append(
-                f"  deploy: {deployment.version.name} version {deployment.version.version} "
-                f"{verdict}{reason}"
-            )
+            lines.append(f"  deploy: {deployment_text(self.deployment)}")
         if self.predicted is not None:
             predicted = self.predicted
             if predicted.drift is None or predicted.reference is None:

@@ -33,6 +33,9 @@ class ApprovalSettings:
     min_improvement: float = 0.0
     #: Register only; a person approves and promotes later.
     manual: bool = False
+    #: Which candidates are registered: `approved` (the rule's, or every one for a
+    #: manual rule; a rejected one stays a logged model in its run) or `always`.
+    register: Literal["approved", "always"] = "approved"
 
 
 @frozen
