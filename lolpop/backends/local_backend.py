@@ -9,7 +9,8 @@ refused with `UnsupportedNodeError` before anything runs) and calls it:
 - `retry` is honoured; `timeout=` gives every step a default time limit (a step's own
   `StepMeta.timeout` wins), after which the step fails with `StepTimeoutError`;
 - every leaf call is recorded in the ledger (path, start, duration, status, attempt);
-- a live progress display is shown on an interactive terminal, nothing otherwise.
+- a live progress display is shown on an interactive terminal, nothing otherwise;
+  `observer=` is told of every step call besides (`lolpop run`'s display).
 
 The other backends must agree with this one (a property test checks it).
 """
@@ -30,10 +31,17 @@ from returns.result import Failure, Result, Success
 
 from lolpop.backends.cache import KeptRun, start_kept_run
 from lolpop.backends.records import Kept, Ledger, MemoryLedger, RawCall, make_record
-from lolpop.core._interpret import RunContext, Slots, cached, compile_program, run_compiled
+from lolpop.core._interpret import (
+    Observer,
+    RunContext,
+    Slots,
+    cached,
+    compile_program,
+    run_compiled,
+)
 from lolpop.core.failure import Halt, RunFailure
-from lolpop.core.paths import steps
-from lolpop.core.step import AnyStep, Both, Fanout, Leaf, Step
+from lolpop.core.paths import leaves, steps
+from lolpop.core.step import AnyStep, Both, Fanout, Step
 from lolpop.errors import DefinitionError
 
 _A = TypeVar("_A")
@@ -48,16 +56,16 @@ class _Recorder:
     when it ends, which keeps the cost per step to a tuple appended to a list.
     """
 
-    def __init__(self, ledgers: list[Ledger], run_id: str, progress: _Progress | None) -> None:
+    def __init__(self, ledgers: list[Ledger], run_id: str, watchers: list[Observer]) -> None:
         self.through = [ledger for ledger in ledgers if getattr(ledger, "write_through", True)]
         self.batched = [ledger for ledger in ledgers if ledger not in self.through]
         self.run_id = run_id
-        self.progress = progress
+        self.watchers = watchers
         self.calls: list[RawCall] = []
 
     def step_started(self, path: str) -> None:
-        if self.progress is not None:
-            self.progress.step_started(path)
+        for watcher in self.watchers:
+            watcher.step_started(path)
 
     def step_finished(  # noqa: PLR0917 (the observer's call)
         self,
@@ -75,8 +83,8 @@ class _Recorder:
                 ledger.add(record)
         if self.batched:
             self.calls.append(call)
-        if self.progress is not None:
-            self.progress.step_finished(path, started, duration, attempt, error)
+        for watcher in self.watchers:
+            watcher.step_finished(path, started, duration, attempt, error, kept)
 
     def flush(self) -> None:
         """Hand the kept entries to the batched ledgers."""
@@ -92,7 +100,7 @@ class _Recorder:
 class _Progress:
     """A live display of the run's steps on the terminal (rich, imported on use)."""
 
-    def __init__(self, total: int | None) -> None:
+    def __init__(self, total: int | None, glue: frozenset[str] = frozenset()) -> None:
         from rich.console import Console  # noqa: PLC0415 (only for interactive runs)
         from rich.progress import (  # noqa: PLC0415
             BarColumn,
@@ -115,8 +123,11 @@ class _Progress:
         )
         self._task = self.display.add_task("starting", total=total)
         self._done: set[str] = set()
+        self._glue = glue
 
     def step_started(self, path: str) -> None:
+        if path in self._glue:
+            return
         with self._lock:
             self.display.update(self._task, description=path)
 
@@ -133,7 +144,7 @@ class _Progress:
         # once, so the total is the plan's number of steps (steps a condition skips leave
         # the bar short of it).
         with self._lock:
-            if path not in self._done:
+            if path not in self._done and path not in self._glue:
                 self._done.add(path)
                 self.display.advance(self._task)
 
@@ -144,12 +155,15 @@ def _interactive() -> bool:
     return bool(isatty()) if callable(isatty) else False
 
 
-def _shape(program: AnyStep) -> tuple[int, bool]:
-    """How many leaves (the plan's steps), and whether anything branches concurrently."""
-    nodes = [current.node for current in steps(program)]
+def _shape(program: AnyStep) -> tuple[int, frozenset[str], bool]:
+    """How many component leaves (the plan's steps), the paths of glue leaves (not
+    counted), and whether anything branches concurrently."""
+    visits = list(leaves(program))
+    glue = frozenset(visit.path for visit in visits if visit.step.meta.internal)
     return (
-        sum(isinstance(node, Leaf) for node in nodes),
-        any(isinstance(node, Fanout | Both) for node in nodes),
+        len(visits) - len(glue),
+        glue,
+        any(isinstance(s.node, Fanout | Both) for s in steps(program)),
     )
 
 
@@ -163,6 +177,7 @@ class Local:
     - `ledger`: where each step's record goes (default: a new `MemoryLedger`, read it
       with `backend.ledger.records()`); None records nothing.
     - `progress`: show a live display (default: only on an interactive terminal).
+    - `observer`: told of every step call besides (e.g. `lolpop run`'s display).
 
     >>> from lolpop import run, step
     >>> @step
@@ -181,6 +196,7 @@ class Local:
     progress: bool | None = None
     cache_dir: str | os.PathLike[str] | None = None
     resume: str | None = None
+    observer: Observer | None = None
 
     def __attrs_post_init__(self) -> None:
         for name in ("max_workers", "timeout"):
@@ -199,24 +215,27 @@ class Local:
 
     def run(self, program: Step[_A, _B], value: _A, /) -> Result[_B, RunFailure]:
         """Validate and run `program` on `value`; a failing step gives `Failure`."""
-        leaf_count, concurrent = cached(program, "shape", lambda: _shape(program))
+        leaf_count, glue, concurrent = cached(program, "shape", lambda: _shape(program))
         show = self.progress if self.progress is not None else _interactive()
         slots = Slots(self.workers - 1) if concurrent and self.workers > 1 else None
         keeping = self.cache_dir is not None
-        instrumented = self.ledger is not None or show or slots is not None or keeping
+        watched = show or self.observer is not None
+        instrumented = self.ledger is not None or watched or slots is not None or keeping
         compiled = compile_program(program, instrumented=instrumented, default_timeout=self.timeout)
         if not instrumented:
             return _outcome(compiled, value)
-        progress = _Progress(leaf_count) if show else None
+        progress = _Progress(leaf_count, glue) if show else None
         ledgers: list[Ledger] = [] if self.ledger is None else [self.ledger]
         run_id = uuid.uuid4().hex
         kept: KeptRun | None = None
         if self.cache_dir is not None:
             kept = start_kept_run(self.cache_dir, self.resume, program, run_id)
             ledgers.append(kept.log)
-        observer: _Recorder | _Progress | None = progress
-        if ledgers:
-            observer = _Recorder(ledgers, run_id, progress)
+        watchers: list[Observer] = [progress] if progress is not None else []
+        watchers += [self.observer] if self.observer is not None else []
+        observer: Observer | None = watchers[0] if len(watchers) == 1 else None
+        if ledgers or len(watchers) > 1:
+            observer = _Recorder(ledgers, run_id, watchers)
         context = RunContext(observer, slots, kept.keeper if kept is not None else None)
         display: AbstractContextManager[object] = (
             progress.display if progress is not None else nullcontext()

@@ -19,7 +19,9 @@ on that server. A temporary server that fails to start (a timeout, a locked data
 nothing has run) is started again once; a second failure is a `BackendError` saying what
 to do. Failures come back as the same `RunFailure` as on the Local backend
 (path, input type, cause, attempts). While a run is active, Prefect's console logs lose
-their tracebacks (its UI keeps them): the failure is lolpop's value to report.
+their tracebacks (its UI keeps them): the failure is lolpop's value to report. The
+console shows one INFO line per component step (the task run's final state); glue
+(internal steps) logs there only from WARNING up.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from lolpop.backends.records import Kept
 from lolpop.core._hints import describe_value_type
 from lolpop.core._interpret import NOT_KEPT, cached, check_pair
 from lolpop.core.failure import Halt, RunFailure
-from lolpop.core.paths import Scope, steps
+from lolpop.core.paths import Scope, leaves, steps
 from lolpop.core.step import (
     AnyStep,
     Backoff,
@@ -461,17 +463,25 @@ class TaskRunnerLike(Protocol):
 
 
 class _NoTracebacks(logging.Filter):
-    """Drops tracebacks from Prefect's console output (lolpop reports the failure)."""
+    """Drops tracebacks from Prefect's console output (lolpop reports the failure), and
+    the INFO lines of the task runs of glue steps (`hidden`: their names)."""
+
+    def __init__(self, hidden: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.hidden = hidden
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and getattr(record, "task_name", None) in self.hidden:
+            return False
         record.exc_info = None
         record.exc_text = None
         return True
 
 
 @contextmanager
-def _quiet_prefect() -> Iterator[None]:
-    """Console output without tracebacks; Prefect's API log handlers (its UI) keep them.
+def _quiet_prefect(hidden: frozenset[str] = frozenset()) -> Iterator[None]:
+    """Console output without tracebacks, nor glue's INFO lines (`hidden`: the glue
+    steps' task names); Prefect's API log handlers (its UI) keep them.
 
     The console handler sits on the root logger, so it sees a record after the run
     loggers' own API handlers have sent it whole.
@@ -480,7 +490,7 @@ def _quiet_prefect() -> Iterator[None]:
     from prefect.logging.handlers import PrefectConsoleHandler  # noqa: PLC0415
 
     ensure_logging_setup()
-    quiet = _NoTracebacks()
+    quiet = _NoTracebacks(hidden)
     handlers = [
         handler
         for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs")
@@ -494,6 +504,11 @@ def _quiet_prefect() -> Iterator[None]:
     finally:
         for handler in handlers:
             handler.removeFilter(quiet)
+
+
+def _glue_paths(program: AnyStep) -> frozenset[str]:
+    """The paths (task names) of the program's glue leaves."""
+    return frozenset(visit.path for visit in leaves(program) if visit.step.meta.internal)
 
 
 def _validate(program: AnyStep) -> None:
@@ -587,6 +602,7 @@ class Prefect:
 
         _validate(program)
         compiled = cached(program, "prefect", lambda: _Compiler().compile(program, Scope()))
+        glue = cached(program, "prefect-glue", lambda: _glue_paths(program))
         flow_run = _FlowRun()
         kept = None
         if self.cache_dir is not None:
@@ -622,7 +638,7 @@ class Prefect:
         updates = {} if self.heartbeat else {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
 
         def start() -> State[object]:
-            with temporary_settings(updates=updates), _quiet_prefect():
+            with temporary_settings(updates=updates), _quiet_prefect(glue):
                 return lolpop_flow(return_state=True)
 
         try:

@@ -9,6 +9,8 @@ line the command writes goes through `lolpop.secret.scrub`, so a secret a config
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from lolpop.secret import scrub
 if TYPE_CHECKING:
     from returns.result import Result
 
+    from lolpop.cli.progress import Display
     from lolpop.config.records import WorkflowConfig
     from lolpop.core.failure import RunFailure
     from lolpop.core.step import Step
@@ -30,7 +33,7 @@ app = typer.Typer(
     name="lolpop",
     help="lolpop: typed, functional pipelines for machine-learning workflows.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     # Plain help (click's): rich's shows `<bool>` after every flag with this typer/click.
     rich_markup_mode=None,
@@ -58,6 +61,9 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_print_version, is_eager=True, help="Print the version."
     ),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback behind an error (for a bug report)."
+    ),
 ) -> None:
     """lolpop: typed, functional pipelines for machine-learning workflows."""
 
@@ -74,6 +80,37 @@ app.add_typer(config_app, name="config")
 _PROFILE = typer.Option(
     None, "--profile", "-p", help="The profile to overlay (default: LOLPOP_PROFILE)."
 )
+
+
+_WORK_DIR = typer.Option(
+    None,
+    "--work-dir",
+    "-w",
+    help="Keep lolpop's outputs here (default: the config's `work_dir`, .lolpop in the "
+    "config's folder).",
+    show_default=False,
+)
+
+
+@contextmanager
+def _at_config(config: str, work_dir: str | None = None) -> Iterator[tuple[str, str | None]]:
+    """Work in the config file's folder, as its relative paths (data, outputs, a
+    `sqlite:///mlflow.db` store) are written against it, wherever the command is run
+    from; the working folder is restored after. Yields the config's and `work_dir`'s
+    absolute paths (`work_dir` is relative to where the command is run, and may lead
+    outside the config's folder: the user named it)."""
+    from lolpop.config.paths import also_inside  # noqa: PLC0415
+
+    source = Path(config).absolute()
+    work = Path(work_dir).absolute() if work_dir else None
+    before = os.getcwd()
+    if source.parent.is_dir():
+        os.chdir(source.parent)
+    try:
+        with also_inside(work) if work else nullcontext():
+            yield str(source), str(work) if work else None
+    finally:
+        os.chdir(before)
 
 
 def _python_of(config: str, profile: str | None) -> str:
@@ -107,9 +144,14 @@ def _built(
     profile: str | None,
     stage: str | None = None,
     loaded: Result[WorkflowConfig, ConfigError] | None = None,
+    *,
+    work_dir: str | None = None,
 ) -> tuple[WorkflowConfig, Step[None, Report]]:
-    """The config decoded (unless `loaded` already is) and its runner built (nothing read
-    or run), or every problem on stderr and exit 2."""
+    """The config decoded (unless `loaded` already is), its `work_dir` replaced by
+    `work_dir` if given, and its runner built (nothing read or run), or every problem on
+    stderr and exit 2."""
+    import attrs  # noqa: PLC0415
+
     from lolpop.config import load  # noqa: PLC0415
     from lolpop.runners.build import build_workflow  # noqa: PLC0415 (imports the catalogue)
 
@@ -120,6 +162,10 @@ def _built(
         _echo(f"lolpop {command}: {problems}", err=True)
         raise typer.Exit(code=2)
     workflow = loaded.unwrap()
+    if work_dir is not None:
+        workflow = attrs.evolve(
+            workflow, settings=attrs.evolve(workflow.settings, work_dir=work_dir)
+        )
     built = build_workflow(workflow, source=config, stage=stage)
     build_problems = built.swap().value_or(None)
     if build_problems is not None:
@@ -163,58 +209,63 @@ def check(
     Every stage of the runner is built too. A stage the config sets up (e.g. evaluate,
     when it gives `labels`) that lacks something it needs is a problem; any other stage
     that cannot run is listed with what it needs, after the config."""
-    import yaml  # noqa: PLC0415 (light, but only this command needs it)
+    with _at_config(config) as (source, _):
+        import yaml  # noqa: PLC0415 (light, but only this command needs it)
 
-    from lolpop.config import load, make_converter, mask_secrets  # noqa: PLC0415
-    from lolpop.errors import ConfigError  # noqa: PLC0415
-    from lolpop.runners.build import build_parts, check_stages  # noqa: PLC0415 (the catalogue)
+        from lolpop.config import load, make_converter, mask_secrets  # noqa: PLC0415
+        from lolpop.errors import ConfigError  # noqa: PLC0415
+        from lolpop.runners.build import build_parts, check_stages  # noqa: PLC0415 (the catalogue)
 
-    loaded = load(config, profile)
-    problems = loaded.swap().value_or(None)
-    failed = problems is not None
-    if problems is not None:
-        _echo(f"lolpop check: {problems}", err=True)
-    if mypy:
-        from lolpop.config.export import mypy_problems  # noqa: PLC0415
+        loaded = load(source, profile)
+        problems = loaded.swap().value_or(None)
+        failed = problems is not None
+        if problems is not None:
+            _echo(f"lolpop check: {problems}", err=True)
+        if mypy:
+            from lolpop.config.export import mypy_problems  # noqa: PLC0415
 
-        found = mypy_problems(_python_of(config, profile))
-        if found:
-            failed = True
-            listed = "\n".join(f"- {line}" for line in found)
-            _echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
-    if failed:
-        raise typer.Exit(code=2)
-    workflow = loaded.unwrap()
-    built = build_parts(workflow, source=config, stage=stage)
-    build_problems = built.swap().value_or(None)
-    if build_problems is not None:
-        _echo(f"lolpop check: {build_problems}", err=True)
-        raise typer.Exit(code=2)
-    stages = check_stages(built.unwrap(), source=config)
-    mistakes = tuple(problem for each in stages if each.configured for problem in each.problems)
-    if not offline:
-        from lolpop.config.preflight import preflight  # noqa: PLC0415
+            found = mypy_problems(_python_of(source, profile))
+            if found:
+                failed = True
+                listed = "\n".join(f"- {line}" for line in found)
+                _echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
+        if failed:
+            raise typer.Exit(code=2)
+        workflow = loaded.unwrap()
+        built = build_parts(workflow, source=source, stage=stage)
+        build_problems = built.swap().value_or(None)
+        if build_problems is not None:
+            _echo(f"lolpop check: {build_problems}", err=True)
+            raise typer.Exit(code=2)
+        stages = check_stages(built.unwrap(), source=source)
+        mistakes = tuple(problem for each in stages if each.configured for problem in each.problems)
+        if not offline:
+            from lolpop.config.preflight import preflight  # noqa: PLC0415
 
-        mistakes = (*mistakes, *preflight(workflow))
-    if mistakes:
-        _echo(f"lolpop check: {ConfigError(mistakes, config)}", err=True)
-        raise typer.Exit(code=2)
-    shown = mask_secrets(make_converter(allow_imports=workflow.allow_imports).unstructure(workflow))
-    chosen = [f"{what} {name}" for what, name in (("profile", profile), ("stage", stage)) if name]
-    _echo(
-        f"{config}: OK"
-        + (f" ({', '.join(chosen)})" if chosen else "")
-        + (", mypy OK" if mypy else "")
-    )
-    _echo(yaml.safe_dump(shown, sort_keys=False).rstrip())
-    _echo(f"stages that can run: {', '.join(s.stage for s in stages if not s.problems)}")
-    for each in stages:
-        if each.problems:
-            _echo(
-                f"{each.stage} cannot run (the config does not set it up; `--stage "
-                f"{each.stage}` makes this a problem):"
-            )
-            _echo("\n".join(f"- {problem}" for problem in each.problems))
+            mistakes = (*mistakes, *preflight(workflow))
+        if mistakes:
+            _echo(f"lolpop check: {ConfigError(mistakes, source)}", err=True)
+            raise typer.Exit(code=2)
+        shown = mask_secrets(
+            make_converter(allow_imports=workflow.allow_imports).unstructure(workflow)
+        )
+        chosen = [
+            f"{what} {name}" for what, name in (("profile", profile), ("stage", stage)) if name
+        ]
+        _echo(
+            f"{config}: OK"
+            + (f" ({', '.join(chosen)})" if chosen else "")
+            + (", mypy OK" if mypy else "")
+        )
+        _echo(yaml.safe_dump(shown, sort_keys=False).rstrip())
+        _echo(f"stages that can run: {', '.join(s.stage for s in stages if not s.problems)}")
+        for each in stages:
+            if each.problems:
+                _echo(
+                    f"{each.stage} cannot run (the config does not set it up; `--stage "
+                    f"{each.stage}` makes this a problem):"
+                )
+                _echo("\n".join(f"- {problem}" for problem in each.problems))
 
 
 @config_app.command(
@@ -230,8 +281,9 @@ def export(
     """Print a workflow config as a typed Python module (to move from YAML to Python).
 
     Only a config that `lolpop check` passes is exported."""
-    _built("config export", config, profile)
-    _echo(_python_of(config, profile), nl=False)
+    with _at_config(config) as (source, _):
+        _built("config export", source, profile)
+        _echo(_python_of(source, profile), nl=False)
 
 
 _BACKENDS = ("local", "dry-run", "prefect")
@@ -285,9 +337,12 @@ def _run_on(
     program: Step[None, Report],
     cache_dir: str | None,
     resume: str | None,
+    *,
+    display: Display | None = None,
 ) -> Result[Report, RunFailure]:
     """Run `program` on the chosen backend (local or prefect), keeping step outputs in
-    `cache_dir` (None: nothing kept) and resuming `resume` (None: a fresh run)."""
+    `cache_dir` (None: nothing kept) and resuming `resume` (None: a fresh run); `display`
+    shows a local run's steps (a Prefect run's are its flow's log lines)."""
     from lolpop.backends import Local  # noqa: PLC0415
     from lolpop.backends.run import run  # noqa: PLC0415
     from lolpop.config.records import LocalBackendConfig, PrefectBackendConfig  # noqa: PLC0415
@@ -299,16 +354,26 @@ def _run_on(
             os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
         from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
 
+        if display is not None:
+            display.close()
         settings = workflow.backend if isinstance(workflow.backend, PrefectBackendConfig) else None
         prefect = Prefect(flow_name=settings.flow_name if settings else None, cache_dir=cache_dir)
         return run(program, None, backend=prefect, resume=resume)
     local = workflow.backend if isinstance(workflow.backend, LocalBackendConfig) else None
+    if display is not None:
+        display.planned(program)
     backend = Local(
         max_workers=local.max_workers if local else None,
         timeout=local.timeout if local else None,
         cache_dir=cache_dir,
+        progress=False if display is not None else None,
+        observer=display,
     )
-    return run(program, None, backend=backend, resume=resume)
+    try:
+        return run(program, None, backend=backend, resume=resume)
+    finally:
+        if display is not None:
+            display.close()  # before the summary
 
 
 @app.command(
@@ -344,12 +409,56 @@ def run_workflow(
     fresh: bool = typer.Option(
         False, "--fresh", help="Keep no step outputs (the run cannot be resumed)."
     ),
+    work_dir: str | None = _WORK_DIR,
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only the summary and errors (no step lines)."
+    ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Also print each step's types, and libraries' INFO logs."
+    ),
 ) -> None:
     """Run a workflow config on a backend; `--backend dry-run` prints the plan only.
 
     Every step's output is kept under the work folder (`.lolpop/cache`), so that a run
     that fails or is killed can be resumed with `--resume last`: its finished steps are
-    reused, and only the rest runs."""
+    reused, and only the rest runs.
+
+    The config's relative paths (data, outputs, a `sqlite:///mlflow.db` store) are read
+    against the config file's folder, wherever the command is run from.
+
+    On a terminal a live display shows the steps (the plan's count, the current step);
+    otherwise one line per finished step goes to stderr."""
+    from lolpop.cli.progress import level_of, start_display  # noqa: PLC0415
+
+    display = start_display(level_of(quiet=quiet, verbose=verbose), f"loading {config}")
+    with _at_config(config, work_dir) as (source, work):
+        _run_config(
+            config,
+            source,
+            profile,
+            stage=stage,
+            backend=backend,
+            resume=resume,
+            fresh=fresh,
+            work_dir=work,
+            display=display,
+        )
+
+
+def _run_config(
+    config: str,
+    source: str,
+    profile: str | None,
+    *,
+    stage: str | None,
+    backend: str | None,
+    resume: str | None,
+    fresh: bool,
+    work_dir: str | None,
+    display: Display | None = None,
+) -> None:
+    """`lolpop run`, in the config's folder: `config` as the user wrote it, `source` its
+    absolute path."""
     from returns.result import Failure, Success  # noqa: PLC0415
 
     from lolpop.backends.cache import ResumeError  # noqa: PLC0415
@@ -363,7 +472,7 @@ def run_workflow(
     if backend is not None and backend not in _BACKENDS:
         _echo(f"lolpop run: unknown backend {backend!r} ({', '.join(_BACKENDS)})", err=True)
         raise typer.Exit(code=2)
-    workflow, program = _built("run", config, profile, stage)
+    workflow, program = _built("run", source, profile, stage, work_dir=work_dir)
     if fresh and resume is not None:
         _echo("lolpop run: --fresh keeps nothing, so it cannot --resume.", err=True)
         raise typer.Exit(code=2)
@@ -378,6 +487,9 @@ def run_workflow(
     )
     if chosen == "dry-run":
         from lolpop.cli.plan import dry_run_text  # noqa: PLC0415
+
+        if display is not None:
+            display.close()
 
         try:
             planned = dry_run_text(program, cache_dir, resume)
@@ -394,7 +506,7 @@ def run_workflow(
     if cache_dir is not None:
         _sweep(workflow, Path(cache_dir))
     try:
-        result = _run_on(chosen, workflow, program, cache_dir, resume)
+        result = _run_on(chosen, workflow, program, cache_dir, resume, display=display)
     except ResumeError as error:
         _echo(f"lolpop run: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -408,7 +520,11 @@ def run_workflow(
         case Failure(failure):
             _echo(f"lolpop run: {failure.message}", err=True)
             if cache_dir is not None:
-                _echo(f"lolpop run: resume it with: lolpop run {config} --resume last", err=True)
+                again = f" --work-dir {work_dir}" if work_dir else ""
+                _echo(
+                    f"lolpop run: resume it with: lolpop run {config}{again} --resume last",
+                    err=True,
+                )
             raise typer.Exit(code=1)
 
 
@@ -440,14 +556,15 @@ def lolpop_test_command(
         _echo(text, err=True, nl=end_of_line)
 
     try:
-        code = lolpop_test(
-            config,
-            profile=profile,
-            examples=examples,
-            everything=everything,
-            say=_echo,
-            progress=progress,
-        )
+        with _at_config(config) as (source, _):
+            code = lolpop_test(
+                source,
+                profile=profile,
+                examples=examples,
+                everything=everything,
+                say=_echo,
+                progress=progress,
+            )
     except ConfigError as error:
         _echo(f"lolpop test: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -477,9 +594,10 @@ def runs_command(
     quiet_mlflow()
 
     if config is not None:
-        workflow, _ = _built("runs", config, profile)
-        cache_dir = Path(workflow.settings.work_dir) / "cache"
-        _sweep(workflow, cache_dir)
+        with _at_config(config) as (source, _):
+            workflow, _ = _built("runs", source, profile)
+            cache_dir = (Path(workflow.settings.work_dir) / "cache").absolute()
+            _sweep(workflow, cache_dir)
     else:
         cache_dir = Path(".lolpop") / "cache"
         swept = sweep(cache_dir, [Path(".lolpop")], [], [resolve_tracking_uri(None)])
@@ -643,14 +761,40 @@ def components_command(
     _echo(reference.to_markdown() if markdown else reference.to_text(), nl=False)
 
 
-from lolpop.cli.runs import register as _register_runs  # noqa: E402 (needs the commands above)
+# The commands in modules of their own (they import the helpers above).
+from lolpop.cli import deployment, plan, runs, scaffold  # noqa: E402
 
-_register_runs(app)
-from lolpop.cli.plan import register as _register_plan  # noqa: E402 (needs the commands above)
-
-_register_plan(app)
+for _module in (runs, plan, scaffold, deployment):
+    _module.register(app)
 
 
 def main() -> None:
-    """Entry point of the `lolpop` console command."""
-    app()
+    """Entry point of the `lolpop` console command: exit 0 on success, 1 when a step
+    failed (or lolpop met an error it did not expect: one paragraph, no traceback), 2 on
+    a user mistake. `lolpop --debug ...` adds the traceback: of the error behind an exit
+    (a command leaves it as the context of its `typer.Exit`), else of where it exited."""
+    import itertools  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import traceback  # noqa: PLC0415
+
+    # Read here, not in `_root`: click refuses an unknown command before calling `_root`.
+    debug = "--debug" in itertools.takewhile(lambda word: word.startswith("-"), sys.argv[1:])
+    try:
+        app()
+    except SystemExit as leaving:
+        if debug and leaving.code not in (0, None):
+            shown: BaseException = leaving.__context__ or leaving
+            while isinstance(shown, typer.Exit) and shown.__context__ is not None:
+                shown = shown.__context__
+            _echo("".join(traceback.format_exception(shown)), err=True, nl=False)
+        raise
+    except Exception as error:  # a bug: lolpop's own errors are caught where they happen
+        if debug:
+            raise
+        first_line = next(iter(str(error).splitlines()), "")
+        _echo(
+            f"lolpop: unexpected error: {type(error).__name__}: {first_line}. This may be a bug "
+            "in lolpop; `lolpop --debug ...` shows its traceback, for a bug report.",
+            err=True,
+        )
+        sys.exit(1)

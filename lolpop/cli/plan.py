@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lolpop.cli import _built, _echo, _example
+from lolpop.cli import _at_config, _built, _echo, _example
 
 if TYPE_CHECKING:
     from returns.result import Result
@@ -185,10 +185,12 @@ def plan_command(
     from lolpop.backends.run import run  # noqa: PLC0415
 
     chosen = _chosen_format(format_, output)
-    workflow, program = _built("plan", config, profile, stage)
-    cache_dir = Path(workflow.settings.work_dir) / "cache"
-    ledger, timings = earlier_runs(cache_dir, program)
-    match run(program, None, backend=DryRun(ledger=ledger, cache_dir=cache_dir)):
+    with _at_config(config) as (source, _):  # the config's paths are relative to its folder
+        workflow, program = _built("plan", source, profile, stage)
+        cache_dir = (Path(workflow.settings.work_dir) / "cache").absolute()
+        ledger, timings = earlier_runs(cache_dir, program)
+        planned = run(program, None, backend=DryRun(ledger=ledger, cache_dir=cache_dir))
+    match planned:
         case Success(plan):
             pass
         case Failure(failure):

@@ -1,5 +1,6 @@
-"""`lolpop runs`: the run ledger (`lolpop runs [CONFIG]`) and one MLflow run
-(`lolpop runs show RUN_ID`); and the check every read-only command makes first.
+"""`lolpop runs`: the run ledger (`lolpop runs [CONFIG]`), the tracked runs (`lolpop runs
+list`), one MLflow run (`lolpop runs show RUN_ID`); and the check every read-only command
+makes first.
 
 Design notes:
 
@@ -15,6 +16,11 @@ Design notes:
 - A run is shown through `MlflowClient` alone (no lolpop component is built), and
   opened without the lock `make_client` takes, which would leave a lock file beside a
   database it only reads.
+- `runs list` lists the stage runs (tagged `lolpop.kind = run`; a tuning trial is
+  nested in one, and `runs show` counts them) of every experiment in the store, since a
+  tracker may name its own experiment. A model's runs are those named `<model>-<stage>`
+  (`lolpop.runners._stages.stage_run`): MLflow's filter cannot say that, so runs are
+  read newest first a page at a time and filtered here until `--limit` are found.
 """
 
 from __future__ import annotations
@@ -30,14 +36,18 @@ import typer
 from attrs import frozen
 from typer.core import TyperGroup
 
-from lolpop.cli import _echo, _example, runs_command
+from lolpop.cli import _at_config, _built, _echo, _example, runs_command
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from mlflow import MlflowClient
     from mlflow.entities import Run
 
     # typer 0.29 vendors click: its groups take the vendored `Context`, not click's.
     from typer._click import Context
+
+    from lolpop.config.records import WorkflowConfig
 
 #: The subcommand `lolpop runs` runs when its first word is none of its subcommands.
 _DEFAULT = "ledger"
@@ -66,11 +76,12 @@ class _LedgerByDefault(TyperGroup):
 
 runs_app = typer.Typer(
     cls=_LedgerByDefault,
-    help="The runs: the run ledger of a work folder (`ledger`, the default), or one "
-    "MLflow run (`show`).",
+    help="The runs: the run ledger of a work folder (`ledger`, the default), the tracked "
+    "runs (`list`), or one MLflow run (`show`).",
     epilog=_example(
         "lolpop runs",
         "lolpop runs examples/churn/workflow.yaml",
+        "lolpop runs list --model churn",
         "lolpop runs show 3f2a9c0d5e6b4a1f8c7d2e9b0a1c3d4e",
     ),
     rich_markup_mode=None,
@@ -247,6 +258,204 @@ def show_command(
     _echo(summary.to_text())
 
 
+#: The metrics a row of `lolpop runs list` shows first, of those a run logged: the task
+#: metrics, as the train stage logs them on its test split (`test_`), the evaluate stage
+#: on live labels (`live_`) and a forecaster's backtest (bare).
+_MAIN_METRICS = tuple(
+    f"{prefix}{name}"
+    for name in ("f1", "roc_auc", "accuracy", "r2", "rmse", "mae", "mase", "smape")
+    for prefix in ("test_", "live_", "")
+)
+#: How many main metrics a row shows (`lolpop runs show` shows them all).
+_SHOWN_METRICS = 2
+_PAGE = 200
+
+
+@frozen
+class RunRow:
+    """One row of `lolpop runs list`: a stage's tracked run."""
+
+    run_id: str
+    stage: str
+    status: str
+    started: float | None
+    ended: float | None
+    metrics: tuple[tuple[str, float], ...]
+    model_version: str
+
+
+def main_metrics(metrics: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    """The run's main metrics, in `_MAIN_METRICS`' order, at most `_SHOWN_METRICS`.
+
+    >>> main_metrics({"test_log_loss": 0.3, "test_roc_auc": 0.9, "test_f1": 0.6, "mase": 1.2})
+    (('test_f1', 0.6), ('test_roc_auc', 0.9))
+    """
+    found = tuple((name, metrics[name]) for name in _MAIN_METRICS if name in metrics)
+    return found[:_SHOWN_METRICS]
+
+
+def is_stage_run(run: Run, model: str | None, stage: str | None) -> bool:
+    """Whether `run` is a stage's tracked run (of `model`'s workflow, at `stage`, when
+    given): lolpop names it `<model>-<stage>` (`lolpop.runners._stages.stage_run`)."""
+    from lolpop.pipelines.train import KIND_TAG  # noqa: PLC0415 (pandas)
+    from lolpop.runners._stages import STAGE_TAG  # noqa: PLC0415
+
+    tags = run.data.tags
+    ran = tags.get(STAGE_TAG, "")
+    return (
+        tags.get(KIND_TAG) == "run"
+        and (stage is None or ran == stage)
+        and (model is None or run.info.run_name == f"{model}-{ran}")
+    )
+
+
+def list_runs(
+    client: MlflowClient, *, model: str | None, stage: str | None, limit: int
+) -> tuple[RunRow, ...]:
+    """The newest `limit` stage runs in the store (of `model`, at `stage`), newest first,
+    from every experiment (a tracker may name its own)."""
+    from mlflow.entities import ViewType  # noqa: PLC0415 (heavy: imported on use)
+
+    from lolpop.pipelines.predict import MODEL_VERSION_TAG  # noqa: PLC0415 (pandas)
+    from lolpop.pipelines.train import KIND_TAG  # noqa: PLC0415
+    from lolpop.runners._stages import STAGE_TAG  # noqa: PLC0415
+
+    experiments: list[str] = []
+    token: str | None = None
+    while True:
+        page = client.search_experiments(ViewType.ACTIVE_ONLY, _PAGE, page_token=token)
+        experiments += [experiment.experiment_id for experiment in page]
+        token = page.token
+        if not token:
+            break
+    rows: list[RunRow] = []
+    token = None
+    while experiments and len(rows) < limit:
+        runs = client.search_runs(
+            experiments,
+            f"tags.`{KIND_TAG}` = 'run'",
+            max_results=_PAGE,
+            order_by=["attributes.start_time DESC"],
+            page_token=token,
+        )
+        rows += [
+            RunRow(
+                run_id=run.info.run_id,
+                stage=run.data.tags.get(STAGE_TAG, ""),
+                status=run.info.status,
+                started=_seconds(run.info.start_time),
+                ended=_seconds(run.info.end_time),
+                metrics=main_metrics(run.data.metrics),
+                model_version=run.data.tags.get(MODEL_VERSION_TAG, ""),
+            )
+            for run in runs
+            if is_stage_run(run, model, stage)
+        ]
+        token = runs.token
+        if not token:
+            break
+    return tuple(rows[:limit])
+
+
+def runs_table(rows: tuple[RunRow, ...]) -> str:
+    """The rows as a table, a header first; the columns as wide as their cells.
+
+    >>> row = RunRow("9977d319", "train", "FINISHED", 0.0, 7.0, (("test_f1", 0.62),), "churn:1")
+    >>> print(runs_table((row,)).replace(_started(0.0), "1970-01-01 00:00"))
+    run       stage  status    started           duration  metrics         model version
+    9977d319  train  FINISHED  1970-01-01 00:00  7s        test_f1 0.6200  churn:1
+    """
+    table = [("run", "stage", "status", "started", "duration", "metrics", "model version")]
+    table += [
+        (
+            row.run_id,
+            row.stage or "-",
+            row.status,
+            _started(row.started),
+            _duration(row.started, row.ended),
+            ", ".join(f"{name} {value:.4f}" for name, value in row.metrics) or "-",
+            row.model_version or "-",
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    )
+
+
+def _started(seconds: float | None) -> str:
+    """A start time to the minute, local (`-` when unknown)."""
+    if seconds is None:
+        return "-"
+    return datetime.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M")
+
+
+def tracker_uri(workflow: WorkflowConfig) -> str | None:
+    """The tracking URI a workflow's runs go to, as the config gives it: its tracker's
+    (None: MLflow's default, as the tracker takes it), else its settings'."""
+    tracker = workflow.components.get("tracker")
+    if tracker is not None and hasattr(tracker.settings, "tracking_uri"):
+        given = tracker.settings.tracking_uri
+        return given if isinstance(given, str) else None
+    return workflow.settings.tracking_uri
+
+
+def list_command(
+    config: str | None = typer.Argument(
+        None,
+        metavar="CONFIG",
+        help="A workflow config: its tracking store, and its model unless --model.",
+        show_default=False,
+    ),
+    *,
+    profile: str | None = typer.Option(
+        None, "--profile", "-p", help="The profile to overlay (default: LOLPOP_PROFILE)."
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        "-m",
+        help="Only this model's runs (default: every model's).",
+        show_default=False,
+    ),
+    stage: str | None = typer.Option(
+        None,
+        "--stage",
+        "-s",
+        help="Only this stage's runs (train, predict...).",
+        show_default=False,
+    ),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many runs."),
+    tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=_TRACKING_URI_HELP),
+) -> None:
+    """List lolpop's tracked runs, newest first: one per stage run, with its status, start,
+    duration, main metrics and model version (`lolpop runs show RUN_ID` shows one whole).
+
+    The store is `--tracking-uri`, else the config's tracker's, else MLFLOW_TRACKING_URI,
+    else mlflow.db in the current folder."""
+    configured = None
+    if config is not None:
+        from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
+
+        with _at_config(config) as (source, _):
+            workflow, _ = _built("runs list", source, profile)
+            # Resolved in the config's folder: a relative sqlite path is written against it.
+            configured = resolve_tracking_uri(tracker_uri(workflow))
+        model = model or workflow.settings.model_name
+    uri = check_store("runs list", tracking_uri or configured)
+    from mlflow import MlflowClient  # noqa: PLC0415 (heavy: imported on use)
+
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    rows = list_runs(client, model=model, stage=stage, limit=limit)
+    if not rows:
+        which = [f"{what} {name}" for what, name in (("model", model), ("stage", stage)) if name]
+        _echo(f"no lolpop runs{' of ' + ', '.join(which) if which else ''} in {uri}")
+        return
+    _echo(runs_table(rows))
+
+
 def register(app: typer.Typer) -> None:
     """Add `lolpop runs` (the ledger by default, and `show`) to `app`."""
     runs_app.command(_DEFAULT, epilog=_example("lolpop runs ledger examples/churn/workflow.yaml"))(
@@ -258,4 +467,12 @@ def register(app: typer.Typer) -> None:
             "lolpop runs show 3f2a9c0d5e6b4a1f8c7d2e9b0a1c3d4e --tracking-uri sqlite:///mlflow.db"
         ),
     )(show_command)
+    runs_app.command(
+        "list",
+        epilog=_example(
+            "lolpop runs list",
+            "lolpop runs list --model churn --stage train --limit 5",
+            "lolpop runs list examples/churn/workflow.yaml",
+        ),
+    )(list_command)
     app.add_typer(runs_app, name="runs")

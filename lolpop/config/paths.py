@@ -3,24 +3,42 @@
 A settings field marked `OUTPUT_PATH` (the work folder, stores, registries, figure
 folders, data files, artifact roots) names a file or folder lolpop writes to. A config's
 such paths must resolve, symlinks followed, inside the project folder (the working
-folder), unless the config says `allow_outside: true`: a config from elsewhere cannot
-make lolpop write over `~/.ssh` or `/etc`.
+folder: the `lolpop` command works in the config file's folder), unless the config says
+`allow_outside: true`: a config from elsewhere cannot make lolpop write over `~/.ssh` or
+`/etc`. A folder the user names on the command line (`--work-dir`) is theirs to write
+to, wherever it is (`also_inside`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import attrs
 
 from lolpop.config.records import WorkflowConfig, is_output_path
 
+#: Folders outside the project folder that output paths may lead into (`also_inside`).
+_ALSO_INSIDE: ContextVar[tuple[Path, ...]] = ContextVar("lolpop_also_inside", default=())
+
 
 def project_root() -> Path:
     """The folder a config's relative paths are read against, and that its output paths
     must stay in (the working folder)."""
     return Path.cwd().resolve()
+
+
+@contextmanager
+def also_inside(folder: Path) -> Iterator[None]:
+    """While inside, output paths may lead into `folder` too: a work folder the user
+    named on the command line, not one a config chose."""
+    token = _ALSO_INSIDE.set((*_ALSO_INSIDE.get(), folder.resolve()))
+    try:
+        yield
+    finally:
+        _ALSO_INSIDE.reset(token)
 
 
 def is_outside(value: str, root: Path) -> bool:
@@ -64,7 +82,9 @@ def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> 
     root = project_root()
     for value, path in output_paths(config):
         try:
-            outside = is_outside(value, root)
+            outside = is_outside(value, root) and all(
+                is_outside(str((root / value).resolve()), other) for other in _ALSO_INSIDE.get()
+            )
         except (ValueError, OSError) as error:  # a NUL byte, a name too long for the system
             problem(f"{value!r} cannot be a path here ({error})", path)
             continue

@@ -192,8 +192,8 @@ def test_progress_counts_each_step_of_the_plan_once() -> None:
     from lolpop.backends.local_backend import _Progress, _shape  # noqa: PLC0415
 
     program = map_each(inc) >> map_each(inc)
-    total, _ = _shape(program)
-    progress = _Progress(total)
+    total, glue, _ = _shape(program)
+    progress = _Progress(total, glue)
     for path in ("inc", "inc", "inc", "inc#2", "inc#2", "inc#2"):  # three items each
         progress.step_started(path)
         progress.step_finished(path, 0.0, 0.0, 1, None)

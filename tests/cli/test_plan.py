@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -21,12 +22,20 @@ from lolpop.runners.build import build_workflow
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
-CHURN = str(ROOT / "examples" / "churn" / "workflow.yaml")
+CHURN = ""  # the churn example's config, copied (`_elsewhere`)
 
 
 @pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run from an empty folder, so that a test can see nothing else was written there."""
+def _elsewhere(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from an empty folder, so that a test can see nothing else was written there,
+    on a copy of the churn example (its relative paths are read against its folder, so a
+    developer's runs of the example in the repository would be the plan's earlier runs)."""
+    copy = tmp_path_factory.mktemp("churn")
+    shutil.copytree(ROOT / "examples" / "churn" / "data", copy / "data")
+    shutil.copy(ROOT / "examples" / "churn" / "workflow.yaml", copy / "workflow.yaml")
+    monkeypatch.setattr(sys.modules[__name__], "CHURN", str(copy / "workflow.yaml"))
     monkeypatch.chdir(tmp_path)
 
 
@@ -55,7 +64,10 @@ def test_json_has_every_step_with_types_effects_and_edges() -> None:
     code, out, err = _plan(CHURN, "--format", "json")
     assert code == 0, err
     plan = json.loads(out)
-    assert plan["expected_from"] == {"runs": 0, "folder": str(Path(".lolpop/cache/runs"))}
+    assert plan["expected_from"] == {
+        "runs": 0,
+        "folder": str(Path(CHURN).parent / ".lolpop" / "cache" / "runs"),
+    }
     paths = [s["path"] for s in plan["steps"]]
     assert "classification-build_all/process/read" in paths
     read = plan["steps"][paths.index("classification-build_all/process/read")]

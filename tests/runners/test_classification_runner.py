@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,14 +22,18 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "breast_cancer" / "workflow.y
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("breast_cancer")
+    """A folder holding a copy of the example's config: its outputs are written beside it."""
+    folder = tmp_path_factory.mktemp("breast_cancer")
+    shutil.copy(EXAMPLE, folder / "workflow.yaml")
+    return folder
 
 
 def lolpop(workdir: Path, *args: str) -> str:
+    """`lolpop run` of the example's copy in `workdir`, from elsewhere."""
     here = os.getcwd()
-    os.chdir(workdir)
+    os.chdir(workdir.parent)
     try:
-        result = CliRunner().invoke(app, ["run", str(EXAMPLE), *args])
+        result = CliRunner().invoke(app, ["run", str(workdir / "workflow.yaml"), *args])
     finally:
         os.chdir(here)
     assert result.exit_code == 0, result.output
@@ -39,7 +44,7 @@ def test_a_dry_run_prints_the_plan_and_touches_nothing(workdir: Path) -> None:
     output = lolpop(workdir, "--backend", "dry-run")
     assert "train/tune" in output
     assert "deploy/promote" in output
-    assert list(workdir.iterdir()) == []
+    assert [path.name for path in workdir.iterdir()] == ["workflow.yaml"]
 
 
 def test_the_first_run_records_everything_in_mlflow(workdir: Path) -> None:
@@ -78,13 +83,22 @@ def test_the_first_run_records_everything_in_mlflow(workdir: Path) -> None:
 
 def test_the_second_run_is_compared_with_the_champion(workdir: Path) -> None:
     output = lolpop(workdir)
-    assert "breast_cancer version 2 not promoted" in output
+    # No better than the champion: rejected, so not registered (only approved ones are).
+    assert "the candidate was not registered (f1 " in output
     client = MlflowClient(f"sqlite:///{workdir / 'mlflow.db'}")
     assert int(client.get_model_version_by_alias("breast_cancer", "champion").version) == 1
-    second = client.get_model_version("breast_cancer", "2")
-    assert second.tags["lolpop.approved"] == "false"
-    assert second.run_id is not None
-    run = client.get_run(second.run_id)
+    assert [int(v.version) for v in client.search_model_versions("name='breast_cancer'")] == [1]
+    experiment = client.get_experiment_by_name("breast_cancer")
+    assert experiment is not None
+    train = client.search_runs(
+        [experiment.experiment_id],
+        "tags.`lolpop.stage` = 'train'",
+        order_by=["attributes.start_time DESC"],
+    )
+    run = train[0]
+    assert run.data.tags["lolpop.promoted"] == "false"
+    assert "lolpop.model_version" not in run.data.tags
+    assert "model" in {a.path for a in client.list_artifacts(run.info.run_id)}  # still logged
     assert run.data.metrics["champion_test_f1"] == pytest.approx(run.data.metrics["test_f1"])
 
 
@@ -120,7 +134,17 @@ def test_lineage_leads_from_the_model_to_its_run_data_and_experiment(workdir: Pa
 
 
 def test_a_version_can_be_approved_and_promoted_by_hand(workdir: Path) -> None:
+    config = workdir / "workflow.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("min_improvement: 0.005", "min_improvement: 0.005\n    register: always")
+    )
+    output = lolpop(workdir)  # registers the rejected candidate too, for a person to review
+    assert "breast_cancer version 2 not promoted (f1 " in output
     uri = f"sqlite:///{workdir / 'mlflow.db'}"
+    assert (
+        MlflowClient(uri).get_model_version("breast_cancer", "2").tags["lolpop.approved"] == "false"
+    )
     command = ["approve", "breast_cancer:2", "--reason", "looked at the plots", "--by", "ana"]
     done = CliRunner().invoke(app, [*command, "--promote", "--tracking-uri", uri])
     assert done.exit_code == 0, done.output

@@ -27,7 +27,7 @@ import pytest
 from lolpop.backends.cache import RunInfo, RunLog, runs
 
 ROOT = Path(__file__).parents[2]
-CONFIG = "examples/churn/workflow.yaml"
+CONFIG = "workflow.yaml"
 
 
 def _environment() -> dict[str, str]:
@@ -39,7 +39,8 @@ def _environment() -> dict[str, str]:
 
 def _folder(base: Path) -> Path:
     base.mkdir()
-    shutil.copytree(ROOT / "examples" / "churn", base / "examples" / "churn")
+    shutil.copytree(ROOT / "examples" / "churn" / "data", base / "data")
+    shutil.copy(ROOT / "examples" / "churn" / "workflow.yaml", base / CONFIG)
     return base
 
 

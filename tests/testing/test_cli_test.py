@@ -39,8 +39,8 @@ CUSTOM = "tests.testing.custom_components"
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project folder holding a copy of the churn example, as the working folder."""
-    shutil.copytree(CHURN / "data", tmp_path / "examples" / "churn" / "data")
-    shutil.copy(CHURN / "workflow.yaml", tmp_path / "examples" / "churn" / "workflow.yaml")
+    shutil.copytree(CHURN / "data", tmp_path / "data")
+    shutil.copy(CHURN / "workflow.yaml", tmp_path / "workflow.yaml")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -51,7 +51,7 @@ def files(folder: Path) -> list[str]:
 
 def churn_with(project: Path, **changes: object) -> str:
     """A copy of the churn config with top-level keys changed (components merged)."""
-    data = yaml.safe_load((project / "examples" / "churn" / "workflow.yaml").read_text())
+    data = yaml.safe_load((project / "workflow.yaml").read_text())
     for key, value in changes.items():
         if key == "components" and isinstance(value, dict):
             data["components"].update(value)
@@ -83,9 +83,9 @@ def rows_of(output: str, component: str) -> dict[str, str]:
 
 def test_the_churn_example_passes_and_writes_nothing(project: Path) -> None:
     before = files(project)
-    code, output = lolpop_test("examples/churn/workflow.yaml", "--examples", "3")
+    code, output = lolpop_test("workflow.yaml", "--examples", "3")
     assert code == 0, output
-    assert "examples from 200 rows of examples/churn/data/customers.csv" in output
+    assert "examples from 200 rows of data/customers.csv" in output
     assert (
         "] splitter (built-in): splitter laws, 3 examples each from the data ... 6 of 6 hold"
         in output
@@ -345,8 +345,8 @@ def test_a_failing_hook_fails_the_command_naming_it(
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["examples/churn/workflow.yaml", "--nope"], "No such option"),
-        (["examples/churn/workflow.yaml", "--examples", "0"], "--examples"),
+        (["workflow.yaml", "--nope"], "No such option"),
+        (["workflow.yaml", "--examples", "0"], "--examples"),
         (["missing.yaml"], "cannot read the config"),
     ],
 )

@@ -310,7 +310,7 @@ def test_a_hooks_section_round_trips_through_the_converter() -> None:
 
 def write_config(folder: Path, *tests: dict[str, str], allow: bool = True) -> Path:
     """The churn config in `folder`, its data copied beside it, with `tests:`."""
-    shutil.copytree(CHURN / "data", folder / "examples" / "churn" / "data")
+    shutil.copytree(CHURN / "data", folder / "data")
     data = yaml.safe_load((CHURN / "workflow.yaml").read_text())
     data["tests"] = list(tests)
     if allow:
@@ -343,4 +343,4 @@ def test_lolpop_run_fails_at_a_failing_hook_naming_it(
         "pandas.DataFrame: HookFailed: the hook 'at_most_ten_rows' on the output of "
         "'classification-build_all/process/read' failed: expected at most 10 rows, got 1500"
     ) in result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["examples", "workflow.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "workflow.yaml"]
