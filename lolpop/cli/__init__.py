@@ -312,19 +312,23 @@ def _sweep(workflow: WorkflowConfig, cache_dir: Path) -> None:
 
 def _where(workflow: WorkflowConfig, report: Report) -> str:
     """Where a run's records are, and how to look at them: the MLflow runs (and the
-    `mlflow ui` line for their store), and the work folder's versions and reports."""
+    `mlflow ui` line for their store, the training run's figures and model), and the work
+    folder's versions and reports."""
+    from lolpop.cli.runs import tracker_uri  # noqa: PLC0415
     from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
+    from lolpop.components.records import RunRef  # noqa: PLC0415
 
     tracker = workflow.components.get("tracker")
-    given = getattr(tracker.settings, "tracking_uri", None) if tracker else None
-    uri = resolve_tracking_uri(given if isinstance(given, str) else workflow.settings.tracking_uri)
+    uri = resolve_tracking_uri(tracker_uri(workflow))
     work = Path(workflow.settings.work_dir).resolve()
     lines = ["where:"]
-    runs = getattr(report, "runs", ())
-    ids = [getattr(ran, "run_id", "") for ran in runs if getattr(ran, "run_id", "")]
-    if ids and (tracker is None or tracker.type == "mlflow"):
-        lines.append(f"  MLflow runs {', '.join(ids)} in {uri}")
+    runs = [ran for ran in getattr(report, "runs", ()) if isinstance(ran, RunRef) and ran.run_id]
+    if runs and (tracker is None or tracker.type == "mlflow"):
+        lines.append(f"  MLflow runs {', '.join(ran.run_id for ran in runs)} in {uri}")
         lines.append(f"    look at them with: mlflow ui --backend-store-uri {uri}")
+        for ran in runs:
+            if ran.name.endswith("-train"):
+                lines.append(f"  figures and the model: artifacts of run {ran.run_id}")
     if "store" not in workflow.components:
         lines.append(f"  data and prediction versions: {work / 'store'}")
     lines.append(f"  reports: {work / 'reports'}; step outputs (for --resume): {work / 'cache'}")

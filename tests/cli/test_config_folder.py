@@ -44,6 +44,7 @@ def test_a_run_from_another_folder_reads_and_writes_beside_the_config(churn: Pat
     assert f"in {store}" in result.output
     assert f"mlflow ui --backend-store-uri {store}" in result.output
     assert (project / "mlflow.db").is_file()
+    assert "figures and the model: artifacts of run " in result.output
     where = _where(result.output)
     versions = Path(where["data and prediction versions"].split(": ", 1)[1])
     assert versions == project / ".lolpop" / "store"
