@@ -11,7 +11,11 @@ backend) into functions that submit its tasks inside the flow:
 - `retry` around a single step becomes that task's own retries (the backoff's delays,
   and a retry condition for `on=`); around a composition it is a loop in the flow;
 - `map_each` submits its step once per item (concurrently, e.g. across a Dask cluster
-  with `prefect_dask.DaskTaskRunner`); `branch` waits for its predicate's value.
+  with `prefect_dask.DaskTaskRunner`); `branch` waits for its predicate's value;
+- in a flow (`Graph`), each step starts once the values it reads exist, but effects
+  (steps marked `effect`) also wait for the flow's effect before them: they run in the
+  order they are written, as on the Local backend. An `end_run` reads only the run, yet
+  must not overtake the `log_params` written before it.
 
 With no `PREFECT_API_URL` set, Prefect starts a temporary local server (ephemeral
 mode; the first run in a new PREFECT_HOME takes ~20 s); with it set, runs are recorded
@@ -157,10 +161,18 @@ class _FlowRun:
 
     def __init__(self) -> None:
         self.submitted: list[PrefectFuture[object]] = []
+        #: Per flow (`Graph`) being run, innermost last: its latest effect, which the
+        #: next effect waits for. (Tasks are submitted from the flow's thread only.)
+        self.effects: list[PrefectFuture[object] | None] = [None]
 
-    def submit(self, prefect_task: Task[[object], object], value: object) -> object:
-        future = prefect_task.submit(value)
+    def submit(self, prefect_task: Task[[object], object], value: object, effect: bool) -> object:
+        """Submit a task on `value`; an effect after the current flow's previous one."""
+        before = self.effects[-1] if effect else None
+        waits = [before] if before is not None else None
+        future = prefect_task.submit(value, return_state=False, wait_for=waits)
         self.submitted.append(future)
+        if effect:
+            self.effects[-1] = future
         return future
 
     def resolve(self, value: object) -> object:
@@ -251,7 +263,8 @@ class _Compiler:
         node = step.node
         if isinstance(node, Leaf):
             prefect_task = _make_task(step, node, scope.path_for(step.name), retry)
-            return lambda value, run: run.submit(prefect_task, value)
+            effect = step.meta.effect
+            return lambda value, run: run.submit(prefect_task, value, effect)
         if isinstance(node, Identity):
             return lambda value, run: value
         inner = scope.enter(step)
@@ -304,7 +317,11 @@ class _Compiler:
         def run_graph(value: object, run: _FlowRun) -> object:
             values: list[object] = [None] * size
             values[0] = value
-            body(values, run)
+            run.effects.append(None)  # this flow's effects: in their written order
+            try:
+                body(values, run)
+            finally:
+                run.effects.pop()
             for made in values[1:]:
                 run.resolve(made)
             return values[output]
