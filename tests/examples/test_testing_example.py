@@ -42,6 +42,8 @@ def test_pytest_makes_and_passes_one_test_per_law() -> None:
             "-m",
             "pytest",
             "-q",
+            "-n",
+            "0",  # in this process: the repository's pytest settings spread tests over workers
             "-p",
             "no:cacheprovider",
             "-m",
