@@ -286,7 +286,7 @@ def export(
         _echo(_python_of(source, profile), nl=False)
 
 
-_BACKENDS = ("local", "dry-run", "prefect")
+_BACKENDS = ("local", "dry-run", "prefect", "dask")
 
 
 def _sweep(workflow: WorkflowConfig, cache_dir: Path) -> None:
@@ -335,6 +335,55 @@ def _where(workflow: WorkflowConfig, report: Report) -> str:
     return "\n".join(lines)
 
 
+def _chosen_backend(
+    backend: str | None, workflow: WorkflowConfig, dask_address: str | None
+) -> tuple[str, WorkflowConfig]:
+    """The backend to run on (`--backend`, else the config's): local, dry-run or prefect,
+    and the workflow with its Prefect settings for Dask when `--backend dask`,
+    `--dask-address` or the config's `task_runner: dask` asks for it."""
+    import attrs  # noqa: PLC0415
+
+    from lolpop.config.records import (  # noqa: PLC0415
+        DryRunBackendConfig,
+        LocalBackendConfig,
+        PrefectBackendConfig,
+    )
+
+    given = workflow.backend
+    chosen = (
+        backend
+        or {
+            LocalBackendConfig: "local",
+            DryRunBackendConfig: "dry-run",
+            PrefectBackendConfig: "prefect",
+        }[type(given)]
+    )
+    on_dask = isinstance(given, PrefectBackendConfig) and given.task_runner == "dask"
+    if chosen == "dask" or dask_address is not None or (backend is None and on_dask):
+        return "prefect", _on_dask(workflow, dask_address)
+    if isinstance(given, PrefectBackendConfig) and on_dask:  # `--backend prefect`: threads
+        return chosen, attrs.evolve(workflow, backend=attrs.evolve(given, task_runner="threads"))
+    return chosen, workflow
+
+
+def _on_dask(workflow: WorkflowConfig, address: str | None) -> WorkflowConfig:
+    """The workflow on the Prefect backend with a Dask task runner (`--backend dask`), at
+    `address` if given; or exit 2 saying what a Dask run needs that is missing here."""
+    import attrs  # noqa: PLC0415
+
+    from lolpop.backends.dask_runner import dask_problem  # noqa: PLC0415
+    from lolpop.config.records import PrefectBackendConfig  # noqa: PLC0415
+
+    problem = dask_problem()
+    if problem is not None:
+        _echo(f"lolpop run: {problem}", err=True)
+        raise typer.Exit(code=2)
+    given = workflow.backend
+    base = given if isinstance(given, PrefectBackendConfig) else PrefectBackendConfig()
+    chosen = attrs.evolve(base, task_runner="dask", dask_address=address or base.dask_address)
+    return attrs.evolve(workflow, backend=chosen)
+
+
 def _run_on(
     chosen: str,
     workflow: WorkflowConfig,
@@ -352,6 +401,21 @@ def _run_on(
     from lolpop.config.records import LocalBackendConfig, PrefectBackendConfig  # noqa: PLC0415
 
     if chosen == "prefect":
+        settings = workflow.backend if isinstance(workflow.backend, PrefectBackendConfig) else None
+        if settings is not None and settings.task_runner == "dask":
+            from lolpop.backends.dask_runner import dask_task_runner  # noqa: PLC0415
+
+            if display is not None:
+                display.close()
+            from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
+
+            if cache_dir is not None or resume is not None:
+                # A kept run (its step cache and log, with their locks) stays in this
+                # process: tasks on Dask's workers keep nothing, so nothing is resumable.
+                _echo("lolpop run: on Dask, step outputs are not kept (no --resume).", err=True)
+            with dask_task_runner(settings.dask_address, settings.dask_workers) as runner:
+                prefect = Prefect(runner, flow_name=settings.flow_name)
+                return run(program, None, backend=prefect)
         if not os.environ.get("PREFECT_API_URL"):
             # Prefect's temporary server logs cancelled tasks and pool resets as errors
             # when it stops at exit; the run is over by then, and lolpop reports it.
@@ -360,7 +424,6 @@ def _run_on(
 
         if display is not None:
             display.close()
-        settings = workflow.backend if isinstance(workflow.backend, PrefectBackendConfig) else None
         prefect = Prefect(flow_name=settings.flow_name if settings else None, cache_dir=cache_dir)
         return run(program, None, backend=prefect, resume=resume)
     local = workflow.backend if isinstance(workflow.backend, LocalBackendConfig) else None
@@ -401,7 +464,14 @@ def run_workflow(
         None,
         "--backend",
         "-b",
-        help="local, dry-run or prefect (default: the config's `backend:`, else local).",
+        help="local, dry-run, prefect, or dask (prefect's tasks on a Dask cluster) "
+        "(default: the config's `backend:`, else local).",
+    ),
+    dask_address: str | None = typer.Option(
+        None,
+        "--dask-address",
+        help="With --backend dask: a running Dask scheduler (default: a temporary local cluster).",
+        show_default=False,
     ),
     resume: str | None = typer.Option(
         None,
@@ -446,6 +516,7 @@ def run_workflow(
             fresh=fresh,
             work_dir=work,
             display=display,
+            dask_address=dask_address,
         )
 
 
@@ -460,17 +531,13 @@ def _run_config(
     fresh: bool,
     work_dir: str | None,
     display: Display | None = None,
+    dask_address: str | None = None,
 ) -> None:
     """`lolpop run`, in the config's folder: `config` as the user wrote it, `source` its
     absolute path."""
     from returns.result import Failure, Success  # noqa: PLC0415
 
     from lolpop.backends.cache import ResumeError  # noqa: PLC0415
-    from lolpop.config.records import (  # noqa: PLC0415
-        DryRunBackendConfig,
-        LocalBackendConfig,
-        PrefectBackendConfig,
-    )
     from lolpop.errors import BackendError  # noqa: PLC0415
 
     if backend is not None and backend not in _BACKENDS:
@@ -481,14 +548,7 @@ def _run_config(
         _echo("lolpop run: --fresh keeps nothing, so it cannot --resume.", err=True)
         raise typer.Exit(code=2)
     cache_dir = None if fresh else str(Path(workflow.settings.work_dir) / "cache")
-    chosen = (
-        backend
-        or {
-            LocalBackendConfig: "local",
-            DryRunBackendConfig: "dry-run",
-            PrefectBackendConfig: "prefect",
-        }[type(workflow.backend)]
-    )
+    chosen, workflow = _chosen_backend(backend, workflow, dask_address)
     if chosen == "dry-run":
         from lolpop.cli.plan import dry_run_text  # noqa: PLC0415
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from attrs import Factory, field, frozen
+from attrs import Factory, field, frozen, validators
 
 #: attrs field metadata of a setting that names a file or folder lolpop writes to: a
 #: config's such paths must stay inside the project folder unless it says
@@ -54,9 +54,17 @@ class DryRunBackendConfig:
 
 @frozen
 class PrefectBackendConfig:
-    """`type: prefect`: run as a Prefect flow."""
+    """`type: prefect`: run as a Prefect flow; `task_runner: dask` runs its tasks on a
+    Dask cluster (`dask_address`'s, else a temporary one of `dask_workers` processes on
+    this machine), whose workers report to the Prefect server PREFECT_API_URL names."""
 
     flow_name: str | None = None
+    #: `threads` (Prefect's thread pool, in this process) or `dask`.
+    task_runner: Literal["threads", "dask"] = "threads"
+    #: A running Dask scheduler (`tcp://host:8786`); None: a temporary local cluster.
+    dask_address: str | None = None
+    #: The temporary cluster's worker processes (one thread each).
+    dask_workers: int = field(default=2, validator=validators.ge(1))
 
 
 BackendConfig = LocalBackendConfig | DryRunBackendConfig | PrefectBackendConfig

@@ -1,0 +1,68 @@
+"""Dask from a config (`backend: {type: prefect, task_runner: dask}`) and from the command
+line (`lolpop run --backend dask [--dask-address ...]`): a run on a temporary local
+cluster, and one message, exit 2, when the Prefect server its workers need is missing."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lolpop.cli import app
+
+pytest.importorskip("prefect_dask", reason='the `dask` extra is not installed (".[dask]")')
+
+WORKFLOW = """\
+runner: regression
+settings: {model_name: m, target: y, index: id}
+backend: {type: prefect, task_runner: dask, dask_workers: 1}
+components:
+  data: {type: csv, path: data.csv}
+  trainer: {type: sklearn_model, estimator: "sklearn.linear_model:Ridge"}
+  repository: {type: local_registry}
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small regression workflow on Dask, its data beside it, tracked in its folder."""
+    rows = random.Random(0)
+    lines = ["id,x1,x2,y"]
+    for number in range(120):
+        a, b = rows.random(), rows.random()
+        lines.append(f"{number},{a:.4f},{b:.4f},{2 * a - b + rows.random() / 10:.4f}")
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "workflow.yaml").write_text(WORKFLOW, encoding="utf-8")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    return tmp_path / "workflow.yaml"
+
+
+def test_without_a_prefect_server_a_dask_run_says_what_to_do(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    for args in ([], ["--backend", "dask"], ["--dask-address", "tcp://127.0.0.1:1"]):
+        result = CliRunner().invoke(app, ["run", str(config), *args])
+        assert result.exit_code == 2, result.output
+        assert "the Dask task runner needs a Prefect server" in result.output
+        assert "prefect server start" in result.output
+        assert "Traceback" not in result.output
+    assert not (config.parent / ".lolpop").exists()  # nothing ran
+
+
+def test_a_bad_task_runner_is_refused_at_its_path(config: Path) -> None:
+    config.write_text(WORKFLOW.replace("task_runner: dask", "task_runner: spark"))
+    result = CliRunner().invoke(app, ["check", str(config), "--offline"])
+    assert result.exit_code == 2
+    assert "$.backend.task_runner" in result.output
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_config_on_dask_runs_on_a_temporary_local_cluster(config: Path) -> None:
+    result = CliRunner().invoke(app, ["run", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "on Dask, step outputs are not kept" in result.output
+    assert "stage build_all: done" in result.output
+    assert "version 1 promoted to champion" in result.output
