@@ -5,7 +5,9 @@ refused with `UnsupportedNodeError` before anything runs) and calls it:
 
 - fanout and `both` branches run concurrently on up to `max_workers` threads (a branch
   that finds no free thread runs in the calling one, so nested fanouts cannot
-  deadlock); failures are still reported as a sequential run would report them;
+  deadlock); failures are still reported as a sequential run would report them. Only
+  branches worth a thread get one: a pair whose shorter branch took under a millisecond
+  when it last ran runs in turn (see `lolpop.core._interpret._concurrent_pair`);
 - `retry` is honoured; `timeout=` gives every step a default time limit (a step's own
   `StepMeta.timeout` wins), after which the step fails with `StepTimeoutError`;
 - every leaf call is recorded in the ledger (path, start, duration, status, attempt);
@@ -62,6 +64,11 @@ class _Recorder:
         self.run_id = run_id
         self.watchers = watchers
         self.calls: list[RawCall] = []
+
+    @property
+    def only_batched(self) -> bool:
+        """Whether all it does is keep the calls for batched ledgers (`calls`)."""
+        return not self.through and not self.watchers
 
     def step_started(self, path: str) -> None:
         for watcher in self.watchers:
@@ -236,7 +243,11 @@ class Local:
         observer: Observer | None = watchers[0] if len(watchers) == 1 else None
         if ledgers or len(watchers) > 1:
             observer = _Recorder(ledgers, run_id, watchers)
-        context = RunContext(observer, slots, kept.keeper if kept is not None else None)
+        if isinstance(observer, _Recorder) and observer.only_batched and kept is None:
+            # The default run: the calls go straight to the recorder's list, no method called.
+            context = RunContext(None, slots, calls=observer.calls)
+        else:
+            context = RunContext(observer, slots, kept.keeper if kept is not None else None)
         display: AbstractContextManager[object] = (
             progress.display if progress is not None else nullcontext()
         )

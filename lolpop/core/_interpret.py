@@ -11,9 +11,12 @@ Two flavours, both cached on the program:
 - plain (calling a step directly, `Local(ledger=None, max_workers=1)`): nothing but the
   calls;
 - instrumented (the Local backend's default): each leaf reports its start and end to
-  the current run (`RunContext`: run id, ledger, progress display, thread slots), and
-  fanouts hand one branch to a free worker thread. What varies per run lives in a
-  context variable, not in the compiled functions, so compiling happens once.
+  the current run (`RunContext`: run id, ledger, progress display, thread slots; when
+  only an in-memory ledger listens, a tuple appended to the run's `calls`), and
+  fanouts hand one branch to a free worker thread when their branches are worth a
+  thread (`_concurrent_pair`: measured, so a fanout of quick steps stays in one
+  thread). What varies per run lives in a context variable, not in the compiled
+  functions, so compiling happens once.
 
 A failure unwinds as `Halt` (carrying the leaf's path, the input's type, the cause and
 the attempts) up to the top, where the caller turns it into a `RunFailure` value.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -105,21 +109,39 @@ class Slots:
     the branch runs in the calling thread (so nested fanouts cannot deadlock)."""
 
     def __init__(self, workers: int) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lolpop")
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None  # made when first used: most runs never do
         self._free = threading.Semaphore(workers)
+        self._lock = threading.Lock()
 
     def try_submit(self, fn: Compiled, value: object) -> Future[object] | None:
         """Run `fn(value)` on a free worker, or return None when none is free."""
         if not self._free.acquire(blocking=False):
             return None
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="lolpop")
+            pool = self._pool
         context = contextvars.copy_context()
-        future = self._pool.submit(context.run, fn, value)
+        future = pool.submit(context.run, fn, value)
         future.add_done_callback(lambda _: self._free.release())
         return future
 
     def close(self) -> None:
         """Let the workers go once they are done."""
-        self._pool.shutdown(wait=True)
+        with self._lock:
+            pool = self._pool
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+class CallLog(Protocol):
+    """Where leaf calls are logged when nothing else watches a run (a list): one tuple per
+    call, (path, start in epoch seconds, duration, attempt, error or None, None)."""
+
+    def append(self, call: tuple[str, float, float, int, Exception | None, None], /) -> None:
+        """Log one call."""
+        ...
 
 
 @frozen
@@ -129,6 +151,9 @@ class RunContext:
     observer: Observer | None
     slots: Slots | None
     keeper: Keeper | None = None
+    #: With no observer and no keeper: where each leaf call is logged, the cheapest
+    #: record (a tuple appended to a list, no method called).
+    calls: CallLog | None = None
 
 
 _RUN: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar("lolpop_run", default=None)
@@ -220,8 +245,20 @@ def _observed(fn: Compiled, path: str, step: AnyStep) -> Compiled:
 
     def observed(value: object) -> object:
         run = _RUN.get()
-        observer = run.observer if run is not None else None
-        keeper = run.keeper if run is not None else None
+        if run is None:
+            return fn(value)
+        calls = run.calls
+        if calls is not None:  # the default run's case, kept cheap
+            started, clock = time.time(), time.perf_counter()
+            try:
+                result = fn(value)
+            except Exception as error:
+                duration = time.perf_counter() - clock
+                calls.append((path, started, duration, _ATTEMPT.get(), error, None))
+                raise
+            calls.append((path, started, time.perf_counter() - clock, _ATTEMPT.get(), None, None))
+            return result
+        observer, keeper = run.observer, run.keeper
         if observer is None and keeper is None:
             return fn(value)
         if observer is not None:
@@ -468,23 +505,64 @@ def _handled(body: Compiled, handler: Compiled) -> Compiled:
     return run_on_failure
 
 
+#: Seconds the shorter of two branches must have taken, the last time their pair ran,
+#: for the pair to run them on two threads again. Running two branches at once saves at
+#: most the shorter one's time, and handing a branch to a worker thread costs tens of
+#: microseconds (a queue, a wake-up, a context copy): more than a cheap branch itself.
+WORTH_A_THREAD = 0.001
+
+
 def _concurrent_pair(left: Compiled, right: Compiled) -> _Pair:
-    """Run two branches, the left one on a free worker thread when the run has one.
+    """Run two branches, the left one on a free worker thread when the run has one and
+    the branches are worth a thread.
+
+    Whether they are is measured: each pair keeps how long its shorter branch took when
+    it last ran (on one thread or two), and runs both in the calling thread while that
+    is under `WORTH_A_THREAD`. A pair not run yet goes concurrent, so slow branches run
+    at once from the first run on; a pair of cheap ones (a fanout of quick leaves) pays
+    one hand-off, in its first run, and none after. A branch that becomes slow is
+    measured at its next run and goes concurrent from the run after.
 
     Failures are reported as a sequential run would: the left branch's first.
     """
+    # The shorter branch's seconds at the pair's last run (inf: not run yet), or the left
+    # one's when that alone was under the threshold (the decision is the same, for one
+    # clock read less). Shared by the runs of the compiled program; a race between two
+    # runs only loses a measurement.
+    shorter = [math.inf]
+    clock = time.perf_counter
+
+    def timed_left(value: object) -> tuple[object, float]:
+        start = clock()
+        return left(value), clock() - start
 
     def run_pair(left_in: object, right_in: object) -> tuple[object, object]:
         run = _RUN.get()
-        future = run.slots.try_submit(left, left_in) if run and run.slots else None
-        if future is None:
+        slots = run.slots if run is not None else None
+        if slots is None:
             return (left(left_in), right(right_in))
+        future = slots.try_submit(timed_left, left_in) if shorter[0] >= WORTH_A_THREAD else None
+        if future is None:  # in turn, in this thread
+            start = clock()
+            left_out = left(left_in)
+            left_seconds = clock() - start
+            if left_seconds < WORTH_A_THREAD:  # then so is the shorter: no need to time right
+                shorter[0] = left_seconds
+                return (left_out, right(right_in))
+            start = clock()
+            right_out = right(right_in)
+            shorter[0] = min(left_seconds, clock() - start)
+            return (left_out, right_out)
+        start = clock()
         try:
             right_out = right(right_in)
         except Halt:
             future.result()  # the left branch's failure comes first, as in a sequential run
             raise
-        return (future.result(), right_out)
+        right_seconds = clock() - start
+        left_out, left_seconds = cast("tuple[object, float]", future.result())
+        shorter[0] = min(left_seconds, right_seconds)
+        return (left_out, right_out)
 
     return run_pair
 

@@ -71,11 +71,12 @@ def _check_fit(combinator: str, left: AnyStep, right: AnyStep) -> None:
     )
 
 
-def _splice(step: AnyStep) -> tuple[AnyStep, ...]:
-    """The children an anonymous chain contributes to a longer chain (itself otherwise)."""
+def _splice(step: AnyStep) -> AnyStep | Seq:
+    """What a step contributes to a longer chain: an anonymous chain its children (its
+    `Seq`, spliced in when the chain is flattened), any other step itself."""
     if not step.name and isinstance(step.node, Seq) and step.meta == _PLAIN:
-        return step.node.steps
-    return (step,)
+        return step.node
+    return step
 
 
 def then(first: Step[_A, _B], second: Step[_B, _C]) -> Step[_A, _C]:
@@ -93,8 +94,9 @@ def then(first: Step[_A, _B], second: Step[_B, _C]) -> Step[_A, _C]:
         return second  # type: ignore[return-value]  # identity: Step[A, A], so B is A
     if isinstance(second.node, Identity) and not second.name:
         return first  # type: ignore[return-value]  # identity: Step[B, B], so C is B
-    steps = _splice(first) + _splice(second)
-    return Step(Seq(steps), "", first.in_type, second.out_type)
+    # Not `first.node.steps + ...`: copying the children on every `>>` made building a
+    # chain of N steps cost O(N^2). The Seq is flattened once, when first walked.
+    return Step(Seq.joined(_splice(first), _splice(second)), "", first.in_type, second.out_type)
 
 
 def _shared_input(combinator: str, *steps: AnyStep) -> object:

@@ -12,8 +12,9 @@ contravariant in `In` and covariant in `Out`. A `Step[object, bool]` may stand w
 
 Sequences are kept flat: `a >> b >> c` is one `Seq` of three children, not a nested
 pair, so a chain of ten thousand steps is a shallow tree (no recursion limit when it
-is compared, hashed, walked or run). A named chain (`.named("train")`) is a boundary:
-it becomes one child of the chain it joins and a segment of its leaves' paths.
+is compared, hashed, walked or run); it is flattened when first walked, not on every
+`>>` (see `Seq`), so building it is linear too. A named chain (`.named("train")`) is a
+boundary: it becomes one child of the chain it joins and a segment of its leaves' paths.
 """
 
 from __future__ import annotations
@@ -86,11 +87,89 @@ class Leaf:
     fn: Callable[..., object]
 
 
-@frozen
 class Seq:
-    """Children run one after another, each fed the previous one's output."""
+    """Children run one after another, each fed the previous one's output.
 
-    steps: tuple[AnyStep, ...]
+    An immutable record of one field, `steps` (equality, hashing, repr, pickling and
+    `match` see only it). `a >> b` does not copy the children of `a` and `b`: it makes
+    a Seq of the two parts (`joined`), spliced into one flat tuple when `steps` is first
+    read and kept, so building a chain of N steps costs O(N), not O(N^2).
+
+    >>> Seq(()).steps
+    ()
+    """
+
+    __slots__ = ("_parts", "_steps")
+    __match_args__ = ("steps",)
+    _steps: tuple[AnyStep, ...] | None
+    #: Before flattening: the parts, each one child (a step) or spliced (a Seq).
+    _parts: tuple[AnyStep | Seq, ...] | None
+
+    def __init__(self, steps: tuple[AnyStep, ...]) -> None:
+        object.__setattr__(self, "_steps", steps)
+        object.__setattr__(self, "_parts", None)
+
+    @classmethod
+    def joined(cls, *parts: AnyStep | Seq) -> Seq:
+        """The sequence of `parts`: a step is one child, a Seq's children are spliced in
+        (flattened lazily, see the class)."""
+        seq = cls.__new__(cls)
+        object.__setattr__(seq, "_steps", None)
+        object.__setattr__(seq, "_parts", parts)
+        return seq
+
+    @property
+    def steps(self) -> tuple[AnyStep, ...]:
+        """The children, in order."""
+        steps = self._steps
+        return steps if steps is not None else self._flatten()
+
+    def _pending(self) -> tuple[AnyStep | Seq, ...] | tuple[AnyStep, ...]:
+        # `_steps` is set before `_parts` is cleared (see `_flatten`), so a Seq another
+        # thread flattens meanwhile is read either way.
+        parts = self._parts
+        if parts is not None:
+            return parts
+        steps = self._steps
+        assert steps is not None  # one of the two is always set
+        return steps
+
+    def _flatten(self) -> tuple[AnyStep, ...]:
+        # An explicit stack, not recursion: a chain built by `>>` nests as deep as it is long.
+        flat: list[AnyStep] = []
+        stack: list[AnyStep | Seq] = list(reversed(self._pending()))
+        while stack:
+            part = stack.pop()
+            if not isinstance(part, Seq):
+                flat.append(part)
+            elif part._steps is not None:
+                flat.extend(part._steps)
+            else:
+                stack.extend(reversed(part._pending()))
+        steps = tuple(flat)
+        object.__setattr__(self, "_steps", steps)
+        object.__setattr__(self, "_parts", None)  # lets the nested parts go
+        return steps
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Seq):
+            return NotImplemented
+        return self is other or self.steps == other.steps
+
+    def __hash__(self) -> int:
+        return hash((Seq, self.steps))
+
+    def __repr__(self) -> str:
+        return f"Seq(steps={self.steps!r})"
+
+    def __reduce__(self) -> tuple[type[Seq], tuple[tuple[AnyStep, ...]]]:
+        return (Seq, (self.steps,))  # flat: pickling a nested chain would recurse
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
 
 
 @frozen
