@@ -324,7 +324,38 @@ def _column_transformer(
     return transformer.set_output(transform="pandas")
 
 
-def _fit(settings: EncoderSettings, frame: pd.DataFrame) -> FittedEncoder:
+def _selected(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """`frame`'s `columns`, in that order: the frame itself when it is exactly those
+    (selecting them would copy every column)."""
+    if tuple(frame.columns) == columns:
+        return frame
+    return frame[list(columns)]
+
+
+def _as_frame(out: object, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:
+    """The transformer's output as the encoder's frame: its columns named `columns`, at
+    `index`. The transformer gives a frame (pandas output); an array (a transformer
+    pickled without pandas output) is wrapped without a copy."""
+    if isinstance(out, pd.DataFrame):
+        if len(out.columns) and (out.dtypes == out.dtypes.iloc[0]).all():
+            # One dtype (no passthrough column): made one 2-D block, by one copy. The
+            # transformer's output is its parts side by side, a block each, and every
+            # estimator that reads it would copy them into one array (fit, predict,
+            # predict_proba each); one block they read without a copy.
+            return pd.DataFrame(out.to_numpy(), columns=list(columns), index=index, copy=False)
+        if out.index is not index:
+            out = out.set_axis(index, axis=0)
+        if not out.columns.equals(pd.Index(columns)):
+            out = out.set_axis(list(columns), axis=1)
+        return out
+    return pd.DataFrame(np.asarray(out), columns=list(columns), index=index, copy=False)
+
+
+def _fit_transform(
+    settings: EncoderSettings, frame: pd.DataFrame
+) -> tuple[FittedEncoder, pd.DataFrame]:
+    """The encoder fitted on `frame`, and `frame` encoded by it, from one pass (a
+    `ColumnTransformer`'s `fit` computes its output and drops it)."""
     numeric, categorical, passthrough = _choose(settings, frame)
     inputs = tuple(c for c in frame.columns if c in {*numeric, *categorical, *passthrough})
     if not inputs:
@@ -334,24 +365,39 @@ def _fit(settings: EncoderSettings, frame: pd.DataFrame) -> FittedEncoder:
         )
     if len(frame) == 0:
         raise DataError("the encoder cannot be fitted on training features with no rows.")
+    selected = _selected(frame, inputs)
+    try:
+        transformer, out = _fitted(settings, (numeric, categorical, passthrough), selected, False)
+    except ValueError as error:
+        # Short names (`colour_red`) may collide (a column named `colour_red` too): then
+        # every name gets its transformer's prefix (`categorical__colour_red`).
+        if "not unique" not in str(error):
+            raise
+        transformer, out = _fitted(settings, (numeric, categorical, passthrough), selected, True)
+    outputs = tuple(str(name) for name in transformer.get_feature_names_out())
+    fitted = FittedEncoder(transformer=transformer, inputs=inputs, outputs=outputs)
+    return fitted, _as_frame(out, outputs, frame.index)
+
+
+@runtime_checkable
+class _FitTransformer(Protocol):
+    def fit_transform(self, X: pd.DataFrame, /) -> object: ...
+
+
+def _fitted(
+    settings: EncoderSettings,
+    kinds: tuple[Sequence[str], Sequence[str], Sequence[str]],
+    frame: pd.DataFrame,
+    verbose: bool,
+) -> tuple[ColumnTransformer, object]:
+    """A column transformer for the `kinds` (numeric, categorical, passthrough columns)
+    fitted on `frame`, and its output for `frame`."""
     from sklearn.compose import ColumnTransformer  # noqa: PLC0415 (heavy: imported on use)
 
-    selected = frame[list(inputs)]
-    fitted: ColumnTransformer | None = None
-    for verbose in (False, True):
-        candidate = _column_transformer(settings, numeric, categorical, passthrough, verbose)
-        assert isinstance(candidate, ColumnTransformer)
-        try:
-            fitted = candidate.fit(selected)
-            break
-        except ValueError as error:
-            # Short names (`colour_red`) may collide (a column named `colour_red` too):
-            # then every name gets its transformer's prefix (`categorical__colour_red`).
-            if verbose or "not unique" not in str(error):
-                raise
-    assert fitted is not None
-    outputs = tuple(str(name) for name in fitted.get_feature_names_out())
-    return FittedEncoder(transformer=fitted, inputs=inputs, outputs=outputs)
+    transformer = _column_transformer(settings, *kinds, verbose)
+    assert isinstance(transformer, ColumnTransformer)
+    assert isinstance(transformer, _FitTransformer)  # scikit-learn's; the stub lacks it
+    return transformer, transformer.fit_transform(frame)
 
 
 def _transform(encoder: FittedEncoder, frame: pd.DataFrame) -> pd.DataFrame:
@@ -368,10 +414,8 @@ def _transform(encoder: FittedEncoder, frame: pd.DataFrame) -> pd.DataFrame:
             f"the fitted encoder holds a {type(transformer).__name__}, which has no "
             "transform method; fit it with this encoder's fit step."
         )
-    out = transformer.transform(frame[list(encoder.inputs)])
-    result = pd.DataFrame(out, columns=list(encoder.outputs))
-    result.index = frame.index
-    return result
+    out = transformer.transform(_selected(frame, encoder.inputs))
+    return _as_frame(out, encoder.outputs, frame.index)
 
 
 @frozen
@@ -460,18 +504,24 @@ def column_encoder(settings: EncoderSettings = EncoderSettings()) -> FeatureEnco
     _check_settings(settings)
 
     def fit(data: Labelled) -> FittedEncoder:
-        return _fit(settings, data.features)
+        return _fit_transform(settings, data.features)[0]
+
+    def fit_transform(data: Labelled) -> tuple[FittedEncoder, pd.DataFrame]:
+        return _fit_transform(settings, data.features)
 
     def transform(pair: tuple[FittedEncoder, pd.DataFrame]) -> pd.DataFrame:
         encoder, frame = pair
         return _transform(encoder, frame)
 
-    return FeatureEncoder(
-        fit=make_step(
+    return FeatureEncoder.fused(
+        make_step(
             fit, name="fit_encoder", description="fit the column encoder on training features"
         ),
-        transform=make_step(
-            transform, name="encode", description="encode a frame with a fitted encoder"
+        make_step(transform, name="encode", description="encode a frame with a fitted encoder"),
+        make_step(
+            fit_transform,
+            name="fit_encoder",
+            description="fit the column encoder on training features and encode them",
         ),
     )
 

@@ -23,6 +23,7 @@ from typing import ClassVar, Generic, Literal, Protocol, TypeAlias, TypeVar, fin
 import pandas as pd
 from attrs import Factory, frozen
 
+from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.errors import LolpopError
 
@@ -518,12 +519,59 @@ class DataSplitter:
     split: Step[pd.DataFrame, Splits]
 
 
+def _features_of(data: Labelled) -> pd.DataFrame:
+    return data.features
+
+
+def _fitted_of(pair: tuple[FittedEncoder, pd.DataFrame]) -> FittedEncoder:
+    return pair[0]
+
+
 @frozen
 class FeatureEncoder:
-    """Fitted on train only; then transforms any part."""
+    """Fitted on train only; then transforms any part.
+
+    `fit_transform` fits on a training split and encodes its features in one pass (a
+    scikit-learn encoder computes the training output while fitting anyway): the same
+    result as `fit`, then `transform` of the split's features, for the `fit` and
+    `transform` named in `fused_from` (`FeatureEncoder.fused` sets both). The pipelines
+    use it only while the record's `fit` and `transform` are still those: an encoder
+    made from this one with `attrs.evolve` and another `fit` or `transform` runs `fit`
+    then `transform` (`fit_then_transform`), never a `fit_transform` of other steps.
+    """
 
     fit: Step[Labelled, FittedEncoder]
     transform: Step[tuple[FittedEncoder, pd.DataFrame], pd.DataFrame]
+    fit_transform: Step[Labelled, tuple[FittedEncoder, pd.DataFrame]] | None = None
+    #: The `fit` and `transform` whose work `fit_transform` does.
+    fused_from: tuple[object, object] | None = None
+
+    @classmethod
+    def fused(
+        cls,
+        fit: Step[Labelled, FittedEncoder],
+        transform: Step[tuple[FittedEncoder, pd.DataFrame], pd.DataFrame],
+        fit_transform: Step[Labelled, tuple[FittedEncoder, pd.DataFrame]],
+    ) -> FeatureEncoder:
+        """An encoder whose `fit_transform` does the work of `fit`, then `transform`."""
+        return cls(fit, transform, fit_transform, (fit, transform))
+
+    def fit_then_transform(self) -> Step[Labelled, tuple[FittedEncoder, pd.DataFrame]]:
+        """The fitted encoder and the encoded training features: `fit_transform` while
+        `fit` and `transform` are the ones it fuses, else `fit`, then `transform` of
+        the features (a composition named `fit_transform`, whose steps keep their
+        names)."""
+        made = self.fused_from
+        if (
+            self.fit_transform is not None
+            and made is not None
+            and made[0] is self.fit
+            and made[1] is self.transform
+        ):
+            return self.fit_transform
+        features = make_step(_features_of, name="features", check=False)
+        fitted = make_step(_fitted_of, name="fitted", check=False)
+        return ((self.fit & features) >> (fitted & self.transform)).named("fit_transform")
 
 
 @frozen

@@ -3,7 +3,7 @@ baseline, visualize, check for bias, and compare with the deployed model.
 
     data --> rows missing the target (refused, or dropped and counted)
          --> split --> never-features dropped (the id, the time column)
-         --> fit encoder (train only) --> encode train, valid, test
+         --> fit the encoder on train and encode train (one pass) --> encode valid, test
          --> tune: every trial an experiment, a nested run      (or: fit once)
          --> the winner predicts the test split --> metrics --> importance --> baseline
          --> figures --> bias (when configured) --> bundle encoder and model
@@ -358,11 +358,13 @@ def _target(part: Labelled) -> pd.Series:
 
 
 def _to_encode(splits: Splits, encoder: FittedEncoder) -> list[tuple[FittedEncoder, pd.DataFrame]]:
-    return [(encoder, part.features) for part in (splits.train, splits.valid, splits.test)]
+    """The parts to encode with the fitted encoder: valid and test (the encoder's
+    `fit_then_transform` encoded train while fitting)."""
+    return [(encoder, part.features) for part in (splits.valid, splits.test)]
 
 
-def _encoded(splits: Splits, frames: Sequence[pd.DataFrame]) -> Splits:
-    train, valid, test = frames
+def _encoded(splits: Splits, train: pd.DataFrame, frames: Sequence[pd.DataFrame]) -> Splits:
+    valid, test = frames
     return Splits(
         Labelled(train, splits.train.target),
         Labelled(valid, splits.valid.target),
@@ -555,8 +557,8 @@ def _refit_steps(
     model that is logged and registered; its metrics stay those of the held-out test."""
     with f.block("refit"):
         everything = f.apply(_all_data, splits)
-        encoder = f.call(c.encoder.fit, everything)
-        frame = f.call(c.encoder.transform, encoder, f.apply(_features, everything))
+        fitted = f.call(c.encoder.fit_then_transform(), everything)
+        encoder, frame = f.apply(_first, fitted), f.apply(_second, fitted)
         return f.decide(
             "refit", _refitted, encoder, model, f.apply(_encoded_all, frame, everything)
         )
@@ -611,11 +613,13 @@ def train_pipeline(
     f = Flow(TrainingData, "train")
     run = f.apply(_run, f.input)
     splits, cleaned = _split_steps(f, c, hygiene, run)
-    encoder = f.call(c.encoder.fit, f.apply(_train, splits))
+    # One pass fits the encoder and encodes train; valid and test are only transformed.
+    fitted = f.call(c.encoder.fit_then_transform(), f.apply(_train, splits))
+    encoder = f.apply(_first, fitted)
     frames = f.call(
         map_each(c.encoder.transform).named("encode"), f.apply(_to_encode, splits, encoder)
     )
-    encoded = f.apply(_encoded, splits, frames)
+    encoded = f.apply(_encoded, splits, f.apply(_second, fitted), frames)
     tuning: Var[TuningResult[_K] | None]
     experiments: Var[list[RunRef] | None]
     if c.tuner is not None:
