@@ -28,6 +28,14 @@ Design notes:
   (MLflow's store modules are imported before it), once per holder; later opens in the
   process reuse MLflow's cached store. Stores on a server (`http://...`) are not
   locked: the server migrates its own database.
+- An existing sqlite database whose schema is current is opened without MLflow's schema
+  check: MLflow loads its whole alembic script folder (~70 modules, ~50 ms) to learn
+  the latest revision each time it opens a store. lolpop reads the database's
+  `alembic_version` with `sqlite3` and the latest revision from the text of MLflow's
+  migration files (each names its `revision` and `down_revision`); when they agree, the
+  store MLflow builds (under the database's lock) skips `_verify_schema` for that
+  database alone. Anything else (a new or outdated database, migration files lolpop
+  cannot read plainly) goes through MLflow's own creation, migration and check.
 - Without an explicit artifact location, MLflow's sqlite store writes artifacts under
   `./mlruns` in the current directory. Experiments lolpop creates get one next to the
   sqlite database (`<db dir>/mlartifacts/<experiment>`), or under `artifact_root`.
@@ -42,6 +50,22 @@ Design notes:
   it deserialises anything. Each logged artifact file's SHA-256 is recorded as the tag
   `lolpop.sha256.<artifact path>` (`artifact_digest_key`). Digests are not secrets and
   are recorded as they are (`tag_value` masks secrets, which could cut into a digest).
+- Saving and loading models without MLflow's and skops' process-wide scans. A saved
+  model's requirements are the installed versions of the distributions it needs
+  (`model_requirements`, read with `importlib.metadata` for those names alone), and
+  MLflow's check that the environment satisfies them (`packages_distributions()`: every
+  installed distribution's file list, 0.4-1 s once per process) is skipped while lolpop
+  saves (`unchecked_requirements`): pins read from this environment satisfy it by
+  construction. `import skops.io` lists the estimators it trusts by walking every
+  scikit-learn module (`sklearn.utils.all_estimators`), which imports
+  `sklearn.utils._testing` (and through it pytest) and every package under
+  `sklearn.externals` (dask, when installed); `import_skops` imports skops with pytest
+  and dask refused (unless already imported), so the walk skips them: neither module
+  defines an estimator, so skops trusts the same types. It then forgets the pytest-less
+  `sklearn.utils._testing`, so a later import gets the real one.
+- Both replacements of MLflow functions (`_Override`) are process-wide while any thread
+  needs them (counted, under a lock), and the schema one passes every other database
+  through to MLflow's check.
 - The end-of-run, ended-run and one-model-per-run refusals, and the tags MLflow sets
   (`mlflow.runName`, `mlflow.parentRunId`), are the contract the in-memory tracker
   copies; storage details (MLflow's sqlite store clamps ±inf metrics) are not.
@@ -49,18 +73,20 @@ Design notes:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
+import importlib.metadata
 import json
 import os
 import posixpath
 import re
+import sqlite3
+import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, closing, contextmanager
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from lolpop.components._locks import exclusive_lock
 from lolpop.components.records import TASKS, Estimator, FittedModel, TaskKind, Version
@@ -367,6 +393,153 @@ def database_lock(database: str) -> Iterator[None]:
         yield
 
 
+# --- replacing MLflow functions while lolpop needs them -----------------------------
+
+
+class _Override:
+    """A function of an MLflow module, replaced while any thread holds the override.
+
+    The replacement is installed when the first holder enters and the original put back
+    when the last one leaves (counted under a lock), so threads overlapping in any order
+    leave MLflow as they found it. A module without the function (another MLflow
+    version) is left alone: the holder then runs MLflow's own code.
+    """
+
+    def __init__(
+        self,
+        module: str,
+        name: str,
+        replace: Callable[[Callable[..., object]], Callable[..., object]],
+    ) -> None:
+        self._module = module
+        self._name = name
+        self._replace = replace
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._original: Callable[..., object] | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the override for the duration of the block."""
+        module = importlib.import_module(self._module)
+        with self._lock:
+            if self._holders == 0:
+                original = getattr(module, self._name, None)
+                if callable(original):
+                    self._original = original
+                    setattr(module, self._name, self._replace(original))
+            self._holders += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holders -= 1
+                if self._holders == 0 and self._original is not None:
+                    setattr(module, self._name, self._original)
+                    self._original = None
+
+
+# --- opening sqlite stores ----------------------------------------------------------
+
+#: The sqlite databases (absolute paths) whose schema lolpop found current, while
+#: their stores are being opened (the schema override skips MLflow's check for them).
+_CURRENT_DATABASES: set[str] = set()
+_CURRENT_LOCK = threading.Lock()
+_REVISION = re.compile(r"""^revision\s*=\s*["'](\w+)["']\s*$""", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"""^down_revision\s*=\s*(?:["'](\w+)["']|None)\s*$""", re.MULTILINE)
+
+
+def _engine_database(engine: object) -> str | None:
+    """The absolute path of a SQLAlchemy engine's sqlite database (None otherwise)."""
+    url = getattr(engine, "url", None)
+    if getattr(url, "drivername", "") != "sqlite":
+        return None
+    database = getattr(url, "database", None)
+    return os.path.abspath(database) if isinstance(database, str) and database else None
+
+
+def _verify_unless_current(original: Callable[..., object]) -> Callable[..., object]:
+    """MLflow's `_verify_schema`, skipped for the databases lolpop found current."""
+
+    def verify_schema(engine: object) -> object:
+        with _CURRENT_LOCK:
+            current = _engine_database(engine) in _CURRENT_DATABASES
+        return None if current else original(engine)
+
+    return verify_schema
+
+
+_SCHEMA_CHECK = _Override("mlflow.store.db.utils", "_verify_schema", _verify_unless_current)
+
+
+@functools.cache
+def latest_schema_revision() -> str | None:
+    """The latest revision of MLflow's database schema, read from the text of its
+    migration files (the one revision no other names as its `down_revision`); None when
+    a file does not name them plainly or there is not exactly one such revision (MLflow
+    then checks the schema itself). Read once per process."""
+    import mlflow.store  # noqa: PLC0415 (heavy: imported on use)
+
+    folder = os.path.join(os.path.dirname(mlflow.store.__file__), "db_migrations", "versions")
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    latest: str | None = None
+    try:
+        for name in sorted(os.listdir(folder)):
+            if not name.endswith(".py") or name.startswith("_"):
+                continue
+            with open(os.path.join(folder, name), encoding="utf-8") as file:
+                text = file.read()
+            revision, parent = _REVISION.findall(text), _DOWN_REVISION.search(text)
+            if len(revision) != 1 or parent is None:
+                break
+            revisions.add(revision[0])
+            if parent.group(1):
+                parents.add(parent.group(1))
+        else:
+            heads = revisions - parents
+            latest = heads.pop() if len(heads) == 1 else None
+    except OSError:
+        latest = None
+    return latest
+
+
+def database_revision(database: str) -> str | None:
+    """The schema revision an MLflow sqlite database records (its `alembic_version`);
+    None for a missing file or a database without one. Opened read-only."""
+    if not os.path.isfile(database):
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.Error:
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def is_current_database(database: str) -> bool:
+    """Whether the sqlite database records MLflow's latest schema revision."""
+    revision = database_revision(database)
+    return revision is not None and revision == latest_schema_revision()
+
+
+@contextmanager
+def _opening(databases: Sequence[str]) -> Iterator[None]:
+    """While stores on `databases` open: those found current skip MLflow's schema check."""
+    current = [database for database in databases if is_current_database(database)]
+    if not current:
+        yield
+        return
+    with _CURRENT_LOCK:
+        _CURRENT_DATABASES.update(current)
+    try:
+        with _SCHEMA_CHECK.held():
+            yield
+    finally:
+        with _CURRENT_LOCK:
+            _CURRENT_DATABASES.difference_update(current)
+
+
 #: MLflow's modules of its sqlite stores (imported on first use).
 _SQL_STORE_MODULES = (
     "mlflow.store.tracking.sqlalchemy_store",
@@ -381,7 +554,8 @@ def make_client(tracking: str, registry: str) -> MlflowClient:
 
     The client opens its tracking store when it is made (MLflow 3.17's `TracingClient`
     does), so the lock is taken around making it; its registry store is opened at once
-    too, rather than on first use, unlocked.
+    too, rather than on first use, unlocked. A database whose schema is current skips
+    MLflow's schema check (module notes).
     """
     from mlflow import MlflowClient  # noqa: PLC0415 (heavy: imported on use)
 
@@ -394,6 +568,8 @@ def make_client(tracking: str, registry: str) -> MlflowClient:
         # Two databases are locked in one order, so two processes cannot deadlock.
         for database in databases:
             held.enter_context(database_lock(database))
+        # Read under the lock: a database another process is migrating is not current.
+        held.enter_context(_opening(databases))
         with mlflow_errors(f"open the tracking store {tracking}"):
             client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
             if sqlite_path(tracking) is not None:
@@ -560,6 +736,8 @@ METADATA_FORMAT = 1
 
 def _plain(value: object) -> object:
     """A NumPy scalar as the Python scalar it holds; anything else unchanged."""
+    import numpy as np  # noqa: PLC0415 (imported on use: a tracker module imports no NumPy)
+
     item = getattr(value, "item", None)
     if isinstance(value, np.generic) and callable(item):
         return item()
@@ -627,3 +805,87 @@ def fitted_model(
         classes=tuple(classes),
         params=params,
     )
+
+
+# --- saving and loading models ------------------------------------------------------
+
+#: The distributions every logged scikit-learn model needs, beside its serializer.
+MODEL_DISTRIBUTIONS = ("scikit-learn", "numpy", "scipy", "pandas")
+
+
+def model_requirements(serialization: str) -> list[str]:
+    """The pip requirements of a saved scikit-learn model: `MODEL_DISTRIBUTIONS` and the
+    serializer's distribution (`skops`, `cloudpickle`) pinned to their installed
+    versions (a local label such as `+cpu` dropped, as MLflow does), read with
+    `importlib.metadata` for those names alone. MLflow adds its own pin."""
+    pins = []
+    for name in (*MODEL_DISTRIBUTIONS, serialization):
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        pins.append(f"{name}=={version.split('+', 1)[0]}")
+    return pins
+
+
+def _skip_check(original: Callable[..., object]) -> Callable[..., object]:
+    """MLflow's requirements check, replaced by nothing (module notes)."""
+
+    def satisfied(requirements: object) -> None:
+        return None
+
+    return satisfied
+
+
+_REQUIREMENTS_CHECK = _Override(
+    "mlflow.utils.environment", "warn_dependency_requirement_mismatches", _skip_check
+)
+
+
+@contextmanager
+def unchecked_requirements() -> Iterator[None]:
+    """While saving a model with `model_requirements`: MLflow does not check that this
+    environment satisfies them (which scans every installed distribution, module notes)."""
+    with _REQUIREMENTS_CHECK.held():
+        yield
+
+
+#: Modules `import skops.io` would import without needing them (module notes).
+_SKOPS_REFUSED = ("pytest", "dask")
+_SKOPS_LOCK = threading.Lock()
+
+
+def import_skops() -> None:
+    """Import `skops.io` without pytest and dask (unless the process has them already):
+    skops' list of trusted scikit-learn types is the same without them (module notes).
+    If the import fails so, it is tried again as MLflow would import it."""
+    if "skops.io" in sys.modules:
+        return
+    with _SKOPS_LOCK:
+        if "skops.io" in sys.modules:
+            return
+        refused = [name for name in _SKOPS_REFUSED if name not in sys.modules]
+        had_testing = "sklearn.utils._testing" in sys.modules
+        try:
+            for name in refused:
+                sys.modules[name] = None  # type: ignore[assignment]  # None: refuse the import
+            importlib.import_module("skops.io")
+        except ImportError:
+            pass
+        finally:
+            for name in refused:
+                if sys.modules.get(name, ...) is None:
+                    del sys.modules[name]
+            if not had_testing:
+                _forget("sklearn.utils._testing")
+        importlib.import_module("skops.io")
+
+
+def _forget(name: str) -> None:
+    """Drop module `name` from the import system, so that its next import runs it again."""
+    if sys.modules.pop(name, None) is None:
+        return
+    parent, _, child = name.rpartition(".")
+    package = sys.modules.get(parent)
+    if package is not None and getattr(package, child, None) is not None:
+        delattr(package, child)

@@ -40,7 +40,9 @@ Design notes:
   is refused, naming it. It then reads `MLmodel` with `yaml.safe_load` and refuses a
   sklearn flavor whose format or model file is not the recorded one, or that would
   load code (`code`). Only then does it call `mlflow.sklearn.load_model`; skops'
-  trusted types come from that verified `MLmodel`, which lolpop wrote.
+  trusted types come from that verified `MLmodel`, which lolpop wrote. skops is
+  imported first without the test frameworks its import pulls in
+  (`_mlflow.import_skops`: pytest, dask), which the checks above do not depend on.
 - `load` downloads the version's files through this repository's own client URIs
   (MLflow's `models:/` resolution would use the process-wide registry URI instead) and
   rebuilds the `FittedModel` from `model/lolpop.json` and `mlflow.sklearn.load_model`.
@@ -73,6 +75,7 @@ from lolpop.components._mlflow import (
     database_lock,
     fitted_model,
     folder_files,
+    import_skops,
     is_missing,
     mlflow_errors,
     resolve_registry_uri,
@@ -513,6 +516,8 @@ class _MlflowRepository:
                     f"cannot read lolpop's model metadata at {where}: {error}. Was the model "
                     "logged by a lolpop tracker?"
                 ) from error
+            if form == "skops":
+                import_skops()
             with mlflow_errors(f"load the model at {uri}"):
                 estimator = mlflow.sklearn.load_model(local)
         if not isinstance(metadata, dict):

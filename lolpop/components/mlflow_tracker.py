@@ -22,9 +22,12 @@ Design notes:
   uploaded as the run's `model` folder with lolpop's metadata in `model/lolpop.json`
   (task, features, target, classes, params), so that `runs:/<run id>/model` loads with
   `mlflow.pyfunc.load_model` and a repository can rebuild the `FittedModel`. Its pip
-  requirements are given (scikit-learn's pinned version, and the serializer's), which
-  spares MLflow a 6-9 s inference in a subprocess. One model per run (the run gets the
-  tag `lolpop.model`); log more in nested runs.
+  requirements are given (the installed versions of scikit-learn, NumPy, SciPy, pandas
+  and the serializer, `_mlflow.model_requirements`), which spares MLflow a 6-9 s
+  inference in a subprocess, and MLflow's scan of every installed distribution to check
+  them is skipped (`_mlflow.unchecked_requirements`); skops is imported without the
+  test frameworks its import pulls in (`_mlflow.import_skops`). One model per run (the
+  run gets the tag `lolpop.model`); log more in nested runs.
 - Serialization is `skops` by default (MLflow's default): loading runs no code, but skops
   loads only the types it trusts, and MLflow checks at save time that the model will
   load. Linear models, pipelines and encoders pass; tree models hold two types skops does
@@ -83,12 +86,15 @@ from lolpop.components._mlflow import (
     dataset_tag,
     ended_run_error,
     folder_files,
+    import_skops,
     is_missing,
     metric_value,
     mlflow_errors,
     model_metadata,
+    model_requirements,
     param_value,
     tag_value,
+    unchecked_requirements,
     unknown_run_error,
     write_manifest,
 )
@@ -147,18 +153,6 @@ class MlflowSettings:
 
 def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def _pip_requirements(serialization: str) -> list[str]:
-    """The pinned requirements of a saved scikit-learn model (no inference subprocess)."""
-    import mlflow.sklearn  # noqa: PLC0415 (heavy: imported on use)
-
-    return list(
-        mlflow.sklearn.get_default_pip_requirements(
-            include_cloudpickle=serialization == "cloudpickle",
-            include_skops=serialization == "skops",
-        )
-    )
 
 
 def _save_refusal(message: str) -> str:
@@ -348,16 +342,21 @@ class _MlflowTracker:
         skops = self._settings.serialization == "skops"
         with tempfile.TemporaryDirectory(prefix="lolpop-model-") as tmp:
             path = os.path.join(tmp, MODEL_FOLDER)
+            if skops:
+                import_skops()
             try:
-                mlflow.sklearn.save_model(
-                    model.estimator,
-                    path,
-                    serialization_format=self._settings.serialization,
-                    pip_requirements=_pip_requirements(self._settings.serialization),
-                    skops_trusted_types=(
-                        [*SKLEARN_TRUSTED_TYPES, *self._settings.trusted_types] if skops else None
-                    ),
-                )
+                with unchecked_requirements():
+                    mlflow.sklearn.save_model(
+                        model.estimator,
+                        path,
+                        serialization_format=self._settings.serialization,
+                        pip_requirements=model_requirements(self._settings.serialization),
+                        skops_trusted_types=(
+                            [*SKLEARN_TRUSTED_TYPES, *self._settings.trusted_types]
+                            if skops
+                            else None
+                        ),
+                    )
             except MlflowException as error:
                 raise TrackingError(_save_refusal(error.message)) from error
             with open(os.path.join(path, MODEL_METADATA_FILE), "w", encoding="utf-8") as file:
