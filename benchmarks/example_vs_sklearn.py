@@ -181,9 +181,11 @@ def table(results: list[tuple[str, float, float]], repeats: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="one repeat (a smoke run)")
     parser.add_argument("--write", help="a RESULTS.md whose section to replace")
     args = parser.parse_args()
-    body = table(measure(args.repeats), args.repeats)
+    repeats = 1 if args.quick else args.repeats
+    body = table(measure(repeats), repeats)
     print(body)
     if args.write:
         _replace_section(args.write, "example-vs-sklearn", body)
