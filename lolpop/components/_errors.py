@@ -56,8 +56,15 @@ def not_numbers(column: pd.Series) -> pd.Series:
     >>> not_numbers(pd.Series(["1", "abc", None, 2.5])).tolist()
     [False, True, False, False]
     """
-    parsed = pd.to_numeric(column.astype(object), errors="coerce")
-    return parsed.isna() & column.notna()
+    present = column.notna()
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return pd.Series(False, index=column.index)  # numbers, or missing
+    try:  # each distinct value parsed once: a column repeats its few categories
+        distinct = pd.Series(pd.unique(column[present].astype(object)), dtype=object)
+    except TypeError:  # unhashable values (lists): parse every row
+        return pd.to_numeric(column.astype(object), errors="coerce").isna() & present
+    failed = distinct[pd.to_numeric(distinct, errors="coerce").isna()]
+    return column.isin(failed.tolist()) & present
 
 
 #: A text column whose values are numbers in at least this share of its rows (those not
