@@ -326,8 +326,18 @@ class _MlflowTracker:
             InputTag("lolpop.version", str(version.number)),
             InputTag("lolpop.kind", version.kind),
         ]
+        inputs = [DatasetInput(dataset, tags)]
         with mlflow_errors(f"record the dataset {version.name!r} in run {ref.run_id}"):
-            self._holder.client().log_inputs(ref.run_id, datasets=[DatasetInput(dataset, tags)])
+            client = self._holder.client()
+            try:
+                client.log_inputs(ref.run_id, datasets=inputs)
+            except Exception as error:
+                # Two runs recording the same new dataset at once: MLflow looks for it,
+                # then inserts it, and the second insert breaks the table's unique key.
+                # It exists now, so recording it again only links this run to it.
+                if "UNIQUE constraint failed: datasets." not in str(error):
+                    raise
+                client.log_inputs(ref.run_id, datasets=inputs)
         return ref
 
     def log_model(self, request: tuple[RunRef, FittedModel[TaskKind]]) -> ModelArtifact:

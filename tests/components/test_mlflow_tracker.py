@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from attrs import evolve
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -166,6 +167,33 @@ def test_a_dataset_version_is_a_tag_and_a_dataset_input(
     assert given.dataset.digest == ("ab" * 32)[:36]
     assert json.loads(given.dataset.source) == {"name": "train", "number": 2, "digest": "ab" * 32}
     assert {t.key: t.value for t in given.tags} == {"lolpop.version": "2", "lolpop.kind": "frame"}
+    tracker.end_run((run, "FINISHED"))
+
+
+def test_a_dataset_another_run_inserts_at_the_same_moment_is_linked_not_refused(
+    tracker: MetadataTracker, client: MlflowClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs recording one new dataset at once: MLflow looks for it, then inserts it,
+    and the later insert breaks the unique key (seen in two `lolpop run`s at once)."""
+    original = MlflowClient.log_inputs
+    calls: list[str] = []
+
+    def racing(self: MlflowClient, run_id: str, *args: object, **kwargs: object) -> None:
+        calls.append(run_id)
+        if len(calls) == 1:
+            raise MlflowException(
+                "(sqlite3.IntegrityError) UNIQUE constraint failed: datasets.experiment_id, "
+                "datasets.name, datasets.digest"
+            )
+        original(self, run_id, *args, **kwargs)  # type: ignore[arg-type]  # passed on as given
+
+    monkeypatch.setattr(MlflowClient, "log_inputs", racing)
+    run = tracker.start_run(RunSpec("raced"))
+    tracker.log_dataset((run, Version("train", 1, "cd" * 32, "frame", 10, 0.0)))
+    inputs = client.get_run(run.run_id).inputs
+    assert inputs is not None
+    assert [given.dataset.name for given in inputs.dataset_inputs] == ["train"]
+    assert calls == [run.run_id, run.run_id]
     tracker.end_run((run, "FINISHED"))
 
 
