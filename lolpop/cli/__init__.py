@@ -80,6 +80,9 @@ app.add_typer(config_app, name="config")
 _PROFILE = typer.Option(
     None, "--profile", "-p", help="The profile to overlay (default: LOLPOP_PROFILE)."
 )
+_STAGE = typer.Option(
+    None, "--stage", "-s", help="The runner's stage (default: its first, build_all)."
+)
 
 
 _WORK_DIR = typer.Option(
@@ -401,13 +404,13 @@ def _run_on(
     from lolpop.config.records import LocalBackendConfig, PrefectBackendConfig  # noqa: PLC0415
 
     if chosen == "prefect":
+        from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
+
+        if display is not None:
+            display.close()
         settings = workflow.backend if isinstance(workflow.backend, PrefectBackendConfig) else None
         if settings is not None and settings.task_runner == "dask":
             from lolpop.backends.dask_runner import dask_task_runner  # noqa: PLC0415
-
-            if display is not None:
-                display.close()
-            from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
 
             if cache_dir is not None or resume is not None:
                 # A kept run (its step cache and log, with their locks) stays in this
@@ -420,10 +423,6 @@ def _run_on(
             # Prefect's temporary server logs cancelled tasks and pool resets as errors
             # when it stops at exit; the run is over by then, and lolpop reports it.
             os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
-        from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
-
-        if display is not None:
-            display.close()
         prefect = Prefect(flow_name=settings.flow_name if settings else None, cache_dir=cache_dir)
         return run(program, None, backend=prefect, resume=resume)
     local = workflow.backend if isinstance(workflow.backend, LocalBackendConfig) else None
@@ -457,9 +456,7 @@ def run_workflow(
     ),
     *,
     profile: str | None = _PROFILE,
-    stage: str | None = typer.Option(
-        None, "--stage", "-s", help="The runner's stage (default: its first, build_all)."
-    ),
+    stage: str | None = _STAGE,
     backend: str | None = typer.Option(
         None,
         "--backend",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lolpop.cli import _at_config, _built, _echo, _example
+from lolpop.cli import _PROFILE, _STAGE, _at_config, _built, _echo, _example
 
 if TYPE_CHECKING:
     from returns.result import Result
@@ -145,9 +145,6 @@ def _draw(dot_text: str, output: Path) -> None:
         raise typer.Exit(code=1)
 
 
-_PROFILE = typer.Option(
-    None, "--profile", "-p", help="The profile to overlay (default: LOLPOP_PROFILE)."
-)
 _FORMAT = typer.Option(
     None,
     "--format",
@@ -170,9 +167,7 @@ def plan_command(
     ),
     *,
     profile: str | None = _PROFILE,
-    stage: str | None = typer.Option(
-        None, "--stage", "-s", help="The runner's stage (default: its first, build_all)."
-    ),
+    stage: str | None = _STAGE,
     format_: PlanFormat | None = _FORMAT,
     output: Path | None = _OUTPUT,
 ) -> None:

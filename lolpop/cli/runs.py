@@ -36,7 +36,7 @@ import typer
 from attrs import frozen
 from typer.core import TyperGroup
 
-from lolpop.cli import _at_config, _built, _echo, _example, runs_command
+from lolpop.cli import _PROFILE, _at_config, _built, _echo, _example, runs_command
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -410,9 +410,7 @@ def list_command(
         show_default=False,
     ),
     *,
-    profile: str | None = typer.Option(
-        None, "--profile", "-p", help="The profile to overlay (default: LOLPOP_PROFILE)."
-    ),
+    profile: str | None = _PROFILE,
     model: str | None = typer.Option(
         None,
         "--model",
