@@ -8,6 +8,9 @@ refused with `UnsupportedNodeError` before anything runs) and calls it:
   deadlock); failures are still reported as a sequential run would report them. Only
   branches worth a thread get one: a pair whose shorter branch took under a millisecond
   when it last ran runs in turn (see `lolpop.core._interpret._concurrent_pair`);
+- so do the items of a `map_each` of pure steps (a search's trials), once its first
+  item took a millisecond or more (`_concurrent_map`); a map of effects runs its items
+  in order, in the calling thread;
 - `retry` is honoured; `timeout=` gives every step a default time limit (a step's own
   `StepMeta.timeout` wins), after which the step fails with `StepTimeoutError`;
 - every leaf call is recorded in the ledger (path, start, duration, status, attempt);
@@ -43,7 +46,7 @@ from lolpop.core._interpret import (
 )
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import leaves, steps
-from lolpop.core.step import AnyStep, Both, Fanout, Step
+from lolpop.core.step import AnyStep, Both, Fanout, MapEach, Step
 from lolpop.errors import DefinitionError
 
 _A = TypeVar("_A")
@@ -164,13 +167,13 @@ def _interactive() -> bool:
 
 def _shape(program: AnyStep) -> tuple[int, frozenset[str], bool]:
     """How many component leaves (the plan's steps), the paths of glue leaves (not
-    counted), and whether anything branches concurrently."""
+    counted), and whether anything may run concurrently (branches, mapped items)."""
     visits = list(leaves(program))
     glue = frozenset(visit.path for visit in visits if visit.step.meta.internal)
     return (
         len(visits) - len(glue),
         glue,
-        any(isinstance(s.node, Fanout | Both) for s in steps(program)),
+        any(isinstance(s.node, Fanout | Both | MapEach) for s in steps(program)),
     )
 
 
@@ -178,8 +181,9 @@ def _shape(program: AnyStep) -> tuple[int, frozenset[str], bool]:
 class Local:
     """Run a program in this process.
 
-    - `max_workers`: how many steps may run at once (fanout and `both` branches);
-      default: the number of CPUs; 1 runs everything in order in one thread.
+    - `max_workers`: how many steps may run at once (fanout and `both` branches, the
+      items of a `map_each` of pure steps, e.g. a search's trials); default: the
+      number of CPUs; 1 runs everything in order in one thread.
     - `timeout`: seconds after which any step is given up (default: none).
     - `ledger`: where each step's record goes (default: a new `MemoryLedger`, read it
       with `backend.ledger.records()`); None records nothing.

@@ -16,13 +16,14 @@ Design notes:
   a workflow the train pipeline makes it score by the workflow's metrics component
   (`scored_by`), so its trials are the same kind of number as the test metrics, set
   once under `metrics:`; a tuner has no scoring settings of its own.
-- Trials run in parallel with joblib's *threading* backend (`n_jobs`: -1 uses every
-  core, 1 runs them one by one). Threads, not processes: trials return fitted models,
-  which processes would have to pickle back, and the splits would be pickled to every
-  worker; scikit-learn's fitting loops release the GIL, and threads start at once and
-  behave the same under pytest. Each trial's estimator is made fresh with its own
-  seeded `random_state`, and joblib returns results in the order of the points, so the
-  result is the same for every `n_jobs`.
+- Each trial is a step of its own (`tune/trial`, one per point under `map_each`), so
+  the backend runs them at once as its workers allow: `Local` on its worker threads
+  (scikit-learn's fitting loops release the GIL), the Prefect backend as tasks of its
+  task runner, spread over a Dask cluster's workers with `task_runner: dask`. `n_jobs:
+  1` tries the points one after another in one step `tune` instead. Each trial's
+  estimator is made fresh with its own seeded `random_state`, and the trials are
+  listed in the order of the points, so the result is the same on every backend and
+  for every `n_jobs`.
 - `search_tuner` is the Python constructor under both: it searches over any
   `(params, trainer)` candidates, e.g. trainers of different estimators. It gives a
   `SearchTuner`, a `HyperparameterTuner` that keeps its definition (candidates, metric,
@@ -60,7 +61,10 @@ from lolpop.components.sklearn_trainer import (
     spec_trainer,
 )
 from lolpop.config.registry import ComponentKind
+from lolpop.core.combinators import map_each
 from lolpop.core.decorator import make_step
+from lolpop.core.flow import Flow
+from lolpop.core.step import Step
 from lolpop.errors import DefinitionError
 
 if TYPE_CHECKING:
@@ -87,7 +91,8 @@ class GridSearchSettings:
     seed: int | None = 0
     #: Module prefixes besides `lolpop` and `sklearn` that `estimator` may name.
     allow: tuple[str, ...] = ()
-    #: Trials run at once (-1: one per core).
+    #: 1: the trials one after another, in one step; otherwise (-1, the default) each
+    #: trial is a step of its own, run at once as the backend's workers allow.
     n_jobs: int = -1
 
 
@@ -109,7 +114,8 @@ class RandomSearchSettings:
     seed: int | None = 0
     #: Module prefixes besides `lolpop` and `sklearn` that `estimator` may name.
     allow: tuple[str, ...] = ()
-    #: Trials run at once (-1: one per core).
+    #: 1: the trials one after another, in one step; otherwise (-1, the default) each
+    #: trial is a step of its own, run at once as the backend's workers allow.
     n_jobs: int = -1
     #: At most this many trials (fewer when the space has fewer combinations).
     n_trials: int = 10
@@ -142,7 +148,10 @@ def best_trial(metric: str, trials: Sequence[Trial[_K]]) -> Trial[_K]:
 
 def _check_jobs(n_jobs: int) -> None:
     if n_jobs == 0 or n_jobs < -1:
-        raise DefinitionError(f"n_jobs is {n_jobs}; use a positive number, or -1 for every core.")
+        raise DefinitionError(
+            f"n_jobs is {n_jobs}; use 1 (one trial after another) or -1 (as many at once as "
+            "the backend's workers allow)."
+        )
 
 
 @frozen
@@ -192,24 +201,46 @@ def search_tuner(
         check_metric(metric, kind.name)
     chosen = scorer_for(kind, scorer) if scorer is not None else Scorer(kind)
 
-    def tune(splits: Splits) -> TuningResult[_K]:
-        from joblib import Parallel, delayed  # noqa: PLC0415 (heavy: imported on use)
-
-        jobs = 1 if len(points) == 1 else n_jobs
-        trials: list[Trial[_K]] = Parallel(n_jobs=jobs, backend="threading")(
-            delayed(_trial)(number, candidate, splits, metric, chosen)
-            for number, candidate in enumerate(points)
-        )
-        return TuningResult(metric, tuple(trials), best_trial(metric, trials))
-
     return SearchTuner(
-        make_step(tune, name="tune", description=f"search {len(points)} trials by {metric}"),
+        _search_step(points, metric, chosen, n_jobs),
         task=kind,
         candidates=points,
         metric=metric,
         scorer=chosen,
         n_jobs=n_jobs,
     )
+
+
+def _search_step(
+    points: tuple[Candidate[_K], ...], metric: str, scorer: Scorer[_K], n_jobs: int
+) -> Step[Splits, TuningResult[_K]]:
+    """The search as a step named `tune`: with `n_jobs` 1, one step trying the points in
+    turn; otherwise one `trial` step per point (under `map_each`), which the backend runs
+    at once as its workers allow."""
+    description = f"search {len(points)} trials by {metric}"
+
+    def trial(numbered: tuple[int, Splits]) -> Trial[_K]:
+        """Fit one point of the search on train and score it on valid."""
+        number, splits = numbered
+        return _trial(number, points[number], splits, metric, scorer)
+
+    def best(trials: list[Trial[_K]]) -> TuningResult[_K]:
+        """The trials, and the best of them by the metric."""
+        return TuningResult(metric, tuple(trials), best_trial(metric, trials))
+
+    if n_jobs == 1 or len(points) == 1:
+
+        def tune(splits: Splits) -> TuningResult[_K]:
+            return best([trial((number, splits)) for number in range(len(points))])
+
+        return make_step(tune, name="tune", description=description)
+
+    def numbered(splits: Splits) -> list[tuple[int, Splits]]:
+        return [(number, splits) for number in range(len(points))]
+
+    f = Flow(Splits, "tune")
+    trials = f.call(map_each(make_step(trial, name="trial")), f.apply(numbered, f.input))
+    return f.build(f.apply(best, trials)).described(description)
 
 
 def _space(settings: GridSearchSettings | RandomSearchSettings) -> dict[str, list[ParamValue]]:

@@ -15,7 +15,8 @@ Two flavours, both cached on the program:
   only an in-memory ledger listens, a tuple appended to the run's `calls`), and
   fanouts hand one branch to a free worker thread when their branches are worth a
   thread (`_concurrent_pair`: measured, so a fanout of quick steps stays in one
-  thread). What varies per run lives in a context variable, not in the compiled
+  thread), and a `map_each` of pure steps shares its items out the same way
+  (`_concurrent_map`). What varies per run lives in a context variable, not in the compiled
   functions, so compiling happens once.
 
 A failure unwinds as `Halt` (carrying the leaf's path, the input's type, the cause and
@@ -37,7 +38,7 @@ from attrs import define, frozen
 
 from lolpop.core._hints import describe_value_type
 from lolpop.core.failure import Halt
-from lolpop.core.paths import Scope
+from lolpop.core.paths import Scope, leaves
 from lolpop.core.step import (
     AnyStep,
     Bind,
@@ -368,6 +369,10 @@ class _Compiler:
     def _map(self, node: MapEach, scope: Scope) -> Compiled:
         inner = self.guarded(node.inner, scope)
         where = scope.at("map_each")
+        # Pure items may run at once; effects keep their written order.
+        concurrent = self.instrumented and not any(
+            visit.step.meta.effect for visit in leaves(node.inner)
+        )
 
         def run_map(items: object) -> object:
             if items is UNKNOWN:
@@ -376,6 +381,8 @@ class _Compiler:
                 iterator = iter(items)  # type: ignore[call-overload]  # any iterable; others fail here
             except TypeError as error:
                 raise Halt(where, describe_value_type(items), error) from None
+            if concurrent:
+                return _concurrent_map(inner, list(iterator))
             return [inner(item) for item in iterator]
 
         return run_map
@@ -565,6 +572,50 @@ def _concurrent_pair(left: Compiled, right: Compiled) -> _Pair:
         return (left_out, right_out)
 
     return run_pair
+
+
+def _concurrent_map(inner: Compiled, items: list[object]) -> list[object]:
+    """`inner` on every item, the items shared out between the calling thread and the
+    run's free workers once the first item, run in the calling thread, took at least
+    `WORTH_A_THREAD` (a map of quick steps stays in one thread).
+
+    Each thread takes the next item not yet taken, so the outputs keep the items' order
+    whatever the threads. After a failure no item is taken any more, and the failure
+    reported is the one of the lowest item, as in a run one after another.
+    """
+    run = _RUN.get()
+    slots = run.slots if run is not None else None
+    if slots is None or len(items) < 2:
+        return [inner(item) for item in items]
+    start = time.perf_counter()
+    outputs: list[object] = [inner(items[0])]
+    if time.perf_counter() - start < WORTH_A_THREAD:
+        return outputs + [inner(item) for item in items[1:]]
+    outputs.extend([None] * (len(items) - 1))
+    failures: dict[int, Exception] = {}
+    lock = threading.Lock()
+    taken = iter(range(1, len(items)))
+
+    def take() -> int | None:
+        with lock:
+            return None if failures else next(taken, None)
+
+    def work(_: object = None) -> None:
+        while (index := take()) is not None:
+            try:
+                outputs[index] = inner(items[index])
+            except Exception as error:  # kept: the lowest item's is re-raised
+                with lock:
+                    failures[index] = error
+
+    helpers = [slots.try_submit(work, None) for _ in range(len(items) - 2)]
+    work()
+    for helper in helpers:
+        if helper is not None:
+            helper.result()
+    if failures:
+        raise failures[min(failures)]
+    return outputs
 
 
 def cached(program: AnyStep, key: object, make: Callable[[], _T]) -> _T:

@@ -12,6 +12,9 @@ from sklearn.metrics import f1_score, log_loss, mean_squared_error
 from sklearn.model_selection import ParameterGrid
 from sklearn.tree import DecisionTreeClassifier
 
+from lolpop import run
+from lolpop.backends import Local
+from lolpop.backends.records import MemoryLedger
 from lolpop.components.metrics import METRICS
 from lolpop.components.records import (
     HyperparameterTuner,
@@ -111,6 +114,20 @@ def test_the_result_does_not_depend_on_n_jobs() -> None:
         np.testing.assert_array_equal(
             np.asarray(a.model.estimator.predict(test)), np.asarray(b.model.estimator.predict(test))
         )
+
+
+def test_each_trial_is_a_step_of_its_own_and_runs_on_the_workers_alike() -> None:
+    """One `tune/trial` step per point, which backends may run at once (Local: its
+    worker threads; Prefect: its task runner, e.g. a Dask cluster); the same result."""
+    ledger = MemoryLedger()
+    tuner = grid_search(GridSearchSettings(TREE, "log_loss", SPACE))
+    on_workers = run(tuner.tune, cancer(), backend=Local(max_workers=2, ledger=ledger))
+    assert _summary(on_workers.unwrap()) == _summary(_tree_search("log_loss", 1))
+    assert [record.path for record in ledger.records()] == ["tune/trial"] * 8
+    one_step = GridSearchSettings(TREE, "log_loss", SPACE, n_jobs=1)
+    ledger = MemoryLedger()
+    run(grid_search(one_step).tune, cancer(), backend=Local(ledger=ledger)).unwrap()
+    assert [record.path for record in ledger.records()] == ["tune"]
 
 
 def test_ties_go_to_the_lowest_trial_number() -> None:

@@ -46,7 +46,7 @@ DECISIONS = {
 
 
 def _component_steps(components: SupervisedComponents[Classification]) -> set[int]:
-    """The ids of every step the components' records hold."""
+    """The ids of every step the components' records hold, and of their leaves."""
     found: set[int] = set()
     for field in attrs.fields(SupervisedComponents):
         record = getattr(components, field.name)
@@ -55,7 +55,8 @@ def _component_steps(components: SupervisedComponents[Classification]) -> set[in
         for inner in attrs.fields(type(record)):
             value = getattr(record, inner.name)
             if isinstance(value, Step):
-                found.add(id(value))
+                # A component's step, and the leaves it is made of (a search's trials).
+                found |= {id(value), *(id(visit.step) for visit in leaves(value))}
     return found
 
 
