@@ -93,14 +93,8 @@ class _Walk:
                     exits = child_exits
                     leaves += child_leaves
                 return leaves, entries, exits
-            case Fanout(left_step, right_step) | Both(left_step, right_step):
-                left = self.visit(left_step, inner, context)
-                right = self.visit(right_step, inner, context)
-                for path in left[0]:
-                    self.concurrent.setdefault(path, []).extend(right[0])
-                for path in right[0]:
-                    self.concurrent.setdefault(path, []).extend(left[0])
-                return left[0] + right[0], left[1] + right[1], left[2] + right[2]
+            case Fanout() | Both():
+                return self._branches(_spine(step), inner, context)
             case MapEach():
                 return self.visit(node.inner, inner, evolve(context, repeated=True))
             case Retry():
@@ -127,6 +121,24 @@ class _Walk:
                 return self._graph(node, inner, context)
             case _:
                 refuse_node("dry-run", node, inner.where)
+
+    def _branches(
+        self, branches: list[AnyStep], scope: Scope, context: _Context
+    ) -> tuple[list[str], list[str], list[str]]:
+        """Steps that run side by side (a fanout's or `both`'s branches, in order): each
+        leaf may run with every leaf of the other branches."""
+        visited = [self.visit(branch, scope, context) for branch in branches]
+        leaves = [path for branch in visited for path in branch[0]]
+        start = 0
+        for branch_leaves, _, _ in visited:
+            end = start + len(branch_leaves)
+            others = leaves[:start] + leaves[end:]
+            for path in branch_leaves:
+                self.concurrent.setdefault(path, []).extend(others)
+            start = end
+        entries = [path for branch in visited for path in branch[1]]
+        exits = [path for branch in visited for path in branch[2]]
+        return leaves, entries, exits
 
     def _graph(
         self, node: Graph, scope: Scope, context: _Context
@@ -247,6 +259,25 @@ class DryRun:
         )
 
 
+def _spine(step: AnyStep) -> list[AnyStep]:
+    """The branches of a fanout (or `both`) and of the anonymous fanouts nested as its
+    left part, in order: `a & b & c` nests as `(a & b) & c`, so a fanout of N branches
+    is N - 1 levels deep, and walking it level by level would recurse that deep (a
+    `RecursionError` at ~1,000 branches) and copy the leaves seen so far at each level
+    (O(N^2)). The plan is the same: an anonymous fanout adds no path segment."""
+    branches: list[AnyStep] = []
+    current = step
+    while isinstance(current.node, Fanout | Both):
+        left, right = current.node.left, current.node.right
+        branches.append(right)
+        if left.name or not isinstance(left.node, Fanout | Both):
+            branches.append(left)
+            break
+        current = left
+    branches.reverse()
+    return branches
+
+
 def _bearable(value: object, hint: object) -> bool:
     try:
         return is_bearable(value, hint, conf=CHECK_CONF)  # type: ignore[arg-type]  # a runtime hint
@@ -255,4 +286,6 @@ def _bearable(value: object, hint: object) -> bool:
 
 
 def _complete(planned: PlannedStep, concurrent: list[str], expected: float | None) -> PlannedStep:
+    if not concurrent and expected is None:
+        return planned  # most steps: `evolve` would cost a quarter of the plan
     return evolve(planned, concurrent_with=tuple(concurrent), expected_seconds=expected)
