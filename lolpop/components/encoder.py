@@ -126,7 +126,13 @@ def as_float(frame: pd.DataFrame) -> pd.DataFrame:
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Categorical columns as text objects, every kind of missing value as NaN."""
     values = frame.astype(object)
-    return values.astype(str).astype(object).where(values.notna(), np.nan)
+    present = values.notna()
+    # A string column's values are text already (`str`, pandas' default for text); the
+    # others are made text by `str()`, the round trip that costs most of this function.
+    others = [i for i, dtype in enumerate(frame.dtypes) if not isinstance(dtype, pd.StringDtype)]
+    if others:
+        values.iloc[:, others] = values.iloc[:, others].astype(str).astype(object)
+    return values.where(present, np.nan)
 
 
 def _some(names: Sequence[str], limit: int = 8) -> str:
@@ -332,17 +338,53 @@ def _selected(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame[list(columns)]
 
 
-def _as_frame(out: object, columns: tuple[str, ...], index: pd.Index) -> pd.DataFrame:
+def _parts(transformer: object) -> list[slice]:
+    """The output columns of each part of a fitted `ColumnTransformer` (its documented
+    `output_indices_`), empty parts left out; none for another transformer."""
+    indices: object = getattr(transformer, "output_indices_", None)
+    if not isinstance(indices, dict):
+        return []
+    return [part for part in indices.values() if isinstance(part, slice) and part.stop > part.start]
+
+
+def _side_by_side(out: pd.DataFrame, parts: Sequence[slice]) -> np.ndarray | None:
+    """`out`'s values, one row after another (C order), copied part by part; None unless
+    the parts cover its columns in order and it holds one NumPy dtype."""
+    dtype = out.dtypes.iloc[0]
+    columns = len(out.columns)
+    tiles = [(part.start, part.stop) for part in parts]
+    if not isinstance(dtype, np.dtype) or [0, *(stop for _, stop in tiles)] != [
+        *(start for start, _ in tiles),
+        columns,
+    ]:
+        return None
+    values = np.empty((len(out), columns), dtype=dtype)
+    for part in parts:
+        # A part is one block of `out`: its values are a view, copied once into place.
+        values[:, part] = out.iloc[:, part].to_numpy()
+    return values
+
+
+def _as_frame(
+    out: object, columns: tuple[str, ...], index: pd.Index, parts: Sequence[slice] = ()
+) -> pd.DataFrame:
     """The transformer's output as the encoder's frame: its columns named `columns`, at
-    `index`. The transformer gives a frame (pandas output); an array (a transformer
-    pickled without pandas output) is wrapped without a copy."""
+    `index` (`parts`: the output columns of each of its parts). The transformer gives a
+    frame (pandas output); an array (a transformer pickled without pandas output) is
+    wrapped without a copy."""
     if isinstance(out, pd.DataFrame):
         if len(out.columns) and (out.dtypes == out.dtypes.iloc[0]).all():
             # One dtype (no passthrough column): made one 2-D block, by one copy. The
             # transformer's output is its parts side by side, a block each, and every
             # estimator that reads it would copy them into one array (fit, predict,
-            # predict_proba each); one block they read without a copy.
-            return pd.DataFrame(out.to_numpy(), columns=list(columns), index=index, copy=False)
+            # predict_proba each); one block they read without a copy. Of two or more
+            # parts it is copied into rows (C order), the order LogisticRegression
+            # and other linear models read (they would copy a frame's column order,
+            # the whole training split at fit); one part is handed back as it is.
+            values = _side_by_side(out, parts) if len(parts) > 1 else None
+            if values is None:
+                values = out.to_numpy()
+            return pd.DataFrame(values, columns=list(columns), index=index, copy=False)
         if out.index is not index:
             out = out.set_axis(index, axis=0)
         if not out.columns.equals(pd.Index(columns)):
@@ -376,7 +418,7 @@ def _fit_transform(
         transformer, out = _fitted(settings, (numeric, categorical, passthrough), selected, True)
     outputs = tuple(str(name) for name in transformer.get_feature_names_out())
     fitted = FittedEncoder(transformer=transformer, inputs=inputs, outputs=outputs)
-    return fitted, _as_frame(out, outputs, frame.index)
+    return fitted, _as_frame(out, outputs, frame.index, _parts(transformer))
 
 
 @runtime_checkable
@@ -415,7 +457,7 @@ def _transform(encoder: FittedEncoder, frame: pd.DataFrame) -> pd.DataFrame:
             "transform method; fit it with this encoder's fit step."
         )
     out = transformer.transform(_selected(frame, encoder.inputs))
-    return _as_frame(out, encoder.outputs, frame.index)
+    return _as_frame(out, encoder.outputs, frame.index, _parts(transformer))
 
 
 @frozen

@@ -10,7 +10,7 @@ import pytest
 from cattrs.errors import ClassValidationError
 
 from lolpop.components._errors import DataError
-from lolpop.components.encoder import KINDS, EncoderSettings, column_encoder
+from lolpop.components.encoder import KINDS, EncoderSettings, as_text, column_encoder
 from lolpop.components.records import FeatureEncoder, FittedEncoder, Labelled
 from lolpop.config.converter import make_converter, problems_of
 from lolpop.config.records import ComponentConfig
@@ -160,6 +160,37 @@ def test_mixed_and_categorical_dtypes_encode_as_text() -> None:
     assert fitted.outputs == ("m_1", "m_x", "k_u", "k_v")
     out = encoder.transform((fitted, features))
     assert out["m_1"].tolist() == [1.0, 1.0, 0.0, 1.0]  # None -> most frequent, "1"
+
+
+def test_categorical_values_are_text_and_every_missing_value_nan() -> None:
+    features = pd.DataFrame(
+        {
+            "s": pd.Series(["a", None, "b", "a"], dtype="str"),
+            "p": pd.Series(["a", pd.NA, "b", "c"], dtype="string"),
+            "m": pd.Series([1, "1", np.nan, 2.5], dtype=object),
+            "k": pd.Categorical([1, 2, None, 1]),
+            "b": pd.Series([True, False, True, False]),
+        }
+    )
+    text = as_text(features)
+    assert text.dtypes.tolist() == [np.dtype(object)] * 5
+    # None: missing, given as NaN.
+    expected: list[list[str | None]] = [
+        ["a", "a", "1", "1", "True"],
+        [None, None, "1", "2", "False"],
+        ["b", "b", None, None, "True"],
+        ["a", "c", "2.5", "1", "False"],
+    ]
+    rows: list[list[object]] = text.to_numpy().tolist()
+    for row, wanted in zip(rows, expected, strict=True):
+        for value, want in zip(row, wanted, strict=True):
+            if want is not None:
+                assert type(value) is str
+                assert value == want
+            else:
+                assert isinstance(value, float)
+                assert np.isnan(value)
+    assert features["s"].tolist()[0] == "a"  # the input is left as it was
 
 
 def test_colliding_names_get_prefixes() -> None:

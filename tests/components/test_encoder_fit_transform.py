@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from attrs import evolve
+from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 
 from lolpop import run
@@ -109,6 +110,26 @@ def test_transform_hands_back_the_transformers_frame_without_a_copy() -> None:
         assert np.shares_memory(encoded[name].to_numpy(), made[name].to_numpy())
     assert encoded.index.equals(features.index)
     assert list(encoded.columns) == ["x", "n"]
+
+
+def test_encoded_parts_are_one_array_in_rows_that_linear_models_read_without_a_copy() -> None:
+    data = _labelled(_frame())
+    encoder = column_encoder()
+    assert encoder.fit_transform is not None
+    fitted, train = encoder.fit_transform(data)
+    test = encoder.transform((fitted, data.features.iloc[:30]))
+    for encoded in (train, test):
+        values = encoded.to_numpy()
+        assert values.flags.c_contiguous  # numeric and one-hot parts, side by side in rows
+        assert np.shares_memory(values, encoded["x"].to_numpy())  # one array, not a copy
+        # What LogisticRegression's fit asks for (float64 in C order) is that array.
+        read = np.require(np.asarray(encoded), np.float64, "C")
+        assert np.shares_memory(read, values)
+    # The same values as the transformer's own frame, column for column.
+    transformer = fitted.transformer
+    assert isinstance(transformer, ColumnTransformer)
+    own = transformer.transform(data.features)
+    assert np.array_equal(train.to_numpy(), np.asarray(own), equal_nan=True)
 
 
 def _counted(encoder: FeatureEncoder, calls: list[tuple[str, int]]) -> FeatureEncoder:
