@@ -5,12 +5,18 @@ cluster, and one message, exit 2, when the Prefect server its workers need is mi
 from __future__ import annotations
 
 import random
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
 
 from lolpop.cli import app
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import TaskRun
 
 pytest.importorskip("prefect_dask", reason='the `dask` extra is not installed (".[dask]")')
 
@@ -21,6 +27,11 @@ backend: {type: prefect, task_runner: dask, dask_workers: 1}
 components:
   data: {type: csv, path: data.csv}
   trainer: {type: sklearn_model, estimator: "sklearn.linear_model:Ridge"}
+  tuner:
+    type: grid_search
+    estimator: "sklearn.linear_model:Ridge"
+    metric: rmse
+    space: {alpha: [0.01, 0.1, 1.0, 10.0]}
   repository: {type: local_registry}
 """
 
@@ -61,8 +72,38 @@ def test_a_bad_task_runner_is_refused_at_its_path(config: Path) -> None:
 
 @pytest.mark.usefixtures("prefect_server")
 def test_a_config_on_dask_runs_on_a_temporary_local_cluster(config: Path) -> None:
+    started = datetime.now(UTC)
     result = CliRunner().invoke(app, ["run", str(config)])
     assert result.exit_code == 0, result.output
     assert "on Dask, step outputs are not kept" in result.output
     assert "stage build_all: done" in result.output
     assert "version 1 promoted to champion" in result.output
+    # The search's four trials ran as four tasks of the Dask task runner (its workers).
+    trials = _task_runs_since(started, "tune/trial", 4)
+    assert len(trials) == 4
+    assert all(run.state is not None and run.state.is_completed() for run in trials)
+
+
+def _task_runs_since(started: datetime, path: str, expected: int) -> list[TaskRun]:
+    """The task runs of steps at `path` (a suffix) the Prefect server saw since `started`
+    (asked again for up to 10 s until there are `expected`: the server records task runs
+    from their events, a moment after they end)."""
+    from prefect.client.orchestration import get_client  # noqa: PLC0415 (heavy: on use)
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName  # noqa: PLC0415
+
+    runs_filter = TaskRunFilter(name=TaskRunFilterName(like_=path))
+    # A task run is named `<flow>-<path>-<suffix>`.
+    deadline = time.monotonic() + 10
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = client.read_task_runs(task_run_filter=runs_filter)
+            found = [
+                run
+                for run in runs
+                if run.name.rsplit("-", 1)[0].endswith(path)
+                and run.start_time is not None
+                and run.start_time >= started
+            ]
+            if len(found) >= expected or time.monotonic() > deadline:
+                return found
+            time.sleep(0.5)
