@@ -387,6 +387,17 @@ def _on_dask(workflow: WorkflowConfig, address: str | None) -> WorkflowConfig:
     return attrs.evolve(workflow, backend=chosen)
 
 
+def collect_from_here() -> None:
+    """Collect garbage again (`main` stops it while the command starts): the objects made
+    so far, imports and config, are frozen (never swept: they live as long as the
+    process), and whatever the work makes from here is collected as usual."""
+    import gc  # noqa: PLC0415
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def _run_on(
     chosen: str,
     workflow: WorkflowConfig,
@@ -399,6 +410,7 @@ def _run_on(
     """Run `program` on the chosen backend (local or prefect), keeping step outputs in
     `cache_dir` (None: nothing kept) and resuming `resume` (None: a fresh run); `display`
     shows a local run's steps (a Prefect run's are its flow's log lines)."""
+    collect_from_here()
     from lolpop.backends import Local  # noqa: PLC0415
     from lolpop.backends.run import run  # noqa: PLC0415
     from lolpop.config.records import LocalBackendConfig, PrefectBackendConfig  # noqa: PLC0415
@@ -616,6 +628,7 @@ def lolpop_test_command(
     def progress(text: str, end_of_line: bool) -> None:
         _echo(text, err=True, nl=end_of_line)
 
+    collect_from_here()
     try:
         with _at_config(config) as (source, _):
             code = lolpop_test(
@@ -834,12 +847,18 @@ def main() -> None:
     failed (or lolpop met an error it did not expect: one paragraph, no traceback), 2 on
     a user mistake. `lolpop --debug ...` adds the traceback: of the error behind an exit
     (a command leaves it as the context of its `typer.Exit`), else of where it exited."""
+    import gc  # noqa: PLC0415
     import itertools  # noqa: PLC0415
     import sys  # noqa: PLC0415
     import traceback  # noqa: PLC0415
 
     # Read here, not in `_root`: click refuses an unknown command before calling `_root`.
     debug = "--debug" in itertools.takewhile(lambda word: word.startswith("-"), sys.argv[1:])
+    # Imports make hundreds of thousands of objects that live as long as the process, and
+    # the collector would sweep them again and again as they arrive (~0.2 s of a `check`,
+    # issue 16). Short commands end before garbage matters; a long one (`run`, `test`)
+    # collects again from when its work starts (`collect_from_here`).
+    gc.disable()
     try:
         app()
     except SystemExit as leaving:

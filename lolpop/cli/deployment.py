@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from lolpop.cli import _PROFILE, _at_config, _built, _echo, _example
+from lolpop.cli import _PROFILE, _at_config, _built, _echo, _example, collect_from_here
 
 if TYPE_CHECKING:
     from lolpop.backends.prefect_deployment import Cron, Interval, Worker
@@ -221,6 +221,7 @@ def run_command(
     if not wait:
         _echo(f"  follow it: lolpop deployment list, or {logs}")
         return
+    collect_from_here()  # waiting may be long
     ended = wait_run(started.flow_run_id, timeout, started.worker)
     detail = f": {ended.message}" if ended.message else ""
     if ended.is_completed:
