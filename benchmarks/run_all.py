@@ -27,12 +27,16 @@ RESULTS = HERE / "RESULTS.md"
 #: The benchmarks, in the order they run (the cheapest first).
 BENCHMARKS = (
     "cli_startup",
+    "plan_check",
     "step_overhead",
     "cache_overhead",
     "mlflow_costs",
     "example_vs_sklearn",
+    "whole_process",
     "scale",
     "prefect_overhead",
+    "prefect_whole",
+    "dask_trials",
 )
 
 #: The libraries whose versions the results name.

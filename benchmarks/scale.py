@@ -19,10 +19,21 @@ process's: the interpreter, the imports, making the frame and the work.
   the encoder with the model and keeps lolpop's step records.
 
 Figures: medians of alternating runs; ratios lolpop / plain at each size; peak memory
-over the frame's in-memory size (`memory_usage(deep=True)`). BLAS and OpenMP use one thread
-on both sides.
+over the frame's in-memory size (`memory_usage(deep=True)`); the CPU time (user and
+system, every thread) of the whole process, which a busy machine stretches much less than
+the wall time. BLAS and OpenMP use one thread on both sides.
+
+Per step (lolpop's side): an `Observer` (`StepWatch`, given to `Local`) notes, for each
+leaf step call, the duration the run's ledger records, the CPU time of the step's thread
+(on a busy machine wall times stretch, CPU times much less), the resident memory it left
+held (after less before: its output and the copies it kept, less what it freed; freed
+memory that the allocator keeps is reused, so this undercounts) and how far it raised
+the process's peak. The step table lists the slowest steps at each size and each one's
+growth between sizes: (CPU time ratio) / (row ratio), 1.00 growing as fast as the rows,
+above ~1.3 faster. A copy of a frame between steps shows as held memory in frames.
 
 Run: `python benchmarks/scale.py [--repeats 5] [--million] [--write benchmarks/RESULTS.md]`;
+`--million` adds 10^6 rows, run at most `--repeats-million` times (3; ~1 minute a pair);
 `--quick`: 10^3 rows, one repeat, writes nothing unless `--write` (a smoke run: its
 figures mean nothing); `--compare-root PATH` adds lolpop from another checkout (e.g. a
 `git worktree` of an older commit) as a third side.
@@ -31,6 +42,7 @@ figures mean nothing); `--compare-root PATH` adds lolpop from another checkout (
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -39,6 +51,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -132,11 +145,68 @@ def _plain(frame: pd.DataFrame) -> float:
     return float(f1_score(y_test, predicted))
 
 
+def _rss() -> int:
+    """This process's resident memory now, in bytes (0 where /proc is missing)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text(encoding="ascii").split()[1])
+    except OSError:
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _peak() -> int:
+    """This process's peak resident memory so far, in bytes (`ru_maxrss`: KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class StepWatch:
+    """A lolpop `Observer`: each leaf step's duration (as the run's ledger records it), its
+    CPU time (its thread's: less disturbed by other processes on a busy machine), the
+    memory it left held (resident memory after it less before it: its output and any
+    copies it kept, less what it freed) and how far it raised the process's peak."""
+
+    def __init__(self) -> None:
+        # By path and thread: the items of a `map_each` share a path and may run at once.
+        self._before: dict[tuple[str, int], tuple[float, int, int]] = {}
+        self.steps: list[dict[str, float | str]] = []
+
+    def step_started(self, path: str) -> None:
+        """Note the memory as the step starts."""
+        self._before[path, threading.get_ident()] = (time.thread_time(), _rss(), _peak())
+
+    def step_finished(  # noqa: PLR0917 (the Observer protocol's signature)
+        self,
+        path: str,
+        started: float,
+        duration: float,
+        attempt: int,
+        error: Exception | None,
+        kept: object = None,
+    ) -> None:
+        """Record the step's duration and memory."""
+        now = (time.thread_time(), _rss(), _peak())
+        cpu, rss, peak = self._before.pop((path, threading.get_ident()), now)
+        self.steps.append(
+            {
+                "step": path,
+                "seconds": duration,
+                "cpu": now[0] - cpu,
+                "held": now[1] - rss,
+                "raised": now[2] - peak,
+            }
+        )
+
+
+#: The step records of the lolpop side's run (filled by `_lolpop`).
+_WATCH = StepWatch()
+
+
 def _lolpop(frame: pd.DataFrame) -> float:
     """lolpop's train pipeline doing the same work; the test f1."""
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 (timed with the side)
 
     from lolpop import run  # noqa: PLC0415
+    from lolpop.backends.local_backend import Local  # noqa: PLC0415
     from lolpop.components.encoder import column_encoder  # noqa: PLC0415
     from lolpop.components.local_repository import (  # noqa: PLC0415
         LocalRegistrySettings,
@@ -163,7 +233,9 @@ def _lolpop(frame: pd.DataFrame) -> float:
             repository=local_registry(LocalRegistrySettings(str(Path(folder) / "reg"), "scale")),
         )
         started = parts.tracker.start_run(RunSpec("scale"))
-        trained = run(train_pipeline(parts), TrainingData(started, frame)).unwrap()
+        backend = Local(observer=_WATCH)
+        outcome = run(train_pipeline(parts), TrainingData(started, frame), backend=backend)
+        trained = outcome.unwrap()
         return float(trained.candidate.metrics["f1"])
 
 
@@ -177,11 +249,33 @@ def _side(name: str, rows: int) -> None:
     started = time.perf_counter()
     f1 = _SIDES[name](frame)
     work = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"work": work, "peak": peak_kib * 1024, "frame": frame_bytes, "f1": f1}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime  # the whole process's, every thread's
+    peak = usage.ru_maxrss * 1024  # KiB on Linux
+    figures = {"work": work, "cpu": cpu, "peak": peak, "frame": frame_bytes, "f1": f1}
+    print(json.dumps({**figures, "steps": _WATCH.steps}))
 
 
-def _once(side: str, rows: int, root: Path) -> dict[str, float]:
+#: A side's figures (work, wall, cpu, peak, frame, f1), and each step's (lolpop's side only):
+#: seconds, cpu, held and raised, summed over its calls (a `map_each` calls a step twice).
+Figures = dict[str, float]
+StepFigures = dict[str, dict[str, float]]
+#: (rows, side, median figures, median step figures) per size and side.
+Results = list[tuple[int, str, Figures, StepFigures]]
+
+
+def _by_step(calls: Sequence[dict[str, float | str]]) -> StepFigures:
+    """The calls' figures summed per step."""
+    steps: StepFigures = {}
+    for call in calls:
+        summed = steps.setdefault(str(call["step"]), {})
+        for key, value in call.items():
+            if key != "step":
+                summed[key] = summed.get(key, 0.0) + float(value)
+    return steps
+
+
+def _once(side: str, rows: int, root: Path) -> tuple[Figures, StepFigures]:
     """One fresh process of `side` on `rows` rows (lolpop imported from `root`)."""
     environment = {**os.environ, **_THREADS, "PYTHONPATH": str(root)}
     command = [sys.executable, str(Path(__file__).resolve()), "--side", side, "--rows", str(rows)]
@@ -192,54 +286,113 @@ def _once(side: str, rows: int, root: Path) -> dict[str, float]:
     wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{side} at {rows} rows failed:\n{done.stderr[-3000:]}")
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return {**figures, "wall": wall}
+    printed = json.loads(done.stdout.strip().splitlines()[-1])
+    figures: Figures = {key: float(value) for key, value in printed.items() if key != "steps"}
+    return {**figures, "wall": wall}, _by_step(printed.get("steps", []))
 
 
-def measure(
-    sizes: Sequence[int], repeats: int, compare: Path | None
-) -> list[tuple[int, str, dict[str, float]]]:
-    """(rows, side, median figures) for each size and side, the sides alternating."""
+def _median_steps(runs: Sequence[StepFigures]) -> StepFigures:
+    """Each step's median figures over the runs that called it."""
+    paths = dict.fromkeys(path for run in runs for path in run)
+    return {
+        path: {
+            key: statistics.median(run[path][key] for run in runs if path in run)
+            for key in next(run[path] for run in runs if path in run)
+        }
+        for path in paths
+    }
+
+
+def measure(sizes: Sequence[int], repeats: Callable[[int], int], compare: Path | None) -> Results:
+    """(rows, side, median figures, median step figures) for each size and side, the
+    sides alternating; `repeats(rows)` runs of each."""
     sides: list[tuple[str, str, Path]] = [("plain", "plain", ROOT), ("lolpop", "lolpop", ROOT)]
     if compare is not None:
         sides.append((f"lolpop ({compare.name})", "lolpop", compare))
-    results = []
+    results: Results = []
     for rows in sizes:
-        runs: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in sides}
-        for _ in range(repeats):
+        runs: dict[str, list[tuple[Figures, StepFigures]]] = {label: [] for label, _, _ in sides}
+        for _ in range(repeats(rows)):
             for label, side, root in sides:
                 runs[label].append(_once(side, rows, root))
-                print(f"{rows} rows, {label}: {runs[label][-1]}", file=sys.stderr, flush=True)
+                print(f"{rows} rows, {label}: {runs[label][-1][0]}", file=sys.stderr, flush=True)
         for label, _, _ in sides:
-            median = {
-                key: statistics.median(run[key] for run in runs[label]) for key in runs[label][0]
-            }
-            results.append((rows, label, median))
+            figures = [run[0] for run in runs[label]]
+            median = {key: statistics.median(run[key] for run in figures) for key in figures[0]}
+            results.append((rows, label, median, _median_steps([run[1] for run in runs[label]])))
     return results
 
 
-def table(results: list[tuple[int, str, dict[str, float]]], repeats: int) -> str:
-    """The section for RESULTS.md."""
+def table(results: Results, repeats: str) -> str:
+    """The section for RESULTS.md: the sides at each size, then lolpop's steps."""
     lines = [
         f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} cores), "
         f"pandas {pd.__version__}, {date.today()}, median of {repeats} alternating runs, "
         "each a fresh process; tracking in memory (no MLflow)",
         "",
-        "| rows | side | wall s (whole process) | ratio | work s | ratio | peak MiB | ratio "
-        "| frame MiB | peak / frame | test f1 |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| rows | side | wall s (whole process) | ratio | work s | ratio | CPU s (whole process) "
+        "| ratio | peak MiB | ratio | frame MiB | peak / frame | test f1 |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    plain: dict[int, dict[str, float]] = {rows: m for rows, side, m in results if side == "plain"}
-    mib = 1024 * 1024
-    for rows, side, m in results:
+    plain: dict[int, Figures] = {rows: m for rows, side, m, _ in results if side == "plain"}
+    for rows, side, m, _ in results:
         base = plain[rows]
         lines.append(
             f"| {rows:,} | {side} | {m['wall']:.2f} | {m['wall'] / base['wall']:.2f}x "
             f"| {m['work']:.2f} | {m['work'] / base['work']:.2f}x "
-            f"| {m['peak'] / mib:.0f} | {m['peak'] / base['peak']:.2f}x "
-            f"| {m['frame'] / mib:.1f} | {m['peak'] / m['frame']:.1f} | {m['f1']:.4f} |"
+            f"| {m['cpu']:.2f} | {m['cpu'] / base['cpu']:.2f}x "
+            f"| {m['peak'] / _MIB:.0f} | {m['peak'] / base['peak']:.2f}x "
+            f"| {m['frame'] / _MIB:.1f} | {m['peak'] / m['frame']:.1f} | {m['f1']:.4f} |"
         )
+    lolpop = [(rows, m, steps) for rows, side, m, steps in results if side == "lolpop"]
+    if lolpop and lolpop[-1][2]:
+        lines += ["", *step_table(lolpop)]
     return "\n".join(lines)
+
+
+_MIB = 1024 * 1024
+#: Steps shown: the slowest at the largest size, those taking at least this share of the work.
+_SHOWN = 0.01
+
+
+def step_table(lolpop: Sequence[tuple[int, Figures, StepFigures]]) -> list[str]:
+    """lolpop's slowest steps at each size: CPU seconds (the step's thread; wall seconds
+    in brackets), how the CPU time grows against the rows between sizes (1.00: as fast
+    as the rows), and at the largest size the memory each step left held and how far
+    it raised the process's peak, in MiB and in frames."""
+    rows, figures, steps = lolpop[-1]
+    shown = sorted(
+        (path for path, step in steps.items() if step["cpu"] >= _SHOWN * figures["work"]),
+        key=lambda path: -steps[path]["cpu"],
+    )
+    sizes = [size for size, _, _ in lolpop]
+    pairs = list(itertools.pairwise(lolpop))
+    head = [
+        "step",
+        *(f"{size:,}: cpu s (wall)" for size in sizes),
+        *(f"growth {a:,} -> {b:,}" for (a, _, _), (b, _, _) in pairs),
+        f"held at {rows:,}: MiB (frames)",
+        f"raised peak at {rows:,}: MiB",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
+    for path in shown:
+        cells = [f"`{path}`"]
+        for _, _, at in lolpop:
+            step = at.get(path)
+            cells.append(f"{step['cpu']:.3f} ({step['seconds']:.3f})" if step else "")
+        for (a, _, small), (b, _, large) in pairs:
+            before, after = small.get(path), large.get(path)
+            grown = (
+                f"{after['cpu'] / before['cpu'] / (b / a):.2f}"
+                if before and after and before["cpu"] > 0
+                else ""
+            )
+            cells.append(grown)
+        step = steps[path]
+        cells.append(f"{step['held'] / _MIB:.0f} ({step['held'] / figures['frame']:.2f})")
+        cells.append(f"{step['raised'] / _MIB:.0f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def _replace_section(path: str, name: str, body: str) -> None:
@@ -259,6 +412,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="10^3 rows, one repeat")
     parser.add_argument("--million", action="store_true", help="10^6 rows too (minutes)")
+    parser.add_argument(
+        "--repeats-million", type=int, default=3, help="at most this many runs at 10^6 rows"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", help="these row counts instead")
     parser.add_argument("--compare-root", type=Path, help="lolpop from this checkout too")
     parser.add_argument("--write", help="a RESULTS.md whose section to replace")
@@ -269,11 +425,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         _side(args.side, args.rows)
         return
     if args.quick:
-        sizes, repeats = [1_000], 1
+        sizes, repeats, million = [1_000], 1, 1
     else:
         sizes = args.sizes or [10_000, 100_000, *([1_000_000] if args.million else [])]
-        repeats = args.repeats
-    body = table(measure(sizes, repeats, args.compare_root), repeats)
+        repeats, million = args.repeats, min(args.repeats, args.repeats_million)
+    results = measure(
+        sizes, lambda rows: million if rows >= 1_000_000 else repeats, args.compare_root
+    )
+    counts = sorted({million if rows >= 1_000_000 else repeats for rows in sizes})
+    body = table(results, " or ".join(map(str, counts)))
     print(body)
     if args.write:
         _replace_section(args.write, "scale", body)
