@@ -56,13 +56,8 @@ Design notes:
   MLflow's check that the environment satisfies them (`packages_distributions()`: every
   installed distribution's file list, 0.4-1 s once per process) is skipped while lolpop
   saves (`unchecked_requirements`): pins read from this environment satisfy it by
-  construction. `import skops.io` lists the estimators it trusts by walking every
-  scikit-learn module (`sklearn.utils.all_estimators`), which imports
-  `sklearn.utils._testing` (and through it pytest) and every package under
-  `sklearn.externals` (dask, when installed); `import_skops` imports skops with pytest
-  and dask refused (unless already imported), so the walk skips them: neither module
-  defines an estimator, so skops trusts the same types. It then forgets the pytest-less
-  `sklearn.utils._testing`, so a later import gets the real one.
+  construction. Models are loaded and saved with skops imported without pytest and dask
+  (`lolpop.components._skops.import_skops`).
 - Both replacements of MLflow functions (`_Override`) are process-wide while any thread
   needs them (counted, under a lock), and the schema one passes every other database
   through to MLflow's check.
@@ -82,7 +77,6 @@ import os
 import posixpath
 import re
 import sqlite3
-import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, contextmanager
@@ -848,44 +842,3 @@ def unchecked_requirements() -> Iterator[None]:
     environment satisfies them (which scans every installed distribution, module notes)."""
     with _REQUIREMENTS_CHECK.held():
         yield
-
-
-#: Modules `import skops.io` would import without needing them (module notes).
-_SKOPS_REFUSED = ("pytest", "dask")
-_SKOPS_LOCK = threading.Lock()
-
-
-def import_skops() -> None:
-    """Import `skops.io` without pytest and dask (unless the process has them already):
-    skops' list of trusted scikit-learn types is the same without them (module notes).
-    If the import fails so, it is tried again as MLflow would import it."""
-    if "skops.io" in sys.modules:
-        return
-    with _SKOPS_LOCK:
-        if "skops.io" in sys.modules:
-            return
-        refused = [name for name in _SKOPS_REFUSED if name not in sys.modules]
-        had_testing = "sklearn.utils._testing" in sys.modules
-        try:
-            for name in refused:
-                sys.modules[name] = None  # type: ignore[assignment]  # None: refuse the import
-            importlib.import_module("skops.io")
-        except ImportError:
-            pass
-        finally:
-            for name in refused:
-                if sys.modules.get(name, ...) is None:
-                    del sys.modules[name]
-            if not had_testing:
-                _forget("sklearn.utils._testing")
-        importlib.import_module("skops.io")
-
-
-def _forget(name: str) -> None:
-    """Drop module `name` from the import system, so that its next import runs it again."""
-    if sys.modules.pop(name, None) is None:
-        return
-    parent, _, child = name.rpartition(".")
-    package = sys.modules.get(parent)
-    if package is not None and getattr(package, child, None) is not None:
-        delattr(package, child)

@@ -42,7 +42,7 @@ Design notes:
   load code (`code`). Only then does it call `mlflow.sklearn.load_model`; skops'
   trusted types come from that verified `MLmodel`, which lolpop wrote. skops is
   imported first without the test frameworks its import pulls in
-  (`_mlflow.import_skops`: pytest, dask), which the checks above do not depend on.
+  (`_skops.import_skops`: pytest, dask), which the checks above do not depend on.
 - `load` downloads the version's files through this repository's own client URIs
   (MLflow's `models:/` resolution would use the process-wide registry URI instead) and
   rebuilds the `FittedModel` from `model/lolpop.json` and `mlflow.sklearn.load_model`.
@@ -75,13 +75,13 @@ from lolpop.components._mlflow import (
     database_lock,
     fitted_model,
     folder_files,
-    import_skops,
     is_missing,
     mlflow_errors,
     resolve_registry_uri,
     sqlite_path,
     training_data_tags,
 )
+from lolpop.components._skops import import_skops
 from lolpop.components.records import (
     Approval,
     FittedModel,

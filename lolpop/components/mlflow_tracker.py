@@ -26,7 +26,7 @@ Design notes:
   and the serializer, `_mlflow.model_requirements`), which spares MLflow a 6-9 s
   inference in a subprocess, and MLflow's scan of every installed distribution to check
   them is skipped (`_mlflow.unchecked_requirements`); skops is imported without the
-  test frameworks its import pulls in (`_mlflow.import_skops`). One model per run (the
+  test frameworks its import pulls in (`_skops.import_skops`). One model per run (the
   run gets the tag `lolpop.model`); log more in nested runs.
 - Serialization is `skops` by default (MLflow's default): loading runs no code, but skops
   loads only the types it trusts, and MLflow checks at save time that the model will
@@ -86,7 +86,6 @@ from lolpop.components._mlflow import (
     dataset_tag,
     ended_run_error,
     folder_files,
-    import_skops,
     is_missing,
     metric_value,
     mlflow_errors,
@@ -98,6 +97,7 @@ from lolpop.components._mlflow import (
     unknown_run_error,
     write_manifest,
 )
+from lolpop.components._skops import import_skops
 from lolpop.components._trust import SKLEARN_TRUSTED_TYPES
 from lolpop.components.records import (
     Artifact,
