@@ -80,6 +80,18 @@ _B = TypeVar("_B")
 _T = TypeVar("_T")
 
 
+#: The bodies of the flows being run in this process, by a token of their own. A flow's
+#: function holds only its token: Prefect sends the flow, pickled, with every task it
+#: submits to a task runner in another process (Dask's workers), and a function closing
+#: over the run would send the run's futures, with every result resolved so far (a
+#: search's models: ~20 MB with each later task of a 16-trial search).
+_FLOW_BODIES: dict[str, Callable[[], object]] = {}
+
+
+def _flow_body(token: str) -> Callable[[], object]:
+    return _FLOW_BODIES[token]
+
+
 #: The kept runs (step cache and run log) of the flow runs going on in this process, by
 #: Prefect's flow run id: a task body finds its own there (one shipped to a Dask worker
 #: in another process finds none, and keeps nothing).
@@ -629,7 +641,7 @@ class Prefect:
         outcome: list[object] = []
         halted: list[Halt] = []
 
-        def body() -> object:
+        def run_flow() -> object:
             from prefect.runtime import flow_run as current  # noqa: PLC0415
 
             flow_run_id = str(current.id)
@@ -644,14 +656,19 @@ class Prefect:
                 _KEPT_RUNS.pop(flow_run_id, None)
             return outcome[0]
 
-        body.__name__ = body.__qualname__ = "lolpop_program"
+        token = uuid.uuid4().hex
+        _FLOW_BODIES[token] = run_flow
+
+        def lolpop_program() -> object:
+            return _flow_body(token)()
+
         make = flow(
             name=self.flow_name or program.name or "lolpop",
             task_runner=cast("TaskRunner[PrefectFuture[object]] | None", self.task_runner),
             validate_parameters=False,
             persist_result=False,
         )
-        lolpop_flow = make(body)
+        lolpop_flow = make(lolpop_program)
         updates = {} if self.heartbeat else {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
 
         def start() -> State[object]:
@@ -660,12 +677,14 @@ class Prefect:
 
         try:
             state = _with_server_retry(start, lambda: bool(outcome or halted))
+            _FLOW_BODIES.pop(token, None)
             if state.is_completed() and outcome:
                 if kept is not None:
                     kept.log.end("succeeded")
                 return Success(cast("_B", outcome[0]))
             halt = halted[0] if halted else flow_run.first_failure()
         except BaseException:
+            _FLOW_BODIES.pop(token, None)
             if kept is not None:
                 kept.log.end("failed")
             raise
