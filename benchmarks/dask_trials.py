@@ -4,11 +4,11 @@ through the command line (issue 16: with 2 workers faster than with 1).
 Each side is one whole `lolpop run workflow.yaml` process, in a fresh copy of a folder
 holding the config and its data (a fresh MLflow SQLite file each time):
 
-- the data: 3,000 rows x 20 numeric columns and a binary target (generated with numpy,
+- the data: 4,000 rows x 20 numeric columns and a binary target (generated with numpy,
   seed 0), as a CSV file;
 - the workflow: the classification runner's `build_all` with the defaults a config
   gets (MLflow tracking, the local data store, no profile or figures), and a grid
-  search of 16 points of a random forest (`n_estimators` 60, `max_depth` in (4, 8, 12,
+  search of 16 points of a random forest (`n_estimators` 200, `max_depth` in (4, 8, 12,
   None), `min_samples_leaf` in (1, 5), `max_features` in (sqrt, 0.5)), scored by f1
   on the valid part; each trial is a step of its own (`train/tune/trial`);
 - `local`: the config as written (`Local`: the trials share its worker threads, one per
@@ -74,12 +74,12 @@ settings: {{model_name: forest, target: y}}
   trainer:
     type: sklearn_model
     estimator: "sklearn.ensemble:RandomForestClassifier"
-    params: {{n_estimators: 60}}
+    params: {{n_estimators: 200}}
   tuner:
     type: grid_search
     estimator: "sklearn.ensemble:RandomForestClassifier"
     metric: f1
-    params: {{n_estimators: 60}}
+    params: {{n_estimators: 200}}
 {space}"""
 
 SIDES = ("local", "dask-1", "dask-2")
@@ -180,7 +180,7 @@ def main() -> None:
                 sys.exit(f"the Prefect server did not start; see {home / 'server.log'}")
             url, server_start = started
             env = _environment(home, url)
-            times = measure(SIDES, _data(3000), SPACE, env, arguments.repeats)
+            times = measure(SIDES, _data(4000), SPACE, env, arguments.repeats)
         section = table(times, server_start, arguments.repeats)
         print(section)
         if arguments.write is not None:
