@@ -19,6 +19,9 @@ Two flavours, both cached on the program:
   (`_concurrent_map`). What varies per run lives in a context variable, not in the compiled
   functions, so compiling happens once.
 
+A flow (`Graph`) keeps its values in a list, and lets each go after the last binding
+that reads it (`_last_reads`), so a large intermediate value is not held to its end.
+
 A failure unwinds as `Halt` (carrying the leaf's path, the input's type, the cause and
 the attempts) up to the top, where the caller turns it into a `RunFailure` value.
 """
@@ -388,7 +391,7 @@ class _Compiler:
         return run_map
 
     def _graph(self, node: Graph, scope: Scope) -> Compiled:
-        body = self._block(node.body, scope)
+        body = self._block(node.body, scope, _last_reads(node.body, node.output))
         output, size = node.output, node.size
 
         def run_graph(value: object) -> object:
@@ -399,10 +402,12 @@ class _Compiler:
 
         return run_graph
 
-    def _block(self, block: Block, scope: Scope) -> Bound:
+    def _block(self, block: Block, scope: Scope, frees: _Frees) -> Bound:
         inner = Scope(scope.path_for(block.name)) if block.name else scope
         parts = tuple(
-            self._bind(item, inner) if isinstance(item, Bind) else self._block(item, inner)
+            _freeing(self._bind(item, inner), frees.get(id(item), ()))
+            if isinstance(item, Bind)
+            else self._block(item, inner, frees)
             for item in block.body
         )
 
@@ -422,7 +427,7 @@ class _Compiler:
                     handler((values[subject], halt.to_failure()))
                 raise
 
-        return run_guarded
+        return _freeing(run_guarded, frees.get(id(block), ()))
 
     def _bind(self, bind: Bind, scope: Scope) -> Bound:
         if bind.step is not None:
@@ -455,6 +460,49 @@ class _Compiler:
                 attempt += 1
 
         return run_retry
+
+
+#: Per binding or handled block (by `id`), the values it is the last to read.
+_Frees = dict[int, tuple[int, ...]]
+
+
+def _last_reads(body: Block, output: int) -> _Frees:
+    """Which values each binding is the last to read, in the order a flow runs them (a
+    handled block reads its subject when it ends: its handler may need it); never the
+    output. A flow lets each go once read for the last time (`_freeing`), so that a
+    large intermediate value (an encoded split) is not held to the flow's end."""
+    last: dict[int, int] = {}
+    # Depth first, in order, without recursion; a 1-tuple is a handled block's end.
+    stack: list[Bind | Block | tuple[Block]] = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            last[item[0].subject] = id(item[0])
+        elif isinstance(item, Bind):
+            for value in (*item.args, *(() if item.when is None else (item.when,))):
+                last[value] = id(item)
+        else:
+            if item.handler is not None:
+                stack.append((item,))
+            stack.extend(reversed(item.body))
+    last.pop(output, None)
+    frees: dict[int, list[int]] = {}
+    for value, owner in last.items():
+        frees.setdefault(owner, []).append(value)
+    return {owner: tuple(values) for owner, values in frees.items()}
+
+
+def _freeing(part: Bound, frees: tuple[int, ...]) -> Bound:
+    """`part`, then the values it was the last to read let go."""
+    if not frees:
+        return part
+
+    def run_then_free(values: list[object]) -> None:
+        part(values)
+        for index in frees:
+            values[index] = None
+
+    return run_then_free
 
 
 def bound(
