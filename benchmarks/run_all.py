@@ -39,6 +39,9 @@ BENCHMARKS = (
     "dask_trials",
 )
 
+#: What a full run gives a benchmark besides `--write` (the sizes its section reports).
+_FULL = {"scale": ("--million",)}
+
 #: The libraries whose versions the results name.
 _VERSIONS = ("pandas", "scikit-learn", "mlflow", "prefect", "numpy")
 
@@ -55,7 +58,7 @@ def machine() -> str:
 def run(name: str, *, quick: bool) -> float:
     """Run one benchmark in a fresh process; its seconds. A failure stops everything."""
     command = [sys.executable, str(HERE / f"{name}.py")]
-    command += ["--quick"] if quick else ["--write", str(RESULTS)]
+    command += ["--quick"] if quick else ["--write", str(RESULTS), *_FULL.get(name, ())]
     started = time.perf_counter()
     done = subprocess.run(command, check=False, cwd=HERE.parent)
     took = time.perf_counter() - started
