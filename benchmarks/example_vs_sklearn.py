@@ -41,10 +41,11 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "benchmarks" / "plain"))
 
 import pandas as pd
+from _workflow import split
 from attrs import evolve
-from plain._workflow import split
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression

@@ -11,13 +11,15 @@ both sides. What each side does:
   (`mlflow.db`) and `.lolpop/` start empty ("fresh DB": MLflow creates and migrates the
   database). "reused DB": a second `lolpop run` in the same copy, which trains version 2,
   loads the champion and compares it on the same test rows (not promoted: no gain).
-- plain, MLflow: `benchmarks/plain/<example>.py` in a fresh empty folder (then again in
-  the same folder): the same data, rules, split (lolpop's default splitter, re-done with
-  numpy), encoding, grid scored on valid with a nested run per trial, test metrics,
-  permutation importance (3 repeats), baseline, figures, model logged with
-  `mlflow.sklearn.log_model` and registered, the champion alias (see
-  `benchmarks/plain/_workflow.py`). Both sides print the test metric: the benchmark
-  checks they agree to 3 decimals.
+- plain, MLflow: `benchmarks/plain/<example>.py` in a fresh empty folder (churn's: holding
+  a copy of the example's `data/`; then again in the same folder): the same data, rules,
+  split (lolpop's default splitter, re-done with numpy), encoding, grid scored on valid
+  with a nested run per trial, test metrics, permutation importance (3 repeats),
+  baseline, figures, model logged with `mlflow.sklearn.log_model` and registered, the
+  champion alias (see `benchmarks/plain/_workflow.py`; churn's script adds the CSV
+  files, categorical columns, the bias check and the predict stage with drift: see
+  `benchmarks/plain/churn.py`). Both sides print the test metric: the benchmark checks
+  they agree to 3 decimals.
 - tracking off: lolpop with `tracker: {type: memory}` and `repository: {type:
   local_registry}` written into the copy's `workflow.yaml`; the plain script with
   `--no-tracking` (no MLflow import; the model pickled to a folder).
@@ -58,10 +60,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from step_overhead import _replace_section
 
-#: The examples the supervised runners run with a scikit-learn dataset (no new data).
-EXAMPLES = ("breast_cancer", "wine", "diabetes")
+#: The examples: three read a scikit-learn dataset (no new data); churn reads its CSV
+#: files from `data/` (relative to the folder it runs in) and predicts new data too.
+EXAMPLES = ("breast_cancer", "wine", "diabetes", "churn")
 #: The metric each example's approval rule compares (both sides print it).
-METRICS = {"breast_cancer": "f1", "wine": "f1", "diabetes": "rmse"}
+METRICS = {"breast_cancer": "f1", "wine": "f1", "diabetes": "rmse", "churn": "f1"}
 EXAMPLE_TARGET = 2.0
 FEWEST_TARGET = 1.10
 
@@ -169,10 +172,15 @@ def _example_contenders(
         str(PLAIN / f"{example}.py"),
         *(() if tracking else ("--no-tracking",)),
     )
+
+    def data(folder: Path) -> None:
+        if (source / "data").is_dir():
+            shutil.copytree(source / "data", folder / "data", dirs_exist_ok=True)
+
     return (
         Contender("lolpop", copy, lolpop),
         *((Contender("lolpop --fresh", copy, kept),) if fresh else ()),
-        Contender("plain", _nothing, tuple(script for _ in range(runs))),
+        Contender("plain", data, tuple(script for _ in range(runs))),
     )
 
 
