@@ -862,6 +862,10 @@ def main() -> None:
     try:
         app()
     except SystemExit as leaving:
+        # The process ends here: every object is frozen, so the interpreter's collections
+        # as it shuts down skip them (~0.85 s of a run's ~5.5 s, issue 16). What the
+        # command wrote is closed already; the streams are flushed at exit as ever.
+        gc.freeze()
         if debug and leaving.code not in (0, None):
             shown: BaseException = leaving.__context__ or leaving
             while isinstance(shown, typer.Exit) and shown.__context__ is not None:
