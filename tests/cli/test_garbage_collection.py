@@ -38,5 +38,8 @@ def test_long_work_collects_again_with_the_start_up_frozen() -> None:
     assert gc.isenabled()
     assert gc.get_freeze_count() > 0
     frozen = gc.get_freeze_count()
+    made_since = [[number] for number in range(1000)]
     collect_from_here()  # once only: a second call freezes nothing more
-    assert gc.get_freeze_count() == frozen
+    # Frozen objects may be freed meanwhile, never added but by a freeze.
+    assert gc.get_freeze_count() <= frozen
+    assert len(made_since) == 1000
