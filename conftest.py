@@ -48,3 +48,17 @@ def prefect_server() -> Iterator[str]:
             yield url
         finally:
             os.environ.pop("PREFECT_API_URL", None)
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collector_restored() -> Iterator[None]:
+    """A test that calls `lolpop.cli.main` in process leaves the collector as a command
+    leaves it (off, everything frozen: the process is meant to end); the next test gets
+    it back as Python starts it."""
+    import gc  # noqa: PLC0415
+
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
+    if not gc.isenabled():
+        gc.enable()

@@ -8,18 +8,10 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from lolpop.cli import collect_from_here, main
-
-
-@pytest.fixture(autouse=True)
-def _collector_restored() -> Iterator[None]:
-    yield
-    gc.unfreeze()
-    gc.enable()
 
 
 def test_a_short_command_runs_without_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
