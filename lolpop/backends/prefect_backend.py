@@ -89,6 +89,9 @@ _FLOW_BODIES: dict[str, Callable[[], object]] = {}
 
 
 def _flow_body(token: str) -> Callable[[], object]:
+    # A module-level function: pickled by name, where a flow function reading
+    # `_FLOW_BODIES` itself would carry the dict (cloudpickle copies a nested function's
+    # globals).
     return _FLOW_BODIES[token]
 
 
@@ -677,17 +680,17 @@ class Prefect:
 
         try:
             state = _with_server_retry(start, lambda: bool(outcome or halted))
-            _FLOW_BODIES.pop(token, None)
             if state.is_completed() and outcome:
                 if kept is not None:
                     kept.log.end("succeeded")
                 return Success(cast("_B", outcome[0]))
             halt = halted[0] if halted else flow_run.first_failure()
         except BaseException:
-            _FLOW_BODIES.pop(token, None)
             if kept is not None:
                 kept.log.end("failed")
             raise
+        finally:
+            _FLOW_BODIES.pop(token, None)
         if kept is not None:
             kept.log.end("failed")
         return Failure(halt.to_failure())
