@@ -12,12 +12,18 @@ from __future__ import annotations
 import os
 
 from attrs import define, evolve, frozen
-from beartype.door import is_bearable
 from returns.result import Failure, Result, Success
 
 from lolpop.backends.plan import Edge, Plan, PlannedStep
 from lolpop.backends.records import Ledger, expected_durations
-from lolpop.core._hints import CHECK_CONF, describe, describe_value_type, is_open
+from lolpop.core._hints import (
+    check_conf,
+    describe,
+    describe_value_type,
+    instances_of,
+    is_open,
+    plain_class,
+)
 from lolpop.core.failure import RunFailure
 from lolpop.core.paths import Scope
 from lolpop.core.step import (
@@ -279,8 +285,13 @@ def _spine(step: AnyStep) -> list[AnyStep]:
 
 
 def _bearable(value: object, hint: object) -> bool:
+    cls = plain_class(hint)
+    if cls is not None:
+        return isinstance(value, instances_of(cls))
+    from beartype.door import is_bearable  # noqa: PLC0415 (heavy: imported for generic hints only)
+
     try:
-        return is_bearable(value, hint, conf=CHECK_CONF)  # type: ignore[arg-type]  # a runtime hint
+        return is_bearable(value, hint, conf=check_conf())  # type: ignore[arg-type]  # a runtime hint
     except Exception:  # a hint beartype cannot check: leave it to the first step
         return True
 

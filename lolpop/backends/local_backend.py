@@ -28,13 +28,12 @@ import threading
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import attrs
 from attrs import Factory, frozen
 from returns.result import Failure, Result, Success
 
-from lolpop.backends.cache import KeptRun, start_kept_run
 from lolpop.backends.records import Kept, Ledger, MemoryLedger, RawCall, make_record
 from lolpop.core._interpret import (
     Observer,
@@ -48,6 +47,9 @@ from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import leaves, steps
 from lolpop.core.step import AnyStep, Both, Fanout, MapEach, Step
 from lolpop.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from lolpop.backends.cache import KeptRun
 
 _A = TypeVar("_A")
 _B = TypeVar("_B")
@@ -240,6 +242,8 @@ class Local:
         run_id = uuid.uuid4().hex
         kept: KeptRun | None = None
         if self.cache_dir is not None:
+            from lolpop.backends.cache import start_kept_run  # noqa: PLC0415 (resumable runs only)
+
             kept = start_kept_run(self.cache_dir, self.resume, program, run_id)
             ledgers.append(kept.log)
         watchers: list[Observer] = [progress] if progress is not None else []

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import threading
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -181,4 +180,6 @@ def expected_durations(records: Iterable[StepRecord]) -> dict[str, float]:
     for record in records:
         if record.status is StepStatus.SUCCEEDED:
             by_path.setdefault(record.path, []).append(record.duration)
+    import statistics  # noqa: PLC0415 (planning only)
+
     return {path: statistics.median(durations) for path, durations in by_path.items()}

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TypeVar, cast, overload
+import sys
+from typing import TYPE_CHECKING, TypeVar, cast, overload
 
 from returns.result import Result
 
 from lolpop.backends.base import Backend
-from lolpop.backends.dry_run_backend import DryRun
-from lolpop.backends.plan import Plan
 from lolpop.core.failure import RunFailure
 from lolpop.core.step import Step
 from lolpop.errors import DefinitionError
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # (for mypy only: typing's own from Python 3.13)
+
+    from lolpop.backends.dry_run_backend import DryRun
+    from lolpop.backends.plan import Plan
+
 _A = TypeVar("_A")
 _B = TypeVar("_B")
+
+
+def _is_dry_run(backend: Backend | DryRun | None) -> TypeIs[DryRun]:
+    """Whether `backend` is a `DryRun`, which exists only once its module is imported (a
+    run never imports it)."""
+    module = sys.modules.get("lolpop.backends.dry_run_backend")
+    return module is not None and isinstance(backend, module.DryRun)
 
 
 @overload
@@ -52,7 +64,7 @@ def run(
     >>> run(parse, "forty-two").failure().message
     "step 'parse' failed on an input of type str: ValueError: invalid literal for int() ..."
     """
-    if isinstance(backend, DryRun):
+    if _is_dry_run(backend):
         return (backend if resume is None else backend.resuming(resume)).plan(program, input)
     if backend is None:
         from lolpop.backends.local_backend import Local  # noqa: PLC0415 (a default, made on use)

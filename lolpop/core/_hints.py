@@ -9,6 +9,10 @@ plain `issubclass`:
 - the numeric tower of PEP 484: an `int` fits where a `float` is expected, and an `int`
   or a `float` where a `complex` is. Steps are checked at call time with the same rule
   (`BeartypeConf(is_pep484_tower=True)`), so the two checks agree.
+
+Hints that are plain classes (`int`, `pd.DataFrame`, an attrs record: most steps' types)
+are compared and checked here with `issubclass`/`isinstance`; beartype, whose import is
+a tenth of a second and a garbage-collection sweep, is imported for the others only.
 """
 
 from __future__ import annotations
@@ -17,12 +21,45 @@ import types
 import typing
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from beartype import BeartypeConf
-from beartype.door import is_subhint
+if TYPE_CHECKING:
+    from beartype import BeartypeConf
 
-#: The beartype configuration of every checked step: the numeric tower, as mypy has it.
-CHECK_CONF = BeartypeConf(is_pep484_tower=True)
+#: A plain class's own instances, and for `float` and `complex` what PEP 484's numeric
+#: tower lets pass for them.
+_TOWER: dict[type, tuple[type, ...]] = {float: (float, int), complex: (complex, float, int)}
+
+
+@lru_cache(maxsize=1)
+def check_conf() -> BeartypeConf:
+    """The beartype configuration of every checked step: the numeric tower, as mypy has it."""
+    from beartype import BeartypeConf  # noqa: PLC0415 (heavy: imported for generic hints only)
+
+    return BeartypeConf(is_pep484_tower=True)
+
+
+def plain_class(hint: object) -> type | None:
+    """`hint` when it is a class checked by `isinstance` alone (not generic, not a
+    protocol), else None.
+
+    >>> plain_class(int), plain_class(list[int]), plain_class(typing.Any)
+    (<class 'int'>, None, None)
+    """
+    if hint is typing.Any or not isinstance(hint, type) or typing.get_args(hint):
+        return None  # (`Any` is a class since Python 3.11)
+    if getattr(hint, "_is_protocol", False):  # structural: beartype's to check
+        return None
+    return hint
+
+
+def instances_of(cls: type) -> tuple[type, ...]:
+    """The classes whose instances pass for `cls` at a call (the numeric tower's rule).
+
+    >>> instances_of(float), instances_of(str)
+    ((<class 'float'>, <class 'int'>), (<class 'str'>,))
+    """
+    return _TOWER.get(cls, (cls,))
 
 
 def is_open(hint: object) -> bool:
@@ -53,6 +90,11 @@ def _widen(hint: object) -> object:
 
 @lru_cache(maxsize=4096)
 def _fits_cached(provided: object, expected: object) -> bool:
+    narrow, wide = plain_class(provided), plain_class(expected)
+    if narrow is not None and wide is not None:
+        return issubclass(narrow, instances_of(wide))
+    from beartype.door import is_subhint  # noqa: PLC0415 (heavy: imported for generic hints only)
+
     try:
         return is_subhint(provided, expected) or is_subhint(provided, _widen(expected))
     except Exception:  # beartype refuses some exotic hints: fall back to equality

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from typing import Protocol, runtime_checkable
 
+import attrs
 import pytest
 from beartype.roar import BeartypeCallHintParamViolation, BeartypeCallHintReturnViolation
 from returns.pipeline import is_successful
@@ -155,3 +159,71 @@ def test_bound_methods_can_be_steps() -> None:
 
     scaled = make_step(Scaler(4).apply)
     assert (scaled.name, scaled(2)) == ("apply", 8)
+
+
+@runtime_checkable
+class _Named(Protocol):
+    name: str
+
+
+@attrs.frozen
+class _Record:
+    name: str
+
+
+@pytest.mark.parametrize(
+    ("wanted", "good", "bad"),
+    [
+        (int, 1, "one"),  # a plain class: checked by isinstance
+        (float, 1, "1.0"),  # the numeric tower, on the isinstance path
+        (complex, 1.5, b"1"),
+        (_Record, _Record("a"), "a"),  # an attrs record
+        (list[int], [1, 2], ["1"]),  # generic: beartype (which samples one item)
+        (int | None, None, 1.5),  # a union
+        (_Named, _Record("a"), 3),  # a protocol: structural, beartype's
+    ],
+)
+def test_every_kind_of_hint_refuses_a_wrong_input_with_beartypes_violation(
+    wanted: object, good: object, bad: object
+) -> None:
+    def echo(x: object) -> object:
+        return x
+
+    echo.__annotations__ = {"x": wanted, "return": wanted}
+    checked = make_step(echo)
+    assert checked(good) == good
+    with pytest.raises(StepFailure) as raised:
+        checked(bad)
+    assert isinstance(raised.value.failure.cause, BeartypeCallHintParamViolation)
+    assert "violates type hint" in str(raised.value.failure.cause)
+
+
+def test_a_plain_class_check_names_the_function_parameter_and_value() -> None:
+    @step
+    def inc(x: int) -> int:
+        return x + 1
+
+    with pytest.raises(StepFailure) as raised:
+        inc("one")  # type: ignore[arg-type]  # the mistake under test
+    message = str(raised.value.failure.cause)
+    # beartype's wording, so a message reads the same whichever path checked it
+    assert "inc() parameter x='one' violates type hint <class 'int'>, as str 'one' not" in message
+
+
+def test_a_run_of_plainly_typed_steps_imports_neither_beartype_nor_the_other_backends() -> None:
+    # Importing beartype costs ~0.1 s of a whole process (with the garbage collection it
+    # triggers), the fewest-features workflow's margin over a plain script (issue 16).
+    script = (
+        "import sys\n"
+        "from lolpop import run, step\n"
+        "@step\n"
+        "def inc(x: int) -> int:\n"
+        "    return x + 1\n"
+        "assert run(inc >> inc, 1).unwrap() == 3\n"
+        "heavy = {'beartype', 'lolpop.backends.dry_run_backend', 'lolpop.backends.cache'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert shown.stdout.strip() == "[]"
