@@ -24,7 +24,7 @@ makes the search faster). The machine has 2 cores, so a second worker can at mos
 the trials' part of the run; the rest (start-up, MLflow, the Prefect server's work,
 the cluster's start) does not shrink.
 
-Run: `python benchmarks/dask_trials.py [--repeats 3] [--write benchmarks/RESULTS.md]`.
+Run: `python benchmarks/dask_trials.py [--repeats 5] [--write benchmarks/RESULTS.md]`.
 `--quick` runs a 4-point search once on `local` only (no server, no cluster) and writes
 nothing: it checks that the benchmark runs.
 """
@@ -164,7 +164,7 @@ def table(times: Mapping[str, list[float]], server_start: float, repeats: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--write", type=Path, help="replace this benchmark's section there")
     arguments = parser.parse_args()

@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         print(json.dumps(_child(*args.child)))
         return
-    repeats = 1 if args.quick else 7
+    repeats = 1 if args.quick else 5
     samples = measure(repeats)
     table = report(samples)
     versions = ", ".join(

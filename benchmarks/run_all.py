@@ -81,6 +81,28 @@ def main(argv: list[str] | None = None) -> None:
     print(", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()))
     if not args.quick:
         _stamp(machine())
+        if args.only is None:
+            _timed(took)
+
+
+#: Issue 16's target for the whole suite, one command, on 2 cores.
+SUITE_TARGET = 15 * 60
+
+
+def _timed(took: dict[str, float]) -> None:
+    """How long each benchmark of the last full run took, and the whole, in RESULTS.md."""
+    sys.path.insert(0, str(HERE))
+    from step_overhead import _replace_section  # noqa: PLC0415 (the benchmarks' own helper)
+
+    total = sum(took.values())
+    rows = "\n".join(f"| `{name}` | {seconds:.0f} |" for name, seconds in took.items())
+    verdict = "met" if total <= SUITE_TARGET else "not met"
+    body = (
+        f"{machine()}\n\n| benchmark | seconds |\n|---|---:|\n{rows}\n| **all** | "
+        f"**{total:.0f}** ({total / 60:.1f} min) |\n\nTarget (issue 16): the whole suite in "
+        f"one command under {SUITE_TARGET // 60} minutes on 2 cores: {verdict}.\n"
+    )
+    _replace_section(str(RESULTS), "suite", body)
 
 
 def _stamp(line: str) -> None:

@@ -33,7 +33,7 @@ growth between sizes: (CPU time ratio) / (row ratio), 1.00 growing as fast as th
 above ~1.3 faster. A copy of a frame between steps shows as held memory in frames.
 
 Run: `python benchmarks/scale.py [--repeats 5] [--million] [--write benchmarks/RESULTS.md]`;
-`--million` adds 10^6 rows, run at most `--repeats-million` times (3; ~1 minute a pair);
+`--million` adds 10^6 rows, run at most `--repeats-million` times (5; ~2 minutes a pair);
 `--quick`: 10^3 rows, one repeat, writes nothing unless `--write` (a smoke run: its
 figures mean nothing); `--compare-root PATH` adds lolpop from another checkout (e.g. a
 `git worktree` of an older commit) as a third side.
@@ -413,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="10^3 rows, one repeat")
     parser.add_argument("--million", action="store_true", help="10^6 rows too (minutes)")
     parser.add_argument(
-        "--repeats-million", type=int, default=3, help="at most this many runs at 10^6 rows"
+        "--repeats-million", type=int, default=5, help="at most this many runs at 10^6 rows"
     )
     parser.add_argument("--sizes", type=int, nargs="+", help="these row counts instead")
     parser.add_argument("--compare-root", type=Path, help="lolpop from this checkout too")
