@@ -48,8 +48,8 @@ def plain_class(hint: object) -> type | None:
     """
     if hint is typing.Any or not isinstance(hint, type) or typing.get_args(hint):
         return None  # (`Any` is a class since Python 3.11)
-    if getattr(hint, "_is_protocol", False):  # structural: beartype's to check
-        return None
+    if getattr(hint, "_is_protocol", False) or typing.is_typeddict(hint):
+        return None  # structural: beartype's to check (`isinstance` refuses both)
     return hint
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypedDict, runtime_checkable
 
 import attrs
 import pytest
@@ -166,6 +166,10 @@ class _Named(Protocol):
     name: str
 
 
+class _Keyed(TypedDict):
+    name: str
+
+
 @attrs.frozen
 class _Record:
     name: str
@@ -181,6 +185,7 @@ class _Record:
         (list[int], [1, 2], ["1"]),  # generic: beartype (which samples one item)
         (int | None, None, 1.5),  # a union
         (_Named, _Record("a"), 3),  # a protocol: structural, beartype's
+        (_Keyed, {"name": "a"}, ["name"]),  # a TypedDict: a mapping, beartype's
     ],
 )
 def test_every_kind_of_hint_refuses_a_wrong_input_with_beartypes_violation(
