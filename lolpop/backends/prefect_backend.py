@@ -16,6 +16,12 @@ backend) into functions that submit its tasks inside the flow:
   (steps marked `effect`) also wait for the flow's effect before them: they run in the
   order they are written, as on the Local backend. An `end_run` reads only the run, yet
   must not overtake the `log_params` written before it.
+- on a task runner other than Prefect's thread pool (Dask's: tasks in other processes,
+  perhaps on other machines), effects still run in the flow's own process, on a thread
+  of their own: they write where the config and its tracking store are (a worker would
+  write its own `mlflow.db`, on its own disk), and their inputs come to them, not the
+  run's records to a worker. Pure steps run on the workers; a pure step that reads an
+  effect's output waits for it in the flow.
 
 With no `PREFECT_API_URL` set, Prefect starts a temporary local server (ephemeral
 mode; the first run in a new PREFECT_HOME takes ~20 s); with it set, runs are recorded
@@ -176,6 +182,10 @@ class _FlowRun:
 
     def __init__(self) -> None:
         self.submitted: list[PrefectFuture[object]] = []
+        #: Where effects run when the flow's task runner is not this process's (None:
+        #: on the flow's task runner, with every other step), and the futures it made.
+        self.here: TaskRunner[PrefectFuture[object]] | None = None
+        self.made_here: set[int] = set()
         #: Per flow (`Graph`) being run, innermost last: its latest effect, which the
         #: next effect waits for. (Tasks are submitted from the flow's thread only.)
         self.effects: list[PrefectFuture[object] | None] = [None]
@@ -184,7 +194,13 @@ class _FlowRun:
         """Submit a task on `value`; an effect after the current flow's previous one."""
         before = self.effects[-1] if effect else None
         waits = [before] if before is not None else None
-        future = prefect_task.submit(value, return_state=False, wait_for=waits)
+        if effect and self.here is not None:
+            future = self.here.submit(prefect_task, {"value": value}, wait_for=waits)
+            self.made_here.add(id(future))
+        else:
+            if self.made_here:  # an effect's output, in this process, goes to a worker
+                value = self._resolved_here(value)
+            future = prefect_task.submit(value, return_state=False, wait_for=waits)
         self.submitted.append(future)
         if effect:
             self.effects[-1] = future
@@ -203,6 +219,16 @@ class _FlowRun:
             return tuple(self.resolve(item) for item in value)
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
+        return value
+
+    def _resolved_here(self, value: object) -> object:
+        """`value` with the futures of effects run in this process resolved."""
+        if id(value) in self.made_here:
+            return self.resolve(value)
+        if isinstance(value, tuple):
+            return tuple(self._resolved_here(item) for item in value)
+        if isinstance(value, list):
+            return [self._resolved_here(item) for item in value]
         return value
 
     def failure_before(self, stop: int) -> Halt | None:
@@ -593,6 +619,22 @@ def _server_error(error: BaseException) -> BackendError:
     )
 
 
+@contextmanager
+def _effects_here(
+    task_runner: TaskRunnerLike | None,
+) -> Iterator[TaskRunner[PrefectFuture[object]] | None]:
+    """A one-thread task runner in this process for a flow's effects, when its own task
+    runner is not Prefect's thread pool (None when it is: effects run on it too)."""
+    from prefect.task_runners import ThreadPoolTaskRunner  # noqa: PLC0415 (prefect on use)
+
+    if task_runner is None or isinstance(task_runner, ThreadPoolTaskRunner):
+        yield None
+        return
+    here: ThreadPoolTaskRunner[object]
+    with ThreadPoolTaskRunner(max_workers=1) as here:
+        yield cast("TaskRunner[PrefectFuture[object]]", here)
+
+
 @frozen
 class Prefect:
     """Run a program as a Prefect flow; each leaf step becomes a task.
@@ -651,7 +693,9 @@ class Prefect:
             if kept is not None:
                 _KEPT_RUNS[flow_run_id] = kept
             try:
-                outcome.append(flow_run.resolve(compiled(value, flow_run)))
+                with _effects_here(self.task_runner) as here:
+                    flow_run.here = here
+                    outcome.append(flow_run.resolve(compiled(value, flow_run)))
             except Halt as halt:
                 halted.append(halt)
                 raise

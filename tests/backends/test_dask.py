@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -65,3 +66,43 @@ def test_a_failure_on_a_worker_names_the_same_step(dask_backend: Prefect) -> Non
     on_dask = run(program, 3, backend=dask_backend).failure()
     assert on_dask == run(program, 3, backend=Local()).failure()
     assert (on_dask.path, on_dask.attempts, on_dask.input_type) == ("job/explode", 2, "int")
+
+
+@step
+def where_pure(x: int) -> tuple[int, int]:
+    return (x + 1, os.getpid())
+
+
+@step(effect=True)
+def where_effect(pair: tuple[int, int]) -> tuple[int, int, int]:
+    return (pair[0] * 10, pair[1], os.getpid())
+
+
+@step
+def after_effect(triple: tuple[int, int, int]) -> tuple[int, int, int, int]:
+    return (triple[0] + 1, triple[1], triple[2], os.getpid())
+
+
+@step(effect=True)
+def failing_effect(pair: tuple[int, int]) -> tuple[int, int, int]:
+    raise OSError(f"cannot write {pair[0]}")
+
+
+def test_effects_run_in_the_flows_process_and_pure_steps_on_the_workers(
+    dask_backend: Prefect,
+) -> None:
+    # An effect writes where the config lives (its tracking store, its files): on a
+    # cluster of several machines a worker would write them on its own disk.
+    program = (where_pure >> where_effect >> after_effect).named("job")
+    value, pure_pid, effect_pid, later_pid = run(program, 1, backend=dask_backend).unwrap()
+    assert value == 21  # the pure step after the effect read the effect's output
+    assert effect_pid == os.getpid()
+    assert pure_pid != os.getpid()
+    assert later_pid != os.getpid()
+
+
+def test_an_effect_failing_in_the_flows_process_names_its_step(dask_backend: Prefect) -> None:
+    program = (where_pure >> failing_effect >> after_effect).named("job")
+    on_dask = run(program, 1, backend=dask_backend).failure()
+    assert on_dask == run(program, 1, backend=Local()).failure()
+    assert on_dask.path == "job/failing_effect"
