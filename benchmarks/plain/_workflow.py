@@ -54,12 +54,15 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from attrs import frozen
+
+if TYPE_CHECKING:
+    from sklearn.compose import ColumnTransformer
 
 Task = Literal["classification", "regression"]
 Grid = Mapping[str, Sequence[float | int | None]]
@@ -72,6 +75,32 @@ _WIDTH, _HEIGHT = 6.4, 4.8
 @runtime_checkable
 class _FitTransformer(Protocol):
     def fit_transform(self, X: pd.DataFrame, /) -> pd.DataFrame: ...
+
+
+def numeric_part(columns: Sequence[str]) -> tuple[str, object, Sequence[str]]:
+    """The numeric part of lolpop's default encoder, for a `ColumnTransformer`: median
+    imputation (empty columns kept), then scaling."""
+    from sklearn.impute import SimpleImputer  # noqa: PLC0415
+    from sklearn.pipeline import Pipeline  # noqa: PLC0415
+    from sklearn.preprocessing import StandardScaler  # noqa: PLC0415
+
+    steps = [
+        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+        ("scale", StandardScaler()),
+    ]
+    return ("numeric", Pipeline(steps), columns)
+
+
+def encode_parts(
+    encoder: ColumnTransformer, parts: Mapping[str, pd.DataFrame]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """`encoder` fitted on the train part: the train, valid and test parts encoded."""
+    assert isinstance(encoder, _FitTransformer)  # scikit-learn's; the stub lacks it
+    return (
+        encoder.fit_transform(parts["train"]),
+        encoder.transform(parts["valid"]),
+        encoder.transform(parts["test"]),
+    )
 
 
 @frozen
@@ -311,11 +340,9 @@ def main(example: Example, argv: Sequence[str] | None = None) -> None:  # noqa: 
 
     from sklearn.compose import ColumnTransformer  # noqa: PLC0415
     from sklearn.dummy import DummyClassifier, DummyRegressor  # noqa: PLC0415
-    from sklearn.impute import SimpleImputer  # noqa: PLC0415
     from sklearn.inspection import permutation_importance  # noqa: PLC0415
     from sklearn.model_selection import ParameterGrid  # noqa: PLC0415
     from sklearn.pipeline import Pipeline  # noqa: PLC0415
-    from sklearn.preprocessing import StandardScaler  # noqa: PLC0415
 
     tracking = "--no-tracking" not in (sys.argv[1:] if argv is None else argv)
     work = Path.cwd()
@@ -357,24 +384,11 @@ def main(example: Example, argv: Sequence[str] | None = None) -> None:  # noqa: 
     parts = split(frame, target, stratify=classify)
     features = [c for c in frame.columns if c != target]
     encoder = ColumnTransformer(
-        [
-            (
-                "numeric",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-                        ("scale", StandardScaler()),
-                    ]
-                ),
-                features,
-            )
-        ],
-        verbose_feature_names_out=False,
+        [numeric_part(features)], verbose_feature_names_out=False
     ).set_output(transform="pandas")
-    assert isinstance(encoder, _FitTransformer)  # scikit-learn's; the stub lacks it
-    x_train = encoder.fit_transform(parts["train"][features])
-    x_valid = encoder.transform(parts["valid"][features])
-    x_test = encoder.transform(parts["test"][features])
+    x_train, x_valid, x_test = encode_parts(
+        encoder, {part: rows[features] for part, rows in parts.items()}
+    )
     y = {part: rows[target] for part, rows in parts.items()}
 
     module, _, name = example.estimator.partition(":")

@@ -65,7 +65,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _workflow import Example, _approved, _better, _FitTransformer, figures, metrics, split
+from _workflow import (
+    Example,
+    _approved,
+    _better,
+    encode_parts,
+    figures,
+    metrics,
+    numeric_part,
+    split,
+)
 
 EXAMPLE = Example(
     name="churn",
@@ -190,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 (one scrip
     from sklearn.inspection import permutation_importance  # noqa: PLC0415
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
     from sklearn.pipeline import Pipeline  # noqa: PLC0415
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: PLC0415
+    from sklearn.preprocessing import OneHotEncoder  # noqa: PLC0415
 
     tracking = "--no-tracking" not in (sys.argv[1:] if argv is None else argv)
     work = Path.cwd()
@@ -233,16 +242,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 (one scrip
     y = {part: rows[TARGET] for part, rows in parts.items()}
     encoder = ColumnTransformer(
         [
-            (
-                "numeric",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-                        ("scale", StandardScaler()),
-                    ]
-                ),
-                numbers,
-            ),
+            numeric_part(numbers),
             (
                 "categorical",
                 Pipeline(
@@ -259,10 +259,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 (one scrip
         ],
         verbose_feature_names_out=False,
     ).set_output(transform="pandas")
-    assert isinstance(encoder, _FitTransformer)  # scikit-learn's; the stub lacks it
-    x_train = encoder.fit_transform(raw["train"])
-    x_valid = encoder.transform(raw["valid"])
-    x_test = encoder.transform(raw["test"])
+    x_train, x_valid, x_test = encode_parts(encoder, raw)
 
     best: tuple[float, LogisticRegression] | None = None
     for number, c in enumerate(GRID):
