@@ -28,6 +28,8 @@ os.environ.update(
         "MLFLOW_TRACKING_URI": "sqlite:///" + os.path.join(_SESSION_DIR, "mlflow.db"),
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "MLFLOW_LOGGING_LEVEL": "WARNING",
+        # Kept checks (`lolpop.components._facts`) stay in the session, not in ~/.cache.
+        "LOLPOP_CACHE_DIR": os.path.join(_SESSION_DIR, "cache"),
     }
 )
 os.environ.pop("PREFECT_API_URL", None)

@@ -5,7 +5,10 @@ beartype's `is_subhint` (with PEP 484's numeric tower) for every pair of classes
 from __future__ import annotations
 
 import enum
+import operator
+import types
 from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import attrs
 import numpy as np
@@ -107,3 +110,51 @@ def test_plain_classes_fit_where_beartype_says_they_do() -> None:
             # (`fits` lets `object` fit anything, as mypy's `Any`: its class path is compared)
             ours = _hints._fits_cached.__wrapped__(provided, wanted)
             assert ours == beartype_says, (provided, wanted)
+
+
+_T = TypeVar("_T")
+
+
+@attrs.frozen
+class _Box(Generic[_T]):
+    inside: _T
+
+
+#: `_Box`, subscripted at run time with drawn hints.
+_BOX: Any = _Box
+
+#: Hints built of the plain classes, `Any`, tuples, lists, generic records and unions.
+_HINTS = st.recursive(
+    st.sampled_from((*_CLASSES, Any)),
+    lambda inner: st.one_of(
+        st.builds(lambda a, b: types.GenericAlias(tuple, (a, b)), inner, inner),
+        st.builds(lambda a: types.GenericAlias(tuple, (a, ...)), inner),
+        st.builds(lambda a: types.GenericAlias(list, (a,)), inner),
+        st.builds(lambda a: _BOX[a], inner),
+        st.builds(operator.or_, inner, inner).filter(lambda h: h is not Any),
+    ),
+    max_leaves=4,
+)
+
+
+@given(_HINTS, _HINTS)
+def test_hints_alike_but_for_any_fit_as_beartype_finds(provided: object, wanted: object) -> None:
+    # `_alike` answers without beartype (not imported by `lolpop check`); it may only say
+    # "fits" where beartype does.
+    if _hints._alike(provided, wanted):
+        assert is_subhint(provided, wanted) or is_subhint(provided, _hints._widen(wanted))
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=3),
+        st.lists(st.integers() | st.text(max_size=2) | st.none(), min_size=1, max_size=3),
+        max_size=3,
+    )
+)
+def test_a_grid_is_scikit_learns_parameter_grid(space: dict[str, list[object]]) -> None:
+    from sklearn.model_selection import ParameterGrid  # noqa: PLC0415
+
+    from lolpop.components.tuner import _grid  # noqa: PLC0415
+
+    assert [dict(point) for point in _grid(space)] == list(ParameterGrid(space))  # type: ignore[arg-type]  # drawn values are ParamValues

@@ -49,6 +49,7 @@ import numpy.typing as npt
 import pandas as pd
 from attrs import Factory, frozen
 
+from lolpop.components import _facts
 from lolpop.components._errors import (
     DataError,
     count_rows,
@@ -642,19 +643,90 @@ def estimator_class(reference: str, allow: tuple[str, ...] = ()) -> type:
     )
 
 
+@frozen
+class _Named:
+    """The estimator class a config's reference names, imported when a run first makes
+    one (the factory of a spec built from a kept check, `config_spec`)."""
+
+    reference: str
+    allow: tuple[str, ...]
+
+    def __call__(self) -> object:
+        return estimator_class(self.reference, self.allow)()
+
+
+def _is_sklearn(reference: str) -> bool:
+    module = reference.partition(":")[0]
+    return module == "sklearn" or module.startswith("sklearn.")
+
+
+def _kept_spec(
+    reference: str,
+    allow: tuple[str, ...],
+    params: Mapping[str, ParamValue],
+    seed: int | None,
+    question: Mapping[str, object],
+) -> ModelSpec | None:
+    """The spec a kept check of `reference` gives for `question`, if one was kept."""
+    answer = _facts.recall(reference, question)
+    if not isinstance(answer, dict):
+        return None
+    known, task = answer.get("known"), answer.get("task")
+    if not isinstance(known, list) or not all(isinstance(k, str) for k in known):
+        return None
+    if task not in ("classification", "regression"):
+        return None
+    checked: Task = "classification" if task == "classification" else "regression"
+    name = reference.replace(":", ".")
+    _check_known(name, params, known)
+    return ModelSpec(_Named(reference, allow), _seeded(params, known, seed), checked, name)
+
+
+def config_spec(
+    reference: str,
+    allow: tuple[str, ...],
+    params: Mapping[str, ParamValue],
+    *,
+    task: TaskChoice,
+    seed: int | None,
+    within: str = "params",
+) -> ModelSpec:
+    """The checked spec of the estimator a config names (`module:Class`) with `params`;
+    an error in the reference is about the `estimator` setting, one in the parameters
+    about `within`.
+
+    A check of one of scikit-learn's own estimators that passed is kept (`_facts`): the
+    same check in a later build, in the same environment, is answered from it without
+    importing scikit-learn (~0.6 s of a `lolpop check`), and the class is imported when
+    a run makes the estimator.
+    """
+    question: dict[str, object] = {"params": dict(params), "task": task, "seed": seed}
+    if _is_sklearn(reference):
+        kept = _kept_spec(reference, allow, params, seed, question)
+        if kept is not None:
+            return kept
+    with setting("estimator"):
+        factory = estimator_class(reference, allow)
+    name = reference.replace(":", ".")
+    with setting(within):
+        spec = make_spec(factory, params, task=task, seed=seed, name=name)
+    if _is_sklearn(reference):
+        modules = (reference.partition(":")[0], factory.__module__, "sklearn", __name__)
+        answer = {"known": list(_parameters_of(factory, name)), "task": spec.task}
+        _facts.remember(reference, question, answer, modules)
+    return spec
+
+
 def sklearn_model(settings: TrainerSettings) -> ModelTrainer[TaskKind]:
     """Fit a scikit-learn estimator named by its import path; predict with it (its task,
     known when it is built, is its `task`)."""
-    with setting("estimator"):
-        factory = estimator_class(settings.estimator, settings.allow)
-    with setting("params"):
-        spec = make_spec(
-            factory,
-            settings.params,
-            task=settings.task,
-            seed=settings.seed,
-            name=settings.estimator.replace(":", "."),
-        )
+    spec = config_spec(
+        settings.estimator,
+        settings.allow,
+        settings.params,
+        task=settings.task,
+        seed=settings.seed,
+    )
     # Typed for any task: the runner narrows it to its own after checking `task`.
     kind: type[TaskKind] = TASKS[spec.task]
     return spec_trainer(spec, kind)

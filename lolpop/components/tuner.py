@@ -32,11 +32,14 @@ Design notes:
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar, overload
 
 from attrs import Factory, evolve, frozen
 
+from lolpop.components import _facts
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.metrics import Scorer, check_metric, is_better, scorer_for
 from lolpop.components.records import (
@@ -54,9 +57,10 @@ from lolpop.components.records import (
     TuningResult,
 )
 from lolpop.components.sklearn_trainer import (
+    ModelSpec,
     ParamValue,
     TaskChoice,
-    estimator_class,
+    config_spec,
     make_spec,
     spec_trainer,
 )
@@ -261,13 +265,9 @@ def _space(settings: GridSearchSettings | RandomSearchSettings) -> dict[str, lis
 
 
 def _candidates(
-    factory: Callable[[], object],
-    name: str,
+    spec_of: Callable[[Mapping[str, ParamValue]], ModelSpec],
     params: Mapping[str, ParamValue],
     points: Sequence[Mapping[str, object]],
-    *,
-    task: TaskChoice,
-    seed: int | None,
 ) -> list[Candidate[TaskKind]]:
     """A checked trainer for each point (the estimator's task decides the trainers')."""
     candidates: list[Candidate[TaskKind]] = []
@@ -276,32 +276,37 @@ def _candidates(
         for key, value in point.items():
             assert value is None or isinstance(value, int | float | str | bool)
             values[key] = value
-        spec = make_spec(factory, {**params, **values}, task=task, seed=seed, name=name)
+        spec = spec_of({**params, **values})
         kind: type[TaskKind] = TASKS[spec.task]
         candidates.append((values, spec_trainer(spec, kind)))
     return candidates
 
 
-def _grid(space: Mapping[str, Sequence[ParamValue]]) -> list[Mapping[str, object]]:
-    from sklearn.model_selection import ParameterGrid  # noqa: PLC0415 (heavy: imported on use)
-
-    return list(ParameterGrid({key: list(values) for key, values in space.items()}))
+def _grid(space: Mapping[str, Sequence[ParamValue]]) -> Sequence[Mapping[str, object]]:
+    """Every combination of the space's values, in scikit-learn's `ParameterGrid` order
+    (parameters by name, the last one changing fastest), without importing it."""
+    names = sorted(space)
+    return [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*(space[name] for name in names))
+    ]
 
 
 def _from_settings(
     settings: GridSearchSettings | RandomSearchSettings, points: Sequence[Mapping[str, object]]
 ) -> HyperparameterTuner[TaskKind]:
-    with setting("estimator"):
-        factory = estimator_class(settings.estimator, settings.allow)
-    with setting("space"):
-        candidates = _candidates(
-            factory,
-            settings.estimator.replace(":", "."),
-            settings.params,
-            points,
+    def spec_of(params: Mapping[str, ParamValue]) -> ModelSpec:
+        return config_spec(
+            settings.estimator,
+            settings.allow,
+            params,
             task=settings.task,
             seed=settings.seed,
+            within="space",
         )
+
+    with setting("space"):
+        candidates = _candidates(spec_of, settings.params, points)
     return search_tuner(candidates, settings.metric, n_jobs=settings.n_jobs)
 
 
@@ -311,20 +316,51 @@ def grid_search(settings: GridSearchSettings) -> HyperparameterTuner[TaskKind]:
     return _from_settings(settings, _grid(_space(settings)))
 
 
+#: The reference a kept draw of random points is kept under (`_facts`).
+_SAMPLER = "sklearn.model_selection:ParameterSampler"
+
+
+def _kept_points(question: Mapping[str, object]) -> Sequence[Mapping[str, object]] | None:
+    answer = _facts.recall(_SAMPLER, question)
+    if not isinstance(answer, list):
+        return None
+    points: list[Mapping[str, object]] = []
+    for point in answer:
+        if not isinstance(point, dict) or not all(
+            isinstance(key, str) and (value is None or isinstance(value, int | float | str))
+            for key, value in point.items()
+        ):
+            return None
+        points.append(point)
+    return points
+
+
+def _drawn(
+    space: Mapping[str, list[ParamValue]], count: int, seed: int | None
+) -> Sequence[Mapping[str, object]]:
+    """`count` points of `space` drawn by scikit-learn's `ParameterSampler` with `seed`;
+    a draw is kept (`_facts`), so a later build of the same search imports nothing."""
+    question: dict[str, object] = {"space": dict(space), "count": count, "seed": seed}
+    kept = _kept_points(question)
+    if kept is not None:
+        return kept
+    from sklearn.model_selection import ParameterSampler  # noqa: PLC0415 (heavy: on use)
+
+    points = list(ParameterSampler(space, count, random_state=seed))
+    if seed is not None:  # without a seed, every draw is another
+        modules = (ParameterSampler.__module__, "sklearn", __name__)
+        _facts.remember(_SAMPLER, question, [dict(point) for point in points], modules)
+    return points
+
+
 def random_search(settings: RandomSearchSettings) -> HyperparameterTuner[TaskKind]:
     """Try `n_trials` combinations drawn with the seed; keep the best on the validation split."""
-    from sklearn.model_selection import (  # noqa: PLC0415 (heavy: imported on use)
-        ParameterGrid,
-        ParameterSampler,
-    )
-
     if settings.n_trials < 1:
         raise DefinitionError(f"n_trials is {settings.n_trials}; a search needs at least 1.")
     space = _space(settings)
     # Asking for more points than the space holds would make scikit-learn warn.
-    count = min(settings.n_trials, len(ParameterGrid(space)))
-    points = list(ParameterSampler(space, count, random_state=settings.seed))
-    return _from_settings(settings, points)
+    count = min(settings.n_trials, math.prod(len(values) for values in space.values()))
+    return _from_settings(settings, _drawn(space, count, settings.seed))
 
 
 @overload
@@ -362,9 +398,11 @@ def grid_search_of(
     fixed = dict(params or {})
     settings = GridSearchSettings("", metric, {k: tuple(v) for k, v in space.items()}, fixed)
     name = f"{getattr(estimator, '__module__', '')}.{getattr(estimator, '__qualname__', '')}"
-    candidates = _candidates(
-        estimator, name, fixed, _grid(_space(settings)), task="auto", seed=seed
-    )
+
+    def spec_of(params: Mapping[str, ParamValue]) -> ModelSpec:
+        return make_spec(estimator, params, task="auto", seed=seed, name=name)
+
+    candidates = _candidates(spec_of, fixed, _grid(_space(settings)))
     return search_tuner(candidates, metric, n_jobs=n_jobs)
 
 

@@ -88,11 +88,33 @@ def _widen(hint: object) -> object:
         return hint
 
 
+#: Origins whose arguments `_alike` may not compare one by one.
+_NOT_PAIRWISE = (typing.Union, types.UnionType, typing.Annotated, typing.Literal)
+
+
+def _alike(provided: object, expected: object) -> bool:
+    """Whether two hints are the same but where one of them says `Any` (`FittedModel[Any]`
+    and `FittedModel[Classification]`): each fits the other, as beartype finds, without
+    importing it."""
+    if provided == expected or provided is typing.Any or expected is typing.Any:
+        return True
+    origin = typing.get_origin(provided)
+    if origin is None or origin in _NOT_PAIRWISE or origin != typing.get_origin(expected):
+        return False
+    given, wanted = typing.get_args(provided), typing.get_args(expected)
+    return len(given) == len(wanted) and all(
+        not isinstance(one, list) and not isinstance(other, list) and _alike(one, other)
+        for one, other in zip(given, wanted, strict=True)
+    )
+
+
 @lru_cache(maxsize=4096)
 def _fits_cached(provided: object, expected: object) -> bool:
     narrow, wide = plain_class(provided), plain_class(expected)
     if narrow is not None and wide is not None:
         return issubclass(narrow, instances_of(wide))
+    if _alike(provided, expected):
+        return True
     from beartype.door import is_subhint  # noqa: PLC0415 (heavy: imported for generic hints only)
 
     try:

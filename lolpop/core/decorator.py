@@ -143,6 +143,23 @@ def _violation(
     return BeartypeCallHintParamViolation(message, (value,))
 
 
+def _checked_by_beartype(annotated: Callable[..., object]) -> Callable[..., object]:
+    """`annotated` checked by beartype at each call, its checker made at the first one:
+    a step is often made and never called (`lolpop check`, a dry run), and importing
+    beartype and making a checker costs ~40 ms and ~1 ms a step."""
+    made: list[Callable[..., object]] = []
+
+    @functools.wraps(annotated)
+    def checked(value: object) -> object:
+        if not made:  # two threads may both make it: either checker is the same
+            from beartype import beartype  # noqa: PLC0415 (heavy: for generic hints only)
+
+            made.append(beartype(conf=check_conf())(annotated))
+        return made[0](value)
+
+    return checked
+
+
 def _checked(
     fn: Callable[..., object], hints: dict[str, object], parameter: str
 ) -> Callable[..., object]:
@@ -150,10 +167,7 @@ def _checked(
     annotated = _with_annotations(fn, hints)
     wanted, made = plain_class(hints[parameter]), plain_class(hints["return"])
     if wanted is None or made is None:
-        from beartype import beartype  # noqa: PLC0415 (heavy: imported for generic hints only)
-
-        checked_by_beartype: Callable[..., object] = beartype(conf=check_conf())(annotated)
-        return checked_by_beartype
+        return _checked_by_beartype(annotated)
     takes, gives = instances_of(wanted), instances_of(made)
 
     @functools.wraps(annotated)
