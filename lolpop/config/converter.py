@@ -102,13 +102,15 @@ def _structure_secret(value: object, _: type) -> Secret:
     return Secret(value)
 
 
-def _tagged(data: object, what: str, known: Iterable[str]) -> tuple[str, dict[str, object]]:
-    """The `type:` tag of a mapping and the rest of it."""
+def _tagged(
+    data: object, what: str, known: Callable[[], Iterable[str]]
+) -> tuple[str, dict[str, object]]:
+    """The `type:` tag of a mapping and the rest of it (`known`: the tags, for a refusal)."""
     if not isinstance(data, Mapping):
         raise _Invalid(f"expected a mapping with a `type:` key, got {_show(data)}")
     tag = data.get("type")
     if not isinstance(tag, str):
-        raise _Invalid(f"missing `type:`, the {what}'s kind (one of: {', '.join(sorted(known))})")
+        raise _Invalid(f"missing `type:`, the {what}'s kind (one of: {', '.join(sorted(known()))})")
     return tag, {str(k): v for k, v in data.items() if k != "type"}
 
 
@@ -179,7 +181,7 @@ def configure_converter(
     cattrs.strategies.configure_union_passthrough(str | int | float | bool | None, converter)
 
     def structure_backend(data: object, _: type) -> BackendConfig:
-        tag, rest = _tagged(data, "backend", BACKEND_TAGS)
+        tag, rest = _tagged(data, "backend", lambda: BACKEND_TAGS)
         if tag not in BACKEND_TAGS:
             raise _unknown_tag(tag, "backend", BACKEND_TAGS)
         record: BackendConfig = converter.structure(rest, BACKEND_TAGS[tag])
@@ -199,7 +201,7 @@ def configure_converter(
         return kind
 
     def structure_component(data: object, _: type) -> ComponentConfig:
-        tag, rest = _tagged(data, "component", registry.kinds)
+        tag, rest = _tagged(data, "component", lambda: registry.kinds)
         kind = kind_of(tag)
         return ComponentConfig(tag, converter.structure(rest, kind.settings))
 

@@ -51,7 +51,13 @@ from typing import Literal, Protocol, TypeAlias, TypeVar, runtime_checkable
 import attrs
 from attrs import frozen
 
-from lolpop.config.registry import BUILTINS, RUNNERS, ComponentKind, RunnerLike
+from lolpop.config.registry import (
+    BUILTINS,
+    RUNNERS,
+    ComponentKind,
+    RunnerLike,
+    catalogue_kinds,
+)
 from lolpop.core.step import Step
 
 #: The command that regenerates docs/components.md (from the repository's root).
@@ -646,15 +652,10 @@ def make_reference(kinds: Iterable[ComponentKind], runners: Iterable[RunnerLike]
     return Reference(_component_docs(kinds), tuple(_runner_doc(r) for r in runners))
 
 
-def _catalogue(module: str) -> tuple[object, ...]:
-    kinds: object = importlib.import_module(module).KINDS
-    return tuple(kinds) if isinstance(kinds, tuple) else ()
-
-
 def builtin_reference() -> Reference:
     """The reference of lolpop's own kinds and runners (what docs/components.md holds)."""
-    kinds = [k for k in _catalogue(_COMPONENT_CATALOGUE) if isinstance(k, ComponentKind)]
-    runners = [r for r in _catalogue(_RUNNER_CATALOGUE) if isinstance(r, RunnerLike)]
+    kinds = [k for k in catalogue_kinds(_COMPONENT_CATALOGUE) if isinstance(k, ComponentKind)]
+    runners = [r for r in catalogue_kinds(_RUNNER_CATALOGUE) if isinstance(r, RunnerLike)]
     return make_reference(kinds, runners)
 
 

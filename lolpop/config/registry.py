@@ -65,6 +65,24 @@ class _Tagged(Protocol):
 _K = TypeVar("_K", bound=_Tagged)
 
 
+def _modules_of(catalogue: str) -> Mapping[str, str]:
+    """A catalogue module's `MODULES`: each built-in tag, and the module defining it."""
+    modules: object = importlib.import_module(catalogue).MODULES
+    if not isinstance(modules, Mapping):
+        raise DefinitionError(f"the catalogue {catalogue!r} has no MODULES mapping.")
+    return {str(tag): str(module) for tag, module in modules.items()}
+
+
+def catalogue_kinds(catalogue: str) -> tuple[object, ...]:
+    """Every kind a catalogue module names (each module imported), in its order."""
+    found: dict[str, object] = {}
+    for tag, module in _modules_of(catalogue).items():
+        for kind in importlib.import_module(module).KINDS:
+            if kind.tag == tag:
+                found.setdefault(tag, kind)
+    return tuple(found.values())
+
+
 class KindRegistry(Generic[_K]):
     """Kinds by tag: the ones given, then (on first use) a catalogue module's `KINDS` and
     the installed packages' entry points in `group`."""
@@ -98,8 +116,8 @@ class KindRegistry(Generic[_K]):
             return
         self._loaded_entry_points = True
         if self._catalogue is not None:
-            for kind in importlib.import_module(self._catalogue).KINDS:
-                self.add(kind)
+            for kind in catalogue_kinds(self._catalogue):
+                self.add(cast("_K", kind))
         for entry in entry_points(group=self._group):
             loaded: object = entry.load()
             if not isinstance(loaded, self._kind_type):
@@ -118,9 +136,25 @@ class KindRegistry(Generic[_K]):
         return dict(self._kinds)
 
     def get(self, tag: str) -> _K | None:
-        """The kind registered under `tag`, if any."""
+        """The kind registered under `tag`, if any. A built-in tag is looked up in its own
+        module only (the catalogue's `MODULES` names it): built-ins come before installed
+        packages' kinds, so the others need not be imported to answer."""
+        if tag not in self._kinds and not self._loaded_entry_points:
+            self._from_its_module(tag)
+        if tag in self._kinds:
+            return self._kinds[tag]
         self._load_entry_points()
         return self._kinds.get(tag)
+
+    def _from_its_module(self, tag: str) -> None:
+        if self._catalogue is None:
+            return
+        module = _modules_of(self._catalogue).get(tag)
+        if module is None:
+            return
+        for kind in importlib.import_module(module).KINDS:
+            if kind.tag == tag:
+                self.add(kind)
 
 
 class Registry(KindRegistry[ComponentKind]):

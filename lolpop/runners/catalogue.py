@@ -1,8 +1,16 @@
-"""Every built-in runner kind, by tag (what `lolpop.config.registry.RUNNERS` holds)."""
+"""Every built-in runner kind, by tag (what `lolpop.config.registry.RUNNERS` holds).
+
+`MODULES` names each tag's module (its `KINDS` define it), imported when a config first
+names the runner: checking a classification workflow imports none of the forecasting
+runner's modules. A test holds `MODULES` to the modules' own `KINDS`.
+"""
 
 from __future__ import annotations
 
-from lolpop.runners.forecasting.kind import FORECASTING
-from lolpop.runners.supervised.kind import CLASSIFICATION, REGRESSION
+from collections.abc import Mapping
 
-KINDS = (CLASSIFICATION, REGRESSION, FORECASTING)
+MODULES: Mapping[str, str] = {
+    "classification": "lolpop.runners.supervised.kind",
+    "regression": "lolpop.runners.supervised.kind",
+    "forecasting": "lolpop.runners.forecasting.kind",
+}

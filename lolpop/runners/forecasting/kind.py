@@ -137,3 +137,6 @@ FORECASTING: RunnerKind[ForecastingComponents, ForecastSettings] = RunnerKind(
     ),
     slot_descriptions=SLOT_DESCRIPTIONS,
 )
+
+#: This module's runner kind (`lolpop.runners.catalogue` names it for its tag).
+KINDS = (FORECASTING,)

@@ -52,3 +52,6 @@ REGRESSION = _kind(
     SupervisedComponents[Regression],
     "process -> train -> deploy if better -> predict, for regressors",
 )
+
+#: This module's runner kinds (`lolpop.runners.catalogue` names it for their tags).
+KINDS = (CLASSIFICATION, REGRESSION)
