@@ -55,6 +55,20 @@ class Edge:
     label: str = ""
 
 
+#: How many of the steps a step may run with the plan's table names (the JSON has all).
+SHOWN_ALONGSIDE = 8
+
+
+def _some(paths: tuple[str, ...]) -> str:
+    """`a, b, c`, or the first `SHOWN_ALONGSIDE` and how many more: a branch of a fanout
+    of N may run with N-1 others (3,000 branches would make a table of ~90 MB)."""
+    if not paths:
+        return "-"
+    if len(paths) <= SHOWN_ALONGSIDE:
+        return ", ".join(paths)
+    return f"{', '.join(paths[:SHOWN_ALONGSIDE])} and {len(paths) - SHOWN_ALONGSIDE} more"
+
+
 @frozen
 class Plan:
     """Every step a run would take, in order, and how data flows between them."""
@@ -112,7 +126,7 @@ class Plan:
                 f"{s.input_type} -> {s.output_type}",
                 kind,
                 str(s.attempts),
-                ", ".join(s.concurrent_with) or "-",
+                _some(s.concurrent_with),
                 "-" if s.expected_seconds is None else f"{s.expected_seconds:.3g} s",
             )
             if cached:

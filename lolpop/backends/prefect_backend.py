@@ -52,7 +52,7 @@ from returns.result import Failure, Result, Success
 from lolpop.backends.cache import KeptRun, start_kept_run
 from lolpop.backends.records import Kept
 from lolpop.core._hints import describe_value_type
-from lolpop.core._interpret import NOT_KEPT, cached, check_pair
+from lolpop.core._interpret import NOT_KEPT, cached, check_pair, fanout_branches
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import Scope, leaves, steps
 from lolpop.core.step import (
@@ -210,26 +210,26 @@ class _FlowRun:
         """The concrete value behind futures (nested in tuples and lists), or `Halt`."""
         from prefect.futures import PrefectFuture  # noqa: PLC0415 (prefect is imported on use)
 
-        if isinstance(value, PrefectFuture):
-            value.wait()
-            if value.state.is_completed():
-                return value.result()
+        def concrete(item: object) -> object:
+            if not isinstance(item, PrefectFuture):
+                return item
+            item.wait()
+            if item.state.is_completed():
+                return item.result()
             raise self.first_failure()
-        if isinstance(value, tuple):
-            return tuple(self.resolve(item) for item in value)
-        if isinstance(value, list):
-            return [self.resolve(item) for item in value]
-        return value
+
+        return _rebuilt(value, concrete, _opens)
 
     def _resolved_here(self, value: object) -> object:
         """`value` with the futures of effects run in this process resolved."""
-        if id(value) in self.made_here:
-            return self.resolve(value)
-        if isinstance(value, tuple):
-            return tuple(self._resolved_here(item) for item in value)
-        if isinstance(value, list):
-            return [self._resolved_here(item) for item in value]
-        return value
+
+        def opens(item: object) -> bool:
+            return id(item) not in self.made_here and _opens(item)
+
+        def resolved(item: object) -> object:
+            return self.resolve(item) if id(item) in self.made_here else item
+
+        return _rebuilt(value, resolved, opens)
 
     def failure_before(self, stop: int) -> Halt | None:
         """The failure of the earliest of the first `stop` submitted tasks that failed,
@@ -297,6 +297,38 @@ def _make_task(step: AnyStep, leaf: Leaf, path: str, retry: Retry | None) -> Tas
     return cast("Task[[object], object]", make(_task_body(leaf.fn, path, step)))
 
 
+def _opens(value: object) -> bool:
+    return isinstance(value, tuple | list)
+
+
+def _rebuilt(
+    value: object, leaf: Callable[[object], object], opens: Callable[[object], bool]
+) -> object:
+    """`value` with `leaf` applied to each item that `opens` does not open (tuples and
+    lists it opens are rebuilt around their items, in order), in a loop: the output of a
+    fanout of hundreds of branches nests hundreds of pairs deep."""
+    if not opens(value):
+        return leaf(value)
+    assert isinstance(value, tuple | list)  # what `opens` opens
+    stack: list[tuple[Iterator[object], list[object], bool]] = [
+        (iter(value), [], isinstance(value, tuple))
+    ]
+    while True:
+        items, done, is_tuple = stack[-1]
+        for item in items:
+            if opens(item):
+                assert isinstance(item, tuple | list)
+                stack.append((iter(item), [], isinstance(item, tuple)))
+                break
+            done.append(leaf(item))
+        else:
+            stack.pop()
+            made = tuple(done) if is_tuple else done
+            if not stack:
+                return made
+            stack[-1][1].append(made)
+
+
 class _Compiler:
     """Compiles a program once into functions that submit its tasks in a flow run."""
 
@@ -320,8 +352,17 @@ class _Compiler:
 
                 return run_seq
             case Fanout():
-                left, right = self.compile(node.left, inner), self.compile(node.right, inner)
-                return lambda value, run: (left(value, run), right(value, run))
+                # `a & b & c ...` in one loop, not one level of calls per `&` (a fanout
+                # of hundreds of branches would overflow them); outputs nested as before.
+                branches = [self.compile(branch, inner) for branch in fanout_branches(step)]
+
+                def run_fanout(value: object, run: _FlowRun) -> object:
+                    nested = branches[0](value, run)
+                    for branch in branches[1:]:
+                        nested = (nested, branch(value, run))
+                    return nested
+
+                return run_fanout
             case Both():
                 return self._both(node, inner)
             case MapEach():
@@ -701,7 +742,9 @@ class Prefect:
                 raise
             finally:
                 _KEPT_RUNS.pop(flow_run_id, None)
-            return outcome[0]
+            # The value is read from `outcome`: handed to Prefect, it would be walked for
+            # futures level by level (a wide fanout's output nests hundreds deep).
+            return None
 
         token = uuid.uuid4().hex
         _FLOW_BODIES[token] = run_flow

@@ -193,7 +193,11 @@ def describe(hint: object) -> str:
         return hint.__qualname__
     if isinstance(hint, typing.TypeVar):
         return hint.__name__
-    text = repr(hint)
+    try:
+        text = repr(hint)
+    except RecursionError:  # the output of a fanout of hundreds of branches, `((a, b), c)`
+        origin = typing.get_origin(hint)
+        return f"{getattr(origin, '__qualname__', 'hint')}[…] (nested too deep to show)"
     return text.replace("typing.", "").replace("collections.abc.", "")
 
 

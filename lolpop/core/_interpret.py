@@ -315,9 +315,11 @@ class _Compiler:
         match node:
             case Seq():
                 return self._seq(node, inner), None
-            case Fanout(left, right):
+            case Fanout(left, right) if not _fans_out(left):
                 pair = self._pair(left, right, inner)
                 return (lambda value: pair(value, value)), None
+            case Fanout():
+                return self._fanout(fanout_branches(step), inner), None
             case Both():
                 return self._both(node, inner), None
             case MapEach():
@@ -363,6 +365,22 @@ class _Compiler:
         if self.instrumented:
             return _concurrent_pair(run_left, run_right)
         return lambda first, second: (run_left(first), run_right(second))
+
+    def _fanout(self, branches: list[AnyStep], scope: Scope) -> Compiled:
+        """`a & b & c ...`: every branch on the value, the outputs nested in pairs as
+        the steps were, `((a, b), c)`; compiled and run in one loop, not one level of
+        Python calls per `&` (a fanout of a few hundred branches would overflow them)."""
+        runs = [self.guarded(branch, scope) for branch in branches]
+        run_all = _concurrent_all(runs) if self.instrumented else _one_after_another(runs)
+
+        def run_fanout(value: object) -> object:
+            outputs = iter(run_all(value))
+            nested = next(outputs)
+            for output in outputs:
+                nested = (nested, output)
+            return nested
+
+        return run_fanout
 
     def _both(self, node: Both, scope: Scope) -> Compiled:
         pair = self._pair(node.left, node.right, scope)
@@ -620,6 +638,86 @@ def _concurrent_pair(left: Compiled, right: Compiled) -> _Pair:
         return (left_out, right_out)
 
     return run_pair
+
+
+def _fans_out(step: AnyStep) -> bool:
+    """Whether `step` is a fanout that its parent fanout takes in as its own branches:
+    an unnamed one (a named one is a scope of its own)."""
+    return isinstance(step.node, Fanout) and not step.name
+
+
+def fanout_branches(step: AnyStep) -> list[AnyStep]:
+    """The branches of a fanout `a & b & c` (unnamed fanouts nested as left branches,
+    `(a & b) & c`, taken in), in order; every one of them visits the same scope."""
+    rights: list[AnyStep] = []
+    left = step
+    while isinstance(left.node, Fanout) and (left is step or _fans_out(left)):
+        rights.append(left.node.right)
+        left = left.node.left
+    return [left, *reversed(rights)]
+
+
+def _one_after_another(branches: list[Compiled]) -> Callable[[object], list[object]]:
+    return lambda value: [branch(value) for branch in branches]
+
+
+def _concurrent_all(branches: list[Compiled]) -> Callable[[object], list[object]]:
+    """Run every branch on one value: those worth a thread (as `_concurrent_pair`
+    measures them: each branch's seconds when it last ran, unknown at first) on free
+    worker threads, the others and the last one in the calling thread, in order.
+
+    Every branch started is waited for, and the failure reported is the one of the
+    lowest branch, as in a run one after another.
+    """
+    took = [math.inf] * len(branches)
+    clock = time.perf_counter
+
+    def timed(index: int) -> Compiled:
+        branch = branches[index]
+
+        def run_timed(value: object) -> object:
+            start = clock()
+            output = branch(value)
+            took[index] = clock() - start
+            return output
+
+        return run_timed
+
+    timed_branches = [timed(index) for index in range(len(branches))]
+
+    def run_all(value: object) -> list[object]:
+        run = _RUN.get()
+        slots = run.slots if run is not None else None
+        if slots is None:
+            return [branch(value) for branch in branches]
+        last = len(branches) - 1
+        started: list[Future[object] | None] = [
+            slots.try_submit(timed_branches[index], value)
+            if index < last and took[index] >= WORTH_A_THREAD
+            else None
+            for index in range(len(branches))
+        ]
+        outputs: list[object] = [None] * len(branches)
+        failures: dict[int, Halt] = {}
+        for index, future in enumerate(started):
+            if future is not None:
+                continue
+            try:
+                outputs[index] = timed_branches[index](value)
+            except Halt as halt:
+                failures[index] = halt
+                break  # the branches after it are not run, as one after another
+        for index, future in enumerate(started):
+            if future is not None:
+                try:
+                    outputs[index] = future.result()
+                except Halt as halt:
+                    failures[index] = halt
+        if failures:
+            raise failures[min(failures)]
+        return outputs
+
+    return run_all
 
 
 def _concurrent_map(inner: Compiled, items: list[object]) -> list[object]:

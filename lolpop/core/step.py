@@ -276,6 +276,23 @@ Node: TypeAlias = (
 )
 
 
+def _fanout_label(step: AnyStep) -> str:
+    """`((a & b) & c)`, as the fanout nests; `(a & b & … & z: 40 branches)` past four.
+    Its unnamed left fanouts are walked in a loop: a wide fanout nests hundreds deep."""
+    rights: list[AnyStep] = []
+    left = step
+    while isinstance(left.node, Fanout) and (left is step or not left.name):
+        rights.append(left.node.right)
+        left = left.node.left
+    if len(rights) > 3:
+        ends = f"{left.label} & {rights[-1].label} & … & {rights[0].label}"
+        return f"({ends}: {len(rights) + 1} branches)"
+    label = left.label
+    for right in reversed(rights):
+        label = f"({label} & {right.label})"
+    return label
+
+
 def foreign_node(node: Never) -> type:
     """The type of a node from outside lolpop, in a walk that must not fail on one (a
     label, a list of children); typed `Never`, so mypy still names a forgotten node."""
@@ -371,8 +388,8 @@ class Step(Generic[_In_contra, _Out_co]):
             case Seq(steps):
                 first, last = steps[0].label, steps[-1].label
                 return f"({first} >> {last})" if len(steps) == 2 else f"({first} >> … >> {last})"
-            case Fanout(left, right):
-                return f"({left.label} & {right.label})"
+            case Fanout():
+                return _fanout_label(self)
             case Both(left, right):
                 return f"both({left.label}, {right.label})"
             case MapEach(inner):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import threading
 import time
 
@@ -315,3 +317,10 @@ def test_glue_runs_inline_as_no_task() -> None:
     assert run(program, 1, backend=Prefect()) == Success((32, None))
     assert calls == ["glue"]
     assert _task_names("glued") == ["glued/add", "glued/inc"]
+
+
+def test_a_fanout_of_hundreds_of_branches_runs_as_on_local() -> None:
+    # One level of Python calls per `&` overflowed the recursion limit at ~330 branches.
+    width = 400
+    program: Step[int, object] = functools.reduce(operator.and_, [inc] * width)
+    assert run(program, 1, backend=Prefect()) == run(program, 1, backend=Local())
