@@ -320,14 +320,18 @@ def grid_search(settings: GridSearchSettings) -> HyperparameterTuner[TaskKind]:
 _SAMPLER = "sklearn.model_selection:ParameterSampler"
 
 
-def _kept_points(question: Mapping[str, object]) -> Sequence[Mapping[str, object]] | None:
+def _kept_points(
+    space: Mapping[str, list[ParamValue]], question: Mapping[str, object]
+) -> Sequence[Mapping[str, object]] | None:
+    """A kept draw for `question`, if one was kept and every value in it is one the
+    space lists (a kept draw never brings a value the config did not give)."""
     answer = _facts.recall(_SAMPLER, question)
     if not isinstance(answer, list):
         return None
     points: list[Mapping[str, object]] = []
     for point in answer:
         if not isinstance(point, dict) or not all(
-            isinstance(key, str) and (value is None or isinstance(value, int | float | str))
+            isinstance(key, str) and key in space and value in space[key]
             for key, value in point.items()
         ):
             return None
@@ -341,7 +345,7 @@ def _drawn(
     """`count` points of `space` drawn by scikit-learn's `ParameterSampler` with `seed`;
     a draw is kept (`_facts`), so a later build of the same search imports nothing."""
     question: dict[str, object] = {"space": dict(space), "count": count, "seed": seed}
-    kept = _kept_points(question)
+    kept = _kept_points(space, question)
     if kept is not None:
         return kept
     from sklearn.model_selection import ParameterSampler  # noqa: PLC0415 (heavy: on use)

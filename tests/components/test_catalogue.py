@@ -72,6 +72,12 @@ def test_a_builtin_decodes_from_yaml_and_builds_its_component_type(tag: str) -> 
     assert isinstance(built, component_type)
 
 
+def _printed_by(code: str) -> str:
+    """What a fresh Python process running `code` prints."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def test_importing_the_catalogue_stays_light() -> None:
     code = (
         "import sys; from lolpop.config.registry import catalogue_kinds; "
@@ -79,8 +85,7 @@ def test_importing_the_catalogue_stays_light() -> None:
         "heavy = [m for m in ('sklearn', 'scipy', 'mlflow', 'matplotlib', 'sqlalchemy', "
         "'prefect') if m in sys.modules]; print(','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert _printed_by(code) == ""
 
 
 @pytest.mark.parametrize("catalogue", ["lolpop.components.catalogue", "lolpop.runners.catalogue"])
@@ -105,8 +110,7 @@ def test_a_classification_check_imports_only_the_kinds_it_names() -> None:
         "'lolpop.components.json_connector', 'lolpop.runners.forecasting.kind') "
         "if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert _printed_by(code) == "[]"
 
 
 def test_an_unknown_tag_still_meets_every_kind() -> None:

@@ -117,6 +117,16 @@ def test_a_kept_draw_of_random_points_is_the_draw(cache: Path) -> None:
     )
     assert [dict(c[0]) for c in fresh.candidates] == drawn
     assert [dict(c[0]) for c in kept.candidates] == drawn
+    # A kept draw holding a value the space does not list is no draw: drawn again.
+    for path in _kept_files(cache):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if body["reference"].endswith("ParameterSampler"):
+            for question in body["answers"]:
+                body["answers"][question][0]["max_depth"] = 99
+            path.write_text(json.dumps(body), encoding="utf-8")
+    again = random_search(settings)
+    assert isinstance(again, SearchTuner)
+    assert [dict(c[0]) for c in again.candidates] == drawn
 
 
 def _module_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
