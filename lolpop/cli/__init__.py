@@ -313,10 +313,18 @@ def _sweep(workflow: WorkflowConfig, cache_dir: Path) -> None:
         _echo(f"lolpop: {line}", err=True)
 
 
+def _keeps_nothing(workflow: WorkflowConfig) -> bool:
+    """Whether the workflow runs on Dask, where no step output is kept."""
+    from lolpop.config.records import PrefectBackendConfig  # noqa: PLC0415
+
+    backend = workflow.backend
+    return isinstance(backend, PrefectBackendConfig) and backend.task_runner == "dask"
+
+
 def _where(workflow: WorkflowConfig, report: Report) -> str:
     """Where a run's records are, and how to look at them: the MLflow runs (and the
     `mlflow ui` line for their store, the training run's figures and model), and the work
-    folder's versions and reports."""
+    folder's versions, reports and step outputs (none on Dask)."""
     from lolpop.cli.runs import tracker_uri  # noqa: PLC0415
     from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
     from lolpop.components.records import RunRef  # noqa: PLC0415
@@ -334,7 +342,8 @@ def _where(workflow: WorkflowConfig, report: Report) -> str:
                 lines.append(f"  figures and the model: artifacts of run {ran.run_id}")
     if "store" not in workflow.components:
         lines.append(f"  data and prediction versions: {work / 'store'}")
-    lines.append(f"  reports: {work / 'reports'}; step outputs (for --resume): {work / 'cache'}")
+    kept = "" if _keeps_nothing(workflow) else f"; step outputs (for --resume): {work / 'cache'}"
+    lines.append(f"  reports: {work / 'reports'}{kept}")
     return "\n".join(lines)
 
 
@@ -592,7 +601,7 @@ def _run_config(
             _echo(_where(workflow, report))
         case Failure(failure):
             _echo(f"lolpop run: {failure.message}", err=True)
-            if cache_dir is not None:
+            if cache_dir is not None and not _keeps_nothing(workflow):
                 again = f" --work-dir {work_dir}" if work_dir else ""
                 _echo(
                     f"lolpop run: resume it with: lolpop run {config}{again} --resume last",

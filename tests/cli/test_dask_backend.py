@@ -78,10 +78,22 @@ def test_a_config_on_dask_runs_on_a_temporary_local_cluster(config: Path) -> Non
     assert "on Dask, step outputs are not kept" in result.output
     assert "stage build_all: done" in result.output
     assert "version 1 promoted to champion" in result.output
+    assert "(for --resume)" not in result.output  # nothing is kept on Dask
     # The search's four trials ran as four tasks of the Dask task runner (its workers).
     trials = _task_runs_since(started, "tune/trial", 4)
     assert len(trials) == 4
     assert all(run.state is not None and run.state.is_completed() for run in trials)
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_failed_run_on_dask_does_not_offer_a_resume(config: Path) -> None:
+    data = config.parent / "data.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    data.write_text("\n".join([lines[0], *(f"{row},oops" for row in lines[1:])]), "utf-8")
+    result = CliRunner().invoke(app, ["run", str(config)])
+    assert result.exit_code == 1, result.output
+    assert "lolpop run: " in result.output
+    assert "--resume" not in result.output.replace("(no --resume)", "")
 
 
 def _task_runs_since(started: datetime, path: str, expected: int) -> list[TaskRun]:
