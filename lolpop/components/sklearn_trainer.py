@@ -44,6 +44,7 @@ from typing import (
     runtime_checkable,
 )
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -714,7 +715,9 @@ def config_spec(
         modules = (reference.partition(":")[0], factory.__module__, "sklearn", __name__)
         answer = {"known": list(_parameters_of(factory, name)), "task": spec.task}
         _facts.remember(reference, question, answer, modules)
-    return spec
+    # Named as a kept check names it, so a step holding the spec is the same step (the
+    # same cache key, for `--resume`) whether its check was kept or not.
+    return attrs.evolve(spec, factory=_Named(reference, allow))
 
 
 def sklearn_model(settings: TrainerSettings) -> ModelTrainer[TaskKind]:
