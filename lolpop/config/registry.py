@@ -116,7 +116,11 @@ class KindRegistry(Generic[_K]):
             return
         self._loaded_entry_points = True
         if self._catalogue is not None:
-            for kind in catalogue_kinds(self._catalogue):
+            listed = catalogue_kinds(self._catalogue)
+            # In the order they had before kinds were looked up one by one: the ones
+            # given first, then the catalogue's in its order.
+            self._kinds = {tag: k for tag, k in self._kinds.items() if k not in listed}
+            for kind in listed:
                 self.add(cast("_K", kind))
         for entry in entry_points(group=self._group):
             loaded: object = entry.load()

@@ -118,3 +118,11 @@ def test_an_unknown_tag_still_meets_every_kind() -> None:
     assert registry.get("no_such_kind") is None
     assert set(EXPECTED) <= set(registry.kinds)
     assert registry.get("csv") is BUILTINS.get("csv")
+
+
+def test_every_kind_is_listed_in_the_catalogues_order_whatever_was_looked_up_first() -> None:
+    first = Registry(catalogue="lolpop.components.catalogue")
+    looked_up = Registry(catalogue="lolpop.components.catalogue")
+    for tag in ("webhook", "csv", "sklearn_model"):
+        assert looked_up.get(tag) is not None
+    assert list(looked_up.kinds) == list(first.kinds)
