@@ -52,7 +52,7 @@ from returns.result import Failure, Result, Success
 from lolpop.backends.cache import KeptRun, start_kept_run
 from lolpop.backends.records import Kept
 from lolpop.core._hints import describe_value_type
-from lolpop.core._interpret import NOT_KEPT, cached, check_pair, fanout_branches
+from lolpop.core._interpret import NOT_KEPT, cached, check_pair
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import Scope, leaves, steps
 from lolpop.core.step import (
@@ -71,6 +71,7 @@ from lolpop.core.step import (
     Retry,
     Seq,
     Step,
+    fanout_branches,
     refuse_node,
 )
 from lolpop.errors import BackendError, DefinitionError, UnsupportedNodeError

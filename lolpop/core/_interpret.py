@@ -56,6 +56,8 @@ from lolpop.core.step import (
     OnFailure,
     Retry,
     Seq,
+    fanout_branches,
+    fans_out,
     refuse_node,
 )
 from lolpop.errors import StepFailure, StepTimeoutError
@@ -315,7 +317,7 @@ class _Compiler:
         match node:
             case Seq():
                 return self._seq(node, inner), None
-            case Fanout(left, right) if not _fans_out(left):
+            case Fanout(left, right) if not fans_out(left):
                 pair = self._pair(left, right, inner)
                 return (lambda value: pair(value, value)), None
             case Fanout():
@@ -638,23 +640,6 @@ def _concurrent_pair(left: Compiled, right: Compiled) -> _Pair:
         return (left_out, right_out)
 
     return run_pair
-
-
-def _fans_out(step: AnyStep) -> bool:
-    """Whether `step` is a fanout that its parent fanout takes in as its own branches:
-    an unnamed one (a named one is a scope of its own)."""
-    return isinstance(step.node, Fanout) and not step.name
-
-
-def fanout_branches(step: AnyStep) -> list[AnyStep]:
-    """The branches of a fanout `a & b & c` (unnamed fanouts nested as left branches,
-    `(a & b) & c`, taken in), in order; every one of them visits the same scope."""
-    rights: list[AnyStep] = []
-    left = step
-    while isinstance(left.node, Fanout) and (left is step or _fans_out(left)):
-        rights.append(left.node.right)
-        left = left.node.left
-    return [left, *reversed(rights)]
 
 
 def _one_after_another(branches: list[Compiled]) -> Callable[[object], list[object]]:

@@ -276,20 +276,33 @@ Node: TypeAlias = (
 )
 
 
-def _fanout_label(step: AnyStep) -> str:
-    """`((a & b) & c)`, as the fanout nests; `(a & b & … & z: 40 branches)` past four.
-    Its unnamed left fanouts are walked in a loop: a wide fanout nests hundreds deep."""
+def fans_out(step: AnyStep) -> bool:
+    """Whether `step` is a fanout that its parent fanout takes in as its own branches:
+    an unnamed one (a named one is a scope of its own)."""
+    return isinstance(step.node, Fanout) and not step.name
+
+
+def fanout_branches(step: AnyStep) -> list[AnyStep]:
+    """The branches of a fanout `a & b & c` (unnamed fanouts nested as left branches,
+    `(a & b) & c`, taken in), in order; every one of them visits the same scope. Walked
+    in a loop: a fanout of hundreds of branches nests hundreds deep."""
     rights: list[AnyStep] = []
     left = step
-    while isinstance(left.node, Fanout) and (left is step or not left.name):
+    while isinstance(left.node, Fanout) and (left is step or fans_out(left)):
         rights.append(left.node.right)
         left = left.node.left
-    if len(rights) > 3:
-        ends = f"{left.label} & {rights[-1].label} & … & {rights[0].label}"
-        return f"({ends}: {len(rights) + 1} branches)"
-    label = left.label
-    for right in reversed(rights):
-        label = f"({label} & {right.label})"
+    return [left, *reversed(rights)]
+
+
+def _fanout_label(step: AnyStep) -> str:
+    """`((a & b) & c)`, as the fanout nests; `(a & b & … & z: 40 branches)` past four."""
+    first, *rest = fanout_branches(step)
+    if len(rest) > 3:
+        ends = f"{first.label} & {rest[0].label} & … & {rest[-1].label}"
+        return f"({ends}: {len(rest) + 1} branches)"
+    label = first.label
+    for branch in rest:
+        label = f"({label} & {branch.label})"
     return label
 
 

@@ -12,8 +12,9 @@ import time
 
 from lolpop import Step, make_step, run, step
 from lolpop.backends import DryRun, Local
-from lolpop.core._interpret import WORTH_A_THREAD, fanout_branches
+from lolpop.core._interpret import WORTH_A_THREAD
 from lolpop.core.failure import RunFailure
+from lolpop.core.step import fanout_branches
 from tests.steps import inc
 
 WIDTH = 3_000
