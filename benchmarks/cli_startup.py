@@ -78,12 +78,14 @@ def commands() -> dict[str, list[str]]:
 #: The label prefix of a command that keeps no checks between processes: the first
 #: check of an estimator and its parameters (the others find them kept by the warm-up).
 NOTHING_KEPT = "nothing kept: "
+#: The environment change that keeps no checks between processes.
+KEEP_NOTHING: Mapping[str, str] = {"LOLPOP_CACHE_DIR": ""}
 
 
 def _environment(label: str = "") -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if label.startswith(NOTHING_KEPT):
-        environment["LOLPOP_CACHE_DIR"] = ""
+        environment.update(KEEP_NOTHING)
     return environment
 
 

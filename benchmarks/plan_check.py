@@ -63,7 +63,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
 
-from cli_startup import imports, keep_checks_apart
+from cli_startup import KEEP_NOTHING, imports, keep_checks_apart
 from step_overhead import _replace_section
 
 from lolpop import Step, map_each, run, step
@@ -84,7 +84,7 @@ COMMANDS: Mapping[str, tuple[str, ...]] = {
 #: Environment changes of a command: `check, nothing kept` keeps no checks between
 #: processes (`LOLPOP_CACHE_DIR=`), as the first check of an estimator and its
 #: parameters is (the others keep them in the benchmark's folder).
-NOTHING_KEPT: Mapping[str, Mapping[str, str]] = {"check, nothing kept": {"LOLPOP_CACHE_DIR": ""}}
+NOTHING_KEPT: Mapping[str, Mapping[str, str]] = {"check, nothing kept": KEEP_NOTHING}
 #: Issue 16's target for `lolpop check` of an example, whole process.
 CHECK_TARGET_SECONDS = 0.5
 SIZES = (100, 1_000, 10_000)

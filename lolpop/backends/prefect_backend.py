@@ -52,7 +52,7 @@ from returns.result import Failure, Result, Success
 from lolpop.backends.cache import KeptRun, start_kept_run
 from lolpop.backends.records import Kept
 from lolpop.core._hints import describe_value_type
-from lolpop.core._interpret import NOT_KEPT, cached, check_pair
+from lolpop.core._interpret import NOT_KEPT, cached, check_pair, nested_pairs
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import Scope, leaves, steps
 from lolpop.core.step import (
@@ -357,13 +357,7 @@ class _Compiler:
                 # of hundreds of branches would overflow them); outputs nested as before.
                 branches = [self.compile(branch, inner) for branch in fanout_branches(step)]
 
-                def run_fanout(value: object, run: _FlowRun) -> object:
-                    nested = branches[0](value, run)
-                    for branch in branches[1:]:
-                        nested = (nested, branch(value, run))
-                    return nested
-
-                return run_fanout
+                return lambda value, run: nested_pairs(branch(value, run) for branch in branches)
             case Both():
                 return self._both(node, inner)
             case MapEach():

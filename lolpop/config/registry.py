@@ -24,6 +24,7 @@ resolves and inspects references but calls none of them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -65,6 +66,7 @@ class _Tagged(Protocol):
 _K = TypeVar("_K", bound=_Tagged)
 
 
+@functools.cache
 def _modules_of(catalogue: str) -> Mapping[str, str]:
     """A catalogue module's `MODULES`: each built-in tag, and the module defining it."""
     modules: object = importlib.import_module(catalogue).MODULES
@@ -73,14 +75,15 @@ def _modules_of(catalogue: str) -> Mapping[str, str]:
     return {str(tag): str(module) for tag, module in modules.items()}
 
 
+def _kind_in(module: str, tag: str) -> _Tagged | None:
+    """The kind `tag` among the `KINDS` of `module` (imported), if it is there."""
+    return next((k for k in importlib.import_module(module).KINDS if k.tag == tag), None)
+
+
 def catalogue_kinds(catalogue: str) -> tuple[object, ...]:
     """Every kind a catalogue module names (each module imported), in its order."""
-    found: dict[str, object] = {}
-    for tag, module in _modules_of(catalogue).items():
-        for kind in importlib.import_module(module).KINDS:
-            if kind.tag == tag:
-                found.setdefault(tag, kind)
-    return tuple(found.values())
+    found = (_kind_in(module, tag) for tag, module in _modules_of(catalogue).items())
+    return tuple(kind for kind in found if kind is not None)
 
 
 class KindRegistry(Generic[_K]):
@@ -154,11 +157,9 @@ class KindRegistry(Generic[_K]):
         if self._catalogue is None:
             return
         module = _modules_of(self._catalogue).get(tag)
-        if module is None:
-            return
-        for kind in importlib.import_module(module).KINDS:
-            if kind.tag == tag:
-                self.add(kind)
+        kind = _kind_in(module, tag) if module is not None else None
+        if kind is not None:
+            self.add(cast("_K", kind))
 
 
 class Registry(KindRegistry[ComponentKind]):

@@ -33,7 +33,7 @@ import contextvars
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol, TypeVar, cast
 
@@ -375,14 +375,7 @@ class _Compiler:
         runs = [self.guarded(branch, scope) for branch in branches]
         run_all = _concurrent_all(runs) if self.instrumented else _one_after_another(runs)
 
-        def run_fanout(value: object) -> object:
-            outputs = iter(run_all(value))
-            nested = next(outputs)
-            for output in outputs:
-                nested = (nested, output)
-            return nested
-
-        return run_fanout
+        return lambda value: nested_pairs(run_all(value))
 
     def _both(self, node: Both, scope: Scope) -> Compiled:
         pair = self._pair(node.left, node.right, scope)
@@ -642,6 +635,15 @@ def _concurrent_pair(left: Compiled, right: Compiled) -> _Pair:
     return run_pair
 
 
+def nested_pairs(outputs: Iterable[object]) -> object:
+    """A fanout's branch outputs nested in pairs as its `&`s nest, `((a, b), c)`."""
+    each = iter(outputs)
+    nested = next(each)
+    for output in each:
+        nested = (nested, output)
+    return nested
+
+
 def _one_after_another(branches: list[Compiled]) -> Callable[[object], list[object]]:
     return lambda value: [branch(value) for branch in branches]
 
@@ -669,12 +671,13 @@ def _concurrent_all(branches: list[Compiled]) -> Callable[[object], list[object]
         return run_timed
 
     timed_branches = [timed(index) for index in range(len(branches))]
+    in_turn = _one_after_another(branches)
 
     def run_all(value: object) -> list[object]:
         run = _RUN.get()
         slots = run.slots if run is not None else None
         if slots is None:
-            return [branch(value) for branch in branches]
+            return in_turn(value)
         last = len(branches) - 1
         started: list[Future[object] | None] = [
             slots.try_submit(timed_branches[index], value)
