@@ -21,7 +21,11 @@ backend) into functions that submit its tasks inside the flow:
   of their own: they write where the config and its tracking store are (a worker would
   write its own `mlflow.db`, on its own disk), and their inputs come to them, not the
   run's records to a worker. Pure steps run on the workers; a pure step that reads an
-  effect's output waits for it in the flow.
+  effect's output waits for it in the flow. On Dask, a large value held in the flow
+  (an effect's output, the run's input, what a step of the flow's own made, such as
+  the best of a search's trials) is sent to the cluster once (`Client.scatter`), and
+  every pure step reading it gets it from there: a fitted model read by three steps
+  travels once, not in each step's task graph.
 
 With no `PREFECT_API_URL` set, Prefect starts a temporary local server (ephemeral
 mode; the first run in a new PREFECT_HOME takes ~20 s); with it set, runs are recorded
@@ -39,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -190,6 +195,17 @@ class _FlowRun:
         #: Per flow (`Graph`) being run, innermost last: its latest effect, which the
         #: next effect waits for. (Tasks are submitted from the flow's thread only.)
         self.effects: list[PrefectFuture[object] | None] = [None]
+        #: How a large value held in the flow is sent to the cluster once (None: not
+        #: on Dask), and what each item given to a worker's task was given as, by the
+        #: item's id (the item is kept with it, so that its id is not reused).
+        self.send: Callable[[object], object] | None = None
+        self.given: dict[int, tuple[object, object]] = {}
+
+    def place_effects(self, here: TaskRunner[PrefectFuture[object]] | None) -> None:
+        """Run effects on `here` (None: on the flow's task runner); off this process,
+        large values held here are sent to a Dask cluster once."""
+        self.here = here
+        self.send = _sent_once() if here is not None else None
 
     def submit(self, prefect_task: Task[[object], object], value: object, effect: bool) -> object:
         """Submit a task on `value`; an effect after the current flow's previous one."""
@@ -199,8 +215,8 @@ class _FlowRun:
             future = self.here.submit(prefect_task, {"value": value}, wait_for=waits)
             self.made_here.add(id(future))
         else:
-            if self.made_here:  # an effect's output, in this process, goes to a worker
-                value = self._resolved_here(value)
+            if self.made_here or self.send is not None:  # values held here, to a worker
+                value = self._for_workers(value)
             future = prefect_task.submit(value, return_state=False, wait_for=waits)
         self.submitted.append(future)
         if effect:
@@ -221,16 +237,27 @@ class _FlowRun:
 
         return _rebuilt(value, concrete, _opens)
 
-    def _resolved_here(self, value: object) -> object:
-        """`value` with the futures of effects run in this process resolved."""
+    def _for_workers(self, value: object) -> object:
+        """`value` with the futures of effects run in this process resolved, and on
+        Dask each large value held here sent to the cluster (once per value)."""
+        from prefect.futures import PrefectFuture  # noqa: PLC0415 (prefect is imported on use)
 
         def opens(item: object) -> bool:
             return id(item) not in self.made_here and _opens(item)
 
-        def resolved(item: object) -> object:
-            return self.resolve(item) if id(item) in self.made_here else item
+        def given(item: object) -> object:
+            here = id(item) in self.made_here
+            if self.send is None:
+                return self.resolve(item) if here else item
+            if not here and isinstance(item, PrefectFuture):
+                return item  # a worker's: Dask hands its value over
+            if id(item) not in self.given:
+                concrete = self.resolve(item) if here else item
+                sent = self.send(concrete) if _large(concrete) else concrete
+                self.given[id(item)] = (item, sent)
+            return self.given[id(item)][1]
 
-        return _rebuilt(value, resolved, opens)
+        return _rebuilt(value, given, opens)
 
     def failure_before(self, stop: int) -> Halt | None:
         """The failure of the earliest of the first `stop` submitted tasks that failed,
@@ -671,6 +698,49 @@ def _effects_here(
         yield cast("TaskRunner[PrefectFuture[object]]", here)
 
 
+#: A value held in the flow larger than this, pickled, is sent to a Dask cluster once
+#: rather than in each task graph that reads it (Dask warns from 10 MB).
+LARGE_VALUE = 2**20
+
+
+def _large(value: object) -> bool:
+    """Whether `value` pickles to more than `LARGE_VALUE` bytes (its arrays' buffers
+    counted, not copied; a value that does not pickle is left to Dask's message)."""
+    buffers: list[pickle.PickleBuffer] = []
+    try:
+        size = len(pickle.dumps(value, protocol=5, buffer_callback=buffers.append))
+    except Exception:  # any pickling failure: Dask reports it on submit
+        return False
+    return size + sum(memoryview(buffer).nbytes for buffer in buffers) > LARGE_VALUE
+
+
+class _Scatters(Protocol):
+    def scatter(self, data: list[object], *, hash: bool) -> list[object]: ...
+
+
+def _sent_once() -> Callable[[object], object] | None:
+    """How the running flow sends a value to its Dask cluster once, as a future its
+    tasks read (None when its task runner is not Dask's)."""
+    from prefect.context import FlowRunContext  # noqa: PLC0415 (prefect on use)
+
+    context = FlowRunContext.get()
+    try:
+        from prefect_dask.task_runners import DaskTaskRunner  # noqa: PLC0415 (an extra)
+    except ImportError:
+        return None
+    if context is None or not isinstance(context.task_runner, DaskTaskRunner):
+        return None
+    # `Client.scatter` is untyped in distributed: the call lolpop makes, typed.
+    client = cast("_Scatters", context.task_runner.client)
+
+    def send(value: object) -> object:
+        # In a list, so that a tuple or dict value is sent whole, not item by item.
+        (future,) = client.scatter([value], hash=False)
+        return future
+
+    return send
+
+
 @frozen
 class Prefect:
     """Run a program as a Prefect flow; each leaf step becomes a task.
@@ -730,7 +800,7 @@ class Prefect:
                 _KEPT_RUNS[flow_run_id] = kept
             try:
                 with _effects_here(self.task_runner) as here:
-                    flow_run.here = here
+                    flow_run.place_effects(here)
                     outcome.append(flow_run.resolve(compiled(value, flow_run)))
             except Halt as halt:
                 halted.append(halt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -106,3 +107,41 @@ def test_an_effect_failing_in_the_flows_process_names_its_step(dask_backend: Pre
     on_dask = run(program, 1, backend=dask_backend).failure()
     assert on_dask == run(program, 1, backend=Local()).failure()
     assert on_dask.path == "job/failing_effect"
+
+
+@step(effect=True)
+def log_blob(size: int) -> bytes:
+    # An effect's output a later pure step reads, as large as a fitted forest (~11 MiB).
+    return bytes(size)
+
+
+@step
+def blob_length(blob: bytes) -> int:
+    return len(blob)
+
+
+@step
+def blob_zeros(blob: bytes) -> int:
+    return blob.count(0)
+
+
+def test_an_effects_large_output_goes_to_the_workers_once(dask_backend: Prefect) -> None:
+    # Each pure step reading it used to carry the value in its own task graph: 11 MiB
+    # sent per step, and one of Dask's "Sending large graph" warnings each time.
+    size = 11 * 2**20
+    program = (log_blob >> (blob_length & blob_zeros)).named("job")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert run(program, size, backend=dask_backend).unwrap() == (size, size)
+    assert [str(each.message) for each in caught if "large graph" in str(each.message)] == []
+
+
+def test_a_large_value_made_in_the_flow_goes_to_the_workers_once(dask_backend: Prefect) -> None:
+    # The run's input, or a value a step of the flow's own made (the best of a search's
+    # trials, a deployment's candidate): sent once, whatever reads it.
+    size = 11 * 2**20
+    program = (blob_length & blob_zeros).named("job")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert run(program, bytes(size), backend=dask_backend).unwrap() == (size, size)
+    assert [str(each.message) for each in caught if "large graph" in str(each.message)] == []
