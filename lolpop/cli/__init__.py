@@ -426,9 +426,11 @@ def _run_on(
 
     if chosen == "prefect":
         from lolpop.backends.prefect_backend import Prefect  # noqa: PLC0415
+        from lolpop.cli.progress import prefect_logs_at  # noqa: PLC0415
 
         if display is not None:
             display.close()
+            prefect_logs_at(display.level)
         settings = workflow.backend if isinstance(workflow.backend, PrefectBackendConfig) else None
         if settings is not None and settings.task_runner == "dask":
             from lolpop.backends.dask_runner import dask_task_runner  # noqa: PLC0415

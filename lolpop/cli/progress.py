@@ -19,6 +19,7 @@ Every line goes through `lolpop.secret.scrub`.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -66,6 +67,20 @@ def set_log_levels(level: Level) -> None:
     runs = logging.WARNING if level == "quiet" else logging.INFO
     for name in ("prefect.flow_runs", "prefect.task_runs"):
         logging.getLogger(name).setLevel(runs)
+
+
+def prefect_logs_at(level: Level) -> None:
+    """`set_log_levels(level)` once Prefect has configured its loggers: importing
+    `prefect.main` (which `from prefect import flow` does) configures them again, which
+    resets their levels (`--quiet` would show every task's line). Processes started
+    after this (a temporary Dask cluster's workers) read the run loggers' level from the
+    environment, as Prefect's logging configuration allows."""
+    importlib.import_module("prefect.main")
+    set_log_levels(level)
+    if level != "verbose":
+        runs = "WARNING" if level == "quiet" else "INFO"
+        for name in ("FLOW_RUNS", "TASK_RUNS"):
+            os.environ[f"PREFECT_LOGGING_LOGGERS_PREFECT_{name}_LEVEL"] = runs
 
 
 def seconds(value: float) -> str:

@@ -1,0 +1,77 @@
+"""What `lolpop run --backend prefect` prints, in a process of its own (as a user runs
+it): Prefect configures its loggers when it is imported, after lolpop set their levels."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WORKFLOW = """\
+runner: regression
+settings: {model_name: m, target: y, index: id}
+components:
+  data: {type: csv, path: data.csv}
+  trainer: {type: sklearn_model, estimator: "sklearn.linear_model:Ridge"}
+  repository: {type: local_registry}
+"""
+
+
+def _run(folder: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    lolpop = shutil.which("lolpop", path=str(Path(sys.executable).parent))
+    assert lolpop is not None
+    env = {**os.environ, "PREFECT_API_URL": url, "COLUMNS": "100"}
+    for name in (  # as a user has them: unset
+        "MLFLOW_TRACKING_URI",
+        "PREFECT_LOGGING_LEVEL",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL",
+        "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL",
+    ):
+        env.pop(name, None)
+    return subprocess.run(
+        [lolpop, "run", "workflow.yaml", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    rows = random.Random(0)
+    lines = ["id,x1,x2,y"]
+    for number in range(60):
+        a, b = rows.random(), rows.random()
+        lines.append(f"{number},{a:.4f},{b:.4f},{2 * a - b + rows.random() / 10:.4f}")
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "workflow.yaml").write_text(WORKFLOW, encoding="utf-8")
+    return tmp_path
+
+
+def test_quiet_hides_prefects_task_lines_and_the_default_shows_them(
+    folder: Path, prefect_server: str
+) -> None:
+    quiet = _run(folder, prefect_server, "--backend", "prefect", "--quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "stage build_all: done" in quiet.stdout
+    assert "Task run" not in quiet.stderr
+    assert "Flow run" not in quiet.stderr
+    shown = _run(folder, prefect_server, "--backend", "prefect")
+    assert shown.returncode == 0, shown.stderr
+    assert "Task run 'regression-build_all/train/fit" in shown.stderr
+
+
+def test_quiet_on_dask_hides_the_workers_task_lines_too(folder: Path, prefect_server: str) -> None:
+    pytest.importorskip("prefect_dask", reason='the `dask` extra is not installed (".[dask]")')
+    quiet = _run(folder, prefect_server, "--backend", "dask", "--quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "stage build_all: done" in quiet.stdout
+    assert "Task run" not in quiet.stderr  # the workers' (pure steps) and the flow's
