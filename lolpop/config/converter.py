@@ -39,11 +39,14 @@ from lolpop.config.records import (
 )
 from lolpop.config.registry import (
     BUILTINS,
+    ENTRY_POINT_GROUP,
     RUNNERS,
     ComponentKind,
     Registry,
     allowed_imports,
     find_kind,
+    not_installed,
+    unknown_runner,
 )
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError
 from lolpop.secret import MASK, Secret, scrub
@@ -114,10 +117,10 @@ def _tagged(
     return tag, {str(k): v for k, v in data.items() if k != "type"}
 
 
-def _unknown_tag(tag: str, what: str, known: Iterable[str]) -> _Invalid:
+def _unknown_tag(tag: str, what: str, known: Iterable[str], why: str = "") -> _Invalid:
     names = sorted(known)
     close = difflib.get_close_matches(tag, names, n=3, cutoff=0.5)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    hint = why or (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "")
     return _Invalid(f"unknown {what} type {tag!r}{hint} (known: {', '.join(names) or 'none'})")
 
 
@@ -127,12 +130,14 @@ def make_converter(
     *,
     reveal_secrets: bool = False,
     settings: type[Settings] = Settings,
+    source: str = "",
 ) -> cattrs.Converter:
     """The converter for workflow configs, with components from `registry`.
 
     `settings:` is decoded into `settings` (the runner's record, a subclass of
     `Settings`). Unstructuring shows every `Secret` as `***`, unless `reveal_secrets` (to
-    write a config back to a file, say)."""
+    write a config back to a file, say). `source`: the config's file, whose project an
+    unknown component type is looked for in (declared there, not installed)."""
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     configure_converter(
         converter,
@@ -140,6 +145,7 @@ def make_converter(
         tuple(allow_imports),
         reveal_secrets=reveal_secrets,
         settings=settings,
+        source=source,
     )
     return converter
 
@@ -151,6 +157,7 @@ def configure_converter(
     *,
     reveal_secrets: bool = False,
     settings: type[Settings] = Settings,
+    source: str = "",
 ) -> None:
     """Register lolpop's strict and tagged hooks on `converter`."""
     converter.register_structure_hook(int, _strict_int)
@@ -197,7 +204,9 @@ def configure_converter(
         except DefinitionError as error:
             raise _Invalid(str(error)) from None
         if kind is None:
-            raise _unknown_tag(tag, "component", registry.kinds)
+            raise _unknown_tag(
+                tag, "component", registry.kinds, not_installed(tag, ENTRY_POINT_GROUP, source)
+            )
         return kind
 
     def structure_component(data: object, _: type) -> ComponentConfig:
@@ -318,11 +327,25 @@ def structure_workflow(
         raise ConfigError(
             (ConfigProblem(f"expected a mapping, got {_show(data)}", "$", source, 1),), source
         )
+    runner = data.get("runner")
     converter = make_converter(
-        registry, allowed_imports(data), settings=RUNNERS.settings_of(data.get("runner"))
+        registry, allowed_imports(data), settings=RUNNERS.settings_of(runner), source=source
     )
     try:
         config: WorkflowConfig = converter.structure(data, WorkflowConfig)
     except Exception as error:
-        raise ConfigError(problems_of(error, lines, source), source) from None
+        problems = problems_of(error, lines, source)
+        judged = tuple(p for p in problems if not p.path.startswith("$.settings"))
+        if judged != problems and isinstance(runner, str) and RUNNERS.get(runner) is None:
+            # An unknown runner's settings cannot be judged (decoded as the shared
+            # `Settings`, a runner's own keys would be "unknown"): the runner's refusal
+            # stands for them. (Otherwise building the workflow refuses the runner.)
+            refused = ConfigProblem(
+                unknown_runner(runner, RUNNERS.kinds, source),
+                "$.runner",
+                source,
+                _line("$.runner", lines or {}),
+            )
+            problems = (refused, *judged)
+        raise ConfigError(problems, source) from None
     return config

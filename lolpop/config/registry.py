@@ -24,6 +24,7 @@ resolves and inspects references but calls none of them.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import inspect
@@ -31,6 +32,7 @@ import re
 import types
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Generic, Protocol, TypeVar, cast, runtime_checkable
 
 from attrs import frozen
@@ -176,6 +178,43 @@ BUILTINS = Registry(catalogue="lolpop.components.catalogue")
 
 #: The entry point group of installed packages' runner kinds.
 RUNNER_GROUP = "lolpop.runners"
+
+
+def unknown_runner(tag: str, known: Iterable[str], source: str) -> str:
+    """The refusal of runner `tag`, not among `known` (`source`: the config's file)."""
+    names = sorted(known)
+    close = difflib.get_close_matches(tag, names, n=2, cutoff=0.5)
+    hint = not_installed(tag, RUNNER_GROUP, source) or (
+        f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    )
+    return f"unknown runner {tag!r}{hint} (known: {', '.join(names) or 'none'})"
+
+
+def not_installed(tag: str, group: str, source: str) -> str:
+    """Why `tag` may be unknown: the project holding the config `source` (its nearest
+    `pyproject.toml`, from the config's folder up; the working folder's for none)
+    declares it in the entry-point `group`, but the installed packages lack it (the
+    project is not installed, or was before the entry point was added). Empty when not.
+    """
+    import tomllib  # noqa: PLC0415 (only for a refusal)
+
+    start = Path(source).resolve().parent if source else Path.cwd()
+    project = next((f for f in (start, *start.parents) if (f / "pyproject.toml").is_file()), None)
+    if project is None:
+        return ""
+    try:
+        data: object = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    for key in ("project", "entry-points", group):
+        data = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(data, dict) or tag not in data:
+        return ""
+    return (
+        f"; {project / 'pyproject.toml'} declares it (entry point {str(data[tag])!r}), but "
+        f"the installed packages lack it: install that project (again, after adding an "
+        f"entry point): pip install -e {project}"
+    )
 
 
 @runtime_checkable

@@ -59,6 +59,7 @@ from lolpop.config.registry import (
     Registry,
     RunnerRegistry,
     find_kind,
+    unknown_runner,
 )
 from lolpop.core._hints import describe, fits
 from lolpop.core.step import Step
@@ -369,11 +370,8 @@ def build_parts(
 
     found = runners.get(config.runner)
     if not isinstance(found, RunnerKind):
-        known = sorted(runners.kinds)
-        close = difflib.get_close_matches(config.runner, known, n=2, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         problem(
-            f"unknown runner {config.runner!r}{hint} (known: {', '.join(known) or 'none'})",
+            unknown_runner(config.runner, runners.kinds, source),
             "$.runner",
         )
         return Failure(ConfigError(tuple(problems), source))
