@@ -58,29 +58,38 @@ def set_log_levels(level: Level) -> None:
     """Libraries' log lines for `level`: MLflow's and Alembic's INFO lines only when
     verbose; Prefect keeps its flow and task runs' lines (one per component step, the
     flow run's name and final state) and drops its own chatter (starting and stopping a
-    temporary server); quiet keeps Prefect's warnings only."""
+    temporary server). (Quiet hides the runs' lines from the console too:
+    `prefect_logs_at`.)"""
     if level == "verbose":
         return
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     for name in ("mlflow", "alembic", "prefect"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    runs = logging.WARNING if level == "quiet" else logging.INFO
     for name in ("prefect.flow_runs", "prefect.task_runs"):
-        logging.getLogger(name).setLevel(runs)
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+#: How Prefect's logging configuration sets its console handler's level, in this
+#: process when it configures its loggers and in the processes started after (a
+#: temporary Dask cluster's workers).
+_CONSOLE_LEVEL = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
 
 
 def prefect_logs_at(level: Level) -> None:
     """`set_log_levels(level)` once Prefect has configured its loggers: importing
     `prefect.main` (which `from prefect import flow` does) configures them again, which
-    resets their levels (`--quiet` would show every task's line). Processes started
-    after this (a temporary Dask cluster's workers) read the run loggers' level from the
-    environment, as Prefect's logging configuration allows."""
+    resets their levels. Quiet: Prefect's console handler shows warnings only (its API
+    handler still sends every run's lines to the server, for its UI)."""
+    from prefect.logging.handlers import PrefectConsoleHandler  # noqa: PLC0415 (on use)
+
     importlib.import_module("prefect.main")
     set_log_levels(level)
-    if level != "verbose":
-        runs = "WARNING" if level == "quiet" else "INFO"
-        for name in ("FLOW_RUNS", "TASK_RUNS"):
-            os.environ[f"PREFECT_LOGGING_LOGGERS_PREFECT_{name}_LEVEL"] = runs
+    if level != "quiet":
+        return
+    os.environ[_CONSOLE_LEVEL] = "WARNING"
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler):
+            handler.setLevel(logging.WARNING)
 
 
 def seconds(value: float) -> str:
