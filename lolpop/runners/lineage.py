@@ -13,6 +13,9 @@ Everything is read from MLflow through the tags the runners write:
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from attrs import frozen
 
 from lolpop.components._mlflow import DATASET_TAG_PREFIX, resolve_tracking_uri
@@ -20,6 +23,9 @@ from lolpop.components.mlflow_repository import APPROVED_TAG, REASON_TAG
 from lolpop.errors import LolpopError
 from lolpop.pipelines.predict import MODEL_VERSION_TAG, PREDICTIONS_TAG
 from lolpop.pipelines.train import WINNING_EXPERIMENT_TAG
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 
 class LineageError(LolpopError):
@@ -63,6 +69,17 @@ class Lineage:
         return "\n".join(lines)
 
 
+def _known_models(client: MlflowClient, reference: str) -> str:
+    """What to say after a model not found: the registry's models, and that a config's
+    file is not a model's name."""
+    names = sorted(model.name for model in client.search_registered_models(max_results=9))
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    known = f"; its models: {shown}" if names else "; it has no models yet"
+    if Path(reference).suffix in {".yaml", ".yml", ".toml"} or Path(reference).is_file():
+        known += "; lineage takes a model's name (a config's `settings.model_name`), not a config"
+    return known
+
+
 def lineage(reference: str, tracking_uri: str | None = None) -> Lineage:
     """The lineage of `MODEL[:VERSION]` (the champion, else the latest, without a version)."""
     from mlflow import MlflowClient  # noqa: PLC0415 (heavy: imported on use)
@@ -87,7 +104,8 @@ def lineage(reference: str, tracking_uri: str | None = None) -> Lineage:
         run = client.get_run(version.run_id) if version.run_id else None
     except MlflowException as error:
         raise LineageError(
-            f"the registry at {uri} has no model {reference!r} ({error.message.splitlines()[0]})."
+            f"the registry at {uri} has no model {reference!r} ({error.message.splitlines()[0]})"
+            f"{_known_models(client, reference)}."
         ) from None
     tags = run.data.tags if run is not None else {}
     datasets = tuple(

@@ -131,6 +131,12 @@ def test_lineage_leads_from_the_model_to_its_run_data_and_experiment(workdir: Pa
     missing = CliRunner().invoke(app, ["lineage", "nope:3", "--tracking-uri", uri])
     assert missing.exit_code == 2
     assert "no model 'nope:3'" in missing.output
+    assert "its models: breast_cancer" in missing.output  # what it could have named
+    config = CliRunner().invoke(app, ["lineage", "workflow.yaml", "--tracking-uri", uri])
+    assert config.exit_code == 2
+    assert "lineage takes a model's name (a config's `settings.model_name`)" in " ".join(
+        config.output.split()
+    )
 
 
 def test_a_version_can_be_approved_and_promoted_by_hand(workdir: Path) -> None:

@@ -58,7 +58,6 @@ import hashlib
 import math
 import operator
 import pickle
-import random
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 
@@ -147,8 +146,7 @@ def _whole_frame(
     # Every class three times (the first rows take them in turn), every part once.
     labels = [i % classes if i < 3 * classes else cells[3] for i, cells in enumerate(rows)]
     parts = [_PARTS[i] if i < len(_PARTS) else cells[5] for i, cells in enumerate(rows)]
-    order = list(range(len(rows)))
-    random.Random(draw(st.integers(0, 2**16))).shuffle(order)  # labels not in row order
+    order = draw(st.permutations(range(len(rows))))  # labels not in row order
     index = pd.Index([100 + position for position in order], dtype="int64")
     columns: dict[str, pd.Series] = {
         "num_0": pd.Series([cells[0] for cells in rows], index=index, dtype="float64"),
