@@ -266,21 +266,19 @@ class DryRun:
 
 
 def _spine(step: AnyStep) -> list[AnyStep]:
-    """The branches of a fanout (or `both`) and of the anonymous fanouts nested as its
-    left part, in order: `a & b & c` nests as `(a & b) & c`, so a fanout of N branches
+    """The branches of a fanout (or `both`) and of the anonymous ones nested in it on
+    either side, in order: `a & b & c` nests as `(a & b) & c`, so a fanout of N branches
     is N - 1 levels deep, and walking it level by level would recurse that deep (a
     `RecursionError` at ~1,000 branches) and copy the leaves seen so far at each level
     (O(N^2)). The plan is the same: an anonymous fanout adds no path segment."""
     branches: list[AnyStep] = []
-    current = step
-    while isinstance(current.node, Fanout | Both):
-        left, right = current.node.left, current.node.right
-        branches.append(right)
-        if left.name or not isinstance(left.node, Fanout | Both):
-            branches.append(left)
-            break
-        current = left
-    branches.reverse()
+    stack = [step]
+    while stack:
+        current = stack.pop()
+        if isinstance(current.node, Fanout | Both) and (current is step or not current.name):
+            stack.extend((current.node.right, current.node.left))
+        else:
+            branches.append(current)
     return branches
 
 

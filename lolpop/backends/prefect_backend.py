@@ -57,7 +57,7 @@ from returns.result import Failure, Result, Success
 from lolpop.backends.cache import KeptRun, start_kept_run
 from lolpop.backends.records import Kept
 from lolpop.core._hints import describe_value_type
-from lolpop.core._interpret import NOT_KEPT, cached, check_pair, nested_pairs
+from lolpop.core._interpret import NOT_KEPT, cached, check_pair
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import Scope, leaves, steps
 from lolpop.core.step import (
@@ -68,6 +68,7 @@ from lolpop.core.step import (
     Both,
     Branch,
     Fanout,
+    FanoutShape,
     Graph,
     Identity,
     Leaf,
@@ -76,7 +77,6 @@ from lolpop.core.step import (
     Retry,
     Seq,
     Step,
-    fanout_branches,
     refuse_node,
 )
 from lolpop.errors import BackendError, DefinitionError, UnsupportedNodeError
@@ -382,9 +382,10 @@ class _Compiler:
             case Fanout():
                 # `a & b & c ...` in one loop, not one level of calls per `&` (a fanout
                 # of hundreds of branches would overflow them); outputs nested as before.
-                branches = [self.compile(branch, inner) for branch in fanout_branches(step)]
+                shape = FanoutShape.of(step)
+                branches = [self.compile(branch, inner) for branch in shape.branches]
 
-                return lambda value, run: nested_pairs(branch(value, run) for branch in branches)
+                return lambda value, run: shape.nest(branch(value, run) for branch in branches)
             case Both():
                 return self._both(node, inner)
             case MapEach():

@@ -33,7 +33,7 @@ import contextvars
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol, TypeVar, cast
 
@@ -49,6 +49,7 @@ from lolpop.core.step import (
     Both,
     Branch,
     Fanout,
+    FanoutShape,
     Graph,
     Identity,
     Leaf,
@@ -56,7 +57,6 @@ from lolpop.core.step import (
     OnFailure,
     Retry,
     Seq,
-    fanout_branches,
     fans_out,
     refuse_node,
 )
@@ -317,11 +317,11 @@ class _Compiler:
         match node:
             case Seq():
                 return self._seq(node, inner), None
-            case Fanout(left, right) if not fans_out(left):
+            case Fanout(left, right) if not fans_out(left) and not fans_out(right):
                 pair = self._pair(left, right, inner)
                 return (lambda value: pair(value, value)), None
             case Fanout():
-                return self._fanout(fanout_branches(step), inner), None
+                return self._fanout(FanoutShape.of(step), inner), None
             case Both():
                 return self._both(node, inner), None
             case MapEach():
@@ -368,14 +368,14 @@ class _Compiler:
             return _concurrent_pair(run_left, run_right)
         return lambda first, second: (run_left(first), run_right(second))
 
-    def _fanout(self, branches: list[AnyStep], scope: Scope) -> Compiled:
+    def _fanout(self, shape: FanoutShape, scope: Scope) -> Compiled:
         """`a & b & c ...`: every branch on the value, the outputs nested in pairs as
         the steps were, `((a, b), c)`; compiled and run in one loop, not one level of
         Python calls per `&` (a fanout of a few hundred branches would overflow them)."""
-        runs = [self.guarded(branch, scope) for branch in branches]
+        runs = [self.guarded(branch, scope) for branch in shape.branches]
         run_all = _concurrent_all(runs) if self.instrumented else _one_after_another(runs)
 
-        return lambda value: nested_pairs(run_all(value))
+        return lambda value: shape.nest(run_all(value))
 
     def _both(self, node: Both, scope: Scope) -> Compiled:
         pair = self._pair(node.left, node.right, scope)
@@ -633,15 +633,6 @@ def _concurrent_pair(left: Compiled, right: Compiled) -> _Pair:
         return (left_out, right_out)
 
     return run_pair
-
-
-def nested_pairs(outputs: Iterable[object]) -> object:
-    """A fanout's branch outputs nested in pairs as its `&`s nest, `((a, b), c)`."""
-    each = iter(outputs)
-    nested = next(each)
-    for output in each:
-        nested = (nested, output)
-    return nested
 
 
 def _one_after_another(branches: list[Compiled]) -> Callable[[object], list[object]]:

@@ -19,7 +19,7 @@ boundary: it becomes one child of the chain it joins and a segment of its leaves
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Generic, Literal, Never, NoReturn, Self, TypeAlias, TypeVar
 
 import attrs
@@ -282,28 +282,75 @@ def fans_out(step: AnyStep) -> bool:
     return isinstance(step.node, Fanout) and not step.name
 
 
+@frozen
+class FanoutShape:
+    """A fanout's branches, in order, and how its `&`s nest them.
+
+    `a & b & c` nests as `(a & b) & c`, `a & (b & c)` the other way; the output nests as
+    the steps do, `((a, b), c)` or `(a, (b, c))`. `postfix`: the nesting read left to
+    right, True for the next branch, False for a `&` pairing the two outputs before it.
+    Unnamed fanouts on either side are taken in (a named one is a scope, and a branch of
+    its own); every branch visits the same scope. Built and used in loops: a fanout of
+    hundreds of branches nests hundreds deep, on either side.
+    """
+
+    branches: tuple[AnyStep, ...]
+    postfix: tuple[bool, ...]
+    #: Whether it nests as `a & b & c ...` does, `((a, b), c)`.
+    chained: bool
+
+    @classmethod
+    def of(cls, step: AnyStep) -> FanoutShape:
+        """The shape of fanout `step`."""
+        branches: list[AnyStep] = []
+        postfix: list[bool] = []
+        stack: list[AnyStep | None] = [step]  # None: the `&` of the two before it
+        while stack:
+            current = stack.pop()
+            if current is None:
+                postfix.append(False)
+            elif isinstance(current.node, Fanout) and (current is step or fans_out(current)):
+                stack.extend((None, current.node.right, current.node.left))
+            else:
+                branches.append(current)
+                postfix.append(True)
+        chained = postfix == [True, *([True, False] * (len(branches) - 1))]
+        return cls(tuple(branches), tuple(postfix), chained)
+
+    def nest(self, outputs: Iterable[object]) -> object:
+        """The branches' outputs (in order) nested as the fanout nests them."""
+        if self.chained:  # `a & b & c ...`, the common case, without the stack
+            each = iter(outputs)
+            nested = next(each)
+            for output in each:
+                nested = (nested, output)
+            return nested
+        return self._folded(outputs, lambda left, right: (left, right))
+
+    def label(self) -> str:
+        """`((a & b) & c)`, as the fanout nests; `(a & b & … & z: 40 branches)` past four."""
+        first, *rest = self.branches
+        if len(rest) > 3:
+            ends = f"{first.label} & {rest[0].label} & … & {rest[-1].label}"
+            return f"({ends}: {len(rest) + 1} branches)"
+        labels = (branch.label for branch in self.branches)
+        return str(self._folded(labels, lambda left, right: f"({left} & {right})"))
+
+    def _folded(self, items: Iterable[object], pair: Callable[[object, object], object]) -> object:
+        each = iter(items)
+        stack: list[object] = []
+        for is_branch in self.postfix:
+            if is_branch:
+                stack.append(next(each))
+            else:
+                right = stack.pop()
+                stack.append(pair(stack.pop(), right))
+        return stack[0]
+
+
 def fanout_branches(step: AnyStep) -> list[AnyStep]:
-    """The branches of a fanout `a & b & c` (unnamed fanouts nested as left branches,
-    `(a & b) & c`, taken in), in order; every one of them visits the same scope. Walked
-    in a loop: a fanout of hundreds of branches nests hundreds deep."""
-    rights: list[AnyStep] = []
-    left = step
-    while isinstance(left.node, Fanout) and (left is step or fans_out(left)):
-        rights.append(left.node.right)
-        left = left.node.left
-    return [left, *reversed(rights)]
-
-
-def _fanout_label(step: AnyStep) -> str:
-    """`((a & b) & c)`, as the fanout nests; `(a & b & … & z: 40 branches)` past four."""
-    first, *rest = fanout_branches(step)
-    if len(rest) > 3:
-        ends = f"{first.label} & {rest[0].label} & … & {rest[-1].label}"
-        return f"({ends}: {len(rest) + 1} branches)"
-    label = first.label
-    for branch in rest:
-        label = f"({label} & {branch.label})"
-    return label
+    """The branches of fanout `step`, in order (see `FanoutShape`)."""
+    return list(FanoutShape.of(step).branches)
 
 
 def foreign_node(node: Never) -> type:
@@ -402,7 +449,7 @@ class Step(Generic[_In_contra, _Out_co]):
                 first, last = steps[0].label, steps[-1].label
                 return f"({first} >> {last})" if len(steps) == 2 else f"({first} >> … >> {last})"
             case Fanout():
-                return _fanout_label(self)
+                return FanoutShape.of(self).label()
             case Both(left, right):
                 return f"both({left.label}, {right.label})"
             case MapEach(inner):

@@ -324,3 +324,9 @@ def test_a_fanout_of_hundreds_of_branches_runs_as_on_local() -> None:
     width = 400
     program: Step[int, object] = functools.reduce(operator.and_, [inc] * width)
     assert run(program, 1, backend=Prefect()) == run(program, 1, backend=Local())
+
+
+def test_fanouts_nested_either_way_give_the_same_shapes_as_on_local() -> None:
+    a, b, c, d = (inc.named(name) for name in "abcd")
+    for program in (a & (b & c), (a & b) & (c & d), a & (b & c).named("bc") & d):
+        assert run(program, 1, backend=Prefect()) == run(program, 1, backend=Local())

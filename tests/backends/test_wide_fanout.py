@@ -96,3 +96,46 @@ def test_a_wide_fanout_is_planned_and_its_table_stays_readable() -> None:
     assert f"and {WIDTH - 1 - 8} more" in text
     assert len(text) < 1_000_000  # each of N rows named the N-1 others: ~90 MB
     assert len(plan.steps[0].concurrent_with) == WIDTH - 1  # the plan itself keeps all
+
+
+def _right_nested(width: int) -> Step[int, object]:
+    """`a & (b & (c & ...))`: built from the right (`reduce` with the new step first)."""
+    branches = [inc.named(f"b{index}") for index in range(width)]
+    program: Step[int, object] = functools.reduce(
+        lambda nested, branch: branch & nested, reversed(branches[:-1]), branches[-1]
+    )
+    return program
+
+
+def _unnest_right(nested: object, width: int) -> list[object]:
+    """`(a, (b, c))` as `[a, b, c]`."""
+    found: list[object] = []
+    for _ in range(width - 1):
+        assert isinstance(nested, tuple)
+        first, nested = nested
+        found.append(first)
+    return [*found, nested]
+
+
+def test_a_fanout_nested_to_the_right_runs_planned_and_labelled_too() -> None:
+    # It recursed one level of calls per `&` when compiled (a bare RecursionError).
+    program = _right_nested(WIDTH)
+    for backend in (Local(), Local(ledger=None, max_workers=1)):
+        outputs = run(program, 1, backend=backend).unwrap()
+        assert _unnest_right(outputs, WIDTH) == [2] * WIDTH
+    plan = run(program, 1, backend=DryRun()).unwrap()
+    assert [each.path for each in plan.steps[:3]] == ["b0", "b1", "b2"]
+    assert plan.program == f"(b0 & b1 & … & b{WIDTH - 1}: {WIDTH} branches)"
+    assert fanout_branches(program)[-1].name == f"b{WIDTH - 1}"
+
+
+def test_mixed_nestings_keep_their_shape_and_their_labels() -> None:
+    a, b, c, d = (inc.named(name) for name in "abcd")
+    for program, nested, label in [
+        ((a & b) & (c & d), ((2, 2), (2, 2)), "((a & b) & (c & d))"),
+        (a & (b & c) & d, ((2, (2, 2)), 2), "((a & (b & c)) & d)"),
+        (a & (b & c).named("bc") & d, ((2, (2, 2)), 2), "((a & bc) & d)"),
+    ]:
+        assert run(program, 1, backend=Local()).unwrap() == nested
+        assert run(program, 1, backend=Local(ledger=None, max_workers=1)).unwrap() == nested
+        assert program.label == label
