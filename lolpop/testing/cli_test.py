@@ -48,7 +48,7 @@ import attrs
 from attrs import frozen
 
 from lolpop.config.records import WorkflowConfig, is_output_path
-from lolpop.config.registry import CLASS_PREFIXES, KIND_PREFIXES
+from lolpop.config.registry import BUILTINS, CLASS_PREFIXES, KIND_PREFIXES, Registry
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,18 +137,26 @@ def lolpop_test(
 # --- the components and their laws --------------------------------------------------------
 
 
-def is_users(name: str, workflow: WorkflowConfig) -> bool:
-    """Whether the component in slot `name` is the user's: its kind, or a function or
+def is_users(name: str, workflow: WorkflowConfig, registry: Registry = BUILTINS) -> bool:
+    """Whether the component in slot `name` is the user's: its kind (a reference, or a
+    tag an installed package registers, such as a project's own), or a function or
     class its settings name, comes from outside lolpop and scikit-learn."""
     given = workflow.components.get(name)
     if given is None:
         return False  # the runner's default
     ours = (*KIND_PREFIXES, *CLASS_PREFIXES)
+
+    def theirs(module: str) -> bool:
+        return not any(module == prefix or module.startswith(prefix + ".") for prefix in ours)
+
+    kind = registry.get(given.type) if _REFERENCE.fullmatch(given.type) is None else None
+    if kind is not None and any(
+        theirs(getattr(part, "__module__", "") or "") for part in (kind.build, kind.settings)
+    ):
+        return True
     for text in (given.type, *_strings(given.settings)):
         found = _REFERENCE.fullmatch(text)
-        if found is not None and not any(
-            found.group(1) == prefix or found.group(1).startswith(prefix + ".") for prefix in ours
-        ):
+        if found is not None and theirs(found.group(1)):
             return True
     return False
 

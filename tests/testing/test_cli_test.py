@@ -21,6 +21,7 @@ from lolpop.components.function_transformer import make_transformer
 from lolpop.components.visualizer import VisualizerSettings
 from lolpop.config import load
 from lolpop.config.records import WorkflowConfig
+from lolpop.config.registry import BUILTINS, ComponentKind, Registry
 from lolpop.testing.cli_test import ROWS_PER_CLASS, Row, is_users, isolated, subsets, table
 from lolpop.testing.laws import run_laws
 from lolpop.testing.profiles import scaled
@@ -381,6 +382,32 @@ def test_a_component_is_the_users_when_its_kind_or_code_comes_from_their_modules
     assert not is_users("data", config)  # a csv connector
     assert not is_users("trainer", config)  # sklearn.linear_model:LogisticRegression
     assert not is_users("encoder", config)  # the runner's default
+
+
+@attrs.frozen
+class _ShopSettings:
+    columns: tuple[str, ...] = ()
+
+
+def _shop_features(settings: object) -> object:
+    return settings
+
+
+def test_a_kind_from_an_installed_package_is_the_users() -> None:
+    # A project's own component, found through its entry point (`lolpop init`'s
+    # `myproj_features`), was called built-in: its laws drew a built-in's few examples.
+    shop = ComponentKind("shop_features", _ShopSettings, _shop_features)
+    csv = BUILTINS.get("csv")
+    assert csv is not None
+    registry = Registry([shop, csv])
+    config = churn_config()
+    components = {
+        **config.components,
+        "transformer": attrs.evolve(config.components["data"], type="shop_features"),
+    }
+    config = attrs.evolve(config, components=components)
+    assert is_users("transformer", config, registry)
+    assert not is_users("data", config, registry)  # lolpop's csv connector
 
 
 def test_an_isolated_config_writes_in_the_scratch_folder_only(
