@@ -25,14 +25,16 @@ def _wide(branch: Step[int, int], width: int = WIDTH) -> Step[int, object]:
     return program
 
 
-def _flatten(nested: object, width: int) -> list[object]:
-    """`((a, b), c)` as `[a, b, c]`."""
+def _flatten(nested: object, width: int, *, to_the_right: bool = False) -> list[object]:
+    """`((a, b), c)` as `[a, b, c]`; `(a, (b, c))` too, `to_the_right`."""
     found: list[object] = []
     for _ in range(width - 1):
         assert isinstance(nested, tuple)
-        nested, last = nested
-        found.append(last)
-    return [nested, *reversed(found)]
+        inner, outer = (nested[1], nested[0]) if to_the_right else nested
+        found.append(outer)
+        nested = inner
+    ends = [*found, nested] if to_the_right else [nested, *reversed(found)]
+    return ends
 
 
 def test_a_fanout_of_thousands_of_branches_runs_on_every_local_flavour() -> None:
@@ -107,22 +109,12 @@ def _right_nested(width: int) -> Step[int, object]:
     return program
 
 
-def _unnest_right(nested: object, width: int) -> list[object]:
-    """`(a, (b, c))` as `[a, b, c]`."""
-    found: list[object] = []
-    for _ in range(width - 1):
-        assert isinstance(nested, tuple)
-        first, nested = nested
-        found.append(first)
-    return [*found, nested]
-
-
 def test_a_fanout_nested_to_the_right_runs_planned_and_labelled_too() -> None:
     # It recursed one level of calls per `&` when compiled (a bare RecursionError).
     program = _right_nested(WIDTH)
     for backend in (Local(), Local(ledger=None, max_workers=1)):
         outputs = run(program, 1, backend=backend).unwrap()
-        assert _unnest_right(outputs, WIDTH) == [2] * WIDTH
+        assert _flatten(outputs, WIDTH, to_the_right=True) == [2] * WIDTH
     plan = run(program, 1, backend=DryRun()).unwrap()
     assert [each.path for each in plan.steps[:3]] == ["b0", "b1", "b2"]
     assert plan.program == f"(b0 & b1 & … & b{WIDTH - 1}: {WIDTH} branches)"

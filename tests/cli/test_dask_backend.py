@@ -4,7 +4,6 @@ cluster, and one message, exit 2, when the Prefect server its workers need is mi
 
 from __future__ import annotations
 
-import random
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lolpop.cli import app
+from tests.cli._regression import regression_folder
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import TaskRun
@@ -39,15 +39,8 @@ components:
 @pytest.fixture
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A small regression workflow on Dask, its data beside it, tracked in its folder."""
-    rows = random.Random(0)
-    lines = ["id,x1,x2,y"]
-    for number in range(120):
-        a, b = rows.random(), rows.random()
-        lines.append(f"{number},{a:.4f},{b:.4f},{2 * a - b + rows.random() / 10:.4f}")
-    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (tmp_path / "workflow.yaml").write_text(WORKFLOW, encoding="utf-8")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    return tmp_path / "workflow.yaml"
+    return regression_folder(tmp_path, WORKFLOW, rows=120)
 
 
 def test_without_a_prefect_server_a_dask_run_says_what_to_do(

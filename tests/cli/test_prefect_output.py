@@ -4,7 +4,6 @@ it): Prefect configures its loggers when it is imported, after lolpop set their 
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from tests.cli._regression import regression_folder
 
 WORKFLOW = """\
 runner: regression
@@ -47,14 +48,7 @@ def _run(folder: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    rows = random.Random(0)
-    lines = ["id,x1,x2,y"]
-    for number in range(60):
-        a, b = rows.random(), rows.random()
-        lines.append(f"{number},{a:.4f},{b:.4f},{2 * a - b + rows.random() / 10:.4f}")
-    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (tmp_path / "workflow.yaml").write_text(WORKFLOW, encoding="utf-8")
-    return tmp_path
+    return regression_folder(tmp_path, WORKFLOW, rows=60).parent
 
 
 def test_quiet_hides_prefects_task_lines_and_the_default_shows_them(
