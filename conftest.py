@@ -64,3 +64,22 @@ def _garbage_collector_restored() -> Iterator[None]:
         gc.unfreeze()
     if not gc.isenabled():
         gc.enable()
+
+
+#: Modules whose background threads, once a test has started them, draw from the global
+#: `random`: the keepalive ping of Prefect's events websocket, Dask's IO loop (gathering
+#: results, sizing messages). Hypothesis compares the global state around each draw and
+#: takes such a draw for a strategy's ("Do not use the `random` module inside
+#: strategies"), in whichever property test runs at that moment.
+_DRAW_IN_THE_BACKGROUND = ("websockets.asyncio.connection", "distributed.utils_comm", "dask.sizeof")
+
+
+@pytest.fixture(autouse=True)
+def _background_draws_apart() -> None:
+    """Each of those modules, once imported, draws from a `random.Random` of its own."""
+    import random  # noqa: PLC0415
+
+    for name in _DRAW_IN_THE_BACKGROUND:
+        module = sys.modules.get(name)
+        if module is not None and vars(module).get("random") is random:
+            vars(module)["random"] = random.Random()
