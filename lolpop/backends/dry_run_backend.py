@@ -39,6 +39,7 @@ from lolpop.core.step import (
     OnFailure,
     Retry,
     Seq,
+    nested_branches,
     refuse_node,
 )
 from lolpop.errors import DefinitionError
@@ -271,14 +272,7 @@ def _spine(step: AnyStep) -> list[AnyStep]:
     is N - 1 levels deep, and walking it level by level would recurse that deep (a
     `RecursionError` at ~1,000 branches) and copy the leaves seen so far at each level
     (O(N^2)). The plan is the same: an anonymous fanout adds no path segment."""
-    branches: list[AnyStep] = []
-    stack = [step]
-    while stack:
-        current = stack.pop()
-        if isinstance(current.node, Fanout | Both) and (current is step or not current.name):
-            stack.extend((current.node.right, current.node.left))
-        else:
-            branches.append(current)
+    branches, _ = nested_branches(step, (Fanout, Both))
     return branches
 
 

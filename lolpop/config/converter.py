@@ -46,6 +46,7 @@ from lolpop.config.registry import (
     allowed_imports,
     find_kind,
     not_installed,
+    unknown,
     unknown_runner,
 )
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError
@@ -118,10 +119,7 @@ def _tagged(
 
 
 def _unknown_tag(tag: str, what: str, known: Iterable[str], why: str = "") -> _Invalid:
-    names = sorted(known)
-    close = difflib.get_close_matches(tag, names, n=3, cutoff=0.5)
-    hint = why or (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "")
-    return _Invalid(f"unknown {what} type {tag!r}{hint} (known: {', '.join(names) or 'none'})")
+    return _Invalid(unknown(f"{what} type", tag, known, why))
 
 
 def make_converter(

@@ -180,14 +180,18 @@ BUILTINS = Registry(catalogue="lolpop.components.catalogue")
 RUNNER_GROUP = "lolpop.runners"
 
 
+def unknown(what: str, tag: str, known: Iterable[str], why: str = "", near: int = 3) -> str:
+    """The refusal of `tag`, a `what` not among `known`: `why` it may be unknown, else
+    the (up to `near`) known names close to it, then every known name."""
+    names = sorted(known)
+    close = difflib.get_close_matches(tag, names, n=near, cutoff=0.5)
+    hint = why or (f"; did you mean {' or '.join(map(repr, close))}?" if close else "")
+    return f"unknown {what} {tag!r}{hint} (known: {', '.join(names) or 'none'})"
+
+
 def unknown_runner(tag: str, known: Iterable[str], source: str) -> str:
     """The refusal of runner `tag`, not among `known` (`source`: the config's file)."""
-    names = sorted(known)
-    close = difflib.get_close_matches(tag, names, n=2, cutoff=0.5)
-    hint = not_installed(tag, RUNNER_GROUP, source) or (
-        f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-    )
-    return f"unknown runner {tag!r}{hint} (known: {', '.join(names) or 'none'})"
+    return unknown("runner", tag, known, not_installed(tag, RUNNER_GROUP, source), near=2)
 
 
 def not_installed(tag: str, group: str, source: str) -> str:

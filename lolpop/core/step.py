@@ -282,40 +282,53 @@ def fans_out(step: AnyStep) -> bool:
     return isinstance(step.node, Fanout) and not step.name
 
 
+def nested_branches(
+    step: AnyStep, kinds: tuple[type[Fanout | Both], ...] = (Fanout,)
+) -> tuple[list[AnyStep], list[bool]]:
+    """The branches of `step`, a node of one of `kinds`, and of the unnamed such nodes
+    nested in it on either side (a named one is a scope, and a branch of its own), in
+    order; and their nesting in postfix: True for the next branch, False for the pairing
+    of the two before it. Walked in a loop: a fanout of hundreds of branches nests
+    hundreds deep, on either side."""
+    branches: list[AnyStep] = []
+    postfix: list[bool] = []
+    stack: list[AnyStep | None] = [step]  # None: the pairing of the two before it
+    while stack:
+        current = stack.pop()
+        if current is None:
+            postfix.append(False)
+        elif isinstance(current.node, kinds) and (current is step or not current.name):
+            stack.extend((None, current.node.right, current.node.left))
+        else:
+            branches.append(current)
+            postfix.append(True)
+    return branches, postfix
+
+
 @frozen
 class FanoutShape:
     """A fanout's branches, in order, and how its `&`s nest them.
 
     `a & b & c` nests as `(a & b) & c`, `a & (b & c)` the other way; the output nests as
-    the steps do, `((a, b), c)` or `(a, (b, c))`. `postfix`: the nesting read left to
-    right, True for the next branch, False for a `&` pairing the two outputs before it.
-    Unnamed fanouts on either side are taken in (a named one is a scope, and a branch of
-    its own); every branch visits the same scope. Built and used in loops: a fanout of
-    hundreds of branches nests hundreds deep, on either side.
+    the steps do, `((a, b), c)` or `(a, (b, c))`. `postfix`: the nesting, as
+    `nested_branches` reads it. Unnamed fanouts on either side are taken in; every
+    branch visits the same scope.
     """
 
     branches: tuple[AnyStep, ...]
     postfix: tuple[bool, ...]
     #: Whether it nests as `a & b & c ...` does, `((a, b), c)`.
-    chained: bool
+    chained: bool = field(init=False)
+
+    @chained.default
+    def _nests_as_a_chain(self) -> bool:
+        return self.postfix == (True, *((True, False) * (len(self.branches) - 1)))
 
     @classmethod
     def of(cls, step: AnyStep) -> FanoutShape:
         """The shape of fanout `step`."""
-        branches: list[AnyStep] = []
-        postfix: list[bool] = []
-        stack: list[AnyStep | None] = [step]  # None: the `&` of the two before it
-        while stack:
-            current = stack.pop()
-            if current is None:
-                postfix.append(False)
-            elif isinstance(current.node, Fanout) and (current is step or fans_out(current)):
-                stack.extend((None, current.node.right, current.node.left))
-            else:
-                branches.append(current)
-                postfix.append(True)
-        chained = postfix == [True, *([True, False] * (len(branches) - 1))]
-        return cls(tuple(branches), tuple(postfix), chained)
+        branches, postfix = nested_branches(step)
+        return cls(tuple(branches), tuple(postfix))
 
     def nest(self, outputs: Iterable[object]) -> object:
         """The branches' outputs (in order) nested as the fanout nests them."""
@@ -346,11 +359,6 @@ class FanoutShape:
                 right = stack.pop()
                 stack.append(pair(stack.pop(), right))
         return stack[0]
-
-
-def fanout_branches(step: AnyStep) -> list[AnyStep]:
-    """The branches of fanout `step`, in order (see `FanoutShape`)."""
-    return list(FanoutShape.of(step).branches)
 
 
 def foreign_node(node: Never) -> type:

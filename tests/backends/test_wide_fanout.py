@@ -14,7 +14,7 @@ from lolpop import Step, make_step, run, step
 from lolpop.backends import DryRun, Local
 from lolpop.core._interpret import WORTH_A_THREAD
 from lolpop.core.failure import RunFailure
-from lolpop.core.step import fanout_branches
+from lolpop.core.step import FanoutShape
 from tests.steps import inc
 
 WIDTH = 3_000
@@ -59,8 +59,8 @@ def test_its_outputs_nest_as_the_steps_do() -> None:
     assert run(one & two & three, 0).unwrap() == ((1, 2), 3)
     assert run(one & (two & three), 0).unwrap() == (1, (2, 3))
     assert run((one & two).named("pair") & three, 0).unwrap() == ((1, 2), 3)
-    assert len(fanout_branches(one & two & three)) == 3
-    assert len(fanout_branches((one & two).named("pair") & three)) == 2
+    assert len(FanoutShape.of(one & two & three).branches) == 3
+    assert len(FanoutShape.of((one & two).named("pair") & three).branches) == 2
 
 
 def test_the_first_branch_to_fail_is_reported_and_every_started_branch_is_waited_for() -> None:
@@ -118,7 +118,7 @@ def test_a_fanout_nested_to_the_right_runs_planned_and_labelled_too() -> None:
     plan = run(program, 1, backend=DryRun()).unwrap()
     assert [each.path for each in plan.steps[:3]] == ["b0", "b1", "b2"]
     assert plan.program == f"(b0 & b1 & … & b{WIDTH - 1}: {WIDTH} branches)"
-    assert fanout_branches(program)[-1].name == f"b{WIDTH - 1}"
+    assert FanoutShape.of(program).branches[-1].name == f"b{WIDTH - 1}"
 
 
 def test_mixed_nestings_keep_their_shape_and_their_labels() -> None:
