@@ -10,11 +10,12 @@ program of 10,000 steps in process.
      prints its plan (each step's types, effects, concurrency); nothing runs.
    - `lolpop check CONFIG`: decodes the config, builds every component and every stage
      (no data read, nothing run), then looks at the files it reads (existence, headers)
-     and writes. Target (issue 16): at most 0.5 s. Its estimators' checks are kept from
-     an earlier check (in the benchmark's own temporary `LOLPOP_CACHE_DIR`), as they are
-     for a user after the first check of an estimator and its parameters;
-   - `check, nothing kept`: the same with nothing kept (`LOLPOP_CACHE_DIR=`), as that
-     first check is (it imports scikit-learn to check the estimators' parameters).
+     and writes. Target (issue 16): at most 0.5 s. Its estimators are checked against
+     the table of scikit-learn's estimators lolpop ships (for the installed release);
+     what the table cannot decide is checked by scikit-learn, and kept (in the
+     benchmark's own temporary `LOLPOP_CACHE_DIR`);
+   - `check, nothing kept`: the same with nothing kept (`LOLPOP_CACHE_DIR=`), as the
+     first check of an estimator and its parameters is.
    - `lolpop run CONFIG --backend dry-run`: what `run` does before running (config,
      profile, work folder, build), then prints the plan instead of running it.
 
@@ -89,7 +90,7 @@ NOTHING_KEPT: Mapping[str, Mapping[str, str]] = {"check, nothing kept": KEEP_NOT
 CHECK_TARGET_SECONDS = 0.5
 SIZES = (100, 1_000, 10_000)
 #: Libraries `check` needs for what it checks (see `cli_startup.py`): pandas, and
-#: scikit-learn when its checks were not kept; the rest is listed.
+#: scikit-learn for what the table of its estimators cannot decide; the rest is listed.
 EXPECTED_IMPORTS = ("sklearn", "pandas")
 IMPORT_LISTED_MS = 20.0
 
@@ -170,13 +171,17 @@ def examples_table(medians: Mapping[str, Mapping[str, float]]) -> str:
     header = "| example | `python -c pass` ms | " + " | ".join(
         f"`{label}` ms (ratio)" for label in labels
     )
-    rows = [header + " | check <= 0.5 s |", "|---|---:|" + "---:|" * len(labels) + "---|"]
+    rows = [
+        header + " | check <= 0.5 s, kept or not |",
+        "|---|---:|" + "---:|" * len(labels) + "---|",
+    ]
     for example, by_label in medians.items():
         baseline = by_label["python -c pass"]
         cells = [
             f"{by_label[label] * 1000:.0f} ({by_label[label] / baseline:.0f}x)" for label in labels
         ]
-        met = "met" if by_label["check"] <= CHECK_TARGET_SECONDS else "not met"
+        first = by_label["check, nothing kept"]
+        met = "met" if max(by_label["check"], first) <= CHECK_TARGET_SECONDS else "not met"
         name = example.removeprefix("examples/").removesuffix("/workflow.yaml")
         rows.append(f"| {name} | {baseline * 1000:.0f} | {' | '.join(cells)} | {met} |")
     return "\n".join(rows)
@@ -371,8 +376,9 @@ def main(argv: list[str] | None = None) -> None:
                 table,
                 "",
                 f"`lolpop check`: {min(checks):.2f}-{max(checks):.2f} s across the examples "
-                f"against a target of {CHECK_TARGET_SECONDS} s, with the estimators' checks "
-                "kept from an earlier check (`LOLPOP_CACHE_DIR`); nothing kept (the first "
+                f"against a target of {CHECK_TARGET_SECONDS} s (the estimators checked "
+                "against the table of scikit-learn's estimators lolpop ships, for the "
+                "installed release); with nothing kept (`LOLPOP_CACHE_DIR=`, the first "
                 f"check of an estimator and its parameters): {min(first):.2f}-"
                 f"{max(first):.2f} s. Besides pandas and "
                 f"scikit-learn it imports (cumulative, > {IMPORT_LISTED_MS:.0f} ms, `lolpop "

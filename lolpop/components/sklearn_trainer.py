@@ -50,7 +50,7 @@ import numpy.typing as npt
 import pandas as pd
 from attrs import Factory, frozen
 
-from lolpop.components import _facts
+from lolpop.components import _facts, _sklearn_api
 from lolpop.components._errors import (
     DataError,
     count_rows,
@@ -683,6 +683,35 @@ def _kept_spec(
     return ModelSpec(_Named(reference, allow), _seeded(params, known, seed), checked, name)
 
 
+def _listed_spec(
+    reference: str,
+    allow: tuple[str, ...],
+    params: Mapping[str, ParamValue],
+    task: TaskChoice,
+    seed: int | None,
+) -> ModelSpec | None:
+    """The spec the table of scikit-learn's estimators (`_sklearn_api`) gives, when it
+    lists `reference` and lets every parameter pass; None leaves the check to
+    scikit-learn (which refuses in its own words what the table would not pass)."""
+    entry = _sklearn_api.listed(reference)
+    if entry is None:
+        return None
+    resolved = _seeded(params, entry.params, seed)
+    if not entry.accepts(resolved):
+        return None
+    found: Task | None = (
+        "classification"
+        if entry.task == "classification"
+        else "regression"
+        if entry.task == "regression"
+        else None
+    )
+    if found is None or task not in ("auto", found):
+        return None
+    name = reference.replace(":", ".")
+    return ModelSpec(_Named(reference, allow), resolved, found, name)
+
+
 def config_spec(
     reference: str,
     allow: tuple[str, ...],
@@ -696,16 +725,19 @@ def config_spec(
     an error in the reference is about the `estimator` setting, one in the parameters
     about `within`.
 
-    A check of one of scikit-learn's own estimators that passed is kept (`_facts`): the
-    same check in a later build, in the same environment, is answered from it without
-    importing scikit-learn (~0.6 s of a `lolpop check`), and the class is imported when
-    a run makes the estimator.
+    A check of one of scikit-learn's own estimators is answered without importing
+    scikit-learn (~0.6 s of a `lolpop check`) from the table of its estimators lolpop
+    ships (`_sklearn_api`, for the installed release), else from a check of it that
+    passed before and was kept (`_facts`, in the same environment); the class is imported
+    when a run makes the estimator.
     """
     question: dict[str, object] = {"params": dict(params), "task": task, "seed": seed}
     if _is_sklearn(reference):
-        kept = _kept_spec(reference, allow, params, seed, question)
-        if kept is not None:
-            return kept
+        known = _listed_spec(reference, allow, params, task, seed) or _kept_spec(
+            reference, allow, params, seed, question
+        )
+        if known is not None:
+            return known
     with setting("estimator"):
         factory = estimator_class(reference, allow)
     name = reference.replace(":", ".")

@@ -8,3 +8,5 @@ class Bunch(dict[str, object]):
     target: pd.Series
     feature_names: list[str]
     DESCR: str
+
+def all_estimators(type_filter: str | list[str] | None = None) -> list[tuple[str, type]]: ...
