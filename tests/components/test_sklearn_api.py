@@ -75,10 +75,11 @@ def table_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_the_shipped_table_is_the_installed_scikit_learns() -> None:
     # Written by `python -m lolpop.components._sklearn_api`; under another release the
-    # table is not read (the next test), and this test says to write it again.
+    # table is not read (the next test: checks import scikit-learn, as they did before
+    # the table), and this test is skipped saying to write it again (`-ra` shows why).
     shipped = json.loads(_sklearn_api.TABLE.read_text(encoding="utf-8"))
     if shipped["sklearn"] != _sklearn_api._installed():
-        pytest.fail(
+        pytest.skip(
             f"the table is scikit-learn {shipped['sklearn']}'s; this is "
             f"{_sklearn_api._installed()}: `python -m lolpop.components._sklearn_api`"
         )
