@@ -35,6 +35,8 @@ def test_a_first_check_of_every_example_imports_neither_scikit_learn_nor_scipy(
 ) -> None:
     # The first check of an estimator and its parameters (nothing kept) took 1.08-1.12 s,
     # ~0.6 s of it importing scikit-learn and SciPy (issue 16: <= 0.5 s).
+    if _sklearn_api._table() is None:
+        pytest.skip("the table is not for the installed scikit-learn: checks import it")
     script = (
         "import sys\n"
         "from lolpop.cli import main\n"
