@@ -213,9 +213,8 @@ def check(
     when it gives `labels`) that lacks something it needs is a problem; any other stage
     that cannot run is listed with what it needs, after the config."""
     with _at_config(config) as (source, _):
-        import yaml  # noqa: PLC0415 (light, but only this command needs it)
-
         from lolpop.config import load, make_converter, mask_secrets  # noqa: PLC0415
+        from lolpop.config._yaml import dump_yaml  # noqa: PLC0415 (only this command)
         from lolpop.errors import ConfigError  # noqa: PLC0415
         from lolpop.runners.build import build_parts, check_stages  # noqa: PLC0415 (the catalogue)
 
@@ -260,7 +259,7 @@ def check(
             + (f" ({', '.join(chosen)})" if chosen else "")
             + (", mypy OK" if mypy else "")
         )
-        _echo(yaml.safe_dump(shown, sort_keys=False).rstrip())
+        _echo(dump_yaml(shown, sort_keys=False).rstrip())
         _echo(f"stages that can run: {', '.join(s.stage for s in stages if not s.problems)}")
         for each in stages:
             if each.problems:

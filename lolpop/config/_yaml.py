@@ -5,7 +5,9 @@ line), so a config can never make lolpop construct arbitrary objects. Every valu
 (`$.components.trainer.max_depth`) is mapped to the line where its key stands, so that
 decoding errors can point into the file. Duplicate keys, which PyYAML would silently
 resolve to the last one, are reported, and so is a key YAML reads as something other than
-text (`1:` is an integer; `on:`, `off:`, `yes:` and `no:` are booleans in YAML 1.1).
+text (`1:` is an integer; `on:`, `off:`, `yes:` and `no:` are booleans in YAML 1.1). A
+number written with an exponent (`1e-4`, `1e3`) is a number, as in YAML 1.2 (YAML 1.1
+reads it as text unless it has a dot and a signed exponent).
 
 Bounds. A YAML document is a graph, not a tree: an alias (`*a`) names a node written once,
 so 9 levels of 9 aliases (under 500 bytes) stand for 9**9 values, and any walk that follows
@@ -331,6 +333,24 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 
 
 _BoundedLoader.add_constructor(f"{_CORE}int", _construct_int)
+#: A number with an exponent, read as a number as in YAML 1.2: YAML 1.1 (PyYAML) wants a
+#: dot and a signed exponent (`1.0e-4`), and reads `learning_rate: 1e-4` or `max_iter: 1e3`
+#: as text. Checked after YAML 1.1's own patterns, so it only adds what they left as text.
+_EXPONENT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+_BoundedLoader.add_implicit_resolver(f"{_CORE}float", _EXPONENT, list("-+0123456789"))
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting text that lolpop's loader reads as a number (`'1e3'`)."""
+
+
+_Dumper.add_implicit_resolver(f"{_CORE}float", _EXPONENT, list("-+0123456789"))
+
+
+def dump_yaml(data: object, *, sort_keys: bool = True) -> str:
+    """`data` as YAML that lolpop reads back as the same data (PyYAML's safe dump would
+    leave text such as `1e3` unquoted, which lolpop reads as a number)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=sort_keys, allow_unicode=True)
 
 
 def _check_graph(root: yaml.Node) -> None:

@@ -326,3 +326,30 @@ def test_toml_configs_decode_like_yaml(tmp_path: Path) -> None:
     assert problems[1].startswith("unknown backend type 'nope'")
     toml_path.write_text("runner = \n")
     assert "not valid TOML" in str(load(toml_path).failure())
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("1e-4", 1e-4), ("1e3", 1000.0), ("-2E+5", -2e5), ("1.0e4", 1e4), ("3.5e-2", 0.035)],
+)
+def test_a_number_written_with_an_exponent_is_a_number(written: str, value: float) -> None:
+    # YAML 1.1 (PyYAML) reads `1e-4` as text: it wants a dot and a sign (`1.0e-4`), so
+    # `learning_rate: 1e-4` was refused as "Got '1e-4' instead"; YAML 1.2 reads a number.
+    raw = f"runner: r\ncomponents:\n  t: {{type: sklearn_trainer, estimator: e, learning_rate: {written}}}\n"
+    config = load_text(raw.encode(), registry=REGISTRY).unwrap()
+    settings = config.components["t"].settings
+    assert isinstance(settings, TrainerSettings)
+    assert settings.learning_rate == value
+    assert type(settings.learning_rate) is float
+
+
+def test_text_that_only_looks_like_an_exponent_stays_text() -> None:
+    raw = b"runner: r\ncomponents:\n  t: {type: sklearn_trainer, estimator: '1e3', learning_rate: 0.5}\n"
+    settings = load_text(raw, registry=REGISTRY).unwrap().components["t"].settings
+    assert isinstance(settings, TrainerSettings)
+    assert settings.estimator == "1e3"
+    for text in ("e3", "1e", "1e3x", "e-4", "1e+"):
+        line = f"runner: r\ncomponents:\n  t: {{type: sklearn_trainer, estimator: {text}}}\n"
+        settings = load_text(line.encode(), registry=REGISTRY).unwrap().components["t"].settings
+        assert isinstance(settings, TrainerSettings)
+        assert settings.estimator == text
