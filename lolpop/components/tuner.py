@@ -295,16 +295,20 @@ def _grid(space: Mapping[str, Sequence[ParamValue]]) -> Sequence[Mapping[str, ob
 def _from_settings(
     settings: GridSearchSettings | RandomSearchSettings, points: Sequence[Mapping[str, object]]
 ) -> HyperparameterTuner[TaskKind]:
-    def spec_of(params: Mapping[str, ParamValue]) -> ModelSpec:
+    def spec_of(params: Mapping[str, ParamValue], within: str = "space") -> ModelSpec:
         return config_spec(
             settings.estimator,
             settings.allow,
             params,
             task=settings.task,
             seed=settings.seed,
-            within="space",
+            within=within,
         )
 
+    # The shared parameters first, alone: a mistake in them is about `params`, not
+    # about every point of the space they join.
+    with setting("params"):
+        spec_of(settings.params, within="params")
     with setting("space"):
         candidates = _candidates(spec_of, settings.params, points)
     return search_tuner(candidates, settings.metric, n_jobs=settings.n_jobs)

@@ -34,7 +34,7 @@ from lolpop.components.tuner import (
 from lolpop.config.converter import make_converter
 from lolpop.config.records import ComponentConfig
 from lolpop.config.registry import Registry
-from lolpop.errors import DefinitionError
+from lolpop.errors import DefinitionError, SettingError
 from tests.components.splits import cancer, diabetes
 
 TREE = "sklearn.tree:DecisionTreeClassifier"
@@ -230,3 +230,28 @@ def test_settings_decode_from_config_data() -> None:
     tuner = KINDS[0].build(grid.settings)
     assert isinstance(tuner, HyperparameterTuner)
     assert len(tuner.tune(cancer()).trials) == 1
+
+
+_LOGISTIC = "sklearn.linear_model:LogisticRegression"
+
+
+@pytest.mark.parametrize("params", [{"max_iter": -5}, {"max_iters": 5}])
+def test_a_mistake_in_the_shared_params_is_about_params_not_the_space(
+    params: dict[str, int],
+) -> None:
+    # `params: {max_iter: -5}` was reported at `$.components.tuner.space`, where the
+    # user had written nothing wrong.
+    space = {"C": (0.1, 1.0)}
+    with pytest.raises(SettingError) as refused:
+        grid_search(GridSearchSettings(_LOGISTIC, "f1", space, params=params))
+    assert refused.value.field == "params"
+    with pytest.raises(SettingError) as refused:
+        random_search(RandomSearchSettings(_LOGISTIC, "f1", space, params=params, n_trials=2))
+    assert refused.value.field == "params"
+
+
+def test_a_mistake_in_the_space_is_about_the_space() -> None:
+    space = {"C": (0.1, -1.0)}
+    with pytest.raises(SettingError) as refused:
+        grid_search(GridSearchSettings(_LOGISTIC, "f1", space, params={"max_iter": 5}))
+    assert refused.value.field == "space"
