@@ -485,7 +485,17 @@ def fit_model(spec: ModelSpec, kind: type[_K], data: Labelled) -> FittedModel[_K
     estimator = spec.make()
     _check_features(spec.name, estimator, data.features, "the training features")
     _check_target(spec, kind, data.target)
-    estimator.fit(data.features, data.target)
+    try:
+        estimator.fit(data.features, data.target)
+    except ValueError as error:
+        # The data passed lolpop's checks above, and each parameter scikit-learn's own
+        # when the trainer was built: what is left is how they go together.
+        given = ", ".join(f"{key}={value!r}" for key, value in sorted(spec.params.items()))
+        raise DefinitionError(
+            f"{spec.name} refused to fit with {given or 'its default parameters'}: {error} "
+            "(scikit-learn checks how parameters go together, and with the data's size, "
+            "only when fitting; change them in `params`, or the search's `space`)."
+        ) from error
     classes: tuple[object, ...] = ()
     if kind is Classification:
         classes = tuple(np.asarray(getattr(estimator, "classes_", ())).tolist())

@@ -223,3 +223,25 @@ def test_settings_decode_from_config_data() -> None:
             ComponentConfig,
         )
     assert {p.path for p in problems_of(info.value)} == {"$.estimator", "$.params.C", "$.task"}
+
+
+def test_parameters_that_do_not_go_together_are_refused_naming_them() -> None:
+    # scikit-learn checks how parameters go together only when fitting; its bare
+    # "Solver lbfgs supports only 'l2' or None penalties, got l1 penalty." reached the
+    # user wrapped in two step failures, naming neither the estimator nor the parameters.
+    train, _ = _cancer()
+    trainer = sklearn_model(
+        TrainerSettings(
+            "sklearn.linear_model:LogisticRegression",
+            {"penalty": "l1", "solver": "lbfgs", "max_iter": 50},
+        )
+    )
+    with pytest.raises(StepFailure) as info:
+        trainer.fit(train)
+    cause = info.value.failure.cause
+    assert isinstance(cause, DefinitionError)
+    shown = str(cause)
+    assert "sklearn.linear_model.LogisticRegression" in shown
+    assert "penalty='l1'" in shown
+    assert "solver='lbfgs'" in shown
+    assert "Solver lbfgs supports only 'l2' or None penalties" in shown
