@@ -18,8 +18,10 @@ Design notes:
   reboot, or `stop`), and `stop` stops it. A worker the user starts themselves
   (`prefect worker start --pool lolpop --work-queue NAME`) works as well.
 - `stop` pauses the deployment (its schedule makes no more runs), cancels its runs that
-  have not started, asks the running ones to cancel (the worker ends their processes)
-  and then stops the worker. `build` again resumes it.
+  have not started, asks the running ones to cancel and then stops the worker. A run
+  inside a step cannot be interrupted (a step runs in a thread): one still going after
+  the grace period is ended with the worker lolpop started (its process, a child of the
+  worker), and marked cancelled. `build` again resumes it.
 - A server must be configured (PREFECT_API_URL, or a Prefect profile's) and answer:
   unlike `lolpop run --backend prefect`, nothing here starts a temporary one, since a
   deployment outlives the command.
@@ -515,6 +517,8 @@ def stop_deployment(name: str, grace: float = 10.0) -> Stopped:
         ours = DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
         runs = client.read_flow_runs(flow_run_filter=active, deployment_filter=ours)
         asked: list[UUID] = []
+        # The process of each running run, by the pid its worker recorded.
+        processes: dict[UUID, int] = {}
         for flow_run in runs:
             state = _state_of(flow_run)
             if state.state_type in ("SCHEDULED", "PAUSED"):
@@ -527,26 +531,74 @@ def stop_deployment(name: str, grace: float = 10.0) -> Stopped:
                     flow_run.id, Cancelling(message="lolpop deployment stop"), force=True
                 )
                 asked.append(flow_run.id)
+                pid = str(flow_run.infrastructure_pid or "")
+                if pid.isdigit():
+                    processes[flow_run.id] = int(pid)
     config, profile = _parameters(deployment)
     folder = work_folder(config, profile) if Path(config).parent.is_dir() else None
     worker = running_worker(folder, deployment.name) if folder is not None else None
     if asked and worker is not None:
         _until(lambda: all(run_state(str(each)).is_final for each in asked), grace)
+    # A run still going after `grace` is inside a step Prefect cannot interrupt (a step
+    # runs in a thread). Its process is a child of the worker lolpop started, which ends
+    # it with the worker: then it is cancelled, and said so.
+    ours_to_end = {
+        run: pid
+        for run, pid in processes.items()
+        if worker is not None and _parent_of(pid) == worker.pid
+    }
+    pending = [each for each in asked if not run_state(str(each)).is_final]
+    stopped = stop_worker(folder, deployment.name, grace) if folder is not None else None
     for each in asked:
-        state = run_state(str(each))
-        if state.is_final:
+        if each not in pending:
             done.append(f"cancelled flow run {each} (it was running)")
+        elif each in ours_to_end and _ended_with(ours_to_end[each], grace):
+            with _client() as client:
+                client.set_flow_run_state(
+                    each,
+                    Cancelled(message="lolpop deployment stop: its process was ended"),
+                    force=True,
+                )
+            done.append(
+                f"cancelled flow run {each} (it was running, and still inside a step "
+                f"{grace:.0f} s later: its process was ended with the worker)"
+            )
         else:
+            state = run_state(str(each))
             done.append(
                 f"asked flow run {each} to cancel; it is {state.state_name} (a worker ends its "
                 "process when it sees that)"
             )
-    stopped = stop_worker(folder, deployment.name, grace) if folder is not None else None
     if stopped is not None:
         done.append(f"stopped the Prefect worker lolpop started for it (pid {stopped.pid})")
     else:
         done.append("no worker that lolpop started for it was running")
     return Stopped(tuple(done))
+
+
+def _parent_of(pid: int) -> int | None:
+    """The parent of process `pid` on this host (Linux's /proc), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    # `pid (command) state ppid ...`: the command may hold spaces and parentheses.
+    fields = stat.rpartition(")")[2].split()
+    return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+
+
+def _ended_with(pid: int, grace: float) -> bool:
+    """Whether the run process `pid`, a child of a worker that has been stopped, has
+    ended: it ends with the worker; one that outlived it (its own session) is ended
+    here, SIGTERM and then SIGKILL after `grace` seconds."""
+    if _ended(pid):
+        return True
+    for each in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, each)
+        if _until(lambda: _ended(pid), grace):
+            return True
+    return False
 
 
 def list_deployments() -> tuple[Listed, ...]:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,74 @@ def test_build_run_list_stop_the_churn_example(
         assert row.rstrip().endswith("-")  # no worker
     finally:
         stop_worker(work, "churn-test")
+
+
+#: A transformer that says it started, then waits (for a file that never comes): a run
+#: that is running when it is stopped.
+SLOW_STEP = """\
+import time
+from pathlib import Path
+
+import pandas as pd
+
+
+def wait(frame: pd.DataFrame) -> pd.DataFrame:
+    Path("started").write_text("started")
+    for _ in range(600):
+        if Path("go-on").exists():
+            break
+        time.sleep(0.1)
+    Path("finished").write_text("finished")
+    return frame
+"""
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_stop_cancels_a_running_run_and_its_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lolpop.backends.prefect_deployment import run_state  # noqa: PLC0415
+
+    monkeypatch.setenv("PREFECT_WORKER_QUERY_SECONDS", "1")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    config = _churn(tmp_path / "slow")
+    (config.parent / "slow_step.py").write_text(SLOW_STEP)
+    # The worker's run process imports the function from the config's folder.
+    monkeypatch.setenv("PYTHONPATH", str(config.parent))
+    monkeypatch.syspath_prepend(str(config.parent))
+    config.write_text(
+        config.read_text().replace(
+            "components:\n",
+            "components:\n  transformer:\n    type: function\n    function: slow_step:wait\n"
+            "    allow: [slow_step]\n",
+            1,
+        )
+    )
+    work = config.parent / ".lolpop"
+    monkeypatch.chdir(tmp_path)
+    try:
+        built = runner.invoke(app, ["deployment", "build", str(config), "--name", "slow-test"])
+        assert built.exit_code == 0, built.output
+        worker = running_worker(work, "slow-test")
+        assert worker is not None
+        started = runner.invoke(app, ["deployment", "run", "slow-test", "--no-wait"])
+        assert started.exit_code == 0, started.output
+        flow_run = started.stdout.split("(", 1)[1].split(")", 1)[0]
+        for _ in range(1200):  # the run reaches the slow step (a new process: imports)
+            if (config.parent / "started").exists():
+                break
+            time.sleep(0.1)
+        assert (config.parent / "started").exists(), worker.log.read_text()[-3000:]
+        assert run_state(flow_run).state_type == "RUNNING"
+
+        stopped = runner.invoke(app, ["deployment", "stop", "slow-test"])
+        assert stopped.exit_code == 0, stopped.output
+        assert f"cancelled flow run {flow_run} (it was running" in stopped.stdout, stopped.stdout
+        assert run_state(flow_run).state_name == "Cancelled"
+        assert pid_gone(worker.pid)
+        # The run's process ended inside the step: the step never finished, and never will.
+        (config.parent / "go-on").write_text("")
+        time.sleep(1.0)
+        assert not (config.parent / "finished").exists()
+    finally:
+        stop_worker(work, "slow-test")

@@ -233,7 +233,7 @@ def test_parameters_that_do_not_go_together_are_refused_naming_them() -> None:
     trainer = sklearn_model(
         TrainerSettings(
             "sklearn.linear_model:LogisticRegression",
-            {"penalty": "l1", "solver": "lbfgs", "max_iter": 50},
+            {"l1_ratio": 1.0, "solver": "lbfgs", "max_iter": 50},
         )
     )
     with pytest.raises(StepFailure) as info:
@@ -242,6 +242,6 @@ def test_parameters_that_do_not_go_together_are_refused_naming_them() -> None:
     assert isinstance(cause, DefinitionError)
     shown = str(cause)
     assert "sklearn.linear_model.LogisticRegression" in shown
-    assert "penalty='l1'" in shown
+    assert "l1_ratio=1.0" in shown
     assert "solver='lbfgs'" in shown
     assert "Solver lbfgs supports only 'l2' or None penalties" in shown
