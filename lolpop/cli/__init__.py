@@ -141,6 +141,26 @@ def _python_of(config: str, profile: str | None) -> str:
         raise typer.Exit(code=2) from None
 
 
+def _decoded(
+    command: str,
+    config: str,
+    profile: str | None,
+    loaded: Result[WorkflowConfig, ConfigError] | None = None,
+) -> WorkflowConfig:
+    """The config decoded (unless `loaded` already is), or every problem on stderr and
+    exit 2. Nothing is built: a command that needs only the settings (where runs are
+    kept) works for a config whose components' code is not importable here."""
+    from lolpop.config import load  # noqa: PLC0415
+
+    if loaded is None:
+        loaded = load(config, profile)
+    problems = loaded.swap().value_or(None)
+    if problems is not None:
+        _echo(f"lolpop {command}: {problems}", err=True)
+        raise typer.Exit(code=2)
+    return loaded.unwrap()
+
+
 def _built(
     command: str,
     config: str,
@@ -155,16 +175,9 @@ def _built(
     stderr and exit 2."""
     import attrs  # noqa: PLC0415
 
-    from lolpop.config import load  # noqa: PLC0415
     from lolpop.runners.build import build_workflow  # noqa: PLC0415 (imports the catalogue)
 
-    if loaded is None:
-        loaded = load(config, profile)
-    problems = loaded.swap().value_or(None)
-    if problems is not None:
-        _echo(f"lolpop {command}: {problems}", err=True)
-        raise typer.Exit(code=2)
-    workflow = loaded.unwrap()
+    workflow = _decoded(command, config, profile, loaded)
     if work_dir is not None:
         workflow = attrs.evolve(
             workflow, settings=attrs.evolve(workflow.settings, work_dir=work_dir)
@@ -679,7 +692,7 @@ def runs_command(
 
     if config is not None:
         with _at_config(config) as (source, _):
-            workflow, _ = _built("runs", source, profile)
+            workflow = _decoded("runs", source, profile)
             cache_dir = (Path(workflow.settings.work_dir) / "cache").absolute()
             _sweep(workflow, cache_dir)
     else:

@@ -36,7 +36,7 @@ import typer
 from attrs import frozen
 from typer.core import TyperGroup
 
-from lolpop.cli import _PROFILE, _at_config, _built, _echo, _example, runs_command
+from lolpop.cli import _PROFILE, _at_config, _decoded, _echo, _example, runs_command
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -438,7 +438,7 @@ def list_command(
         from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
 
         with _at_config(config) as (source, _):
-            workflow, _ = _built("runs list", source, profile)
+            workflow = _decoded("runs list", source, profile)
             # Resolved in the config's folder: a relative sqlite path is written against it.
             configured = resolve_tracking_uri(tracker_uri(workflow))
         model = model or workflow.settings.model_name

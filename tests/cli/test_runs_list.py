@@ -205,3 +205,26 @@ def test_a_bad_config_is_a_user_mistake(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.stderr.startswith("lolpop runs list: ")
     assert "nope" in result.stderr
     assert list(tmp_path.iterdir()) == [tmp_path / "workflow.yaml"]
+
+
+def test_a_config_whose_code_cannot_be_imported_here_still_lists_its_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Listing runs needs the config's settings, not its components' code: a transformer
+    # from a module not importable here (the worker's folder, a package not installed in
+    # this shell) made `lolpop runs CONFIG` refuse with "No module named ...".
+    project = tmp_path / "project"
+    (project / "runs").mkdir(parents=True)
+    (project / "workflow.yaml").write_text(
+        CONFIG
+        + "  transformer: {type: function, function: 'not_here:features', allow: [not_here]}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    _, made = _make_store(project / "runs")
+    listed = runner.invoke(app, ["runs", "list", "project/workflow.yaml"])
+    assert listed.exit_code == 0, listed.output
+    assert made["churn-train"] in listed.stdout
+    ledger = runner.invoke(app, ["runs", "project/workflow.yaml"])
+    assert ledger.exit_code == 0, ledger.output
+    assert "no runs kept in" in ledger.stdout
