@@ -384,6 +384,10 @@ def build_parts(
             "$.settings",
         )
         return Failure(ConfigError(tuple(problems), source))
+    try:
+        runner.check(settings)
+    except LolpopError as error:
+        problems.extend(refusal_problems(error, source))
     check_paths(config, problem)
     built = _built(config, components, problem)
     _fill_slots(runner, config, settings, built, problem)

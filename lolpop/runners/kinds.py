@@ -71,6 +71,9 @@ class RunnerKind(Generic[_C, _S]):
     defaults: Callable[[_S], Mapping[str, object]] = lambda _: {}
     #: The task every task-bound component must be of (None: any).
     task: type[TaskKind] | None = None
+    #: Checks of the settings alone (a refusal is a `LolpopError`), made with the
+    #: components' checks, so a config's mistakes in both are said at once.
+    check: Callable[[_S], None] = lambda _: None
     description: str = ""
     slot_descriptions: Mapping[str, str] = Factory(dict)
 

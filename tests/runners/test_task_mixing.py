@@ -111,3 +111,26 @@ def test_the_unchanged_examples_still_check(monkeypatch: pytest.MonkeyPatch) -> 
         config = str(ROOT / "examples" / name / "workflow.yaml")
         result = runner.invoke(app, ["check", config])
         assert result.exit_code == 0, result.output
+
+
+def test_a_wrong_approval_metric_is_said_with_the_components_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a component refused too, the approval rule's metric went unchecked (the rule
+    # was made only when the program was built): one mistake shown of two.
+    monkeypatch.chdir(ROOT)
+    text = _example("breast_cancer").replace(
+        "  approval:\n    metric: f1", "  approval:\n    metric: rmse", 1
+    )
+    text = text.replace(
+        "  baseline:\n    type: baseline_checker\n    metric: f1",
+        "  baseline:\n    type: baseline_checker\n    metric: rmse",
+        1,
+    )
+    config = tmp_path / "workflow.yaml"
+    config.write_text(text)
+    result = runner.invoke(app, ["check", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "2 problems" in result.output
+    assert "@ $.settings.approval.metric" in result.output
+    assert "@ $.components.baseline" in result.output

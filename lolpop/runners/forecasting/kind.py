@@ -24,10 +24,11 @@ from lolpop.components.mlflow_repository import MlflowRegistrySettings, mlflow_r
 from lolpop.components.mlflow_tracker import MlflowSettings, mlflow_tracker
 from lolpop.components.notifier import LogNotifierSettings, log_notifier
 from lolpop.components.profiler import ProfilerSettings, pandas_profiler
-from lolpop.components.records import DataConnector, ModelTrainer, Regression
+from lolpop.components.records import DataConnector, Forecasting, ModelTrainer, Regression
 from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
 from lolpop.components.version_store import local_store
 from lolpop.core.step import Step
+from lolpop.runners._stages import settings_rule
 from lolpop.runners.forecasting.components import (
     SLOT_DESCRIPTIONS,
     ForecastingComponents,
@@ -116,6 +117,11 @@ def with_defaults(
     )
 
 
+def _check_settings(settings: ForecastSettings) -> None:
+    """The approval rule's metric is a forecasting one."""
+    settings_rule(Forecasting, settings.approval)
+
+
 def _build(
     components: ForecastingComponents, settings: ForecastSettings, stage: str
 ) -> Step[None, Report]:
@@ -131,6 +137,7 @@ FORECASTING: RunnerKind[ForecastingComponents, ForecastSettings] = RunnerKind(
     defaulted=DEFAULTED,
     defaults=default_components,
     task=None,
+    check=_check_settings,
     description=(
         "process -> backtest and train -> deploy if better -> forecast the next steps, "
         "for a regressor over lags, rolling windows and calendar parts"

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from lolpop.components.records import Classification, Regression, TaskKind
 from lolpop.core.step import Step
+from lolpop.runners._stages import settings_rule
 from lolpop.runners.kinds import Report, RunnerKind
 from lolpop.runners.supervised.components import SLOT_DESCRIPTIONS, SupervisedComponents
 from lolpop.runners.supervised.defaults import DEFAULTED, default_components
@@ -20,6 +21,12 @@ def _build(
     components: SupervisedComponents[_K], settings: SupervisedSettings, stage: str
 ) -> Step[None, Report]:
     return supervised_runner(components, settings, check_stage(stage))
+
+
+def _check_settings(task: type[_K], settings: SupervisedSettings) -> None:
+    """The approval rule's metric fits the task (which metrics component computes it is
+    checked when the program is built)."""
+    settings_rule(task, settings.approval)
 
 
 def _kind(
@@ -37,6 +44,7 @@ def _kind(
         defaulted=DEFAULTED,
         defaults=lambda settings: default_components(task.name, settings),
         task=task,
+        check=lambda settings: _check_settings(task, settings),
         description=description,
         slot_descriptions=SLOT_DESCRIPTIONS,
     )
