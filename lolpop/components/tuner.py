@@ -69,7 +69,7 @@ from lolpop.core.combinators import map_each
 from lolpop.core.decorator import make_step
 from lolpop.core.flow import Flow
 from lolpop.core.step import Step
-from lolpop.errors import DefinitionError
+from lolpop.errors import DefinitionError, SettingError
 
 if TYPE_CHECKING:
     from sklearn.base import ClassifierMixin, RegressorMixin
@@ -248,19 +248,22 @@ def _search_step(
 
 
 def _space(settings: GridSearchSettings | RandomSearchSettings) -> dict[str, list[ParamValue]]:
-    """The search space as scikit-learn takes it, after checking it."""
-    _check_jobs(settings.n_jobs)
+    """The search space as scikit-learn takes it, after checking it (a refusal names the
+    setting it is about)."""
+    with setting("n_jobs"):
+        _check_jobs(settings.n_jobs)
     overlap = sorted(set(settings.space) & set(settings.params))
-    if overlap:
-        raise DefinitionError(
-            f"{', '.join(map(repr, overlap))} is both searched (`space`) and fixed "
-            "(`params`); keep each parameter in one of them."
-        )
     empty = [key for key, values in settings.space.items() if not values]
-    if empty:
-        raise DefinitionError(
-            f"the search space gives no values for {', '.join(map(repr, empty))}."
-        )
+    with setting("space"):
+        if overlap:
+            raise DefinitionError(
+                f"{', '.join(map(repr, overlap))} is both searched (`space`) and fixed "
+                "(`params`); keep each parameter in one of them."
+            )
+        if empty:
+            raise DefinitionError(
+                f"the search space gives no values for {', '.join(map(repr, empty))}."
+            )
     return {key: list(values) for key, values in settings.space.items()}
 
 
@@ -364,7 +367,9 @@ def _drawn(
 def random_search(settings: RandomSearchSettings) -> HyperparameterTuner[TaskKind]:
     """Try `n_trials` combinations drawn with the seed; keep the best on the validation split."""
     if settings.n_trials < 1:
-        raise DefinitionError(f"n_trials is {settings.n_trials}; a search needs at least 1.")
+        raise SettingError(
+            "n_trials", f"n_trials is {settings.n_trials}; a search needs at least 1."
+        )
     space = _space(settings)
     # Asking for more points than the space holds would make scikit-learn warn.
     count = min(settings.n_trials, math.prod(len(values) for values in space.values()))

@@ -255,3 +255,18 @@ def test_a_mistake_in_the_space_is_about_the_space() -> None:
     with pytest.raises(SettingError) as refused:
         grid_search(GridSearchSettings(_LOGISTIC, "f1", space, params={"max_iter": 5}))
     assert refused.value.field == "space"
+
+
+def test_a_bad_search_setting_is_reported_at_that_setting() -> None:
+    grids = [
+        (GridSearchSettings(_LOGISTIC, "f1", {"C": ()}), "space"),
+        (GridSearchSettings(_LOGISTIC, "f1", {"C": (1.0,)}, params={"C": 2.0}), "space"),
+        (GridSearchSettings(_LOGISTIC, "f1", {"C": (1.0,)}, n_jobs=0), "n_jobs"),
+    ]
+    for settings, field in grids:
+        with pytest.raises(SettingError) as refused:
+            grid_search(settings)
+        assert refused.value.field == field, settings
+    with pytest.raises(SettingError) as refused:
+        random_search(RandomSearchSettings(_LOGISTIC, "f1", {"C": (1.0,)}, n_trials=0))
+    assert refused.value.field == "n_trials"
