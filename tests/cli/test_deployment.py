@@ -32,6 +32,15 @@ def _churn(folder: Path) -> Path:
     return config
 
 
+def _deployed_churn(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The churn example in `tmp_path / name`, to deploy. The worker (a process of its
+    own) inherits the environment set here: it looks for runs every second, and the
+    example's MLflow store is the test's own."""
+    monkeypatch.setenv("PREFECT_WORKER_QUERY_SECONDS", "1")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    return _churn(tmp_path / name)
+
+
 def _lolpop(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The console command, as a user runs it, with `env` (no PREFECT_API_URL unless given)."""
     base = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
@@ -97,11 +106,7 @@ def test_bad_arguments_are_exit_2(tmp_path: Path) -> None:
 def test_build_run_list_stop_the_churn_example(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The worker (a process of its own) inherits these: it looks for runs every second,
-    # and the example's MLflow store is its own.
-    monkeypatch.setenv("PREFECT_WORKER_QUERY_SECONDS", "1")
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    config = _churn(tmp_path / "churn")
+    config = _deployed_churn(tmp_path, "churn", monkeypatch)
     work = config.parent / ".lolpop"
     monkeypatch.chdir(tmp_path)
     try:
@@ -182,9 +187,7 @@ def test_stop_cancels_a_running_run_and_its_process(
 ) -> None:
     from lolpop.backends.prefect_deployment import run_state  # noqa: PLC0415
 
-    monkeypatch.setenv("PREFECT_WORKER_QUERY_SECONDS", "1")
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    config = _churn(tmp_path / "slow")
+    config = _deployed_churn(tmp_path, "slow", monkeypatch)
     (config.parent / "slow_step.py").write_text(SLOW_STEP)
     # The worker's run process imports the function from the config's folder.
     monkeypatch.setenv("PYTHONPATH", str(config.parent))
