@@ -20,6 +20,8 @@ from lolpop import __version__
 from lolpop.secret import scrub
 
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from returns.result import Result
 
     from lolpop.cli.progress import Display
@@ -865,6 +867,33 @@ for _module in (runs, plan, scaffold, deployment):
     _module.register(app)
 
 
+def _say_fit_warnings() -> None:
+    """Say a warning raised while a model is fitted as one line naming the model and its
+    parameters (`lolpop.components._fitting`); any other warning as Python would."""
+    import warnings  # noqa: PLC0415
+
+    from lolpop.components._fitting import fitting_now  # noqa: PLC0415
+
+    python_says = warnings.showwarning
+
+    def say(  # noqa: PLR0917 (the signature of warnings.showwarning)
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        what = fitting_now()
+        if what is None:
+            python_says(message, category, filename, lineno, file, line)
+            return
+        text = " ".join(str(message).split())
+        _echo(f"[WARNING] {what}: {category.__name__}: {text}", err=True)
+
+    warnings.showwarning = say
+
+
 def main() -> None:
     """Entry point of the `lolpop` console command: exit 0 on success, 1 when a step
     failed (or lolpop met an error it did not expect: one paragraph, no traceback), 2 on
@@ -882,6 +911,7 @@ def main() -> None:
     # issue 16). Short commands end before garbage matters; a long one (`run`, `test`)
     # collects again from when its work starts (`collect_from_here`).
     gc.disable()
+    _say_fit_warnings()
     try:
         app()
     except SystemExit as leaving:

@@ -59,6 +59,7 @@ from lolpop.components._errors import (
     show_values,
     typos_among_numbers,
 )
+from lolpop.components._fitting import fitting
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import (
     TASKS,
@@ -485,12 +486,13 @@ def fit_model(spec: ModelSpec, kind: type[_K], data: Labelled) -> FittedModel[_K
     estimator = spec.make()
     _check_features(spec.name, estimator, data.features, "the training features")
     _check_target(spec, kind, data.target)
+    given = ", ".join(f"{key}={value!r}" for key, value in sorted(spec.params.items()))
     try:
-        estimator.fit(data.features, data.target)
+        with fitting(f"fitting {spec.name} with {given or 'its default parameters'}"):
+            estimator.fit(data.features, data.target)
     except ValueError as error:
         # The data passed lolpop's checks above, and each parameter scikit-learn's own
         # when the trainer was built: what is left is how they go together.
-        given = ", ".join(f"{key}={value!r}" for key, value in sorted(spec.params.items()))
         raise DefinitionError(
             f"{spec.name} refused to fit with {given or 'its default parameters'}: {error} "
             "(scikit-learn checks how parameters go together, and with the data's size, "
