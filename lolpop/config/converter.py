@@ -163,6 +163,7 @@ def configure_converter(
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(Secret, _structure_secret)
+    converter.register_structure_hook_func(_is_literal, _structure_literal)
     if settings is not Settings:
         made = converter.get_structure_hook(settings)
         converter.register_structure_hook(Settings, lambda value, _: made(value, settings))
@@ -245,6 +246,23 @@ def configure_converter(
         )
     converter.register_structure_hook(ComponentConfig, structure_component)
     converter.register_unstructure_hook(ComponentConfig, unstructure_component)
+
+
+def _is_literal(cls: object) -> bool:
+    return typing.get_origin(cls) is typing.Literal
+
+
+def _structure_literal(value: object, cls: object) -> object:
+    """One of a `Literal`'s values, or a refusal naming them all (and the closest)."""
+    allowed = typing.get_args(cls)
+    if any(value == option and type(value) is type(option) for option in allowed):
+        return value
+    words = [option for option in allowed if isinstance(option, str)]
+    close = (
+        difflib.get_close_matches(value, words, n=1, cutoff=0.6) if isinstance(value, str) else []
+    )
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise _Invalid(f"{_show(value)} is not one of {', '.join(map(repr, allowed))}{hint}")
 
 
 def _suggest(key: str, cls: type | None) -> str:

@@ -353,3 +353,19 @@ def test_text_that_only_looks_like_an_exponent_stays_text() -> None:
         settings = load_text(line.encode(), registry=REGISTRY).unwrap().components["t"].settings
         assert isinstance(settings, TrainerSettings)
         assert settings.estimator == text
+
+
+def test_a_value_outside_a_fixed_set_names_the_set_and_the_closest() -> None:
+    # It was "invalid value (CattrsError: dropp not in literal typing.Literal['error',
+    # 'drop'])": cattrs' words and Python's spelling of a type.
+    raw = b"runner: classification\nsettings: {model_name: m, target: y, missing_target: dropp}\n"
+    (shown,) = _problems(raw)
+    assert shown.startswith(
+        "str 'dropp' is not one of 'error', 'drop'; did you mean 'drop'? "
+        "@ $.settings.missing_target"
+    ), shown
+    assert "CattrsError" not in shown
+    assert "typing.Literal" not in shown
+    far = b"runner: classification\nsettings: {model_name: m, target: y, missing_target: 3}\n"
+    (shown,) = _problems(far)
+    assert shown.startswith("int 3 is not one of 'error', 'drop' @"), shown
