@@ -340,6 +340,44 @@ def test_a_forecast_without_a_time_column_is_refused(tmp_path: Path) -> None:
     assert "settings.time" in problems
 
 
+@pytest.mark.parametrize(
+    ("change", "path", "said"),
+    [
+        (("  horizon: 14", "  horizon: 0"), "$.settings.horizon", "of 1 or more, got 0."),
+        (("  lags: [1, 2, 3, 7, 14]", "  lags: [0, 2]"), "$.settings.lags", "got 0 in [0, 2]."),
+        (("  folds: 3", "  folds: -1"), "$.settings.folds", "got -1."),
+        (("  time: date\n", ""), "$.settings.time", "the forecasting runner needs"),
+    ],
+)
+def test_an_impossible_setting_is_refused_at_its_path_with_the_components_problems(
+    change: tuple[str, str], path: str, said: str, tmp_path: Path
+) -> None:
+    # It was reported at `$.runner`, a horizon of 0 as "got [0]", and only once every
+    # component built.
+    text = (
+        EXAMPLE.read_text()
+        .replace(*change)
+        .replace("sklearn.linear_model:Ridge", "sklearn.linear_model:LogisticRegression")
+    )
+    problems = _problems(text, tmp_path)
+    assert f"@ {path}" in problems, problems
+    assert said in problems, problems
+    assert "$.components.trainer" in problems, problems
+
+
+def test_every_impossible_setting_is_refused_at_once(tmp_path: Path) -> None:
+    text = (
+        EXAMPLE.read_text()
+        .replace("  horizon: 14", "  horizon: 0")
+        .replace("  lags: [1, 2, 3, 7, 14]", "  lags: [0, 2]")
+        .replace("metric: mase", "metric: f1")
+    )
+    problems = _problems(text, tmp_path)
+    assert "3 problems" in problems, problems
+    for path in ("$.settings.horizon", "$.settings.lags", "$.settings.approval.metric"):
+        assert f"@ {path}" in problems
+
+
 def test_lolpop_test_checks_the_forecasting_components_laws(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

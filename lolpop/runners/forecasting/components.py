@@ -33,7 +33,7 @@ from lolpop.components.records import (
     ResourceVersionControl,
 )
 from lolpop.config.records import Settings
-from lolpop.errors import DefinitionError
+from lolpop.errors import SettingError
 from lolpop.runners.supervised.settings import ApprovalSettings
 
 
@@ -108,39 +108,66 @@ class ForecastSettings(Settings):
     approval: ApprovalSettings = Factory(ApprovalSettings)
 
 
-def _positive(name: str, values: tuple[int, ...]) -> None:
+def _positive(name: str, given: int | tuple[int, ...]) -> SettingError | None:
+    """The refusal of a setting of steps (one, or a list) holding one under 1, at its path."""
+    values = given if isinstance(given, tuple) else (given,)
     bad = [value for value in values if value < 1]
-    if bad:
-        raise DefinitionError(f"`settings.{name}` must be whole steps of 1 or more, got {bad}.")
+    if not bad:
+        return None
+    shown = f"{bad[0]} in {list(values)}" if isinstance(given, tuple) else f"{given}"
+    return SettingError(
+        f"$.settings.{name}", f"`settings.{name}` must be whole steps of 1 or more, got {shown}."
+    )
 
 
-def spec_of(settings: ForecastSettings) -> tuple[Recipe, SeriesSpec]:
-    """The recipe and series spec the settings describe (a `DefinitionError` names a
-    missing or impossible setting)."""
+def setting_problems(settings: ForecastSettings) -> tuple[SettingError, ...]:
+    """Every missing or impossible setting, each a `SettingError` at its path."""
+    found: list[SettingError | None] = []
     if settings.target is None or settings.time is None:
         missing = [n for n in ("target", "time") if getattr(settings, n) is None]
-        raise DefinitionError(
-            f"the forecasting runner needs {' and '.join(f'`settings.{n}`' for n in missing)}: "
-            "the column to forecast and the time column (e.g. `target: sales`, `time: date`)."
+        found.append(
+            SettingError(
+                f"$.settings.{missing[0]}",
+                f"the forecasting runner needs "
+                f"{' and '.join(f'`settings.{n}`' for n in missing)}: the column to forecast "
+                "and the time column (e.g. `target: sales`, `time: date`).",
+            )
         )
-    for name in ("horizon", "season", "folds"):
-        _positive(name, (getattr(settings, name),))
-    _positive("lags", settings.lags)
-    _positive("windows", settings.windows)
+    found += [_positive(name, getattr(settings, name)) for name in _STEPS]
     if not settings.lags and not settings.windows:
-        raise DefinitionError(
-            "`settings.lags` and `settings.windows` are both empty: a forecast needs some "
-            "feature of the past."
+        found.append(
+            SettingError(
+                "$.settings.lags",
+                "`settings.lags` and `settings.windows` are both empty: a forecast needs some "
+                "feature of the past.",
+            )
         )
     taken = {settings.target, settings.time, settings.series}
     clash = [name for name in settings.known if name in taken]
     if clash:
-        raise DefinitionError(
-            f"`settings.known` names {clash}, which is the target, time or series column."
+        found.append(
+            SettingError(
+                "$.settings.known",
+                f"`settings.known` names {clash}, which is the target, time or series column.",
+            )
         )
+    return tuple(error for error in found if error is not None)
+
+
+#: The settings counted in steps of the series.
+_STEPS = ("horizon", "season", "folds", "lags", "windows")
+
+
+def spec_of(settings: ForecastSettings) -> tuple[Recipe, SeriesSpec]:
+    """The recipe and series spec the settings describe (the first of
+    `setting_problems` refuses them)."""
+    problems = setting_problems(settings)
+    target, time = settings.target, settings.time
+    if problems or target is None or time is None:  # a missing one is among the problems
+        raise problems[0]
     spec = SeriesSpec(
-        time=settings.time,
-        target=settings.target,
+        time=time,
+        target=target,
         series=settings.series,
         known=settings.known,
         frequency=settings.frequency,
