@@ -187,7 +187,9 @@ def _built(
     built = build_workflow(workflow, source=config, stage=stage)
     build_problems = built.swap().value_or(None)
     if build_problems is not None:
-        _echo(f"lolpop {command}: {build_problems}", err=True)
+        from lolpop.config.loading import with_lines  # noqa: PLC0415
+
+        _echo(f"lolpop {command}: {with_lines(build_problems, profile)}", err=True)
         raise typer.Exit(code=2)
     return workflow, built.unwrap()
 
@@ -230,6 +232,7 @@ def check(
     with _at_config(config) as (source, _):
         from lolpop.config import load, make_converter, mask_secrets  # noqa: PLC0415
         from lolpop.config._yaml import dump_yaml  # noqa: PLC0415 (only this command)
+        from lolpop.config.loading import with_lines  # noqa: PLC0415
         from lolpop.errors import ConfigError  # noqa: PLC0415
         from lolpop.runners.build import build_parts, check_stages  # noqa: PLC0415 (the catalogue)
 
@@ -252,7 +255,7 @@ def check(
         built = build_parts(workflow, source=source, stage=stage)
         build_problems = built.swap().value_or(None)
         if build_problems is not None:
-            _echo(f"lolpop check: {build_problems}", err=True)
+            _echo(f"lolpop check: {with_lines(build_problems, profile)}", err=True)
             raise typer.Exit(code=2)
         stages = check_stages(built.unwrap(), source=source)
         mistakes = tuple(problem for each in stages if each.configured for problem in each.problems)
@@ -261,7 +264,7 @@ def check(
 
             mistakes = (*mistakes, *preflight(workflow))
         if mistakes:
-            _echo(f"lolpop check: {ConfigError(mistakes, source)}", err=True)
+            _echo(f"lolpop check: {with_lines(ConfigError(mistakes, source), profile)}", err=True)
             raise typer.Exit(code=2)
         shown = mask_secrets(
             make_converter(allow_imports=workflow.allow_imports).unstructure(workflow)

@@ -303,7 +303,7 @@ def _collect(error: BaseException, path: str, into: list[tuple[str, str]]) -> No
         into.append((path, f"invalid value ({type(error).__name__}: {shorten(str(error), 200)})"))
 
 
-def _line(path: str, lines: Mapping[str, int]) -> int | None:
+def line_of(path: str, lines: Mapping[str, int]) -> int | None:
     """The line of `path`, or of its nearest ancestor that has one."""
     while path:
         if path in lines:
@@ -323,7 +323,7 @@ def problems_of(
     found: list[tuple[str, str]] = []
     _collect(error, "$", found)
     problems = [
-        ConfigProblem(message, path, source, _line(path, lines or {}))
+        ConfigProblem(message, path, source, line_of(path, lines or {}))
         for path, message in found[:MOST_PROBLEMS]
     ]
     if len(found) > MOST_PROBLEMS:
@@ -360,7 +360,7 @@ def structure_workflow(
                 unknown_runner(runner, RUNNERS.kinds, source),
                 "$.runner",
                 source,
-                _line("$.runner", lines or {}),
+                line_of("$.runner", lines or {}),
             )
             problems = (refused, *judged)
         raise ConfigError(problems, source) from None

@@ -26,7 +26,7 @@ from attrs import Factory, define
 from returns.result import Failure, Result, Success
 
 from lolpop.config._yaml import MAX_BYTES, MAX_TEXT, check_bounds, child_path, read_yaml
-from lolpop.config.converter import structure_workflow
+from lolpop.config.converter import line_of, structure_workflow
 from lolpop.config.records import WorkflowConfig
 from lolpop.config.registry import BUILTINS, Registry
 from lolpop.errors import ConfigError, ConfigProblem
@@ -260,6 +260,30 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
     read as a config; reading all of a huge file, or `/dev/zero`, would not end)."""
     with Path(path).open("rb") as file:
         return file.read(MAX_BYTES + 1)
+
+
+def with_lines(error: ConfigError, profile: str | None = None) -> ConfigError:
+    """`error` with each problem that has no line given the line of its path, or of its
+    nearest ancestor's, in its config file (a problem found when the workflow is built,
+    from a config that decoded). Unchanged when the file cannot be read again."""
+    source = error.source
+    if not source or all(problem.line is not None for problem in error.problems):
+        return error
+    try:
+        raw = read_file(source)
+    except OSError:
+        return error
+    prepared = prepare(raw, profile, source, toml=Path(source).suffix == ".toml")
+    if isinstance(prepared, Failure):
+        return error
+    _, lines = prepared.unwrap()
+    located = tuple(
+        problem
+        if problem.line is not None or problem.file not in ("", source)
+        else ConfigProblem(problem.message, problem.path, source, line_of(problem.path, lines))
+        for problem in error.problems
+    )
+    return ConfigError(located, source)
 
 
 def load(

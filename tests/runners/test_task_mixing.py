@@ -134,3 +134,20 @@ def test_a_wrong_approval_metric_is_said_with_the_components_problems(
     assert "2 problems" in result.output
     assert "@ $.settings.approval.metric" in result.output
     assert "@ $.components.baseline" in result.output
+
+
+def test_a_problem_found_when_building_has_its_line_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Problems found while decoding had "(file:line)"; those found while building (a
+    # component of the wrong task) had only their path.
+    monkeypatch.chdir(ROOT)
+    text = _example("breast_cancer")
+    old = "  baseline:\n    type: baseline_checker\n    metric: f1"
+    config = tmp_path / "workflow.yaml"
+    config.write_text(text.replace(old, old.replace("f1", "rmse"), 1))
+    line = text[: text.index(old)].count("\n") + 1
+    for command in (["check"], ["run", "--backend", "dry-run"]):
+        result = runner.invoke(app, [*command, str(config)])
+        assert result.exit_code == 2, result.output
+        assert f"@ $.components.baseline ({config}:{line})" in result.output, result.output
