@@ -286,6 +286,40 @@ def with_lines(error: ConfigError, profile: str | None = None) -> ConfigError:
     return ConfigError(located, source)
 
 
+def without_undecodable(error: ConfigError, profile: str | None = None) -> WorkflowConfig | None:
+    """The config of `error`'s file without the components it could not decode, when
+    every problem is in a component and the rest decodes (so that `lolpop check` can
+    build them too: a bad parameter elsewhere is said in the same round); else None."""
+    source = error.source
+    try:
+        raw = read_file(source)
+    except OSError:
+        return None
+    prepared = prepare(raw, profile, source, toml=Path(source).suffix == ".toml")
+    if isinstance(prepared, Failure):
+        return None
+    data, lines = prepared.unwrap()
+    components = data.get("components")
+    if not isinstance(components, Mapping):
+        return None
+    paths = {name: child_path("$.components", name) for name in components}
+
+    def owner(problem: ConfigProblem) -> object:
+        for name, path in paths.items():
+            if problem.path == path or problem.path.startswith((f"{path}.", f"{path}[")):
+                return name
+        return None
+
+    owners = [owner(problem) for problem in error.problems]
+    if any(name is None for name in owners):
+        return None
+    kept = {name: value for name, value in components.items() if name not in owners}
+    try:
+        return structure_workflow({**data, "components": kept}, lines=lines, source=source)
+    except ConfigError:
+        return None
+
+
 def load(
     path: str | os.PathLike[str],
     profile: str | None = None,

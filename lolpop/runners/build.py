@@ -151,6 +151,18 @@ def _built(
     return built
 
 
+def component_problems(
+    config: WorkflowConfig, *, components: Registry = BUILTINS, source: str = ""
+) -> tuple[ConfigProblem, ...]:
+    """The refusals of `config`'s components, each built alone (nothing else is
+    checked: not their slots, not the stages), as problems at their paths."""
+    found: list[ConfigProblem] = []
+    _built(
+        config, components, lambda message, path: found.append(ConfigProblem(message, path, source))
+    )
+    return tuple(found)
+
+
 def _fill_slots(
     runner: RunnerKind[object, typing.Any],
     config: WorkflowConfig,

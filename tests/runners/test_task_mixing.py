@@ -151,3 +151,24 @@ def test_a_problem_found_when_building_has_its_line_too(
         result = runner.invoke(app, [*command, str(config)])
         assert result.exit_code == 2, result.output
         assert f"@ $.components.baseline ({config}:{line})" in result.output, result.output
+
+
+def test_a_component_that_cannot_be_decoded_hides_no_other_components_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An unknown `type:` stopped the check before any component was built: a bad
+    # parameter elsewhere came only in the next round, once the type was fixed.
+    monkeypatch.chdir(ROOT)
+    text = _example("breast_cancer")
+    text = text.replace(
+        "  baseline:\n    type: baseline_checker", "  baseline:\n    type: baseline_chekcer", 1
+    )
+    text = text.replace("    params: {max_iter: 1000}", "    params: {max_iter: 1000, C: 0}", 1)
+    assert "C: 0" in text, "the example changed: update the case"
+    config = tmp_path / "workflow.yaml"
+    config.write_text(text)
+    result = runner.invoke(app, ["check", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "2 problems" in result.output, result.output
+    assert "unknown component type 'baseline_chekcer'" in result.output
+    assert "'C' parameter of LogisticRegression" in result.output
