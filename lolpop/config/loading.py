@@ -262,21 +262,32 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
         return file.read(MAX_BYTES + 1)
 
 
+def _read_again(
+    source: str, profile: str | None
+) -> tuple[dict[str, object], dict[str, int]] | None:
+    """The data and line map of the config file `source`, read again (for an error about
+    it); None when it cannot be."""
+    if not source:
+        return None
+    try:
+        raw = read_file(source)
+    except OSError:
+        return None
+    prepared = prepare(raw, profile, source, toml=Path(source).suffix == ".toml")
+    return None if isinstance(prepared, Failure) else prepared.unwrap()
+
+
 def with_lines(error: ConfigError, profile: str | None = None) -> ConfigError:
     """`error` with each problem that has no line given the line of its path, or of its
     nearest ancestor's, in its config file (a problem found when the workflow is built,
     from a config that decoded). Unchanged when the file cannot be read again."""
     source = error.source
-    if not source or all(problem.line is not None for problem in error.problems):
+    if all(problem.line is not None for problem in error.problems):
         return error
-    try:
-        raw = read_file(source)
-    except OSError:
+    again = _read_again(source, profile)
+    if again is None:
         return error
-    prepared = prepare(raw, profile, source, toml=Path(source).suffix == ".toml")
-    if isinstance(prepared, Failure):
-        return error
-    _, lines = prepared.unwrap()
+    _, lines = again
     located = tuple(
         problem
         if problem.line is not None or problem.file not in ("", source)
@@ -291,14 +302,10 @@ def without_undecodable(error: ConfigError, profile: str | None = None) -> Workf
     every problem is in a component and the rest decodes (so that `lolpop check` can
     build them too: a bad parameter elsewhere is said in the same round); else None."""
     source = error.source
-    try:
-        raw = read_file(source)
-    except OSError:
+    again = _read_again(source, profile)
+    if again is None:
         return None
-    prepared = prepare(raw, profile, source, toml=Path(source).suffix == ".toml")
-    if isinstance(prepared, Failure):
-        return None
-    data, lines = prepared.unwrap()
+    data, lines = again
     components = data.get("components")
     if not isinstance(components, Mapping):
         return None
