@@ -149,13 +149,18 @@ def _version(found: MlflowModelVersion) -> ModelVersion:
     )
 
 
-def _check_settings(settings: MlflowRegistrySettings) -> None:
-    name = settings.model_name
+def check_model_name(name: str) -> None:
+    """Refuse a registered model name that is empty, holds '/' or ':', or reads as
+    another path (`DefinitionError`)."""
     if not name.strip() or "/" in name or ":" in name or os.path.normpath(name) != name:
         raise DefinitionError(
             f"the registered model name {name!r} (model_name) must be non-empty, without "
             "'/' or ':', and must not read as another path."
         )
+
+
+def _check_settings(settings: MlflowRegistrySettings) -> None:
+    check_model_name(settings.model_name)
     try:
         check_alias(settings.champion_alias)
     except TrackingError as error:

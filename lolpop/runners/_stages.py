@@ -4,10 +4,11 @@ refusing a stage whose needs are not given (`StageNeedsError`, each at its path)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from lolpop.components.records import MetricsEvaluator, RunRef, RunSpec, RunStatus, TaskKind
-from lolpop.errors import ConfigProblem, SettingError
+from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, SettingError
 from lolpop.pipelines.deploy import ApprovalRule, Deployment, approval_rule, check_rule_metric
 from lolpop.pipelines.evaluate import LiveMetrics
 from lolpop.pipelines.predict import MODEL_VERSION_TAG
@@ -16,6 +17,7 @@ from lolpop.pipelines.train import KIND_TAG, TrainingData
 from lolpop.runners.build import StageNeedsError
 
 if TYPE_CHECKING:  # (the supervised runner's package imports this module)
+    from lolpop.config.records import Settings
     from lolpop.runners.supervised.settings import ApprovalSettings
 
 _K = TypeVar("_K", bound=TaskKind)
@@ -44,6 +46,26 @@ def settings_rule(
     except SettingError as error:
         raise SettingError(f"$.settings.approval.{error.field}", str(error)) from error
     return rule
+
+
+def shared_setting_problems(settings: Settings) -> list[SettingError]:
+    """The problems of the settings every runner shares (the model's name), each at its
+    path, found before any component is built from them."""
+    from lolpop.components.mlflow_repository import check_model_name  # noqa: PLC0415
+
+    try:
+        check_model_name(settings.model_name)
+    except DefinitionError as error:
+        return [SettingError("$.settings.model_name", str(error))]
+    return []
+
+
+def raise_all(found: Sequence[SettingError]) -> None:
+    """Raise the settings' problems, all at once (none: nothing)."""
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise ConfigError(tuple(ConfigProblem(str(each), each.field) for each in found))
 
 
 def finished(run: RunRef) -> tuple[RunRef, RunStatus]:

@@ -169,8 +169,11 @@ def _fill_slots(
     settings: Settings,
     built: dict[str, object],
     problem: Callable[[str, str], None],
+    *,
+    settings_sound: bool = True,
 ) -> None:
-    """Check every built component against its slot; fill empty slots with defaults."""
+    """Check every built component against its slot; fill empty slots with defaults
+    (`settings_sound`: the runner's check of the settings passed)."""
     slots = {slot.name: slot for slot in runner.slots}
     for name in config.components:
         if name not in slots:
@@ -182,15 +185,22 @@ def _fill_slots(
                 f"$.components.{name}",
             )
     defaults: Mapping[str, object] | None = None
+    unmade: LolpopError | None = None
     for slot in runner.slots:
         path = f"$.components.{slot.name}"
         if slot.name not in config.components:
             if slot.defaulted:
-                try:
-                    defaults = defaults if defaults is not None else runner.defaults(settings)
+                if defaults is None and unmade is None:
+                    try:
+                        defaults = runner.defaults(settings)
+                    except LolpopError as error:
+                        unmade = error
+                        # The defaults are made from the settings: said once (and not
+                        # at all when the settings' own check said why).
+                        if settings_sound:
+                            problem(f"the default components: {error}", "$.settings")
+                if defaults is not None:
                     built[slot.name] = defaults[slot.name]
-                except LolpopError as error:
-                    problem(f"the default {slot.component.__name__}: {error}", path)
             elif slot.required:
                 what = f" ({slot.description})" if slot.description else ""
                 problem(
@@ -400,10 +410,12 @@ def build_parts(
         runner.check(settings)
     except LolpopError as error:
         problems.extend(refusal_problems(error, source))
+    column_problems(config, settings, problem)
+    # The default components are made from the settings: a mistake there is said once.
+    settings_sound = not any(found.path.startswith("$.settings") for found in problems)
     check_paths(config, problem)
     built = _built(config, components, problem)
-    _fill_slots(runner, config, settings, built, problem)
-    column_problems(config, settings, problem)
+    _fill_slots(runner, config, settings, built, problem, settings_sound=settings_sound)
     chosen = stage or runner.stages[0]
     if chosen not in runner.stages:
         problem(

@@ -172,3 +172,40 @@ def test_a_component_that_cannot_be_decoded_hides_no_other_components_problems(
     assert "2 problems" in result.output, result.output
     assert "unknown component type 'baseline_chekcer'" in result.output
     assert "'C' parameter of LogisticRegression" in result.output
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "said"),
+    [
+        (
+            ("  target: target\n", "  target: target\n  index: target\n"),
+            "$.settings.index",
+            "an id is never the column to predict",
+        ),
+        (
+            ("  model_name: breast_cancer", "  model_name: breast/cancer"),
+            "$.settings.model_name",
+            "must be non-empty, without '/' or ':'",
+        ),
+        (
+            ("  target: target\n", "  target: ''\n"),
+            "$.settings.target",
+            "the runner needs `settings.target`",
+        ),
+    ],
+)
+def test_a_settings_mistake_is_said_once_at_its_setting(
+    change: tuple[str, str], path: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A wrong `index:` or `model_name:` was said 11-12 times, once per default component
+    # built from the settings, each at that component's path; an empty target passed.
+    monkeypatch.chdir(ROOT)
+    text = _example("breast_cancer")
+    assert change[0] in text, "the example changed: update the case"
+    config = tmp_path / "workflow.yaml"
+    config.write_text(text.replace(*change, 1))
+    result = runner.invoke(app, ["check", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "1 problem " in result.output, result.output
+    assert f"@ {path} (" in result.output, result.output
+    assert said in result.output

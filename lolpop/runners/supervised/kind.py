@@ -7,7 +7,8 @@ from typing import TypeVar
 
 from lolpop.components.records import Classification, Regression, TaskKind
 from lolpop.core.step import Step
-from lolpop.runners._stages import settings_rule
+from lolpop.errors import SettingError
+from lolpop.runners._stages import raise_all, settings_rule, shared_setting_problems
 from lolpop.runners.kinds import Report, RunnerKind
 from lolpop.runners.supervised.components import SLOT_DESCRIPTIONS, SupervisedComponents
 from lolpop.runners.supervised.defaults import DEFAULTED, default_components
@@ -24,9 +25,25 @@ def _build(
 
 
 def _check_settings(task: type[_K], settings: SupervisedSettings) -> None:
-    """The approval rule's metric fits the task (which metrics component computes it is
-    checked when the program is built)."""
-    settings_rule(task, settings.approval)
+    """The settings the default components are made from (the model's name, the target;
+    the columns are compared by `runners.build.column_problems`), and the approval rule's
+    metric for the task (which metrics component computes it is checked when the program
+    is built): every problem at once, each at its path."""
+    found = shared_setting_problems(settings)
+    target = settings.target
+    if target is None or not target.strip():
+        found.append(
+            SettingError(
+                "$.settings.target",
+                "the runner needs `settings.target`, the column to predict "
+                "(e.g. `target: churned`).",
+            )
+        )
+    try:
+        settings_rule(task, settings.approval)
+    except SettingError as error:
+        found.append(error)
+    raise_all(found)
 
 
 def _kind(
