@@ -232,7 +232,11 @@ def check(
     with _at_config(config) as (source, _):
         from lolpop.config import load, make_converter, mask_secrets  # noqa: PLC0415
         from lolpop.config._yaml import dump_yaml  # noqa: PLC0415 (only this command)
-        from lolpop.config.loading import with_lines, without_undecodable  # noqa: PLC0415
+        from lolpop.config.loading import (  # noqa: PLC0415
+            located,
+            with_lines,
+            without_undecodable,
+        )
         from lolpop.errors import ConfigError  # noqa: PLC0415
         from lolpop.runners.build import (  # noqa: PLC0415 (the catalogue)
             build_parts,
@@ -247,8 +251,8 @@ def check(
             # The components that decoded are built too: their mistakes come in this round.
             rest = without_undecodable(problems, profile)
             if rest is not None:
-                more = component_problems(rest, source=source)
-                problems = with_lines(ConfigError((*problems.problems, *more), source), profile)
+                more = component_problems(rest[0], source=source)
+                problems = located(ConfigError((*problems.problems, *more), source), rest[1])
             _echo(f"lolpop check: {problems}", err=True)
         if mypy:
             from lolpop.config.export import mypy_problems  # noqa: PLC0415

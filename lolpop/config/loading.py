@@ -281,26 +281,34 @@ def with_lines(error: ConfigError, profile: str | None = None) -> ConfigError:
     """`error` with each problem that has no line given the line of its path, or of its
     nearest ancestor's, in its config file (a problem found when the workflow is built,
     from a config that decoded). Unchanged when the file cannot be read again."""
-    source = error.source
     if all(problem.line is not None for problem in error.problems):
         return error
-    again = _read_again(source, profile)
-    if again is None:
-        return error
-    _, lines = again
-    located = tuple(
-        problem
-        if problem.line is not None or problem.file not in ("", source)
-        else ConfigProblem(problem.message, problem.path, source, line_of(problem.path, lines))
-        for problem in error.problems
+    again = _read_again(error.source, profile)
+    return error if again is None else located(error, again[1])
+
+
+def located(error: ConfigError, lines: Mapping[str, int]) -> ConfigError:
+    """`error` with each problem of its file that has no line given the line of its path
+    (or of its nearest ancestor's) in `lines`, the file's line map."""
+    source = error.source
+    return ConfigError(
+        tuple(
+            problem
+            if problem.line is not None or problem.file not in ("", source)
+            else ConfigProblem(problem.message, problem.path, source, line_of(problem.path, lines))
+            for problem in error.problems
+        ),
+        source,
     )
-    return ConfigError(located, source)
 
 
-def without_undecodable(error: ConfigError, profile: str | None = None) -> WorkflowConfig | None:
+def without_undecodable(
+    error: ConfigError, profile: str | None = None
+) -> tuple[WorkflowConfig, Mapping[str, int]] | None:
     """The config of `error`'s file without the components it could not decode, when
     every problem is in a component and the rest decodes (so that `lolpop check` can
-    build them too: a bad parameter elsewhere is said in the same round); else None."""
+    build them too: a bad parameter elsewhere is said in the same round), with the file's
+    line map; else None."""
     source = error.source
     again = _read_again(source, profile)
     if again is None:
@@ -322,9 +330,10 @@ def without_undecodable(error: ConfigError, profile: str | None = None) -> Workf
         return None
     kept = {name: value for name, value in components.items() if name not in owners}
     try:
-        return structure_workflow({**data, "components": kept}, lines=lines, source=source)
+        rest = structure_workflow({**data, "components": kept}, lines=lines, source=source)
     except ConfigError:
         return None
+    return rest, lines
 
 
 def load(

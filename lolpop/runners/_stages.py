@@ -4,7 +4,7 @@ refusing a stage whose needs are not given (`StageNeedsError`, each at its path)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from lolpop.components.records import MetricsEvaluator, RunRef, RunSpec, RunStatus, TaskKind
@@ -48,20 +48,27 @@ def settings_rule(
     return rule
 
 
-def shared_setting_problems(settings: Settings) -> list[SettingError]:
-    """The problems of the settings every runner shares (the model's name), each at its
-    path, found before any component is built from them."""
+def check_runner_settings(
+    task: type[_K],
+    settings: Settings,
+    approval: ApprovalSettings,
+    own: Iterable[SettingError] = (),
+) -> None:
+    """Refuse a runner's settings, every problem at once, each at its path: the model's
+    name, the approval rule's metric for `task`, and the runner's `own` problems (found
+    before any component is built from the settings)."""
     from lolpop.components.mlflow_repository import check_model_name  # noqa: PLC0415
 
+    found: list[SettingError] = []
     try:
         check_model_name(settings.model_name)
     except DefinitionError as error:
-        return [SettingError("$.settings.model_name", str(error))]
-    return []
-
-
-def raise_all(found: Sequence[SettingError]) -> None:
-    """Raise the settings' problems, all at once (none: nothing)."""
+        found.append(SettingError("$.settings.model_name", str(error)))
+    found.extend(own)
+    try:
+        settings_rule(task, approval)
+    except SettingError as error:
+        found.append(error)
     if len(found) == 1:
         raise found[0]
     if found:

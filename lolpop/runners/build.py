@@ -184,22 +184,20 @@ def _fill_slots(
                 f"(slots: {', '.join(slots)})",
                 f"$.components.{name}",
             )
-    defaults: Mapping[str, object] | None = None
-    unmade: LolpopError | None = None
+    defaults: Mapping[str, object] = {}
+    if any(slot.defaulted and slot.name not in config.components for slot in runner.slots):
+        try:
+            defaults = runner.defaults(settings)
+        except LolpopError as error:
+            # The defaults are made from the settings: said once (and not at all when the
+            # settings' own check said why).
+            if settings_sound:
+                problem(f"the default components: {error}", "$.settings")
     for slot in runner.slots:
         path = f"$.components.{slot.name}"
         if slot.name not in config.components:
             if slot.defaulted:
-                if defaults is None and unmade is None:
-                    try:
-                        defaults = runner.defaults(settings)
-                    except LolpopError as error:
-                        unmade = error
-                        # The defaults are made from the settings: said once (and not
-                        # at all when the settings' own check said why).
-                        if settings_sound:
-                            problem(f"the default components: {error}", "$.settings")
-                if defaults is not None:
+                if slot.name in defaults:
                     built[slot.name] = defaults[slot.name]
             elif slot.required:
                 what = f" ({slot.description})" if slot.description else ""

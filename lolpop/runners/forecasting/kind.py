@@ -28,8 +28,7 @@ from lolpop.components.records import DataConnector, Forecasting, ModelTrainer, 
 from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
 from lolpop.components.version_store import local_store
 from lolpop.core.step import Step
-from lolpop.errors import SettingError
-from lolpop.runners._stages import raise_all, settings_rule, shared_setting_problems
+from lolpop.runners._stages import check_runner_settings
 from lolpop.runners.forecasting.components import (
     SLOT_DESCRIPTIONS,
     ForecastingComponents,
@@ -122,12 +121,7 @@ def with_defaults(
 def _check_settings(settings: ForecastSettings) -> None:
     """The settings describe a series and a recipe, and the approval rule's metric is a
     forecasting one: every refusal at once, each at its path."""
-    found = [*shared_setting_problems(settings), *setting_problems(settings)]
-    try:
-        settings_rule(Forecasting, settings.approval)
-    except SettingError as error:
-        found.append(error)
-    raise_all(found)
+    check_runner_settings(Forecasting, settings, settings.approval, setting_problems(settings))
 
 
 def _build(

@@ -76,12 +76,14 @@ class SharedDefaults:
 DEFAULTED = frozenset({"metrics", *(field.name for field in attrs.fields(SharedDefaults))})
 
 
+#: The refusal of a supervised runner without a target column.
+NO_TARGET = "the runner needs `settings.target`, the column to predict (e.g. `target: churned`)."
+
+
 def target_of(settings: SupervisedSettings) -> str:
     """The target column (a supervised runner needs one)."""
     if settings.target is None:
-        raise DefinitionError(
-            "the runner needs `settings.target`, the column to predict (e.g. `target: churned`)."
-        )
+        raise DefinitionError(NO_TARGET)
     return settings.target
 
 

@@ -8,10 +8,10 @@ from typing import TypeVar
 from lolpop.components.records import Classification, Regression, TaskKind
 from lolpop.core.step import Step
 from lolpop.errors import SettingError
-from lolpop.runners._stages import raise_all, settings_rule, shared_setting_problems
+from lolpop.runners._stages import check_runner_settings
 from lolpop.runners.kinds import Report, RunnerKind
 from lolpop.runners.supervised.components import SLOT_DESCRIPTIONS, SupervisedComponents
-from lolpop.runners.supervised.defaults import DEFAULTED, default_components
+from lolpop.runners.supervised.defaults import DEFAULTED, NO_TARGET, default_components
 from lolpop.runners.supervised.program import check_stage, supervised_runner
 from lolpop.runners.supervised.settings import STAGES, SupervisedSettings
 
@@ -29,21 +29,10 @@ def _check_settings(task: type[_K], settings: SupervisedSettings) -> None:
     the columns are compared by `runners.build.column_problems`), and the approval rule's
     metric for the task (which metrics component computes it is checked when the program
     is built): every problem at once, each at its path."""
-    found = shared_setting_problems(settings)
     target = settings.target
-    if target is None or not target.strip():
-        found.append(
-            SettingError(
-                "$.settings.target",
-                "the runner needs `settings.target`, the column to predict "
-                "(e.g. `target: churned`).",
-            )
-        )
-    try:
-        settings_rule(task, settings.approval)
-    except SettingError as error:
-        found.append(error)
-    raise_all(found)
+    blank = target is None or not target.strip()
+    own = [SettingError("$.settings.target", NO_TARGET)] if blank else []
+    check_runner_settings(task, settings, settings.approval, own)
 
 
 def _kind(
