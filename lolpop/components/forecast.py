@@ -191,10 +191,14 @@ def prepare(frame: pd.DataFrame, spec: SeriesSpec, where: str = "the data") -> p
     repeated = ordered.duplicated([_ONE, spec.time])
     if repeated.any():
         first = ordered[repeated].iloc[0]
+        count = int(repeated.sum())
         raise DataError(
-            f"{where} has {int(repeated.sum())} repeated (series, time) row(s), e.g. "
-            f"{first[spec.time]} of series {first[_ONE]!r}: a history has one row per series "
-            "and time.",
+            f"{where} has {count} repeated (series, time) row(s), e.g. "
+            f"{_when(first[spec.time])} of series {first[_ONE]!r}: a history has one row per "
+            "series and time."
+            if spec.series is not None
+            else f"{where} has {count} repeated time(s), e.g. {_when(first[spec.time])}: a "
+            "history has one row per time.",
             column=spec.time,
         )
     frequency = frequency_of(ordered, spec, where)
@@ -202,13 +206,20 @@ def prepare(frame: pd.DataFrame, spec: SeriesSpec, where: str = "the data") -> p
         expected = pd.date_range(part[spec.time].iloc[0], part[spec.time].iloc[-1], freq=frequency)
         if not expected.equals(pd.DatetimeIndex(part[spec.time])):
             gaps = expected.difference(pd.DatetimeIndex(part[spec.time]))
+            which = where if spec.series is None else f"series {key!r} of {where}"
             raise DataError(
-                f"series {key!r} of {where} is not regular at frequency {frequency!r}: "
-                f"{len(gaps)} time(s) missing (e.g. {show_values([str(g) for g in gaps[:3]])}) "
-                "or off the grid. Fill the gaps before forecasting (lags count rows).",
+                f"{which} is not regular at frequency {frequency!r}: {len(gaps)} time(s) "
+                f"missing (e.g. {show_values([_when(g) for g in gaps[:3]])}) or off the grid. "
+                "Fill the gaps before forecasting (lags count rows).",
                 column=spec.time,
             )
     return ordered.drop(columns=_ONE).reset_index(drop=True)
+
+
+def _when(time: object) -> str:
+    """A time as a message shows it: its date alone at midnight."""
+    stamp = pd.Timestamp(time)  # type: ignore[arg-type]  # a history's time: checked datetimes
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
 
 
 def _check_numbers(frame: pd.DataFrame, name: str, where: str) -> None:

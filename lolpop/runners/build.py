@@ -20,7 +20,9 @@ Every problem is collected before reporting, each with its config path:
   target, and a target, id, split or dropped column that the `data` connector's
   `columns:` leaves out (when it lists them and no `transformer` may make more; an id
   the `new_data` connector's `columns:` leaves out too). A misspelt target in a config
-  that names it nowhere else is found when the data is read, before anything is kept.
+  that names it nowhere else is found when the data is read, before anything is kept. A time column
+  (`settings.time`) that a CSV or JSON connector would give as text, not named in its
+  `parse_dates:` (or a datetime dtype), is refused there too.
 
 Once every slot is sound the components record is made and the runner builds its
 program (a pipeline's own `WiringError`, if any, is reported at `$.runner`). The config's
@@ -275,6 +277,47 @@ def column_problems(
             )
 
 
+#: The connector kinds whose files hold dates as text: a column is read as dates only
+#: when the connector is told so (`parse_dates:`, or a datetime dtype).
+_TEXT_DATES = frozenset({"csv", "json", "jsonl"})
+
+
+def _read_as_dates(settings: object, column: str) -> bool:
+    parsed: object = getattr(settings, "parse_dates", ())
+    dtypes: object = getattr(settings, "dtypes", {})
+    dtype = dtypes.get(column) if isinstance(dtypes, Mapping) else None
+    return (isinstance(parsed, tuple) and column in parsed) or (
+        isinstance(dtype, str) and dtype.startswith("datetime64")
+    )
+
+
+def time_problems(
+    config: WorkflowConfig, settings: Settings, problem: Callable[[str, str], None]
+) -> None:
+    """A runner's time column (`settings.time`: the forecasting runner orders its history
+    by it) that a text file's connector would give as text, as a problem at the
+    connector's `parse_dates`: the history's (`data`), and the future rows' (`new_data`)
+    when known columns are looked up by time in them. Nothing is read."""
+    time = getattr(settings, "time", None)
+    if not isinstance(time, str) or not time or "transformer" in config.components:
+        return  # no time column, or a transformer may parse it
+    known: object = getattr(settings, "known", ())
+    for slot in ("data", *(("new_data",) if known else ())):
+        component = config.components.get(slot)
+        if component is None or component.type not in _TEXT_DATES:
+            continue
+        if getattr(component.settings, "index", None) == time:
+            continue  # read as the index: the connector's own rules apply
+        if not _read_as_dates(component.settings, time):
+            problem(
+                f"the time column {time!r} would be read as text: a {component.type} file "
+                f"holds dates as text, which sort as text ('10/01/2020' before "
+                f"'9/30/2020'); list it under the {slot!r} connector's `parse_dates:` "
+                "(with `date_format:` when it is not ISO 8601)",
+                f"$.components.{slot}.parse_dates",
+            )
+
+
 class StageNeedsError(ConfigError, DefinitionError):
     """A runner cannot build a stage from the components and settings given: each part
     the stage needs and lacks, at its config path (`$.settings.index`,
@@ -409,6 +452,7 @@ def build_parts(
     except LolpopError as error:
         problems.extend(refusal_problems(error, source))
     column_problems(config, settings, problem)
+    time_problems(config, settings, problem)
     # The default components are made from the settings: a mistake there is said once.
     settings_sound = not any(found.path.startswith("$.settings") for found in problems)
     check_paths(config, problem)

@@ -152,6 +152,25 @@ def test_a_repeated_series_and_time_is_refused() -> None:
     assert "'north'" in message
 
 
+def test_a_single_series_history_is_not_called_by_an_internal_name() -> None:
+    # The refusals of a history with no series column named it "series '__series__'",
+    # and showed each missing week as '2020-03-15 00:00:00'.
+    spec = SeriesSpec(time="week", target="sales", frequency="W-SUN")
+    weeks = pd.date_range("2020-01-05", periods=10, freq="W-SUN")
+    frame = pd.DataFrame({"week": weeks, "sales": np.arange(10.0)}).drop(index=[3, 4])
+    with pytest.raises(DataError) as gap:
+        prepare(frame, spec, where="sales.csv")
+    repeated = pd.concat([frame, frame.iloc[[1]]])
+    with pytest.raises(DataError) as twice:
+        prepare(repeated, spec, where="sales.csv")
+    for caught in (gap, twice):
+        assert "__series__" not in str(caught.value)
+        assert "series" not in str(caught.value).split(":")[0]
+    assert str(gap.value).startswith("sales.csv is not regular at frequency 'W-SUN': 2 time(s)")
+    assert "'2020-01-26', '2020-02-02'" in str(gap.value)
+    assert str(twice.value).startswith("sales.csv has 1 repeated time(s), e.g. 2020-01-12:")
+
+
 def test_the_same_time_in_two_series_is_not_a_repeat() -> None:
     frame = pd.concat([_series("north", range(5)), _series("south", range(5))])
     assert len(prepare(frame, SPEC)) == 10

@@ -386,3 +386,50 @@ def test_lolpop_test_checks_the_forecasting_components_laws(
     result = CliRunner().invoke(app, ["test", str(EXAMPLE), "--examples", "5"])
     assert result.exit_code == 0, result.output
     assert "metrics             built-in  agrees with scikit-learn         passed" in result.output
+
+
+def _from_csv(slot_lines: str) -> str:
+    """The example reading its history (and `slot_lines`' other files) as CSV."""
+    return EXAMPLE.read_text().replace(
+        "  data:\n    type: vega_dataset\n    name: seattle-weather\n", slot_lines
+    )
+
+
+@pytest.mark.parametrize(
+    ("slots", "path"),
+    [
+        ("  data: {type: csv, path: history.csv}\n", "$.components.data.parse_dates"),
+        ("  data: {type: jsonl, path: history.jsonl}\n", "$.components.data.parse_dates"),
+        (
+            "  data: {type: csv, path: history.csv, parse_dates: [date]}\n"
+            "  new_data: {type: csv, path: future.csv}\n",
+            "$.components.new_data.parse_dates",
+        ),
+    ],
+)
+def test_a_time_column_a_text_file_would_give_as_text_is_refused_when_built(
+    slots: str, path: str, tmp_path: Path
+) -> None:
+    # It passed `lolpop check`; the run then failed at its first training step, with an
+    # MLflow run started, on a time column of text. The known columns' future values
+    # were looked up by time, so text times found none ("no value ... at 2016-01-01").
+    text = _from_csv(slots).replace("  folds: 3\n", "  folds: 3\n  known: [wind]\n")
+    problems = _problems(text, tmp_path)
+    assert f"@ {path}" in problems, problems
+    assert "the time column 'date' would be read as text" in problems, problems
+    assert "1 problem" in problems, problems
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        "  data: {type: csv, path: history.csv, parse_dates: [date]}\n",
+        "  data: {type: csv, path: history.csv, dtypes: {date: 'datetime64[ns]'}}\n",
+        "  data: {type: parquet, path: history.parquet}\n",
+        # actuals are joined with forecasts read back from a file: text on both sides
+        "  data: {type: csv, path: history.csv, parse_dates: [date]}\n"
+        "  labels: {type: csv, path: actuals.csv}\n",
+    ],
+)
+def test_a_time_column_read_as_dates_passes(slots: str, tmp_path: Path) -> None:
+    assert _problems(_from_csv(slots), tmp_path) == ""
