@@ -25,7 +25,9 @@ Design notes:
 - Feature quality: `constant` (one value in every row where the column is present),
   `all_missing` (no value at all) and `id_like` (text or categories with a distinct value
   in more than `max_distinct_fraction` of the rows where present: an id, a date kept as
-  text, free text, which one-hot encoding turns into a column per row). None of them
+  text, free text, which one-hot encoding turns into a column per row; and a column of
+  dates kept as text however few distinct ones, since a date after training is a
+  category the model never saw). None of them
   teaches a model anything. They check the listed `columns`, or with none every column
   of the frame but those under `exclude` (the supervised runners' default checker warns
   on every column but the target and the id); then the rule gives one result per
@@ -36,6 +38,7 @@ Design notes:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, TypeAlias
 
@@ -96,7 +99,7 @@ class Rule:
     - `constant`: each column holds more than one value (among those present).
     - `all_missing`: each column holds a value in some row.
     - `id_like`: no text or categorical column has a distinct value in more than
-      `max_distinct_fraction` of its present rows.
+      `max_distinct_fraction` of its present rows, or holds dates kept as text.
 
     The last three check `columns`, or with none every column but `exclude`.
     """
@@ -385,6 +388,23 @@ def _is_text(series: pd.Series) -> bool:
     )
 
 
+#: A date (and maybe a time) written as text: `2021-03-05`, `03/05/2021`, `5.3.21 10:30`.
+_DATE_TEXT = re.compile(
+    r"\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+    r"(?:[ T]\d{1,2}:\d{2}\S*)?\s*"
+)
+#: How many of a column's distinct values are looked at to tell dates kept as text.
+_DATE_SAMPLE = 200
+
+
+def _dates_as_text(values: pd.Series) -> list[str] | None:
+    """A few of `values` if nearly all (90%) of its distinct values are dates written as
+    text, else None."""
+    sample = [str(value) for value in pd.unique(values.to_numpy())[:_DATE_SAMPLE]]
+    dated = [value for value in sample if _DATE_TEXT.fullmatch(value)]
+    return dated if sample and len(dated) >= 0.9 * len(sample) else None
+
+
 def _check_id_like(rule: Rule, name: str, series: pd.Series) -> CheckResult:
     values = series.dropna()
     if not _is_text(series):
@@ -394,6 +414,18 @@ def _check_id_like(rule: Rule, name: str, series: pd.Series) -> CheckResult:
     distinct = _distinct(values)
     share = distinct / len(values)
     found = f"column {name!r} holds {distinct} distinct values in {len(values)} rows ({share:.0%})"
+    dates = _dates_as_text(values)
+    if dates is not None:
+        return _failed(
+            rule,
+            f"column {name!r} holds dates kept as text ({distinct} distinct, "
+            f"{_examples(dates[:EXAMPLES], 'e.g. ')}): as a feature each date is a one-hot "
+            "category, and a date after training (every new row's) is one the model never "
+            "saw. Drop it (the splitter's `drop:`), make it the time split's column, or "
+            "parse it (the connector's `parse_dates`) and make features of it with a "
+            "transformer",
+            name,
+        )
     if share <= rule.max_distinct_fraction:
         return _passed(rule, found, name)
     examples = _examples(pd.unique(values.to_numpy()).tolist(), "e.g. ")

@@ -302,7 +302,32 @@ def test_an_unexcluded_date_kept_as_text_is_id_like() -> None:
     checker = rules_checker(CheckerSettings((Rule("id_like", exclude=("price_k",)),)))
     (result,) = checker.check(sales()).problems()
     assert (result.rule, result.column, result.status) == ("id_like", "sale_date", Status.ERROR)
-    assert "a date kept as text" in result.message
+    assert "holds dates kept as text" in result.message
+
+
+@pytest.mark.parametrize("shown", ["%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%d %H:%M"])
+def test_dates_kept_as_text_are_flagged_however_few_distinct(shown: str) -> None:
+    # A signup date as text, 30 distinct days in 240 rows (12%), passed the check; the
+    # encoder made a one-hot column per day, and every later date (every new row's) is
+    # a category the model never saw.
+    frame = sales().assign(signup=lambda f: pd.date_range("2021-01-01", periods=30).repeat(8))
+    frame["signup"] = frame["signup"].dt.strftime(shown)
+    checker = rules_checker(CheckerSettings((Rule("id_like", exclude=("sale_date",)),)))
+    (result,) = checker.check(frame).problems()
+    assert (result.rule, result.column, result.status) == ("id_like", "signup", Status.ERROR)
+    assert "holds dates kept as text" in result.message
+    assert "never saw" in result.message
+    assert "parse_dates" in result.message
+
+
+def test_text_that_only_holds_numbers_or_words_is_not_a_date() -> None:
+    frame = sales().assign(
+        year=lambda f: np.where(f["rooms"] > 2, "2021", "2022"),
+        size=lambda f: np.where(f["rooms"] > 2, "10-12", "1-2"),
+        code=lambda f: np.where(f["rooms"] > 2, "A-1", "B-2"),
+    )
+    checker = rules_checker(CheckerSettings((Rule("id_like", exclude=("sale_date",)),)))
+    assert checker.check(frame).problems() == ()
 
 
 def test_feature_rules_on_listed_columns_give_one_result_each() -> None:
