@@ -228,6 +228,13 @@ def _check_not_text_among_numbers(frame: pd.DataFrame, columns: Sequence[str]) -
         )
 
 
+def _is_dates(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(
+        dtype, pd.PeriodDtype | pd.DatetimeTZDtype
+    )
+
+
 def _choose(
     settings: EncoderSettings, frame: pd.DataFrame
 ) -> tuple[list[str], list[str], list[str]]:
@@ -255,11 +262,22 @@ def _choose(
         _check_not_text_among_numbers(frame, [c for c in names if c in categorical])
     if settings.numeric is None and settings.categorical is None:
         unknown = [c for c in free if c not in numeric | categorical]
+        dates = [c for c in unknown if _is_dates(frame[c])]
+        if dates:
+            kinds = ", ".join(f"{c!r} ({frame[c].dtype})" for c in dates)
+            raise DataError(
+                f"the encoder does not encode dates: {kinds}. A date is no feature by "
+                "itself (every later date is one the model never saw): list it under "
+                "`drop:` (the encoder's or the splitter's), make it the time split's "
+                "column, or make features of it (month, day of week...) with a transformer.",
+                column=dates[0],
+            )
         if unknown:
             kinds = ", ".join(f"{c!r} ({frame[c].dtype})" for c in unknown)
             raise DataError(
                 f"the encoder cannot tell whether these columns are numeric or categorical: "
-                f"{kinds}; list them under numeric, categorical, passthrough or drop."
+                f"{kinds}; list them under numeric, categorical, passthrough or drop.",
+                column=unknown[0],
             )
     for column in sorted(numeric):
         if not _is_numeric(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]):

@@ -215,6 +215,20 @@ def test_bad_settings_and_columns_are_refused() -> None:
         column_encoder(EncoderSettings(numeric=("colour",))).fit(_train())
 
 
+def test_a_date_column_is_refused_with_what_to_do_with_dates() -> None:
+    # It said "list them under numeric, categorical, passthrough or drop": as numeric a
+    # date is refused next ("listed as numeric but holds datetime64"), as categorical each
+    # date becomes a one-hot column that no later date fits.
+    dated = _train().features.assign(when=pd.date_range("2024-01-01", periods=5))
+    with pytest.raises(StepFailure) as caught:
+        column_encoder().fit(Labelled(dated, _train().target))
+    message = str(caught.value)
+    assert "'when' (datetime64" in message
+    assert "under `drop:`" in message
+    assert "transformer" in message
+    assert "numeric, categorical" not in message
+
+
 def test_fitted_encoder_pickles() -> None:
     encoder, fitted = _fit()
     copy = pickle.loads(pickle.dumps(fitted))
