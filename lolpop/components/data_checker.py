@@ -76,6 +76,7 @@ RuleKind: TypeAlias = Literal[
     "constant",
     "all_missing",
     "id_like",
+    "class_rows",
 ]
 
 #: At most this many offending examples in a message.
@@ -100,6 +101,8 @@ class Rule:
     - `all_missing`: each column holds a value in some row.
     - `id_like`: no text or categorical column has a distinct value in more than
       `max_distinct_fraction` of its present rows, or holds dates kept as text.
+    - `class_rows`: each class (value) of each of `columns` (a classification target)
+      is present in at least `min` rows.
 
     The last three check `columns`, or with none every column but `exclude`.
     """
@@ -110,7 +113,8 @@ class Rule:
     columns: tuple[str, ...] = ()
     #: `dtype`: the pandas dtype, or a family (`numeric`, `integer`, `string`...).
     dtype: str | None = None
-    #: `range`: the smallest value allowed; `row_count`: the fewest rows.
+    #: `range`: the smallest value allowed; `row_count`: the fewest rows; `class_rows`:
+    #: the fewest rows of each class.
     min: float | None = None
     #: `range`: the largest value allowed; `row_count`: the most rows.
     max: float | None = None
@@ -150,6 +154,7 @@ _NEEDS: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "constant": (),
     "all_missing": (),
     "id_like": (),
+    "class_rows": (("columns",), ("min",)),
 }
 _READS: Mapping[str, frozenset[str]] = {
     "required_columns": frozenset({"columns"}),
@@ -162,6 +167,7 @@ _READS: Mapping[str, frozenset[str]] = {
     "constant": frozenset({"columns", "exclude"}),
     "all_missing": frozenset({"columns", "exclude"}),
     "id_like": frozenset({"columns", "exclude", "max_distinct_fraction"}),
+    "class_rows": frozenset({"columns", "min"}),
 }
 _ALWAYS = frozenset({"kind", "severity"})
 
@@ -439,6 +445,32 @@ def _check_id_like(rule: Rule, name: str, series: pd.Series) -> CheckResult:
     )
 
 
+def _check_class_rows(rule: Rule, name: str, series: pd.Series) -> CheckResult:
+    counts = series.dropna().astype(str).value_counts(sort=False)
+    least = float(rule.min or 0)
+    rare = counts[counts < least].sort_values(kind="stable")
+    total, classes = int(counts.sum()), len(counts)
+    if rare.empty:
+        fewest = f" (the fewest: {int(counts.min())})" if classes else ""
+        return _passed(
+            rule,
+            f"column {name!r}: every class of {classes} has at least {least:g} rows{fewest}",
+            name,
+        )
+    shown = ", ".join(f"{label!r} ({int(count)})" for label, count in rare.iloc[:EXAMPLES].items())
+    more = f" and {len(rare) - EXAMPLES} more" if len(rare) > EXAMPLES else ""
+    verb = "has" if len(rare) == 1 else "have"
+    return _failed(
+        rule,
+        f"column {name!r}: {len(rare)} of its {classes} classes {verb} fewer than {least:g} "
+        f"rows (of {total} with a value): {shown}{more}: too few to learn a class from, or "
+        "to score it; a part of the split may get none of a class, and roc_auc and pr_auc "
+        "on such a part are undefined (NaN). Merge such a class into another, drop its "
+        "rows, or gather more",
+        name,
+    )
+
+
 _COLUMN_CHECKS: Mapping[str, Callable[[Rule, str, pd.Series], CheckResult]] = {
     "dtype": _check_dtype,
     "not_null": _check_not_null,
@@ -448,6 +480,7 @@ _COLUMN_CHECKS: Mapping[str, Callable[[Rule, str, pd.Series], CheckResult]] = {
     "constant": _check_constant,
     "all_missing": _check_all_missing,
     "id_like": _check_id_like,
+    "class_rows": _check_class_rows,
 }
 
 #: Kinds that, given no `columns`, check every column of the frame but `exclude`.

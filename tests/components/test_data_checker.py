@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from attrs import evolve
 from sklearn.datasets import load_iris
 
 from lolpop.components.data_checker import (
@@ -147,6 +148,25 @@ def test_row_count(people: pd.DataFrame) -> None:
     assert result.message == "the frame has 6 rows; expected a count within [10, inf)"
 
 
+def test_class_rows() -> None:
+    grades = pd.DataFrame({"grade": ["a"] * 40 + ["b"] * 12 + ["c"] * 3 + ["d"] + [None] * 2})
+    rule = Rule("class_rows", columns=("grade",), min=10, severity="WARN")
+    result = only(grades, rule)
+    assert result.status is Status.WARN
+    assert result.column == "grade"
+    assert result.message.startswith(
+        "column 'grade': 2 of its 4 classes have fewer than 10 rows (of 56 with a value): "
+        "'d' (1), 'c' (3): "
+    )
+    assert "undefined" in result.message
+    assert only(grades, evolve(rule, min=3)).message.startswith(
+        "column 'grade': 1 of its 4 classes has fewer than 3 rows"
+    )
+    passed = only(grades, evolve(rule, min=1))
+    assert passed.status is Status.OK
+    assert passed.message == "column 'grade': every class of 4 has at least 1 rows (the fewest: 1)"
+
+
 def test_at_most_five_examples() -> None:
     frame = pd.DataFrame({"v": list(range(100, 120))})
     result = only(frame, Rule("range", columns=("v",), max=10))
@@ -243,6 +263,9 @@ def test_a_bad_rule_in_a_config_is_reported_with_its_path() -> None:
         (Rule("row_count", columns=("a",), min=1), "(row_count) does not use `columns`"),
         (Rule("unique", columns=("a",), values=(1,)), "(unique) does not use `values`"),
         (Rule("row_count", min=5, max=1), "has `min` 5 above `max` 1"),
+        (Rule("class_rows", columns=("a",)), "rules[0] (class_rows) needs `min`"),
+        (Rule("class_rows", min=5), "rules[0] (class_rows) needs `columns`"),
+        (Rule("class_rows", columns=("a",), min=5, max=9), "(class_rows) does not use `max`"),
         (Rule("not_null", columns=("a",), max_missing_fraction=1.5), "`max_missing_fraction`"),
         (Rule("dtype", columns=("a",), dtype="floaty"), "dtype 'floaty', which is neither"),
     ],

@@ -26,11 +26,11 @@ import pandas as pd
 import pytest
 from attrs import evolve
 from returns.result import Result
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
 from typer.testing import CliRunner
 
 from lolpop import StepFailure, make_step, run
-from lolpop.backends import DryRun
+from lolpop.backends import DryRun, Local
 from lolpop.cli import app
 from lolpop.components._errors import DataError
 from lolpop.components.data_checker import CheckerSettings, Rule, rules_checker
@@ -40,6 +40,7 @@ from lolpop.components.function_transformer import make_transformer
 from lolpop.components.local_repository import LocalRegistrySettings, local_registry
 from lolpop.components.memory_tracker import MemoryRun, MemoryStore, memory_tracker
 from lolpop.components.records import (
+    Classification,
     DataSplitter,
     Labelled,
     Regression,
@@ -54,6 +55,7 @@ from lolpop.runners.supervised import (
     SupervisedComponents,
     SupervisedSettings,
     WorkflowReport,
+    classification_runner,
     regression_runner,
     with_defaults,
 )
@@ -328,6 +330,35 @@ def test_text_that_only_holds_numbers_or_words_is_not_a_date() -> None:
     )
     checker = rules_checker(CheckerSettings((Rule("id_like", exclude=("sale_date",)),)))
     assert checker.check(frame).problems() == ()
+
+
+def test_the_default_classification_checker_warns_on_a_class_too_rare_to_learn_or_score(
+    tmp_path: Path,
+) -> None:
+    # A class of one row trained silently: the stratified split kept it in train, so no
+    # part scored it, and the test roc_auc and pr_auc were `nan` with no word why.
+    frame = sales().assign(band=lambda f: np.where(f["price_k"] > 200, "high", "low"))
+    frame.loc[7, "band"] = "odd"
+    data = write(tmp_path / "bands.csv", frame.drop(columns=["price_k"]))
+    settings = SupervisedSettings(
+        model_name="bands", target="band", index="sale_date", work_dir=str(tmp_path / "work")
+    )
+    components = evolve(
+        with_defaults(
+            Classification,
+            settings,
+            csv_connector(CsvSettings(str(data))),
+            sklearn_trainer(LogisticRegression),
+        ),
+        tracker=memory_tracker(MemoryStore()),
+        repository=local_registry(LocalRegistrySettings(str(tmp_path / "registry"), "bands")),
+    )
+    program = classification_runner(components, settings, "process")
+    report = run(program, None, backend=Local()).unwrap()
+    assert report.processed is not None
+    (problem,) = report.processed.check.problems()
+    assert (problem.rule, problem.column, problem.status) == ("class_rows", "band", Status.WARN)
+    assert "'odd' (1)" in problem.message
 
 
 def test_feature_rules_on_listed_columns_give_one_result_each() -> None:

@@ -4,7 +4,8 @@ MLflow in the settings' tracking URI (a SQLite file by default, no server to sta
 store and reports under `settings.work_dir`, a stratified split (classification) on the
 target, the column encoder, the task's metrics, lolpop's profiler, a rules checker that
 warns (WARN, never ERROR) on feature columns that teach a model nothing (constant, all
-missing, ID-like text: every column but the target and the id), the drift comparer,
+missing, ID-like text: every column but the target and the id) and, for classification,
+on a class of the target with fewer than `CLASS_ROWS` rows, the drift comparer,
 the log notifier, and a prediction check that no prediction is missing. A config's
 empty slots and `with_defaults` (the Python examples) take them from here, so both get
 the same.
@@ -87,6 +88,21 @@ def target_of(settings: SupervisedSettings) -> str:
     return settings.target
 
 
+#: The fewest rows of a class the default classification checker lets pass without a
+#: warning (`class_rows`): fewer can hardly be learned, and a split's part may get none.
+CLASS_ROWS = 10
+
+
+def default_rules(task: Task, settings: SupervisedSettings) -> tuple[Rule, ...]:
+    """The default checker's rules: the feature rules, and for classification a warning
+    for a class of the target with fewer than `CLASS_ROWS` rows."""
+    rules = feature_rules(settings)
+    if task == "classification" and settings.target is not None:
+        rare = Rule("class_rows", columns=(settings.target,), min=CLASS_ROWS, severity="WARN")
+        rules = (*rules, rare)
+    return rules
+
+
 def feature_rules(settings: SupervisedSettings) -> tuple[Rule, ...]:
     """The default checker's rules: a warning for each column but the target and the id
     that is constant, missing in every row, or ID-like text."""
@@ -120,7 +136,7 @@ def _shared(task: Task, settings: SupervisedSettings, folder: Path) -> SharedDef
         ),
         encoder=column_encoder(),
         profiler=pandas_profiler(ProfilerSettings()),
-        checker=rules_checker(CheckerSettings(feature_rules(settings))),
+        checker=rules_checker(CheckerSettings(default_rules(task, settings))),
         drift=drift_comparer(DriftSettings()),
         store=local_store(work / "store"),
         tracker=mlflow_tracker(
