@@ -14,7 +14,7 @@ What is asserted, each time in a new folder:
   is not promoted, for its own stated reason;
 - every version either run reports is listed in the registry, and loads.
 
-Ten rounds by default (about 10 s a round on two cores: each process imports MLflow
+Four rounds by default (about 10 s a round on two cores: each process imports MLflow
 and scikit-learn); `LOLPOP_CONCURRENT_RUNS=N` runs N.
 """
 
@@ -33,7 +33,7 @@ from lolpop.components.mlflow_repository import MlflowRegistrySettings, mlflow_r
 from lolpop.components.records import ModelVersion
 
 ROOT = Path(__file__).parents[2]
-ROUNDS = int(os.environ.get("LOLPOP_CONCURRENT_RUNS", "10"))
+ROUNDS = int(os.environ.get("LOLPOP_CONCURRENT_RUNS", "4"))
 MODEL = "concurrent"
 
 WORKFLOW = f"""\

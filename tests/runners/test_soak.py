@@ -7,7 +7,7 @@ as `lolpop run` runs it. After a warm-up (imports, caches, the first database
 connections), the open file descriptors must not grow at all, and resident memory must
 grow by less than a bound over the rest of the runs.
 
-`LOLPOP_SOAK_RUNS` runs (default 16, warm-up at run 8); `LOLPOP_SOAK_RUNS=200` is the
+`LOLPOP_SOAK_RUNS` runs (default 12, warm-up at run 6); `LOLPOP_SOAK_RUNS=200` is the
 full soak (growth measured from run 20 to run 200).
 """
 
@@ -24,8 +24,8 @@ from lolpop.backends import Local
 from lolpop.config import load
 from lolpop.runners.build import build_workflow
 
-RUNS = int(os.environ.get("LOLPOP_SOAK_RUNS", "16"))
-WARM = 20 if RUNS >= 100 else 8
+RUNS = int(os.environ.get("LOLPOP_SOAK_RUNS", "12"))
+WARM = 20 if RUNS >= 100 else 6
 #: Growth of resident memory allowed after the warm-up, in MiB.
 MEMORY_BOUND = 40
 
