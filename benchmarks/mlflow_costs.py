@@ -26,7 +26,9 @@ The old way is lolpop's current code with the three changes undone in that proce
 (`is_current_database` answering False, the previous requirements function, no skip of
 the check, no `import_skops`), so both sides run the same steps otherwise.
 
-Run: `python benchmarks/mlflow_costs.py [--quick] [--write benchmarks/RESULTS.md]`.
+Run: `python benchmarks/mlflow_costs.py [--quick] [--write benchmarks/RESULTS.md]`;
+`--quick` does each operation once a way, all four in one process a way (two processes in
+all, not eight: a smoke run whose figures mean nothing).
 """
 
 from __future__ import annotations
@@ -167,21 +169,28 @@ def _child(operation: str, way: str, folder: str) -> float:
 
 
 def _sample(operation: str, way: str, folder: str) -> float:
+    return _samples((operation,), way, folder)[0]
+
+
+def _samples(operations: tuple[str, ...], way: str, folder: str) -> list[float]:
+    """Seconds of each of `operations` done the `way` way, one after another in one
+    fresh process (one operation a process when measuring: its costs are paid once)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "MLFLOW_LOGGING_LEVEL": "WARNING",
     }
-    command = [sys.executable, __file__, "--child", operation, way, folder]
+    command = [sys.executable, __file__, "--child", ",".join(operations), way, folder]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=folder, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"{operation} ({way}) failed:\n{done.stderr[-3000:]}")
-    return float(json.loads(done.stdout.strip().splitlines()[-1]))
+        raise RuntimeError(f"{', '.join(operations)} ({way}) failed:\n{done.stderr[-3000:]}")
+    return [float(each) for each in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
-def measure(repeats: int) -> dict[str, dict[str, list[float]]]:
-    """Seconds per operation and way, `repeats` fresh processes each, alternating."""
+def measure(repeats: int, *, quick: bool = False) -> dict[str, dict[str, list[float]]]:
+    """Seconds per operation and way, `repeats` fresh processes each, alternating;
+    `quick`: every operation once a way, all in one process a way (a smoke run)."""
     samples: dict[str, dict[str, list[float]]] = {op: {"old": [], "new": []} for op in OPERATIONS}
     with tempfile.TemporaryDirectory(prefix="lolpop-mlflow-costs-") as folder:
         done = subprocess.run(
@@ -194,6 +203,13 @@ def measure(repeats: int) -> dict[str, dict[str, list[float]]]:
         )
         if done.returncode != 0:
             raise RuntimeError(f"setup failed:\n{done.stderr[-3000:]}")
+        if quick:
+            for way in ("old", "new"):
+                for operation, took in zip(
+                    OPERATIONS, _samples(OPERATIONS, way, folder), strict=True
+                ):
+                    samples[operation][way].append(took)
+            return samples
         for round_ in range(repeats):
             for operation in OPERATIONS:
                 # Alternate which way goes first, so neither always follows the other.
@@ -235,17 +251,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round (a smoke run)")
     parser.add_argument("--write", metavar="PATH", help="replace the table in this file")
-    parser.add_argument("--child", nargs=3, metavar=("OPERATION", "WAY", "FOLDER"))
+    parser.add_argument("--child", nargs=3, metavar=("OPERATIONS", "WAY", "FOLDER"))
     parser.add_argument("--setup", metavar="FOLDER")
     args = parser.parse_args(argv)
     if args.setup:
         _setup(args.setup)
         return
     if args.child:
-        print(json.dumps(_child(*args.child)))
+        operations, way, folder = args.child
+        print(json.dumps([_child(each, way, folder) for each in operations.split(",")]))
         return
     repeats = 1 if args.quick else 5
-    samples = measure(repeats)
+    samples = measure(repeats, quick=args.quick)
     table = report(samples)
     versions = ", ".join(
         f"{name} {importlib.metadata.version(name)}"
