@@ -20,9 +20,9 @@ Every problem is collected before reporting, each with its config path:
   target, and a target, id, split or dropped column that the `data` connector's
   `columns:` leaves out (when it lists them and no `transformer` may make more; an id
   the `new_data` connector's `columns:` leaves out too). A misspelt target in a config
-  that names it nowhere else is found when the data is read, before anything is kept. A time column
-  (`settings.time`) that a CSV or JSON connector would give as text, not named in its
-  `parse_dates:` (or a datetime dtype), is refused there too.
+  that names it nowhere else is found when the data is read, before anything is kept.
+- a time column (`settings.time`) that a CSV or JSON connector would give as text: one
+  not named in its `parse_dates:` (or given a datetime dtype).
 
 Once every slot is sound the components record is made and the runner builds its
 program (a pipeline's own `WiringError`, if any, is reported at `$.runner`). The config's
@@ -311,7 +311,7 @@ def time_problems(
         if not _read_as_dates(component.settings, time):
             problem(
                 f"the time column {time!r} would be read as text: a {component.type} file "
-                f"holds dates as text, which sort as text ('10/01/2020' before "
+                "holds dates as text, which sort as text ('10/01/2020' before "
                 f"'9/30/2020'); list it under the {slot!r} connector's `parse_dates:` "
                 "(with `date_format:` when it is not ISO 8601)",
                 f"$.components.{slot}.parse_dates",
