@@ -30,6 +30,7 @@ import difflib
 import logging
 import os
 import urllib.parse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -117,6 +118,29 @@ def quiet_mlflow() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+#: How many stores below the current folder a missing store's message names.
+_STORES_SHOWN = 3
+
+
+def _stores_below() -> str:
+    """The SQLite stores in the folders below the current one (two levels down), as the
+    `--tracking-uri` options that name them: a run keeps `mlflow.db` beside its config,
+    which is seldom the current folder."""
+    found = sorted(
+        path
+        for pattern in ("*/mlflow.db", "*/*/mlflow.db")
+        for path in Path().glob(pattern)
+        if path.is_file()
+    )
+    if not found:
+        return ""
+    shown = ", ".join(
+        f"--tracking-uri sqlite:///{path.as_posix()}" for path in found[:_STORES_SHOWN]
+    )
+    more = f" and {len(found) - _STORES_SHOWN} more" if len(found) > _STORES_SHOWN else ""
+    return f"; a config's store is beside it; the stores below this folder: {shown}{more}"
+
+
 def check_store(command: str, tracking_uri: str | None) -> str:
     """The resolved tracking URI of a read-only command, after checking its store exists:
     if not, one line on stderr and exit 2, with nothing created."""
@@ -125,9 +149,10 @@ def check_store(command: str, tracking_uri: str | None) -> str:
     uri = resolve_tracking_uri(tracking_uri)
     path = store_path(uri)
     if path is not None and not os.path.exists(path):
+        hint = _stores_below() if tracking_uri is None else ""
         _echo(
             f"lolpop {command}: no MLflow store at {path} "
-            "(run a workflow first, or pass --tracking-uri)",
+            f"(run a workflow first, or pass --tracking-uri){hint}",
             err=True,
         )
         raise typer.Exit(code=2)

@@ -36,6 +36,24 @@ def test_lineage_without_a_store_creates_nothing(empty_folder: Path) -> None:
     assert list(empty_folder.iterdir()) == []
 
 
+def test_a_missing_store_names_the_stores_below_the_folder(empty_folder: Path) -> None:
+    # `lolpop run examples/churn/workflow.yaml` from the repository's root keeps MLflow
+    # beside the config; `lolpop lineage churn` there said only "no MLflow store at
+    # ./mlflow.db".
+    for folder in ("examples/churn", "examples/wine"):
+        (empty_folder / folder).mkdir(parents=True)
+        (empty_folder / folder / "mlflow.db").write_bytes(b"")
+    result = runner.invoke(app, ["lineage", "churn"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"lolpop lineage: no MLflow store at {empty_folder}")
+    assert (
+        "a config's store is beside it; the stores below this folder: "
+        "--tracking-uri sqlite:///examples/churn/mlflow.db, "
+        "--tracking-uri sqlite:///examples/wine/mlflow.db" in result.stderr
+    )
+    assert not (empty_folder / "mlflow.db").exists()
+
+
 def test_lineage_with_a_missing_store_creates_no_folder(empty_folder: Path) -> None:
     database = empty_folder / "runs" / "mlflow.db"
     result = runner.invoke(app, ["lineage", "churn", "--tracking-uri", f"sqlite:///{database}"])
