@@ -229,10 +229,8 @@ def _check_not_text_among_numbers(frame: pd.DataFrame, columns: Sequence[str]) -
 
 
 def _is_dates(column: pd.Series) -> bool:
-    dtype = column.dtype
-    return pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(
-        dtype, pd.PeriodDtype | pd.DatetimeTZDtype
-    )
+    dtype = column.dtype  # datetimes, with or without a zone, and periods
+    return pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype)
 
 
 def _choose(

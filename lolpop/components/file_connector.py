@@ -254,6 +254,16 @@ def _datetime_unit_and_zone(
     return None
 
 
+def is_date_dtype(dtype: str) -> bool:
+    """Whether a `dtypes:` value makes its column a date column, as a read takes it (a
+    dtype pandas does not know is not one: building the connector refuses it)."""
+    try:
+        made = pandas_dtype(dtype)
+    except (TypeError, ValueError):
+        return False
+    return _datetime_unit_and_zone(made) is not None
+
+
 def _check_timezone(path: str, zone: str, field_name: str) -> str:
     try:
         pd.DatetimeIndex([]).tz_localize(zone)

@@ -283,11 +283,15 @@ _TEXT_DATES = frozenset({"csv", "json", "jsonl"})
 
 
 def _read_as_dates(settings: object, column: str) -> bool:
+    """Whether a text file's connector reads `column` as dates: named in `parse_dates`,
+    or given a dtype that its reads take as dates."""
+    from lolpop.components.file_connector import is_date_dtype  # noqa: PLC0415 (on use)
+
     parsed: object = getattr(settings, "parse_dates", ())
     dtypes: object = getattr(settings, "dtypes", {})
     dtype = dtypes.get(column) if isinstance(dtypes, Mapping) else None
     return (isinstance(parsed, tuple) and column in parsed) or (
-        isinstance(dtype, str) and dtype.startswith("datetime64")
+        isinstance(dtype, str) and is_date_dtype(dtype)
     )
 
 
