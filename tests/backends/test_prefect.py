@@ -27,6 +27,7 @@ from lolpop import (
 from lolpop.backends import Local, Prefect
 from lolpop.core.flow import Flow
 from lolpop.errors import UnsupportedNodeError
+from tests.prefect_runs import latest_task_run_names
 from tests.steps import boom, double, inc, is_even
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -114,7 +115,7 @@ def test_the_first_failure_in_program_order_is_reported() -> None:
 def test_flow_and_tasks_are_named_after_the_program_and_paths() -> None:
     program = (inc >> (double & inc).named("both_ways")).named("named_program")
     assert run(program, 1, backend=Prefect()).unwrap() == (4, 3)
-    assert _task_names("named_program", 3) == [
+    assert sorted(latest_task_run_names("named_program", 3)) == [
         "named_program/both_ways/double",
         "named_program/both_ways/inc",
         "named_program/inc",
@@ -159,29 +160,6 @@ def test_failures_print_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
 @step
 def add(pair: tuple[int, int]) -> int:
     return pair[0] + pair[1]
-
-
-def _task_names(flow_name: str, expected: int) -> list[str]:
-    """The task runs of the latest run of the flow `flow_name`, by name (no suffix),
-    once the server has recorded `expected` of them (or after 60 s): it records them
-    from events, a moment after they happen (read at once, it sometimes had none)."""
-    from prefect.client.orchestration import get_client  # noqa: PLC0415
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId  # noqa: PLC0415
-    from prefect.client.schemas.sorting import FlowRunSort  # noqa: PLC0415
-
-    with get_client(sync_client=True) as client:
-        flow = client.read_flow_by_name(flow_name)
-        runs = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=50)
-        latest = next(r for r in runs if r.flow_id == flow.id)
-        deadline = time.monotonic() + 60
-        while True:
-            tasks = client.read_task_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[latest.id]))
-            )
-            if len(tasks) >= expected or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-    return sorted(t.name.rsplit("-", 1)[0] for t in tasks)
 
 
 def _independent_steps() -> Step[int, tuple[int, int | None, int | None]]:
@@ -316,7 +294,7 @@ def test_glue_runs_inline_as_no_task() -> None:
     program = f.build(packed)
     assert run(program, 1, backend=Prefect()) == Success((32, None))
     assert calls == ["glue"]
-    assert _task_names("glued", 2) == ["glued/add", "glued/inc"]
+    assert sorted(latest_task_run_names("glued", 2)) == ["glued/add", "glued/inc"]
 
 
 def test_fanouts_nested_either_way_give_the_same_shapes_as_on_local() -> None:

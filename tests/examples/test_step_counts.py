@@ -5,7 +5,6 @@ on Prefect each of those is one task run (and nothing else is)."""
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from lolpop.backends.records import MemoryLedger
 from lolpop.components.records import Classification
 from lolpop.core.paths import leaves
 from lolpop.runners.supervised import SupervisedComponents, WorkflowReport, classification_runner
+from tests.prefect_runs import latest_task_run_names
 
 #: The steps the pipelines make themselves: decisions, and the profile report.
 DECISIONS = {
@@ -91,10 +91,6 @@ def test_every_leaf_is_a_component_step_or_a_decision(tmp_path: Path) -> None:
 def test_ledger_records_and_prefect_task_runs_are_the_steps_that_ran(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from prefect.client.orchestration import get_client  # noqa: PLC0415
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId  # noqa: PLC0415
-    from prefect.client.schemas.sorting import FlowRunSort  # noqa: PLC0415
-
     monkeypatch.chdir(tmp_path)
     _, local_program = _churn(tmp_path / "local")
     ledger = MemoryLedger()
@@ -113,20 +109,5 @@ def test_ledger_records_and_prefect_task_runs_are_the_steps_that_ran(
     _, prefect_program = _churn(tmp_path / "prefect")
     flow_name = "churn-step-counts"
     assert run(prefect_program, None, backend=Prefect(flow_name=flow_name)).unwrap().deployment
-    expected = sum(ran.values())
-    with get_client(sync_client=True) as client:
-        flow = client.read_flow_by_name(flow_name)
-        runs = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=50)
-        latest = next(r for r in runs if r.flow_id == flow.id)
-        # The server records task runs from events, a moment after they happen.
-        deadline = time.monotonic() + 60
-        while True:
-            tasks = client.read_task_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[latest.id])), limit=200
-            )
-            if len(tasks) >= expected or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-    assert len(tasks) < 200  # the API's page: every task run was read
-    on_prefect = Counter(t.name.rsplit("-", 1)[0] for t in tasks)
+    on_prefect = Counter(latest_task_run_names(flow_name, sum(ran.values())))
     assert on_prefect == ran
