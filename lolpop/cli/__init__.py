@@ -642,6 +642,15 @@ def _run_config(
             raise typer.Exit(code=1)
 
 
+_ONLY = typer.Option(
+    None,
+    "--only",
+    metavar="COMPONENT",
+    help="Check this component alone (named as in the table: encoder, trainer, ...; "
+    "repeat for more), and run no hook.",
+)
+
+
 @app.command("test", epilog=_example("lolpop test examples/churn/workflow.yaml --examples 20"))
 def lolpop_test_command(
     config: str = typer.Argument(
@@ -660,6 +669,7 @@ def lolpop_test_command(
     everything: bool = typer.Option(
         False, "--all", help="Check built-in components as fully as the config's own."
     ),
+    only: list[str] | None = _ONLY,
 ) -> None:
     """Check a config's components against their laws, on its own data, then run its
     `tests:` hooks on a small run (in a scratch folder). Exit 1 if anything fails."""
@@ -679,6 +689,7 @@ def lolpop_test_command(
                 everything=everything,
                 say=_echo,
                 progress=progress,
+                only=tuple(only or ()),
             )
     except ConfigError as error:
         _echo(f"lolpop test: {error}", err=True)

@@ -101,14 +101,18 @@ def lolpop_test(
     everything: bool,
     say: Callable[[str], None],
     progress: Callable[[str, bool], None],
+    only: tuple[str, ...] = (),
 ) -> int:
     """Check the config's components and hooks; the exit code (`PASSED` or `FAILED`).
     `say(line)` prints the table, `progress(text, end_of_line)` what is being checked.
+    `only`: check these components alone (by name), and run no hook.
 
-    Raises `ConfigError` for a config that does not load or build (a usage error)."""
+    Raises `ConfigError` for a config that does not load or build, or an `only` name
+    that is none of its components (a usage error)."""
     from returns.result import Failure  # noqa: PLC0415
 
     from lolpop.config import load  # noqa: PLC0415
+    from lolpop.errors import ConfigError, ConfigProblem  # noqa: PLC0415
     from lolpop.runners.build import build_parts  # noqa: PLC0415
 
     loaded = load(config, profile)
@@ -119,12 +123,26 @@ def lolpop_test(
     if isinstance(built, Failure):
         raise built.failure()
     parts = built.unwrap()
+    names = [slot.name for slot in parts.runner.slots if slot.name in parts.components]
+    unknown = [name for name in only if name not in names]
+    if unknown:
+        problem = (
+            f"--only names {', '.join(map(repr, unknown))}, which this workflow has no "
+            f"component of (its components: {', '.join(names)})"
+        )
+        raise ConfigError((ConfigProblem(problem, "$.components"),), source=config)
     sample = _read_sample(parts, progress)
     with _hypothesis_for_the_command():
         rows = _law_rows(
-            workflow, parts, sample, examples=examples, everything=everything, progress=progress
+            workflow,
+            parts,
+            sample,
+            [name for name in names if name in only] if only else names,
+            examples=examples,
+            everything=everything,
+            progress=progress,
         )
-    if workflow.tests:
+    if workflow.tests and not only:
         rows += _hook_rows(config, profile, workflow, sample, progress)
     for line in table(rows):
         say(line)
@@ -312,6 +330,7 @@ def _law_rows(
     workflow: WorkflowConfig,
     parts: WorkflowParts,
     sample: _Sample | None,
+    names: list[str],
     *,
     examples: int | None,
     everything: bool,
@@ -324,7 +343,6 @@ def _law_rows(
     full = examples if examples is not None else settings().max_examples
     quick = min(full, QUICK_EXAMPLES)
     rows: list[Row] = []
-    names = [slot.name for slot in parts.runner.slots if slot.name in parts.components]
     for number, name in enumerate(names, start=1):
         component = parts.components[name]
         origin = "yours" if is_users(name, workflow) else "built-in"

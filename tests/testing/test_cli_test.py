@@ -180,13 +180,14 @@ LAWS = {
 
 
 def broken_in(project: Path, slot: str, kind: str, **settings: object) -> tuple[int, str]:
-    """`lolpop test` on the churn config with the broken component `kind` in `slot`."""
+    """`lolpop test --only SLOT` on the churn config with the broken component `kind` in
+    `slot` (the others pass: `test_the_churn_example_passes_and_writes_nothing`)."""
     config = churn_with(
         project,
         allow_imports=["tests.testing"],
         components={slot: {"type": f"{CUSTOM}:{kind}", **settings}},
     )
-    return lolpop_test(config, "--examples", str(EXAMPLES))
+    return lolpop_test(config, "--examples", str(EXAMPLES), "--only", slot)
 
 
 def failed_only(output: str, slot: str, law: str) -> str:
@@ -233,7 +234,7 @@ def test_a_transformer_that_is_not_deterministic_fails_deterministic(project: Pa
             }
         },
     )
-    code, output = lolpop_test(config, "--examples", str(EXAMPLES))
+    code, output = lolpop_test(config, "--examples", str(EXAMPLES), "--only", "transformer")
     assert code == 1, output
     message = failed_only(output, "transformer", "deterministic")
     assert "the same example gave two different outputs" in message
@@ -355,6 +356,32 @@ def test_a_usage_mistake_exits_2(project: Path, args: list[str], said: str) -> N
     code, output = lolpop_test(*args)
     assert code == 2
     assert said in output
+
+
+def test_only_checks_the_named_components_and_runs_no_hook(project: Path) -> None:
+    config = churn_with(
+        project,
+        allow_imports=["tests.testing"],
+        tests=[{"step": "process/read", "check": f"{CUSTOM}:has_rows"}],
+    )
+    code, output = lolpop_test(config, "--examples", "1", "--only", "trainer", "--only", "splitter")
+    assert code == 0, output
+    assert "/2] splitter (built-in): splitter laws" in output
+    assert "/2] trainer (built-in): trainer laws" in output
+    assert set(rows_of(output, "splitter").values()) == {"passed"}
+    assert set(rows_of(output, "trainer").values()) == {"passed"}
+    assert rows_of(output, "encoder") == {}
+    assert "hooks:" not in output
+    assert rows_of(output, "has_rows") == {}
+    assert output.rstrip().endswith("of 11 checks passed"), output
+
+
+def test_only_an_unknown_component_exits_2_naming_the_components(project: Path) -> None:
+    code, output = lolpop_test("workflow.yaml", "--only", "trainer", "--only", "trainr")
+    assert code == 2
+    assert "--only names 'trainr', which this workflow has no component of" in output
+    assert "(its components: data, " in output
+    assert "trainer" in output.split("its components:", 1)[1]
 
 
 def test_a_config_that_does_not_build_exits_2(project: Path) -> None:
