@@ -1,8 +1,13 @@
-"""A small regression workflow's folder for the command-line tests: generated data."""
+"""A small regression workflow's folder for the command-line tests (generated data), and
+`lolpop run` in a process of its own, as a user runs it."""
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 
@@ -19,3 +24,27 @@ def regression_folder(folder: Path, workflow: str, rows: int) -> Path:
     config = folder / "workflow.yaml"
     config.write_text(workflow, encoding="utf-8")
     return config
+
+
+def run_as_user(folder: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`lolpop run workflow.yaml ARGS` in `folder`, in a new process, against the Prefect
+    server at `url`, with Prefect's and MLflow's settings as a user has them (unset):
+    Prefect configures its loggers when it is imported, after lolpop set their levels."""
+    lolpop = shutil.which("lolpop", path=str(Path(sys.executable).parent))
+    assert lolpop is not None
+    env = {**os.environ, "PREFECT_API_URL": url, "COLUMNS": "100"}
+    for name in (
+        "MLFLOW_TRACKING_URI",
+        "PREFECT_LOGGING_LEVEL",
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL",
+    ):
+        env.pop(name, None)
+    return subprocess.run(
+        [lolpop, "run", "workflow.yaml", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )

@@ -3,17 +3,13 @@ it): Prefect configures its loggers when it is imported, after lolpop set their 
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.cli._regression import regression_folder
+from tests.cli._regression import regression_folder, run_as_user
 
 WORKFLOW = """\
 runner: regression
@@ -25,27 +21,6 @@ components:
 """
 
 
-def _run(folder: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    lolpop = shutil.which("lolpop", path=str(Path(sys.executable).parent))
-    assert lolpop is not None
-    env = {**os.environ, "PREFECT_API_URL": url, "COLUMNS": "100"}
-    for name in (  # as a user has them: unset
-        "MLFLOW_TRACKING_URI",
-        "PREFECT_LOGGING_LEVEL",
-        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL",
-    ):
-        env.pop(name, None)
-    return subprocess.run(
-        [lolpop, "run", "workflow.yaml", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     return regression_folder(tmp_path, WORKFLOW, rows=60).parent
@@ -55,24 +30,16 @@ def test_quiet_hides_prefects_task_lines_and_the_default_shows_them(
     folder: Path, prefect_server: str
 ) -> None:
     started = datetime.now(UTC)
-    quiet = _run(folder, prefect_server, "--backend", "prefect", "--quiet")
+    quiet = run_as_user(folder, prefect_server, "--backend", "prefect", "--quiet")
     assert quiet.returncode == 0, quiet.stderr
     assert "stage build_all: done" in quiet.stdout
     assert "Task run" not in quiet.stderr
     assert "Flow run" not in quiet.stderr
     # The server (Prefect's UI) still has every task's line.
     assert "Finished in state Completed()" in _logged_since(started, "train/fit")
-    shown = _run(folder, prefect_server, "--backend", "prefect")
+    shown = run_as_user(folder, prefect_server, "--backend", "prefect")
     assert shown.returncode == 0, shown.stderr
     assert "Task run 'regression-build_all/train/fit" in shown.stderr
-
-
-def test_quiet_on_dask_hides_the_workers_task_lines_too(folder: Path, prefect_server: str) -> None:
-    pytest.importorskip("prefect_dask", reason='the `dask` extra is not installed (".[dask]")')
-    quiet = _run(folder, prefect_server, "--backend", "dask", "--quiet")
-    assert quiet.returncode == 0, quiet.stderr
-    assert "stage build_all: done" in quiet.stdout
-    assert "Task run" not in quiet.stderr  # the workers' (pure steps) and the flow's
 
 
 def _logged_since(started: datetime, path: str) -> str:

@@ -14,8 +14,8 @@ What is asserted, each time in a new folder:
   is not promoted, for its own stated reason;
 - every version either run reports is listed in the registry, and loads.
 
-Four rounds by default (about 10 s a round on two cores: each process imports MLflow
-and scikit-learn); `LOLPOP_CONCURRENT_RUNS=N` runs N.
+Two rounds by default (10-15 s a round on two cores: each process imports MLflow and
+scikit-learn); `LOLPOP_CONCURRENT_RUNS=N` runs N (50 for a soak).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from lolpop.components.mlflow_repository import MlflowRegistrySettings, mlflow_r
 from lolpop.components.records import ModelVersion
 
 ROOT = Path(__file__).parents[2]
-ROUNDS = int(os.environ.get("LOLPOP_CONCURRENT_RUNS", "4"))
+ROUNDS = int(os.environ.get("LOLPOP_CONCURRENT_RUNS", "2"))
 MODEL = "concurrent"
 
 WORKFLOW = f"""\

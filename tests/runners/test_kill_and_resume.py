@@ -9,9 +9,10 @@ reuse exactly the N-1 steps the killed run logged, and run the others (counted f
 run logs). MLflow's runs all end FINISHED and only one model version is registered
 unless the kill fell between registering and logging it.
 
-Two positions by default (in tuning, and right after the model is logged);
+One position by default (44: right after the model is logged, so the resumed run
+replays tuning, training and `log_model` from the killed run's log);
 `LOLPOP_KILL_POSITIONS=all` kills at every third step (processing and deployment too),
-and at 44.
+and at 44; `LOLPOP_KILL_POSITIONS=26,44` at those.
 """
 
 from __future__ import annotations
@@ -76,11 +77,13 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
 
 
 def _positions() -> list[int]:
-    if os.environ.get("LOLPOP_KILL_POSITIONS") == "all":
+    chosen = os.environ.get("LOLPOP_KILL_POSITIONS", "")
+    if chosen == "all":
         return sorted({*range(1, 67, 3), 44})
-    # 26: in tuning; 44: killed right after `log_model`, whose replay must give the model
-    # the run holds.
-    return [26, 44]
+    if chosen:
+        return sorted({int(position) for position in chosen.split(",")})
+    # Killed right after `log_model`, whose replay must give the model the run holds.
+    return [44]
 
 
 @pytest.mark.parametrize("position", _positions())
