@@ -57,11 +57,12 @@ def _program(work: Path) -> Step[None, Report]:
     return classification_runner(components, settings, "train")
 
 
-def _once(mode: str) -> Callable[[], float]:
-    """A fresh folder and program; the run's seconds (the program's build not counted)."""
+def _once(mode: str, scratch: Path) -> Callable[[], float]:
+    """A fresh folder (in `scratch`) and program; the run's seconds (the program's build
+    not counted)."""
 
     def run() -> float:
-        work = Path(tempfile.mkdtemp(prefix="lolpop-bench-"))
+        work = Path(tempfile.mkdtemp(prefix="run-", dir=scratch))
         program = _program(work)
         cache = work / "cache"
         if mode == "plain":
@@ -82,9 +83,9 @@ def _once(mode: str) -> Callable[[], float]:
     return run
 
 
-def measure(repeats: int) -> list[tuple[str, float]]:
-    """(name, median seconds) of each, alternating repeats."""
-    contenders = {name: _once(name) for name in ("plain", "kept", "resumed")}
+def measure(repeats: int, scratch: Path) -> list[tuple[str, float]]:
+    """(name, median seconds) of each, alternating repeats, their folders in `scratch`."""
+    contenders = {name: _once(name, scratch) for name in ("plain", "kept", "resumed")}
     for fn in contenders.values():  # warm imports and caches
         fn()
     times: dict[str, list[float]] = {name: [] for name in contenders}
@@ -115,7 +116,8 @@ def main() -> None:
     parser.add_argument("--write", help="a RESULTS.md whose section to replace")
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
-    body = table(measure(repeats), repeats)
+    with tempfile.TemporaryDirectory(prefix="lolpop-bench-cache-overhead-") as scratch:
+        body = table(measure(repeats, Path(scratch)), repeats)
     print(body)
     if args.write:
         _replace_section(args.write, "cache-overhead", body)

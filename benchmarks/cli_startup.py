@@ -181,10 +181,10 @@ def imports(arguments: list[str]) -> str:
     return "\n".join(f"{us / 1000:8.1f} ms  {name}" for name, us in ranked[:20])
 
 
-def keep_checks_apart() -> None:
+def keep_checks_apart(folder: str) -> None:
     """Point this process and its commands at a kept-checks folder of their own (a user's
     `~/.cache/lolpop` is neither read nor filled)."""
-    os.environ["LOLPOP_CACHE_DIR"] = tempfile.mkdtemp(prefix="lolpop-bench-cache-")
+    os.environ["LOLPOP_CACHE_DIR"] = folder
 
 
 def main() -> None:
@@ -196,7 +196,12 @@ def main() -> None:
         "--imports", action="store_true", help=f"list what `lolpop check {EXAMPLE}` imports"
     )
     args = parser.parse_args()
-    keep_checks_apart()
+    with tempfile.TemporaryDirectory(prefix="lolpop-bench-cache-") as kept:
+        keep_checks_apart(kept)
+        _main(args)
+
+
+def _main(args: argparse.Namespace) -> None:
     if args.imports:
         script = _lolpop("check", EXAMPLE)
         print(imports(script[1:] if script[0] == sys.executable else script))

@@ -25,8 +25,8 @@ the trials' part of the run; the rest (start-up, MLflow, the Prefect server's wo
 the cluster's start) does not shrink.
 
 Run: `python benchmarks/dask_trials.py [--repeats 5] [--write benchmarks/RESULTS.md]`.
-`--quick` runs a 4-point search once on `local` only (no server, no cluster) and writes
-nothing: it checks that the benchmark runs.
+`--quick` runs a 4-point search of 10-tree forests once on `local` only (no server, no
+cluster) and writes nothing: it checks that the benchmark runs.
 """
 # ruff: noqa: E402 (the imports follow the path set-up above them)
 
@@ -74,12 +74,12 @@ settings: {{model_name: forest, target: y}}
   trainer:
     type: sklearn_model
     estimator: "sklearn.ensemble:RandomForestClassifier"
-    params: {{n_estimators: 200}}
+    params: {{n_estimators: {trees}}}
   tuner:
     type: grid_search
     estimator: "sklearn.ensemble:RandomForestClassifier"
     metric: f1
-    params: {{n_estimators: 200}}
+    params: {{n_estimators: {trees}}}
 {space}"""
 
 SIDES = ("local", "dask-1", "dask-2")
@@ -101,20 +101,24 @@ def _data(rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _config(side: str, space: str) -> str:
+#: The forests' size: in the measured search, and in `--quick`'s.
+TREES, QUICK_TREES = 200, 10
+
+
+def _config(side: str, space: str, trees: int = TREES) -> str:
     backend = ""
     if side.startswith("dask-"):
         workers = side.removeprefix("dask-")
         backend = f"backend: {{type: prefect, task_runner: dask, dask_workers: {workers}}}\n"
-    return WORKFLOW.format(backend=backend, space=space)
+    return WORKFLOW.format(backend=backend, space=space, trees=trees)
 
 
-def run_once(side: str, data: str, space: str, env: Mapping[str, str]) -> float:
+def run_once(side: str, data: str, space: str, env: Mapping[str, str], trees: int = TREES) -> float:
     """One whole `lolpop run` of `side` in a fresh folder: its wall seconds."""
     folder = Path(tempfile.mkdtemp(prefix="lolpop-bench-dask-trials-"))
     try:
         (folder / "data.csv").write_text(data, encoding="utf-8")
-        (folder / "workflow.yaml").write_text(_config(side, space), encoding="utf-8")
+        (folder / "workflow.yaml").write_text(_config(side, space, trees), encoding="utf-8")
         command = _lolpop("run", str(folder / "workflow.yaml"), "--quiet")
         started = time.perf_counter()
         done = subprocess.run(
@@ -171,7 +175,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="lolpop-bench-dask-home-"))
     try:
         if arguments.quick:
-            took = run_once("local", _data(300), QUICK_SPACE, _environment(home, None))
+            took = run_once("local", _data(300), QUICK_SPACE, _environment(home, None), QUICK_TREES)
             print(f"quick: local, a 4-point search, {took:.2f} s (figures mean nothing)")
             return
         with prefect_server(home) as server:

@@ -122,11 +122,12 @@ def plain() -> float:
     return float(f1_score(y_test, predicted))
 
 
-def lolpop_train(tracking: str) -> Callable[[], float]:
-    """The runner's `train` stage in a fresh working folder, memory or MLflow tracking."""
+def lolpop_train(tracking: str, scratch: Path) -> Callable[[], float]:
+    """The runner's `train` stage in a fresh working folder (in `scratch`), memory or
+    MLflow tracking."""
 
     def once() -> float:
-        work = Path(tempfile.mkdtemp(prefix="lolpop-bench-"))
+        work = Path(tempfile.mkdtemp(prefix="run-", dir=scratch))
         settings = evolve(
             SETTINGS, work_dir=str(work / "work"), tracking_uri=f"sqlite:///{work / 'mlflow.db'}"
         )
@@ -145,12 +146,13 @@ def lolpop_train(tracking: str) -> Callable[[], float]:
     return once
 
 
-def measure(repeats: int) -> list[tuple[str, float, float]]:
-    """(name, median seconds, test f1) of each, alternating repeats."""
+def measure(repeats: int, scratch: Path) -> list[tuple[str, float, float]]:
+    """(name, median seconds, test f1) of each, alternating repeats (lolpop's folders in
+    `scratch`)."""
     contenders = {
         "plain scikit-learn": plain,
-        "lolpop, memory tracking": lolpop_train("memory"),
-        "lolpop, MLflow tracking": lolpop_train("mlflow"),
+        "lolpop, memory tracking": lolpop_train("memory", scratch),
+        "lolpop, MLflow tracking": lolpop_train("mlflow", scratch),
     }
     for fn in contenders.values():  # warm imports and caches
         fn()
@@ -185,7 +187,8 @@ def main() -> None:
     parser.add_argument("--write", help="a RESULTS.md whose section to replace")
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
-    results = measure(repeats)
+    with tempfile.TemporaryDirectory(prefix="lolpop-bench-example-") as scratch:
+        results = measure(repeats, Path(scratch))
     if len({round(f1, 9) for _, _, f1 in results}) != 1:  # the same work gives the same model
         sys.exit(f"the test f1 differs between the sides: {results}")
     body = table(results, repeats)

@@ -349,10 +349,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write", help="a RESULTS.md whose section to replace")
     parser.add_argument("--quick", action="store_true", help="a smoke run: writes nothing")
     args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="lolpop-bench-cache-") as kept:
+        keep_checks_apart(kept)
+        _main(args)
+
+
+def _main(args: argparse.Namespace) -> None:
     repeats = 1 if args.quick else args.repeats
     examples = (QUICK_EXAMPLE,) if args.quick else EXAMPLES
     sizes: Sequence[int] = (1_000,) if args.quick else SIZES
-    keep_checks_apart()
     load = os.getloadavg()[0]  # a shared machine: other work slows every figure down
     _check_runs()
     started = time.perf_counter()

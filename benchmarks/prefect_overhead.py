@@ -19,14 +19,18 @@ Run: `python benchmarks/prefect_overhead.py [--quick] [--write benchmarks/RESULT
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="lolpop-bench-prefect-"))
+if "PREFECT_HOME" not in os.environ:  # a home of its own, removed after Prefect's exit
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="lolpop-bench-prefect-")
+    atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -13,6 +13,7 @@ median of the repeats), never an absolute time from a timed test.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import os
 import platform
 import subprocess
@@ -55,34 +56,76 @@ def machine() -> str:
     )
 
 
+def _command(name: str, *, quick: bool) -> list[str]:
+    command = [sys.executable, str(HERE / f"{name}.py")]
+    return command + (["--quick"] if quick else ["--write", str(RESULTS), *_FULL.get(name, ())])
+
+
 def run(name: str, *, quick: bool) -> float:
     """Run one benchmark in a fresh process; its seconds. A failure stops everything."""
-    command = [sys.executable, str(HERE / f"{name}.py")]
-    command += ["--quick"] if quick else ["--write", str(RESULTS), *_FULL.get(name, ())]
+    print(f"== benchmarks/{name}.py{' --quick' if quick else ''}", flush=True)
     started = time.perf_counter()
-    done = subprocess.run(command, check=False, cwd=HERE.parent)
+    done = subprocess.run(_command(name, quick=quick), check=False, cwd=HERE.parent)
     took = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"benchmarks/{name}.py failed (exit {done.returncode}) after {took:.0f} s")
     return took
 
 
+def _run_captured(name: str) -> tuple[int, str, float]:
+    """One benchmark's `--quick` run: its exit code, its output (both streams), seconds."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        _command(name, quick=True),
+        check=False,
+        cwd=HERE.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return done.returncode, done.stdout, time.perf_counter() - started
+
+
+def run_quick(names: list[str], jobs: int) -> dict[str, float]:
+    """The benchmarks' smoke runs, `jobs` at a time (their figures mean nothing): each
+    one's output printed whole as it ends; every failure named at the end."""
+    took: dict[str, float] = {}
+    failed: list[str] = []
+    # The costliest last in BENCHMARKS: started first, so the two lanes end together.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_run_captured, name): name for name in reversed(names)}
+        for future in concurrent.futures.as_completed(futures):
+            name = futures[future]
+            code, output, took[name] = future.result()
+            print(f"== benchmarks/{name}.py --quick ({took[name]:.0f} s)\n{output}", flush=True)
+            if code != 0:
+                failed.append(f"benchmarks/{name}.py failed (exit {code})")
+    if failed:
+        sys.exit("\n".join(failed))
+    return {name: took[name] for name in names}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: writes nothing")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, help="run only these")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="with --quick: how many run at once (default 2)"
+    )
     args = parser.parse_args(argv)
-    chosen = args.only or BENCHMARKS
+    chosen = list(args.only or BENCHMARKS)
     print(machine(), flush=True)
-    took = {}
-    for name in chosen:
-        print(f"== benchmarks/{name}.py{' --quick' if args.quick else ''}", flush=True)
-        took[name] = run(name, quick=args.quick)
+    if args.quick:
+        started = time.perf_counter()
+        took = run_quick(chosen, max(1, args.jobs))
+        print(", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()))
+        print(f"all: {time.perf_counter() - started:.0f} s, {max(1, args.jobs)} at a time")
+        return
+    took = {name: run(name, quick=False) for name in chosen}
     print(", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()))
-    if not args.quick:
-        _stamp(machine())
-        if args.only is None:
-            _timed(took)
+    _stamp(machine())
+    if args.only is None:
+        _timed(took)
 
 
 #: Issue 16's target for the whole suite, one command, on 2 cores.
