@@ -90,7 +90,6 @@ def _background_draws_apart() -> None:
 #: pytest-xdist's default order (files with the most tests first) the long files of few
 #: tests came last, and a run ended waiting a minute for one of them on one worker.
 _LONG_FILES = (
-    "tests/testing/test_cli_test.py",
     "tests/cli/test_deployment.py",
     "tests/cli/test_scaffold.py",
     "property_tests/test_builtin_laws_model.py",
@@ -101,6 +100,7 @@ _LONG_FILES = (
     "tests/config/test_loading.py",
     "tests/test_user_project.py",
     "tests/runners/test_soak.py",
+    "tests/testing/test_cli_test.py",
     "tests/typesafety/test_workflows.yml",
     "tests/runners/test_forecasting_runner.py",
     "tests/backends/test_prefect.py",
