@@ -18,8 +18,10 @@ both sides. What each side does:
   baseline, figures, model logged with `mlflow.sklearn.log_model` and registered, the
   champion alias (see `benchmarks/plain/_workflow.py`; churn's script adds the CSV
   files, categorical columns, the bias check and the predict stage with drift: see
-  `benchmarks/plain/churn.py`). Both sides print the test metric: the benchmark checks
-  they agree to 3 decimals.
+  `benchmarks/plain/churn.py`; forecasting's, `benchmarks/plain/forecasting.py`, does
+  its own work: the backtest over rolling origins, the recursive forecasts, the
+  forecast run). Both sides print the test metric (forecasting: the backtest's MASE):
+  the benchmark checks they agree to 3 decimals.
 - tracking off: lolpop with `tracker: {type: memory}` and `repository: {type:
   local_registry}` written into the copy's `workflow.yaml`; the plain script with
   `--no-tracking` (no MLflow import; the model pickled to a folder).
@@ -66,10 +68,18 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from step_overhead import _replace_section
 
 #: The examples: three read a scikit-learn dataset (no new data); churn reads its CSV
-#: files from `data/` (relative to the folder it runs in) and predicts new data too.
-EXAMPLES = ("breast_cancer", "wine", "diabetes", "churn")
-#: The metric each example's approval rule compares (both sides print it).
-METRICS = {"breast_cancer": "f1", "wine": "f1", "diabetes": "rmse", "churn": "f1"}
+#: files from `data/` (relative to the folder it runs in) and predicts new data too;
+#: forecasting reads a `vega_datasets` table, backtests, deploys and forecasts.
+EXAMPLES = ("breast_cancer", "wine", "diabetes", "churn", "forecasting")
+#: The metric each example's approval rule compares (both sides print it: the test
+#: split's, or the forecasting backtest's mean over its folds).
+METRICS = {
+    "breast_cancer": "f1",
+    "wine": "f1",
+    "diabetes": "rmse",
+    "churn": "f1",
+    "forecasting": "mase",
+}
 EXAMPLE_TARGET = 2.0
 FEWEST_TARGET = 1.10
 
@@ -131,10 +141,11 @@ def _lolpop(*arguments: str) -> list[str]:
 
 
 def metric_of(output: str, metric: str) -> float:
-    """The test `metric` a run printed: lolpop's summary (`model: test ... f1 0.9815`) or
-    the plain script's (`test f1 0.981481`)."""
+    """The test `metric` a run printed: lolpop's summary (`model: test ... f1 0.9815`,
+    `backtest (3 folds): mase 0.4910, ...`) or the plain script's (`test f1 0.981481`,
+    `backtest mase 0.491042`)."""
     for line in output.splitlines():
-        found = re.search(rf"\btest\b.*?\b{metric} (-?[0-9.]+)", line)
+        found = re.search(rf"\b(?:back)?test\b.*?\b{metric} (-?[0-9.]+)", line)
         if found:
             return float(found.group(1))
     raise SystemExit(f"no test {metric} in the output:\n{output}")
