@@ -83,10 +83,11 @@ def _once(mode: str, scratch: Path) -> Callable[[], float]:
     return run
 
 
-def measure(repeats: int, scratch: Path) -> list[tuple[str, float]]:
-    """(name, median seconds) of each, alternating repeats, their folders in `scratch`."""
+def measure(repeats: int, scratch: Path, *, warm: bool = True) -> list[tuple[str, float]]:
+    """(name, median seconds) of each, alternating repeats, their folders in `scratch`;
+    `warm`: one untimed round first (imports, caches)."""
     contenders = {name: _once(name, scratch) for name in ("plain", "kept", "resumed")}
-    for fn in contenders.values():  # warm imports and caches
+    for fn in contenders.values() if warm else ():  # imports and caches
         fn()
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeats):
@@ -112,12 +113,12 @@ def table(results: list[tuple[str, float]], repeats: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="one repeat (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="one repeat, no warm-up (a smoke run)")
     parser.add_argument("--write", help="a RESULTS.md whose section to replace")
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
     with tempfile.TemporaryDirectory(prefix="lolpop-bench-cache-overhead-") as scratch:
-        body = table(measure(repeats, Path(scratch)), repeats)
+        body = table(measure(repeats, Path(scratch), warm=not args.quick), repeats)
     print(body)
     if args.write:
         _replace_section(args.write, "cache-overhead", body)

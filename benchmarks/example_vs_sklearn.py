@@ -146,15 +146,15 @@ def lolpop_train(tracking: str, scratch: Path) -> Callable[[], float]:
     return once
 
 
-def measure(repeats: int, scratch: Path) -> list[tuple[str, float, float]]:
+def measure(repeats: int, scratch: Path, *, warm: bool = True) -> list[tuple[str, float, float]]:
     """(name, median seconds, test f1) of each, alternating repeats (lolpop's folders in
-    `scratch`)."""
+    `scratch`); `warm`: one untimed round first (imports, caches)."""
     contenders = {
         "plain scikit-learn": plain,
         "lolpop, memory tracking": lolpop_train("memory", scratch),
         "lolpop, MLflow tracking": lolpop_train("mlflow", scratch),
     }
-    for fn in contenders.values():  # warm imports and caches
+    for fn in contenders.values() if warm else ():  # imports and caches
         fn()
     times: dict[str, list[float]] = {name: [] for name in contenders}
     scores: dict[str, float] = {}
@@ -183,12 +183,12 @@ def table(results: list[tuple[str, float, float]], repeats: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="one repeat (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="one repeat, no warm-up (a smoke run)")
     parser.add_argument("--write", help="a RESULTS.md whose section to replace")
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
     with tempfile.TemporaryDirectory(prefix="lolpop-bench-example-") as scratch:
-        results = measure(repeats, Path(scratch))
+        results = measure(repeats, Path(scratch), warm=not args.quick)
     if len({round(f1, 9) for _, _, f1 in results}) != 1:  # the same work gives the same model
         sys.exit(f"the test f1 differs between the sides: {results}")
     body = table(results, repeats)
