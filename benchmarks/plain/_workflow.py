@@ -132,6 +132,22 @@ class Example:
     trusted: tuple[str, ...] = ("numpy.dtype",)
 
 
+def save_version(frame: pd.DataFrame, store: Path) -> str:
+    """`frame` as Parquet under `store`, named by its SHA-256: the digest."""
+    store.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(store / "frame.tmp")
+    digest = hashlib.sha256((store / "frame.tmp").read_bytes()).hexdigest()
+    (store / "frame.tmp").replace(store / f"{digest}.parquet")
+    return digest
+
+
+def write_profile(described: pd.DataFrame, reports: Path) -> None:
+    """A frame's `describe()` as JSON and HTML in the folder `reports`."""
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "profile.json").write_text(described.to_json(), encoding="utf-8")
+    (reports / "profile.html").write_text(described.to_html(), encoding="utf-8")
+
+
 def _count(rows: int, size: float) -> int:
     return math.floor(rows * size + 0.5)
 
@@ -366,16 +382,9 @@ def main(example: Example, argv: Sequence[str] | None = None) -> None:  # noqa: 
     if tracking:
         mlflow.start_run(run_name=f"{example.name}-train")
     dataset = f"{example.name}-training-data"
-    store = work / ".plain" / "store"
-    store.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(store / "frame.tmp")
-    digest = hashlib.sha256((store / "frame.tmp").read_bytes()).hexdigest()
-    (store / "frame.tmp").replace(store / f"{digest}.parquet")
+    save_version(frame, work / ".plain" / "store")
     reports = work / ".plain" / "reports" / dataset
-    reports.mkdir(parents=True, exist_ok=True)
-    described = frame.describe()
-    (reports / "profile.json").write_text(described.to_json(), encoding="utf-8")
-    (reports / "profile.html").write_text(described.to_html(), encoding="utf-8")
+    write_profile(frame.describe(), reports)
     if tracking:
         mlflow.log_input(from_pandas(frame, name=dataset, targets=target))
         mlflow.log_artifacts(str(reports), "data_profile")

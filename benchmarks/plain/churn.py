@@ -55,7 +55,6 @@ on the encoded test rows, as for the other examples.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import pickle
 import sys
@@ -73,7 +72,9 @@ from _workflow import (
     figures,
     metrics,
     numeric_part,
+    save_version,
     split,
+    write_profile,
 )
 
 EXAMPLE = Example(
@@ -117,15 +118,6 @@ def as_object(frame: pd.DataFrame, text: Sequence[str]) -> pd.DataFrame:
         column = out[name]
         out[name] = column.astype(object).where(column.notna(), np.nan)
     return out
-
-
-def save_version(frame: pd.DataFrame, store: Path) -> str:
-    """`frame` as Parquet under `store`, named by its SHA-256: the digest."""
-    store.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(store / "frame.tmp")
-    digest = hashlib.sha256((store / "frame.tmp").read_bytes()).hexdigest()
-    (store / "frame.tmp").replace(store / f"{digest}.parquet")
-    return digest
 
 
 def bias(groups: pd.Series, truth: pd.Series, predicted: pd.Series) -> dict[str, float]:
@@ -228,10 +220,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 (one scrip
     dataset = f"{EXAMPLE.name}-training-data"
     digest = save_version(frame, plain / "store")
     reports = plain / "reports" / dataset
-    reports.mkdir(parents=True, exist_ok=True)
-    described = frame.describe(include="all")
-    (reports / "profile.json").write_text(described.to_json(), encoding="utf-8")
-    (reports / "profile.html").write_text(described.to_html(), encoding="utf-8")
+    write_profile(frame.describe(include="all"), reports)
     if tracking:
         mlflow.log_input(from_pandas(frame, name=dataset, targets=TARGET))
         mlflow.log_artifacts(str(reports), "data_profile")

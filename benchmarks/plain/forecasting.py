@@ -39,7 +39,6 @@ Run it in an empty folder: `python benchmarks/plain/forecasting.py [--no-trackin
 
 from __future__ import annotations
 
-import hashlib
 import json
 import pickle
 import sys
@@ -51,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from _workflow import save_version, write_profile
 from sklearn.base import clone
 from sklearn.linear_model import Ridge
 
@@ -196,20 +196,9 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 (one scrip
         mlflow.start_run(run_name=f"{NAME}-train")
     dataset = f"{NAME}-training-data"
     store = work / ".plain" / "store"
-    store.mkdir(parents=True, exist_ok=True)
-
-    def save(data: pd.DataFrame) -> str:
-        data.to_parquet(store / "frame.tmp")
-        digest = hashlib.sha256((store / "frame.tmp").read_bytes()).hexdigest()
-        (store / "frame.tmp").replace(store / f"{digest}.parquet")
-        return digest
-
-    save(frame)
+    save_version(frame, store)
     reports = work / ".plain" / "reports" / dataset
-    reports.mkdir(parents=True, exist_ok=True)
-    described = frame.describe()
-    (reports / "profile.json").write_text(described.to_json(), encoding="utf-8")
-    (reports / "profile.html").write_text(described.to_html(), encoding="utf-8")
+    write_profile(frame.describe(), reports)
     if tracking:
         mlflow.log_input(from_pandas(frame, name=dataset, targets=TARGET))
         mlflow.log_artifacts(str(reports), "data_profile")
@@ -280,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 (one scrip
             "model_version": f"{NAME}:{model_version}",
         }
     )
-    digest = save(output)
+    digest = save_version(output, store)
     if output.isna().any().any():
         sys.exit("the forecast has missing values")
     (work / OUTPUT).parent.mkdir(parents=True, exist_ok=True)
