@@ -141,6 +141,14 @@ def save_version(frame: pd.DataFrame, store: Path) -> str:
     return digest
 
 
+def pinned_requirements() -> list[str]:
+    """The model's requirements, pinned as lolpop gives them to `log_model` (so MLflow
+    does not infer them: its inference loads the model in a subprocess and scans every
+    installed distribution, ~10-20 s here)."""
+    names = ("mlflow", "scikit-learn", "numpy", "scipy", "pandas", "skops")
+    return [f"{name}=={version(name)}" for name in names]
+
+
 def write_profile(described: pd.DataFrame, reports: Path) -> None:
     """A frame's `describe()` as JSON and HTML in the folder `reports`."""
     reports.mkdir(parents=True, exist_ok=True)
@@ -455,12 +463,7 @@ def main(example: Example, argv: Sequence[str] | None = None) -> None:  # noqa: 
             name="model",
             registered_model_name=example.name if approved else None,
             skops_trusted_types=list(example.trusted),  # MLflow 3 saves with skops
-            # lolpop names the requirements too: MLflow's inference loads the model in
-            # a subprocess and scans every installed distribution (~10-20 s here).
-            pip_requirements=[
-                f"{name}=={version(name)}"
-                for name in ("mlflow", "scikit-learn", "numpy", "scipy", "pandas", "skops")
-            ],
+            pip_requirements=pinned_requirements(),
         )
         if approved:
             registered = str(logged.registered_model_version)

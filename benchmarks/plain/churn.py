@@ -59,7 +59,6 @@ import json
 import pickle
 import sys
 from collections.abc import Mapping, Sequence
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +71,7 @@ from _workflow import (
     figures,
     metrics,
     numeric_part,
+    pinned_requirements,
     save_version,
     split,
     write_profile,
@@ -309,10 +309,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 (one scrip
             name="model",
             registered_model_name=EXAMPLE.name if approved else None,
             skops_trusted_types=list(EXAMPLE.trusted),
-            pip_requirements=[
-                f"{name}=={version(name)}"
-                for name in ("mlflow", "scikit-learn", "numpy", "scipy", "pandas", "skops")
-            ],
+            pip_requirements=pinned_requirements(),
         )
         if approved:
             registered = str(logged.registered_model_version)

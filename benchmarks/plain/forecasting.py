@@ -44,13 +44,12 @@ import pickle
 import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from _workflow import save_version, write_profile
+from _workflow import pinned_requirements, save_version, write_profile
 from sklearn.base import clone
 from sklearn.linear_model import Ridge
 
@@ -228,10 +227,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 (one scrip
             name="model",
             registered_model_name=NAME if approved else None,
             skops_trusted_types=["numpy.dtype"],
-            pip_requirements=[
-                f"{name}=={version(name)}"
-                for name in ("mlflow", "scikit-learn", "numpy", "scipy", "pandas", "skops")
-            ],
+            pip_requirements=pinned_requirements(),
         )
         if approved:
             client.set_registered_model_alias(
