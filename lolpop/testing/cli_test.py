@@ -27,6 +27,9 @@ hooks on a small run; a table of every result.
    any run. Each hook's result is read from the run's records: passed, failed (the
    first failing hook stops the run), or not reached (a branch not taken).
 
+`--only NAME` (repeatable) narrows 2 to the components named and skips 4: quick
+feedback while working on one component.
+
 Hypothesis runs under lolpop's profile (`HYPOTHESIS_PROFILE`, default `ci`:
 derandomised, so two runs of `lolpop test` agree), with no example database (nothing is
 written into the project) and no reproduction blob in messages.
@@ -142,7 +145,9 @@ def lolpop_test(
             everything=everything,
             progress=progress,
         )
-    if workflow.tests and not only:
+    if workflow.tests and only:
+        progress(f"hooks: {len(workflow.tests)} not run (--only checks components alone)", True)
+    elif workflow.tests:
         rows += _hook_rows(config, profile, workflow, sample, progress)
     for line in table(rows):
         say(line)
