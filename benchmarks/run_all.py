@@ -116,10 +116,11 @@ def main(argv: list[str] | None = None) -> None:
     chosen = list(args.only or BENCHMARKS)
     print(machine(), flush=True)
     if args.quick:
+        jobs = max(1, args.jobs)
         started = time.perf_counter()
-        took = run_quick(chosen, max(1, args.jobs))
+        took = run_quick(chosen, jobs)
         print(", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()))
-        print(f"all: {time.perf_counter() - started:.0f} s, {max(1, args.jobs)} at a time")
+        print(f"all: {time.perf_counter() - started:.0f} s, {jobs} at a time")
         return
     took = {name: run(name, quick=False) for name in chosen}
     print(", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()))

@@ -162,7 +162,8 @@ def backtest(fit: Fit, history: pd.DataFrame) -> dict[str, float]:
 
 
 def refitter(held: Ridge) -> Fit:
-    """Fits a fresh copy of the champion's estimator (its params) on the given rows."""
+    """Fits a fresh copy of `held` (its params: the champion's, or a new `Ridge()`) on
+    the given rows."""
 
     def fit(features: pd.DataFrame, target: pd.Series) -> Predict:
         return clone(held).fit(features, target).predict
@@ -202,11 +203,8 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 (one scrip
         mlflow.log_input(from_pandas(frame, name=dataset, targets=TARGET))
         mlflow.log_artifacts(str(reports), "data_profile")
 
-    def fit(features: pd.DataFrame, target: pd.Series) -> Predict:
-        return Ridge().fit(features, target).predict
-
     history = history_of(frame)
-    tested = backtest(fit, history)
+    tested = backtest(refitter(Ridge()), history)
     model = Ridge().fit(*table(history))
     registry = work / ".plain" / "registry" / NAME
     if tracking:

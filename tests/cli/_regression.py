@@ -26,12 +26,17 @@ def regression_folder(folder: Path, workflow: str, rows: int) -> Path:
     return config
 
 
+def lolpop_script() -> str:
+    """The `lolpop` console script installed beside the Python running the tests."""
+    found = shutil.which("lolpop", path=str(Path(sys.executable).parent))
+    assert found is not None, "the `lolpop` console script is not installed"
+    return found
+
+
 def run_as_user(folder: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """`lolpop run workflow.yaml ARGS` in `folder`, in a new process, against the Prefect
     server at `url`, with Prefect's and MLflow's settings as a user has them (unset):
     Prefect configures its loggers when it is imported, after lolpop set their levels."""
-    lolpop = shutil.which("lolpop", path=str(Path(sys.executable).parent))
-    assert lolpop is not None
     env = {**os.environ, "PREFECT_API_URL": url, "COLUMNS": "100"}
     for name in (
         "MLFLOW_TRACKING_URI",
@@ -40,7 +45,7 @@ def run_as_user(folder: Path, url: str, *args: str) -> subprocess.CompletedProce
     ):
         env.pop(name, None)
     return subprocess.run(
-        [lolpop, "run", "workflow.yaml", *args],
+        [lolpop_script(), "run", "workflow.yaml", *args],
         cwd=folder,
         env=env,
         capture_output=True,

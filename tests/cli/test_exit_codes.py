@@ -11,7 +11,6 @@ started at once by a module fixture, so keep to cheap cases and the tiny configs
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ import pytest
 from attrs import frozen
 
 from lolpop.cli import app
+from tests.cli._regression import lolpop_script
 
 #: A workflow that reads nothing but `good.csv` and tracks in memory: quick to run.
 GOOD = """\
@@ -105,8 +105,7 @@ def _folder(folder: Path) -> None:
 def ran(tmp_path_factory: pytest.TempPathFactory) -> dict[Case, subprocess.CompletedProcess[str]]:
     """Every case run at once, each in its own copy of the folder (none sees another's
     outputs), with no tracking store or Prefect home of the user's."""
-    lolpop = shutil.which("lolpop", path=str(Path(sys.executable).parent))
-    assert lolpop is not None
+    lolpop = lolpop_script()
     root = tmp_path_factory.mktemp("exit_codes")
 
     def run(index: int, case: Case) -> subprocess.CompletedProcess[str]:

@@ -5,9 +5,7 @@ counted), one line per finished step when stderr is not a terminal, `--quiet` an
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 import typing
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +15,7 @@ from lolpop.backends import Local
 from lolpop.backends.run import run
 from lolpop.cli.progress import Display
 from lolpop.core.step import Leaf, Step, StepMeta
+from tests.cli._regression import lolpop_script
 
 #: A workflow reading nothing but `data.csv`, tracking in memory: quick to run.
 CONFIG = """\
@@ -74,8 +73,7 @@ def test_verbose_lines_give_types_and_quiet_says_nothing() -> None:
 
 
 def test_lolpop_run_prints_one_line_per_step_off_a_terminal(tmp_path: Path) -> None:
-    lolpop = shutil.which("lolpop", path=str(Path(sys.executable).parent))
-    assert lolpop is not None
+    lolpop = lolpop_script()
 
     def lolpop_run(flag: str) -> subprocess.CompletedProcess[str]:
         folder = tmp_path / (flag.strip("-") or "normal")
