@@ -95,7 +95,8 @@ def user_env(project: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"PYTHONPATH", "MYPYPATH", "MYPY_CACHE_DIR", "PYTHONSAFEPATH"}
+        if key
+        not in {"PYTHONPATH", "MYPYPATH", "MYPY_CACHE_DIR", "PYTHONSAFEPATH", "LOLPOP_CACHE_DIR"}
     }
     env["XDG_CACHE_HOME"] = str(project / "cache")
     return env

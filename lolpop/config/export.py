@@ -265,17 +265,19 @@ def _component(
 def mypy_problems(source_code: str, name: str = "lolpop_workflow_config") -> list[str]:
     """What `mypy --strict` says of a rendered config module (empty: it type-checks).
 
-    mypy (the `dev` extra) is imported here, on use. Its cache is kept in the user's cache
-    folder (`$XDG_CACHE_HOME/lolpop/mypy`): the first check takes ~30 s, later ones ~2 s.
+    mypy (the `dev` extra) is imported here, on use. Its cache is kept with lolpop's
+    others (`$LOLPOP_CACHE_DIR/mypy`, by default `$XDG_CACHE_HOME/lolpop/mypy`): the first
+    check takes ~30 s, later ones ~2 s. `LOLPOP_CACHE_DIR=` (empty) keeps none: mypy's
+    cache is then made in the check's temporary folder and removed with it.
     """
-    import os  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
 
     from mypy import api  # noqa: PLC0415 (a development tool: imported only for --mypy)
 
-    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    cache = Path(cache_home) / "lolpop" / "mypy"
+    from lolpop.components._facts import cache_dir  # noqa: PLC0415 (only for --mypy)
+
+    kept = cache_dir()
     with tempfile.TemporaryDirectory(prefix="lolpop-mypy-") as folder:
         module = Path(folder) / f"{name}.py"
         module.write_text(source_code, encoding="utf-8")
@@ -286,7 +288,7 @@ def mypy_problems(source_code: str, name: str = "lolpop_workflow_config") -> lis
                 "--no-error-summary",
                 "--hide-error-context",
                 "--cache-dir",
-                str(cache),
+                str(kept / "mypy" if kept is not None else Path(folder) / "mypy-cache"),
             ]
         )
     if status == 0:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
 from attrs import frozen
 
 from lolpop.config import ComponentKind, Registry, WorkflowConfig, load_text
@@ -54,6 +58,31 @@ def test_mypy_passes_a_valid_config_and_names_the_field_of_a_wrong_one() -> None
         'Argument "max_depth" to "ForestSettings" has incompatible type "str"; '
         'expected "int"  [arg-type]'
     ]
+    # mypy's cache is kept with lolpop's other caches (the session's, set by conftest).
+    assert (Path(os.environ["LOLPOP_CACHE_DIR"]) / "mypy" / "CACHEDIR.TAG").is_file()
+
+
+def test_mypy_keeps_no_cache_when_lolpop_keeps_none(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`LOLPOP_CACHE_DIR=` (empty) turns lolpop's caches off: mypy's too, which then
+    lives in the check's temporary folder, not in `$XDG_CACHE_HOME`."""
+    from mypy import api  # noqa: PLC0415 (the dev extra's; only this test spies on it)
+
+    seen: list[list[str]] = []
+
+    def run(args: list[str]) -> tuple[str, str, int]:
+        seen.append(args)
+        return "", "", 0
+
+    monkeypatch.setenv("LOLPOP_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(api, "run", run)
+    assert mypy_problems(_python(VALID)) == []
+    (args,) = seen
+    cache = Path(args[args.index("--cache-dir") + 1])
+    assert cache.parent == Path(args[0]).parent  # the temporary folder of the module
+    assert not (tmp_path / "xdg").exists()
 
 
 def test_a_wrong_trainer_setting_fails_both_checks_on_the_real_catalogue() -> None:
