@@ -34,7 +34,7 @@ from sklearn.metrics import (
 
 from lolpop.components.encoder import column_encoder
 from lolpop.components.metrics import compute_metrics
-from lolpop.components.records import Labelled, Predictions
+from lolpop.components.records import Classification, Labelled, Predictions, Regression
 from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
 from lolpop.testing.profiles import scaled
 from lolpop.testing.strategies import frames, labelled
@@ -136,7 +136,9 @@ def test_classification_metrics_equal_sklearn(
 ) -> None:
     classes, truth, predicted, matrix = case
     frame = pd.DataFrame(matrix, columns=[str(c) for c in range(classes)])
-    got = compute_metrics("classification", (), truth, Predictions(predicted, frame))
+    got = compute_metrics(
+        "classification", (), truth, Predictions(predicted, frame, task=Classification)
+    )
     average: Literal["binary", "macro"] = "binary" if classes == 2 else "macro"
     assert got["accuracy"] == pytest.approx(accuracy_score(truth, predicted))
     for name, score in (("f1", f1_score), ("precision", precision_score), ("recall", recall_score)):
@@ -166,7 +168,7 @@ _finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 )
 def test_regression_metrics_equal_sklearn(case: tuple[list[float], list[float]]) -> None:
     truth, predicted = pd.Series(case[0]), pd.Series(case[1])
-    got = compute_metrics("regression", (), truth, Predictions(predicted))
+    got = compute_metrics("regression", (), truth, Predictions(predicted, task=Regression))
     assert got["mse"] == pytest.approx(mean_squared_error(truth, predicted))
     assert got["rmse"] == pytest.approx(root_mean_squared_error(truth, predicted))
     assert got["mae"] == pytest.approx(mean_absolute_error(truth, predicted))

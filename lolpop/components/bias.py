@@ -26,7 +26,13 @@ from attrs import frozen
 
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind
-from lolpop.components.records import BiasChecker, BiasReport, GroupMetrics, Predictions
+from lolpop.components.records import (
+    BiasChecker,
+    BiasReport,
+    GroupMetrics,
+    Predictions,
+    TaskKind,
+)
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 
@@ -65,7 +71,10 @@ def _gap(rates: list[float]) -> float:
 
 
 def bias_report(
-    frame: pd.DataFrame, truth: pd.Series, predictions: Predictions, settings: BiasSettings
+    frame: pd.DataFrame,
+    truth: pd.Series,
+    predictions: Predictions[TaskKind],
+    settings: BiasSettings,
 ) -> BiasReport:
     """Per-group rates and the gaps between groups (see the module notes)."""
     name = settings.column
@@ -123,7 +132,7 @@ def bias_report(
 def bias_checker(settings: BiasSettings) -> BiasChecker:
     """Compares selection and true positive rates across the groups of a sensitive column."""
 
-    def check(data: tuple[pd.DataFrame, pd.Series, Predictions]) -> BiasReport:
+    def check(data: tuple[pd.DataFrame, pd.Series, Predictions[TaskKind]]) -> BiasReport:
         frame, truth, predictions = data
         return bias_report(frame, truth, predictions, settings)
 

@@ -48,6 +48,7 @@ from attrs import evolve, frozen
 
 from lolpop.components._errors import DataError, show_values
 from lolpop.components._kinds import make_kind
+from lolpop.components.metrics import of_task
 from lolpop.components.records import (
     Estimator,
     FittedModel,
@@ -640,9 +641,10 @@ def forecast_metrics(
 ) -> MetricsEvaluator[Forecasting]:
     """MAE, RMSE, MAPE and sMAPE of forecasts against their actuals, row by row."""
 
-    def evaluate(pair: tuple[pd.Series, Predictions]) -> Metrics:
+    def evaluate(pair: tuple[pd.Series, Predictions[Forecasting]]) -> Metrics:
         """Score forecasts against actuals."""
         truth, predictions = pair
+        of_task(predictions, Forecasting)
         if len(truth) != len(predictions.values):
             raise DataError(
                 f"the actuals have {len(truth)} rows but the forecasts have "

@@ -44,7 +44,7 @@ import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Generic, Literal, Protocol, Self, TypeAlias, TypeVar, runtime_checkable
+from typing import Generic, Literal, Protocol, Self, TypeAlias, TypeVar, cast, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -154,7 +154,7 @@ def compute_metrics(
     task: Task,
     names: Iterable[str],
     truth: pd.Series,
-    predictions: Predictions,
+    predictions: Predictions[TaskKind],
     *,
     average: Average = "macro",
     pos_label: Label | None = None,
@@ -272,7 +272,7 @@ def _labels(series: pd.Series, what: str) -> _Labels:
     return np.array([str(v) for v in series.tolist()], dtype=np.str_)
 
 
-def _classes(truth: pd.Series, predictions: Predictions) -> list[str]:
+def _classes(truth: pd.Series, predictions: Predictions[TaskKind]) -> list[str]:
     """The class labels (as text) in the model's order, then any other label seen."""
     known = [] if predictions.probabilities is None else list(predictions.probabilities.columns)
     seen = _natural_order([*truth.tolist(), *predictions.values.tolist()])
@@ -296,7 +296,7 @@ def _positive(classes: Sequence[str], pos_label: Label | None) -> str:
 def _classification(
     names: Sequence[str],
     truth: pd.Series,
-    predictions: Predictions,
+    predictions: Predictions[TaskKind],
     average: Average,
     pos_label: Label | None = None,
 ) -> dict[str, float]:
@@ -339,7 +339,7 @@ def _classification(
 def _by_probability(
     name: str,
     y_true: _Labels,
-    predictions: Predictions,
+    predictions: Predictions[TaskKind],
     average: Average,
     positive: str | None = None,
 ) -> float:
@@ -431,7 +431,10 @@ class Scorer(Generic[_K_co]):
     pos_label: Label | None = None
 
     def compute(
-        self, truth: pd.Series, predictions: Predictions, names: Iterable[str] | None = None
+        self,
+        truth: pd.Series,
+        predictions: Predictions[TaskKind],
+        names: Iterable[str] | None = None,
     ) -> dict[str, float]:
         """The metrics `names` (None: the reported ones) of `predictions` on `truth`."""
         return compute_metrics(
@@ -443,7 +446,7 @@ class Scorer(Generic[_K_co]):
             pos_label=self.pos_label,
         )
 
-    def score(self, metric: str, truth: pd.Series, predictions: Predictions) -> float:
+    def score(self, metric: str, truth: pd.Series, predictions: Predictions[TaskKind]) -> float:
         """One metric of `predictions` on `truth`."""
         return self.compute(truth, predictions, (metric,))[metric]
 
@@ -508,15 +511,28 @@ def scored_alike(component: _T, scorer: Scorer[TaskKind] | None) -> _T:
     return component
 
 
+def of_task(predictions: Predictions[TaskKind], kind: type[_K]) -> Predictions[_K]:
+    """`predictions`, refused unless a model of the task `kind` made them: a regressor's
+    values scored as class labels give zeros, not an error (mypy refuses the typed
+    wiring; this, steps wired where it did not look)."""
+    if predictions.task is not kind:
+        raise DataError(
+            f"these are a {predictions.task.name} model's predictions; {kind.name} metrics "
+            f"score a {kind.name} model's. Score them with the metrics of their task, or "
+            "predict with a model of this one."
+        )
+    return cast("Predictions[_K]", predictions)
+
+
 def _evaluator(scorer: Scorer[_K]) -> SklearnMetrics[_K]:
     task = scorer.task.name
     with setting("metrics"):
         for name in scorer.metrics:
             check_metric(name, task)
 
-    def evaluate(pair: tuple[pd.Series, Predictions]) -> Metrics:
+    def evaluate(pair: tuple[pd.Series, Predictions[_K]]) -> Metrics:
         truth, predictions = pair
-        return scorer.compute(truth, predictions)
+        return scorer.compute(truth, of_task(predictions, scorer.task))
 
     return SklearnMetrics(
         make_step(evaluate, name="evaluate", description=f"{task} metrics of predictions"),

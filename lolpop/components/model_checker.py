@@ -82,18 +82,20 @@ class BaselineSettings:
     seed: int = 0
 
 
-def _baseline(task: Task, strategy: str, seed: int, splits: Splits) -> tuple[str, Predictions]:
+def _baseline(
+    kind: type[_K], strategy: str, seed: int, splits: Splits
+) -> tuple[str, Predictions[_K]]:
     from sklearn.dummy import (  # noqa: PLC0415 (heavy: imported on use)
         DummyClassifier,
         DummyRegressor,
     )
 
     train, test = splits.train, splits.test
-    if task == "regression":
+    if kind.name == "regression":
         regressor = DummyRegressor(strategy=_REGRESSORS[strategy])
         regressor.fit(train.features, train.target)
         values = pd.Series(regressor.predict(test.features), index=test.features.index)
-        return f"DummyRegressor(strategy={strategy!r})", Predictions(values)
+        return f"DummyRegressor(strategy={strategy!r})", Predictions(values, task=kind)
     classifier = DummyClassifier(strategy=_CLASSIFIERS[strategy], random_state=seed)
     classifier.fit(train.features, train.target)
     values = pd.Series(classifier.predict(test.features), index=test.features.index)
@@ -101,7 +103,7 @@ def _baseline(task: Task, strategy: str, seed: int, splits: Splits) -> tuple[str
     probabilities = pd.DataFrame(
         classifier.predict_proba(test.features), index=test.features.index, columns=classes
     )
-    return f"DummyClassifier(strategy={strategy!r})", Predictions(values, probabilities)
+    return f"DummyClassifier(strategy={strategy!r})", Predictions(values, probabilities, task=kind)
 
 
 @frozen
@@ -148,7 +150,7 @@ def _checker(
             )
         truth = splits.test.target
         model_score = scoring.score(metric, truth, predict_model(model, splits.test.features))
-        name, baseline = _baseline(task, chosen, seed, splits)
+        name, baseline = _baseline(kind, chosen, seed, splits)
         baseline_score = scoring.score(metric, truth, baseline)
         return BaselineComparison(
             metric=metric,

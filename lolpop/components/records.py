@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import ClassVar, Generic, Literal, Protocol, TypeAlias, TypeVar, final
 
 import pandas as pd
-from attrs import Factory, frozen
+from attrs import Factory, field, frozen
 
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
@@ -167,11 +167,18 @@ class FittedModel(Generic[_K_co]):
 
 
 @frozen
-class Predictions:
-    """Predicted values, and for a classifier one probability column per class."""
+class Predictions(Generic[_K_co]):
+    """Predicted values of a model of the task `task`, and for a classifier one
+    probability column per class.
+
+    The task is in the type (`Predictions[Classification]`), so that mypy refuses a
+    regressor's predictions to classification metrics, and in the value, so that the
+    metrics refuse them too where mypy did not look (steps wired from a dict or a config).
+    """
 
     values: pd.Series
     probabilities: pd.DataFrame | None = None
+    task: type[_K_co] = field(kw_only=True)
 
 
 @frozen
@@ -579,7 +586,7 @@ class ModelTrainer(Generic[_K]):
     """Fits a model of its task, and predicts with one."""
 
     fit: Step[Labelled, FittedModel[_K]]
-    predict: Step[tuple[FittedModel[_K], pd.DataFrame], Predictions]
+    predict: Step[tuple[FittedModel[_K], pd.DataFrame], Predictions[_K]]
     #: One column per class, rows summing to 1 (classifiers; regressors refuse).
     predict_proba: Step[tuple[FittedModel[_K], pd.DataFrame], pd.DataFrame]
     task: type[_K]
@@ -597,7 +604,7 @@ class HyperparameterTuner(Generic[_K]):
 class MetricsEvaluator(Generic[_K]):
     """The named metrics of a task's predictions against the truth."""
 
-    evaluate: Step[tuple[pd.Series, Predictions], Metrics]
+    evaluate: Step[tuple[pd.Series, Predictions[_K]], Metrics]
     task: type[_K]
 
 
@@ -649,7 +656,7 @@ class ModelVisualizer:
 class BiasChecker:
     """Metrics per group of a sensitive column: (frame with that column, truth, predictions)."""
 
-    check: Step[tuple[pd.DataFrame, pd.Series, Predictions], BiasReport]
+    check: Step[tuple[pd.DataFrame, pd.Series, Predictions[TaskKind]], BiasReport]
 
 
 @frozen

@@ -40,6 +40,7 @@ from typing import (
     Protocol,
     TypeAlias,
     TypeVar,
+    cast,
     overload,
     runtime_checkable,
 )
@@ -545,7 +546,7 @@ def _probabilities(
     return pd.DataFrame(matrix, index=features.index, columns=columns)
 
 
-def predict_model(model: FittedModel[TaskKind], frame: pd.DataFrame) -> Predictions:
+def predict_model(model: FittedModel[_K], frame: pd.DataFrame) -> Predictions[_K]:
     """The model's predictions on `frame` (with probabilities for a classifier that has them)."""
     features = _features_of(model, frame)
     values = np.asarray(model.estimator.predict(features))
@@ -553,7 +554,7 @@ def predict_model(model: FittedModel[TaskKind], frame: pd.DataFrame) -> Predicti
     probabilities = None
     if model.task is Classification and isinstance(model.estimator, _Probabilistic):
         probabilities = _probabilities(model, model.estimator, features)
-    return Predictions(predicted, probabilities)
+    return Predictions(predicted, probabilities, task=model.task)
 
 
 def predict_probabilities(model: FittedModel[TaskKind], frame: pd.DataFrame) -> pd.DataFrame:
@@ -567,6 +568,19 @@ def predict_probabilities(model: FittedModel[TaskKind], frame: pd.DataFrame) -> 
     return _probabilities(model, model.estimator, _features_of(model, frame))
 
 
+def of_kind(model: FittedModel[TaskKind], kind: type[_K]) -> FittedModel[_K]:
+    """`model`, refused unless it is a model of the task `kind`: a trainer predicts with
+    models of its own task (mypy says so of typed steps; this, of steps wired where it
+    did not look, which would hand on a regressor's values as class labels)."""
+    if model.task is not kind:
+        raise DataError(
+            f"the model is a {model.task.name} model ({type(model.estimator).__name__}); "
+            f"this trainer predicts with {kind.name} models. Give it the model its own fit "
+            "step made, or use the trainer of that model's task."
+        )
+    return cast("FittedModel[_K]", model)
+
+
 def spec_trainer(spec: ModelSpec, kind: type[_K]) -> ModelTrainer[_K]:
     """The trainer of a checked spec, for the task `kind` (the spec's own task)."""
     if spec.task != kind.name:
@@ -575,11 +589,11 @@ def spec_trainer(spec: ModelSpec, kind: type[_K]) -> ModelTrainer[_K]:
     def fit(data: Labelled) -> FittedModel[_K]:
         return fit_model(spec, kind, data)
 
-    def predict(pair: tuple[FittedModel[_K], pd.DataFrame]) -> Predictions:
-        return predict_model(*pair)
+    def predict(pair: tuple[FittedModel[_K], pd.DataFrame]) -> Predictions[_K]:
+        return predict_model(of_kind(pair[0], kind), pair[1])
 
     def predict_proba(pair: tuple[FittedModel[_K], pd.DataFrame]) -> pd.DataFrame:
-        return predict_probabilities(*pair)
+        return predict_probabilities(of_kind(pair[0], kind), pair[1])
 
     return ModelTrainer(
         fit=make_step(fit, name="fit", description=f"fit {spec.name}"),

@@ -136,15 +136,16 @@ def _same_times(
     return predictions, labels
 
 
-def predictions_of(joined: pd.DataFrame, column: str) -> Predictions:
-    """The predictions (and probabilities, when the file has them) of a joined frame."""
+def predictions_of(joined: pd.DataFrame, column: str, task: type[_K]) -> Predictions[_K]:
+    """The predictions (and probabilities, when the file has them) of a joined frame, made
+    by a model of the task `task`."""
     probability = [c for c in joined.columns if str(c).startswith(PROBABILITY_PREFIX)]
     probabilities = None
     if probability:
         probabilities = joined[probability].rename(
             columns=lambda c: str(c)[len(PROBABILITY_PREFIX) :]
         )
-    return Predictions(joined[column], probabilities)
+    return Predictions(joined[column], probabilities, task=task)
 
 
 def evaluate_pipeline(
@@ -178,7 +179,9 @@ def evaluate_pipeline(
     run = f.call(c.tracker.start_run, f.input)
     with f.guard(failed_run(c.tracker), run):
         truth = f.apply(lambda frame: frame[settings.target], joined)
-        predicted = f.apply(lambda frame: predictions_of(frame, settings.column), joined)
+        predicted = f.apply(
+            lambda frame: predictions_of(frame, settings.column, c.evaluator.task), joined
+        )
         metrics = f.call(c.evaluator.evaluate, truth, predicted)
         f.call(c.tracker.log_metrics, run, f.apply(live, metrics))
         f.call(c.tracker.set_tags, run, f.apply(tags, joined))

@@ -179,7 +179,7 @@ PROBABILITY_PREFIX = "probability_"
 
 def assemble(
     frame: pd.DataFrame,
-    predictions: Predictions,
+    predictions: Predictions[TaskKind],
     settings: PredictSettings,
     model: ModelVersion | None = None,
 ) -> pd.DataFrame:
@@ -363,7 +363,7 @@ def predict_pipeline(
         return _features(model, frame)
 
     def assembled(
-        frame: pd.DataFrame, predictions: Predictions, champion: ModelVersion
+        frame: pd.DataFrame, predictions: Predictions[TaskKind], champion: ModelVersion
     ) -> pd.DataFrame:
         """The prediction file: kept columns, predictions, probabilities, model version."""
         return assemble(frame, predictions, settings, champion)

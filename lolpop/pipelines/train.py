@@ -178,7 +178,7 @@ class TrainedModel(Generic[_K_co]):
     bundle: FittedModel[_K_co]
     encoder: FittedEncoder
     splits: Splits
-    predictions: Predictions
+    predictions: Predictions[_K_co]
     tuning: TuningResult[_K_co] | None = None
     experiments: tuple[RunRef, ...] = ()
     importance: Importance | None = None
@@ -471,7 +471,7 @@ def _trained(  # noqa: PLR0917 (a flow's values, in order)
     bundle: FittedModel[_K],
     encoder: FittedEncoder,
     splits: Splits,
-    predictions: Predictions,
+    predictions: Predictions[_K],
     candidate: Candidate,
     found: _Found[_K],
 ) -> TrainedModel[_K]:

@@ -246,7 +246,7 @@ def fit_encoder(frame: pd.DataFrame, settings: EncoderSettings | None = None) ->
 
 
 def regression_metrics(truth: pd.Series, predicted: pd.Series) -> None:
-    compute_metrics("regression", (), truth, Predictions(predicted))
+    compute_metrics("regression", (), truth, Predictions(predicted, task=Regression))
 
 
 def read_csv(path: Path, text: str) -> None:

@@ -11,7 +11,13 @@ import pytest
 from lolpop import StepFailure
 from lolpop.components._errors import DataError
 from lolpop.components.bias import KINDS, BiasSettings, bias_checker
-from lolpop.components.records import BiasChecker, BiasReport, GroupMetrics, Predictions
+from lolpop.components.records import (
+    BiasChecker,
+    BiasReport,
+    Classification,
+    GroupMetrics,
+    Predictions,
+)
 from lolpop.config.converter import structure_workflow
 from lolpop.config.registry import Registry
 
@@ -40,7 +46,7 @@ def run(
         predicted if isinstance(predicted, pd.Series) else pd.Series(predicted, index=frame.index)
     )
     checker = bias_checker(settings or BiasSettings(column="group"))
-    return checker.check((frame, truth_series, Predictions(predicted_series)))
+    return checker.check((frame, truth_series, Predictions(predicted_series, task=Classification)))
 
 
 def data_error(frame: pd.DataFrame, truth: pd.Series, predicted: pd.Series, column: str) -> str:

@@ -758,7 +758,7 @@ def test_forecast_metrics_evaluate_scores_forecasts_against_actuals() -> None:
     evaluator = forecast_metrics()
     assert evaluator.task is Forecasting
     truth = pd.Series(TRUTH, name="sales")
-    got = evaluator.evaluate((truth, Predictions(pd.Series(GUESS))))
+    got = evaluator.evaluate((truth, Predictions(pd.Series(GUESS), task=Forecasting)))
     assert got == point_metrics(TRUTH, GUESS)
     assert got["mae"] == pytest.approx(mean_absolute_error(np.asarray(TRUTH), np.asarray(GUESS)))
     assert got["rmse"] == pytest.approx(
@@ -769,14 +769,16 @@ def test_forecast_metrics_evaluate_scores_forecasts_against_actuals() -> None:
 def test_forecast_metrics_refuses_unequal_lengths_and_missing_actuals() -> None:
     evaluate = forecast_metrics().evaluate
     with pytest.raises(StepFailure) as caught:
-        evaluate((pd.Series(TRUTH, name="sales"), Predictions(pd.Series(GUESS[:3]))))
+        evaluate(
+            (pd.Series(TRUTH, name="sales"), Predictions(pd.Series(GUESS[:3]), task=Forecasting))
+        )
     cause = caught.value.failure.cause
     assert isinstance(cause, DataError)
     assert "7 rows" in str(cause)
     assert "3" in str(cause)
     holes = pd.Series([1.0, None, 3.0, "n/a"], name="sales")
     with pytest.raises(StepFailure) as caught:
-        evaluate((holes, Predictions(pd.Series([1.0, 2.0, 3.0, 4.0]))))
+        evaluate((holes, Predictions(pd.Series([1.0, 2.0, 3.0, 4.0]), task=Forecasting)))
     cause = caught.value.failure.cause
     assert isinstance(cause, DataError)
     assert cause.column == "sales"

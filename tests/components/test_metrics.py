@@ -37,16 +37,22 @@ from lolpop.components.metrics import (
     is_better,
     regression_metrics,
 )
-from lolpop.components.records import MetricsEvaluator, Predictions
+from lolpop.components.records import (
+    Classification,
+    MetricsEvaluator,
+    Predictions,
+    Regression,
+)
 from lolpop.config.converter import make_converter, problems_of
 from lolpop.config.records import ComponentConfig
 from lolpop.config.registry import Registry
+from lolpop.core.step import Step
 from lolpop.errors import DefinitionError, StepFailure
 
 TRUTH = pd.Series([0, 1, 1, 0, 1, 1, 0, 1], name="target")
 PREDICTED = pd.Series([0, 1, 0, 0, 1, 1, 1, 1], name="target")
 P1 = np.array([0.2, 0.9, 0.4, 0.1, 0.8, 0.7, 0.6, 0.95])
-BINARY = Predictions(PREDICTED, pd.DataFrame({"0": 1 - P1, "1": P1}))
+BINARY = Predictions(PREDICTED, pd.DataFrame({"0": 1 - P1, "1": P1}), task=Classification)
 
 
 def test_binary_metrics_equal_sklearn_with_the_second_class_positive() -> None:
@@ -67,7 +73,9 @@ def test_binary_metrics_equal_sklearn_with_the_second_class_positive() -> None:
 def test_text_labels_take_the_second_probability_column_as_positive() -> None:
     names = {0: "no", 1: "yes"}
     truth, predicted = TRUTH.map(names), PREDICTED.map(names)
-    predictions = Predictions(predicted, pd.DataFrame({"no": 1 - P1, "yes": P1}))
+    predictions = Predictions(
+        predicted, pd.DataFrame({"no": 1 - P1, "yes": P1}), task=Classification
+    )
     got = compute_metrics("classification", ("f1", "roc_auc"), truth, predictions)
     assert got == {
         "f1": pytest.approx(f1_score(truth, predicted, pos_label="yes")),
@@ -91,7 +99,9 @@ def test_multiclass_uses_the_configured_average_and_one_vs_rest_auc() -> None:
             [0.2, 0.6, 0.2],
         ]
     )
-    predictions = Predictions(predicted, pd.DataFrame(matrix, columns=["2", "3", "10"]))
+    predictions = Predictions(
+        predicted, pd.DataFrame(matrix, columns=["2", "3", "10"]), task=Classification
+    )
     for average in ("macro", "weighted", "micro"):
         got = compute_metrics("classification", (), truth, predictions, average=average)
         assert got["f1"] == pytest.approx(f1_score(truth, predicted, average=average))
@@ -109,7 +119,7 @@ def test_multiclass_uses_the_configured_average_and_one_vs_rest_auc() -> None:
 def test_regression_metrics_equal_sklearn() -> None:
     truth = pd.Series([3.0, 0.5, 2.0, 7.0, 4.5])
     predicted = pd.Series([2.5, 0.0, 2.0, 8.0, 5.0])
-    got = compute_metrics("regression", (), truth, Predictions(predicted))
+    got = compute_metrics("regression", (), truth, Predictions(predicted, task=Regression))
     assert got == {
         "mse": pytest.approx(mean_squared_error(truth, predicted)),
         "rmse": pytest.approx(root_mean_squared_error(truth, predicted)),
@@ -123,17 +133,22 @@ def test_regression_metrics_equal_sklearn() -> None:
 
 def test_undefined_metrics_are_nan_not_errors() -> None:
     negative = compute_metrics(
-        "regression", ("msle", "mae"), pd.Series([-1.0, 2.0]), Predictions(pd.Series([0.0, 2.0]))
+        "regression",
+        ("msle", "mae"),
+        pd.Series([-1.0, 2.0]),
+        Predictions(pd.Series([0.0, 2.0]), task=Regression),
     )
     assert math.isnan(negative["msle"])
     assert negative["mae"] == 0.5
     one_row = compute_metrics(
-        "regression", ("r2",), pd.Series([1.0]), Predictions(pd.Series([2.0]))
+        "regression", ("r2",), pd.Series([1.0]), Predictions(pd.Series([2.0]), task=Regression)
     )
     assert math.isnan(one_row["r2"])
     one_class = pd.Series([1, 1, 1])
     probabilities = pd.DataFrame({"0": [0.2, 0.4, 0.1], "1": [0.8, 0.6, 0.9]})
-    got = compute_metrics("classification", (), one_class, Predictions(one_class, probabilities))
+    got = compute_metrics(
+        "classification", (), one_class, Predictions(one_class, probabilities, task=Classification)
+    )
     assert math.isnan(got["roc_auc"])
     assert math.isnan(got["pr_auc"])
     assert got["accuracy"] == 1.0
@@ -144,13 +159,13 @@ def test_undefined_metrics_are_nan_not_errors() -> None:
         "classification",
         ("log_loss",),
         pd.Series([0, 2]),
-        Predictions(pd.Series([0, 1]), probabilities.iloc[:2]),
+        Predictions(pd.Series([0, 1]), probabilities.iloc[:2], task=Classification),
     )
     assert math.isnan(unseen["log_loss"])
 
 
 def test_probability_metrics_need_probabilities_only_when_asked_for() -> None:
-    plain = Predictions(PREDICTED)
+    plain = Predictions(PREDICTED, task=Classification)
     got = compute_metrics("classification", (), TRUTH, plain)
     assert set(got) == {"accuracy", "f1", "precision", "recall"}
     with pytest.raises(DataError, match="'roc_auc' needs predicted probabilities"):
@@ -159,10 +174,15 @@ def test_probability_metrics_need_probabilities_only_when_asked_for() -> None:
 
 def test_bad_inputs_are_refused_with_their_reason() -> None:
     with pytest.raises(DataError, match="8 rows but the predictions have 3"):
-        compute_metrics("classification", (), TRUTH, Predictions(PREDICTED[:3]))
+        compute_metrics(
+            "classification", (), TRUTH, Predictions(PREDICTED[:3], task=Classification)
+        )
     with pytest.raises(DataError, match="missing values"):
         compute_metrics(
-            "regression", (), pd.Series([1.0, np.nan]), Predictions(pd.Series([1.0, 2.0]))
+            "regression",
+            (),
+            pd.Series([1.0, np.nan]),
+            Predictions(pd.Series([1.0, 2.0]), task=Regression),
         )
     with pytest.raises(DefinitionError, match="'rmse' is a regression metric"):
         compute_metrics("classification", ("rmse",), TRUTH, BINARY)
@@ -200,12 +220,40 @@ def test_evaluators_are_steps_that_compute_the_configured_metrics() -> None:
         "f1": pytest.approx(0.8),
     }
     regression = regression_metrics()
-    out = regression.evaluate((pd.Series([1.0, 2.0]), Predictions(pd.Series([1.0, 4.0]))))
+    out = regression.evaluate(
+        (pd.Series([1.0, 2.0]), Predictions(pd.Series([1.0, 4.0]), task=Regression))
+    )
     assert out["mae"] == 1.0
     with pytest.raises(StepFailure, match="missing values"):
-        regression.evaluate((pd.Series([1.0, None]), Predictions(pd.Series([1.0, 4.0]))))
+        regression.evaluate(
+            (pd.Series([1.0, None]), Predictions(pd.Series([1.0, 4.0]), task=Regression))
+        )
     with pytest.raises(DefinitionError, match="'accuracy' is a classification metric"):
         regression_metrics(RegressionMetricsSettings(metrics=("accuracy",)))
+
+
+def test_metrics_refuse_predictions_of_another_task() -> None:
+    """A regressor's values scored as class labels gave 0.0 everywhere, with no error.
+    mypy refuses the typed wiring; steps wired from a dict (as here) are refused at run."""
+    values = pd.Series([0.2, 0.9, 0.4])
+    evaluators: dict[str, object] = {
+        "classification": classification_metrics().evaluate,
+        "regression": regression_metrics().evaluate,
+    }
+    scored = {
+        "classification": (pd.Series([0, 1, 0]), Predictions(values, task=Regression)),
+        "regression": (values, Predictions(pd.Series([0, 1, 0]), task=Classification)),
+    }
+    for task, evaluate in evaluators.items():
+        assert isinstance(evaluate, Step)
+        with pytest.raises(StepFailure) as info:
+            evaluate(scored[task])
+        assert isinstance(info.value.failure.cause, DataError)
+        other = "regression" if task == "classification" else "classification"
+        assert (
+            f"these are a {other} model's predictions; {task} metrics score a {task} model's"
+            in str(info.value)
+        )
 
 
 def test_settings_decode_from_config_data() -> None:

@@ -66,7 +66,7 @@ def wine() -> Splits:
 
 
 def test_pos_label_names_the_positive_class_of_two() -> None:
-    predictions = Predictions(PREDICTED, PROBABILITIES)
+    predictions = Predictions(PREDICTED, PROBABILITIES, task=Classification)
     found = compute_metrics("classification", (), TRUTH, predictions, pos_label="no")
     assert found["f1"] == pytest.approx(f1_score(TRUTH, PREDICTED, pos_label="no"))
     assert found["precision"] == pytest.approx(precision_score(TRUTH, PREDICTED, pos_label="no"))
@@ -80,17 +80,28 @@ def test_pos_label_names_the_positive_class_of_two() -> None:
 
 def test_pos_label_is_compared_as_text() -> None:
     truth, predicted = pd.Series([0, 1, 1, 0, 1]), pd.Series([0, 1, 0, 0, 0])
-    found = compute_metrics("classification", ("f1",), truth, Predictions(predicted), pos_label=0)
+    found = compute_metrics(
+        "classification", ("f1",), truth, Predictions(predicted, task=Classification), pos_label=0
+    )
     assert found["f1"] == pytest.approx(f1_score(truth, predicted, pos_label=0))
 
 
 def test_a_pos_label_that_is_not_a_class_is_a_data_error() -> None:
     with pytest.raises(DataError, match=r"pos_label is 'maybe'.*'no' and 'yes'"):
-        compute_metrics("classification", ("f1",), TRUTH, Predictions(PREDICTED), pos_label="maybe")
+        compute_metrics(
+            "classification",
+            ("f1",),
+            TRUTH,
+            Predictions(PREDICTED, task=Classification),
+            pos_label="maybe",
+        )
 
 
 def test_pos_label_leaves_three_classes_to_the_average() -> None:
-    truth, predicted = pd.Series(list("abcabc")), Predictions(pd.Series(list("abcbbc")))
+    truth, predicted = (
+        pd.Series(list("abcabc")),
+        Predictions(pd.Series(list("abcbbc")), task=Classification),
+    )
     with_label = compute_metrics("classification", ("f1",), truth, predicted, pos_label="a")
     assert with_label == compute_metrics("classification", ("f1",), truth, predicted)
 
@@ -104,19 +115,19 @@ def test_pos_label_decodes_from_config_data() -> None:
         assert config.settings == ClassificationMetricsSettings(pos_label=given)
     built = KINDS[0].build(ClassificationMetricsSettings(metrics=("f1",), pos_label="no"))
     assert isinstance(built, MetricsEvaluator)
-    assert built.evaluate((TRUTH, Predictions(PREDICTED)))["f1"] == pytest.approx(
-        f1_score(TRUTH, PREDICTED, pos_label="no")
-    )
+    assert built.evaluate((TRUTH, Predictions(PREDICTED, task=Classification)))[
+        "f1"
+    ] == pytest.approx(f1_score(TRUTH, PREDICTED, pos_label="no"))
     with pytest.raises(StepFailure, match="pos_label is 'maybe'"):
         classification_metrics(ClassificationMetricsSettings(pos_label="maybe")).evaluate(
-            (TRUTH, Predictions(PREDICTED))
+            (TRUTH, Predictions(PREDICTED, task=Classification))
         )
 
 
 # --- scorers ------------------------------------------------------------------------
 
 
-def _nothing(pair: tuple[pd.Series, Predictions]) -> Metrics:
+def _nothing(pair: tuple[pd.Series, Predictions[Classification]]) -> Metrics:
     """An evaluator's step that says nothing of how it scores."""
     return {}
 

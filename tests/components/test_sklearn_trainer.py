@@ -32,6 +32,7 @@ from lolpop.components.sklearn_trainer import (
 from lolpop.config.converter import make_converter, problems_of
 from lolpop.config.records import ComponentConfig
 from lolpop.config.registry import Registry
+from lolpop.core.step import Step
 from lolpop.errors import DefinitionError, StepFailure
 
 
@@ -98,6 +99,27 @@ def test_regressor_fits_and_predicts_diabetes_and_refuses_probabilities() -> Non
         trainer.predict_proba((model, test.features))
     assert isinstance(info.value.failure.cause, DataError)
     assert "regression model (Ridge)" in str(info.value)
+
+
+def test_predictions_carry_their_task_and_a_trainer_refuses_a_model_of_another() -> None:
+    """A classifier's predict given a regressor's model (steps wired from a dict, where
+    mypy sees `Any`) used to run and hand on its continuous values as class labels."""
+    train, test = _cancer()
+    ridge = sklearn_model(TrainerSettings("sklearn.linear_model:Ridge"))
+    logistic = sklearn_trainer(LogisticRegression, {"max_iter": 5000})
+    model = ridge.fit(train)
+    assert ridge.predict((model, test.features)).task is Regression
+    assert logistic.predict((logistic.fit(train), test.features)).task is Classification
+    steps: dict[str, object] = {"predict": logistic.predict, "proba": logistic.predict_proba}
+    for name, wrong in steps.items():
+        assert isinstance(wrong, Step)
+        with pytest.raises(StepFailure) as info:
+            wrong((model, test.features))
+        assert isinstance(info.value.failure.cause, DataError), name
+        assert (
+            "the model is a regression model (Ridge); this trainer predicts with "
+            "classification models" in str(info.value)
+        ), name
 
 
 def test_predict_selects_the_fitted_columns_and_refuses_a_missing_one() -> None:

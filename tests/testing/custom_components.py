@@ -21,6 +21,8 @@ A config names them by reference (`type: tests.testing.custom_components:ROW_SPL
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import attrs
 import numpy as np
 import pandas as pd
@@ -48,7 +50,7 @@ from lolpop.components.records import (
     Splits,
     TaskKind,
 )
-from lolpop.components.sklearn_trainer import TrainerSettings, sklearn_model
+from lolpop.components.sklearn_trainer import TrainerSettings, predict_model, sklearn_model
 
 # --- splitters --------------------------------------------------------------------------
 
@@ -173,16 +175,22 @@ BATCH_SCALING_ENCODER = make_kind("batch_scaling_encoder", EncoderSettings, batc
 #: What the shrunk trainer multiplies every probability by.
 SHRINK = 0.9
 
+_K = TypeVar("_K", bound=TaskKind)
+
 
 def shrunk_trainer(settings: TrainerSettings) -> ModelTrainer[TaskKind]:
     """lolpop's scikit-learn trainer, its probabilities multiplied by `SHRINK`, in
     predict and predict_proba alike (broken: they no longer sum to 1)."""
     honest = sklearn_model(settings)
 
-    def predict(pair: tuple[FittedModel[TaskKind], pd.DataFrame]) -> Predictions:
-        made = honest.predict(pair)
+    def predict(pair: tuple[FittedModel[_K], pd.DataFrame]) -> Predictions[_K]:
+        # Generic in the task, as the trainer it wraps: a step typed `Predictions[TaskKind]`
+        # would promise no task, and a classification slot would refuse it.
+        made = predict_model(*pair)
         probabilities = made.probabilities
-        return Predictions(made.values, None if probabilities is None else probabilities * SHRINK)
+        return attrs.evolve(
+            made, probabilities=None if probabilities is None else probabilities * SHRINK
+        )
 
     def predict_proba(pair: tuple[FittedModel[TaskKind], pd.DataFrame]) -> pd.DataFrame:
         return honest.predict_proba(pair) * SHRINK
@@ -204,7 +212,7 @@ def guarded_metrics(settings: ClassificationMetricsSettings) -> MetricsEvaluator
     in the wrong place: no errors, f1 of 0 (broken: perfect predictions score worst)."""
     honest = classification_metrics(settings)
 
-    def evaluate(pair: tuple[pd.Series, Predictions]) -> Metrics:
+    def evaluate(pair: tuple[pd.Series, Predictions[Classification]]) -> Metrics:
         truth, predictions = pair
         metrics = dict(honest.evaluate(pair))
         errors = int((truth.to_numpy() != predictions.values.to_numpy()).sum())

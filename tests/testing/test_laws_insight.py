@@ -135,7 +135,7 @@ def test_a_checker_misreporting_the_model_score_breaks_model_score_as_evaluated(
 def test_a_bias_checker_miscounting_a_group_breaks_groups_cover_every_row() -> None:
     sound = bias_checker(BiasSettings("group"))
 
-    def check(data: tuple[pd.DataFrame, pd.Series, Predictions]) -> BiasReport:
+    def check(data: tuple[pd.DataFrame, pd.Series, Predictions[TaskKind]]) -> BiasReport:
         report = sound.check(data)
         first = attrs.evolve(report.groups[0], size=report.groups[0].size + 1)
         return attrs.evolve(report, groups=(first, *report.groups[1:]))

@@ -69,12 +69,13 @@ def _wrapped(
     """`trainer` whose predictions keep the rows `values` picks and whose probabilities
     are multiplied by `factor` (in predict and predict_proba alike)."""
 
-    def predicted(pair: _Pair) -> Predictions:
+    def predicted(pair: _Pair) -> Predictions[Classification]:
         made = trainer.predict(pair)
         probabilities = made.probabilities
         return Predictions(
             made.values.iloc[values],
             None if probabilities is None else probabilities.iloc[values] * factor,
+            task=made.task,
         )
 
     def probabilities(pair: _Pair) -> pd.DataFrame:
@@ -142,7 +143,7 @@ def test_trainer_examples_from_a_workflows_frames() -> None:
 def _rmse_reported_as_mse() -> MetricsEvaluator[Regression]:
     sound = regression_metrics()
 
-    def evaluate(pair: tuple[pd.Series, Predictions]) -> Metrics:
+    def evaluate(pair: tuple[pd.Series, Predictions[Regression]]) -> Metrics:
         metrics = dict(sound.evaluate(pair))
         return {**metrics, "rmse": metrics["mse"]}  # the square root forgotten
 
@@ -152,7 +153,7 @@ def _rmse_reported_as_mse() -> MetricsEvaluator[Regression]:
 def _f1_guarded_on_errors() -> MetricsEvaluator[Classification]:
     sound = classification_metrics()
 
-    def evaluate(pair: tuple[pd.Series, Predictions]) -> Metrics:
+    def evaluate(pair: tuple[pd.Series, Predictions[Classification]]) -> Metrics:
         truth, predictions = pair
         metrics = dict(sound.evaluate(pair))
         errors = int((truth.to_numpy() != predictions.values.to_numpy()).sum())
@@ -183,11 +184,11 @@ def test_a_metric_that_points_the_wrong_way_is_caught() -> None:
 def test_a_metric_out_of_its_bounds_is_caught() -> None:
     sound = regression_metrics()
 
-    def evaluate(pair: tuple[pd.Series, Predictions]) -> Metrics:
+    def evaluate(pair: tuple[pd.Series, Predictions[Regression]]) -> Metrics:
         return {**sound.evaluate(pair), "mae": -1.0}
 
     negative = attrs.evolve(sound, evaluate=make_step(evaluate, name="evaluate"))
-    scored = (pd.Series([1.0, 2.0]), Predictions(pd.Series([1.0, 3.0])))
+    scored = (pd.Series([1.0, 2.0]), Predictions(pd.Series([1.0, 3.0]), task=Regression))
     failed = _failed(run_laws(negative, st.just(scored), max_examples=1))
     # A known metric out of its range disagrees with scikit-learn too; the bound says why.
     assert set(failed) == {"agrees with scikit-learn", "metrics within bounds"}

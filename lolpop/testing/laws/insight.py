@@ -50,6 +50,7 @@ from lolpop.components.records import (
     BaselineComparison,
     BiasChecker,
     BiasReport,
+    Classification,
     FittedModel,
     HyperparameterTuner,
     Importance,
@@ -79,7 +80,7 @@ _Explained: TypeAlias = tuple[_Model, Labelled]
 #: A model checker's input.
 _Checked: TypeAlias = tuple[_Model, Splits]
 #: A bias checker's input: the frame with the sensitive column, the truth, predictions.
-_Grouped: TypeAlias = tuple[pd.DataFrame, pd.Series, Predictions]
+_Grouped: TypeAlias = tuple[pd.DataFrame, pd.Series, Predictions[TaskKind]]
 _V = TypeVar("_V")
 
 
@@ -351,7 +352,9 @@ def _grouped(draw: st.DrawFn, column: str, labels: tuple[object, object]) -> _Gr
     return (
         frame,
         pd.Series(truth, index=index, name="target").reindex(order),
-        Predictions(pd.Series(predicted, index=index, name="target").reindex(order)),
+        Predictions(
+            pd.Series(predicted, index=index, name="target").reindex(order), task=Classification
+        ),
     )
 
 

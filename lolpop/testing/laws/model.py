@@ -46,6 +46,7 @@ from typing import TypeAlias, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from attrs import evolve
 from hypothesis import strategies as st
 
 from lolpop.components.metrics import GREATER_IS_BETTER, Average
@@ -72,7 +73,8 @@ _Trainer: TypeAlias = ModelTrainer[TaskKind]
 _Evaluator: TypeAlias = MetricsEvaluator[TaskKind]
 _Model: TypeAlias = FittedModel[TaskKind]
 #: An evaluator's input: the truth, and predictions of it.
-_Scored: TypeAlias = tuple[pd.Series, Predictions]
+_Scored: TypeAlias = tuple[pd.Series, Predictions[TaskKind]]
+_Predicted: TypeAlias = Predictions[TaskKind]
 _Floats: TypeAlias = npt.NDArray[np.float64]
 _In = TypeVar("_In")
 
@@ -93,12 +95,12 @@ def _refuses(step: Callable[[_In], object], value: _In) -> bool:
 # --- trainers ---------------------------------------------------------------------------
 
 
-def _fit_and_predict(trainer: _Trainer, data: Labelled) -> tuple[_Model, Predictions]:
+def _fit_and_predict(trainer: _Trainer, data: Labelled) -> tuple[_Model, _Predicted]:
     model = call(trainer.fit, data)
     return model, call(trainer.predict, (model, data.features))
 
 
-def _exercise_trainer(trainer: _Trainer, data: Labelled) -> tuple[_Model, Predictions]:
+def _exercise_trainer(trainer: _Trainer, data: Labelled) -> tuple[_Model, _Predicted]:
     """The model fitted on `data` as another process receives it, and its predictions on
     the same features."""
     model, predictions = _fit_and_predict(trainer, data)
@@ -235,7 +237,7 @@ def _differ(a: pd.Series, b: pd.Series, exact: bool, tolerance: float) -> npt.ND
 
 
 def _check_same(
-    how: str, first: Predictions, second: Predictions, exact: bool, tolerance: float
+    how: str, first: _Predicted, second: _Predicted, exact: bool, tolerance: float
 ) -> None:
     if len(first.values) != len(second.values):
         broken(
@@ -268,14 +270,18 @@ def _in_order(data: Labelled, order: npt.NDArray[np.intp]) -> Labelled:
     return Labelled(data.features.iloc[order], data.target.iloc[order])
 
 
-def _restored(predictions: Predictions, order: npt.NDArray[np.intp]) -> Predictions:
+def _restored(predictions: _Predicted, order: npt.NDArray[np.intp]) -> _Predicted:
     """Predictions of rows taken in `order`, put back in the original order (as they are
     when there is not one a row: the comparison says so)."""
     if len(predictions.values) != len(order):
         return predictions
     back = np.argsort(order)
     frame = predictions.probabilities
-    return Predictions(predictions.values.iloc[back], None if frame is None else frame.iloc[back])
+    return evolve(
+        predictions,
+        values=predictions.values.iloc[back],
+        probabilities=None if frame is None else frame.iloc[back],
+    )
 
 
 def row_order_law(tolerance: float = 1e-9) -> Law[object, object]:
@@ -357,7 +363,7 @@ _NUMBERS = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
-def _classified(draw: st.DrawFn) -> _Scored:
+def _classified(draw: st.DrawFn, task: type[TaskKind]) -> _Scored:
     """Labels `0 .. k-1` (each in the truth), predictions that miss at least one, and
     probabilities in which the predicted class is the likeliest."""
     classes = draw(st.integers(2, 3))
@@ -382,12 +388,16 @@ def _classified(draw: st.DrawFn) -> _Scored:
     )
     return (
         pd.Series(truth, index=index, name="target", dtype="int64"),
-        Predictions(pd.Series(predicted, index=index, name="target", dtype="int64"), probabilities),
+        Predictions(
+            pd.Series(predicted, index=index, name="target", dtype="int64"),
+            probabilities,
+            task=task,
+        ),
     )
 
 
 @st.composite
-def _regressed(draw: st.DrawFn) -> _Scored:
+def _regressed(draw: st.DrawFn, task: type[TaskKind]) -> _Scored:
     """Finite numbers (sometimes all >= 0, msle's domain), and predictions that miss
     at least one."""
     rows = draw(st.integers(1, 30))
@@ -399,12 +409,13 @@ def _regressed(draw: st.DrawFn) -> _Scored:
     index = pd.RangeIndex(rows)
     return (
         pd.Series(truth, index=index, name="target", dtype="float64"),
-        Predictions(pd.Series(predicted, index=index, name="target", dtype="float64")),
+        Predictions(pd.Series(predicted, index=index, name="target", dtype="float64"), task=task),
     )
 
 
 def _evaluator_examples(evaluator: _Evaluator) -> st.SearchStrategy[_Scored]:
-    return _classified() if _is_classifier(evaluator) else _regressed()
+    task = evaluator.task
+    return _classified(task) if _is_classifier(evaluator) else _regressed(task)
 
 
 def _evaluate(evaluator: _Evaluator, scored: _Scored) -> Metrics:
@@ -438,7 +449,7 @@ def _scores(computations: Mapping[str, Callable[[], float]]) -> dict[str, float]
     return values
 
 
-def _by_labels(name: str, truth: pd.Series, predictions: Predictions) -> dict[str, float]:
+def _by_labels(name: str, truth: pd.Series, predictions: _Predicted) -> dict[str, float]:
     from sklearn import metrics  # noqa: PLC0415 (heavy: imported on use)
 
     y_true, y_pred = _texts(truth.tolist()), _texts(predictions.values.tolist())
@@ -472,7 +483,7 @@ def _by_labels(name: str, truth: pd.Series, predictions: Predictions) -> dict[st
     )
 
 
-def _by_probabilities(name: str, truth: pd.Series, predictions: Predictions) -> dict[str, float]:
+def _by_probabilities(name: str, truth: pd.Series, predictions: _Predicted) -> dict[str, float]:
     from sklearn import metrics  # noqa: PLC0415 (heavy: imported on use)
     from sklearn.preprocessing import label_binarize  # noqa: PLC0415
 
@@ -522,7 +533,7 @@ def _by_probabilities(name: str, truth: pd.Series, predictions: Predictions) -> 
     )
 
 
-def _by_values(name: str, truth: pd.Series, predictions: Predictions) -> dict[str, float]:
+def _by_values(name: str, truth: pd.Series, predictions: _Predicted) -> dict[str, float]:
     from sklearn import metrics  # noqa: PLC0415 (heavy: imported on use)
 
     y_true = truth.to_numpy(dtype=np.float64)
@@ -543,7 +554,7 @@ def _by_values(name: str, truth: pd.Series, predictions: Predictions) -> dict[st
 
 
 #: How scikit-learn computes each metric lolpop knows (from the truth and predictions).
-REFERENCES: Mapping[str, Callable[[str, pd.Series, Predictions], dict[str, float]]] = {
+REFERENCES: Mapping[str, Callable[[str, pd.Series, _Predicted], dict[str, float]]] = {
     **dict.fromkeys(("accuracy", "f1", "precision", "recall"), _by_labels),
     **dict.fromkeys(("roc_auc", "pr_auc", "log_loss"), _by_probabilities),
     **dict.fromkeys(("mse", "rmse", "mae", "mape", "r2", "msle"), _by_values),
@@ -588,7 +599,7 @@ def _within_bounds(evaluator: _Evaluator, scored: _Scored) -> None:
             broken(f"{name} is {value!r}, outside its range [{low:g}, {high:g}]")
 
 
-def _perfect(truth: pd.Series, predictions: Predictions) -> Predictions:
+def _perfect(truth: pd.Series, predictions: _Predicted) -> _Predicted:
     """Predictions equal to the truth; probabilities all on the true class (when every
     label has a column; the example's own otherwise)."""
     values = pd.Series(
@@ -596,12 +607,13 @@ def _perfect(truth: pd.Series, predictions: Predictions) -> Predictions:
     )
     frame = predictions.probabilities
     if frame is None:
-        return Predictions(values)
+        return evolve(predictions, values=values)
     labels, columns = _texts(truth.tolist()), _texts(frame.columns)
     if not set(labels.tolist()) <= set(columns.tolist()):
-        return Predictions(values, frame)
+        return evolve(predictions, values=values)
     onehot = (labels[:, None] == columns[None, :]).astype(np.float64)
-    return Predictions(values, pd.DataFrame(onehot, index=frame.index, columns=frame.columns))
+    onehot_frame = pd.DataFrame(onehot, index=frame.index, columns=frame.columns)
+    return evolve(predictions, values=values, probabilities=onehot_frame)
 
 
 def _is_worse(name: str, perfect: float, other: float) -> bool:
