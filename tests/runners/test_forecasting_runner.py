@@ -177,6 +177,55 @@ def test_a_better_recipe_replaces_the_champion(tmp_path: Path) -> None:
     assert better.trained.backtest.metrics["mase"] < better.trained.champion.metrics["mase"]
 
 
+def test_another_season_scores_the_champion_by_the_candidate_s_season(tmp_path: Path) -> None:
+    """The same model, its season changed from 7 to 1: the champion was backtested by its
+    own season, its MASE on another scale, and the same model was promoted over itself."""
+    settings = _isolated(
+        ForecastSettings(model_name="temps", target="temp_max", time="date", horizon=14),
+        tmp_path,
+    )
+    history, out = tmp_path / "history.parquet", tmp_path / "forecast.csv"
+    _weather(1000).to_parquet(history)
+    _run(settings, history, out, stage="deploy")
+    again = _run(evolve(settings, season=1), history, out, stage="deploy")
+    assert again.trained is not None
+    assert again.trained.champion is not None
+    assert again.trained.candidate.champion_metrics == pytest.approx(
+        dict(again.trained.backtest.metrics)
+    )
+    assert again.deployment is not None
+    assert not again.deployment.promoted
+
+
+def test_a_champion_of_another_target_is_refused_not_compared_or_forecast(
+    tmp_path: Path,
+) -> None:
+    """The target changed under the same model name: the champion (of `temp_max`) was
+    compared by its own target's errors, and forecast `temp_max` into `temp_min`'s file."""
+    settings = _isolated(
+        ForecastSettings(model_name="temps", target="temp_max", time="date", horizon=14),
+        tmp_path,
+    )
+    history, out = tmp_path / "history.parquet", tmp_path / "forecast.csv"
+    frame = vega_dataset_connector(VegaDatasetSettings("seattle-weather")).read(None)
+    frame[["date", "temp_max", "temp_min"]].iloc[:1000].to_parquet(history)
+    _run(settings, history, out, stage="deploy")
+    other = evolve(settings, target="temp_min")
+    for stage in ("train", "predict"):
+        components = with_defaults(
+            other,
+            parquet_connector(ParquetSettings(str(history))),
+            predictions=csv_connector(CsvSettings(str(out))),
+        )
+        result = run(forecasting_runner(components, other, stage), None, backend=Local())
+        message = str(result.failure())
+        assert (
+            "the champion forecasts 'temp_max' by 'date'; this workflow 'temp_min' by 'date'"
+            in (message)
+        ), (stage, message)
+    assert not out.exists()
+
+
 def test_evaluate_joins_forecasts_with_actuals_that_arrived_later(tmp_path: Path) -> None:
     settings = _isolated(
         ForecastSettings(model_name="temps", target="temp_max", time="date", horizon=14),

@@ -229,6 +229,19 @@ def _fit_step(
     return make_step(fitted, name="fit", description="the regressor on the whole history")
 
 
+def same_problem(its: SeriesSpec, spec: SeriesSpec) -> None:
+    """Refuse a champion (of the series spec `its`) that forecasts another problem than
+    the workflow's `spec`: another target, time or series column. Compared or forecast
+    with, it would score and write the wrong column's values under the right name."""
+    if (its.target, its.time, its.series) != (spec.target, spec.time, spec.series):
+        raise DataError(
+            f"the champion forecasts {its.target!r} by {its.time!r}"
+            f"{f' per {its.series!r}' if its.series else ''}; this workflow "
+            f"{spec.target!r} by {spec.time!r}{f' per {spec.series!r}' if spec.series else ''}"
+            ": use another model name for another problem."
+        )
+
+
 def _champion_step(
     spec: SeriesSpec, folds: int
 ) -> Step[tuple[FittedModel[Forecasting], pd.DataFrame], Backtest]:
@@ -236,14 +249,10 @@ def _champion_step(
         """The champion's recipe and estimator, refitted on the same folds."""
         model, history = pair
         recipe, its = recipe_of(model, spec.horizon)
-        if (its.time, its.series) != (spec.time, spec.series):
-            raise DataError(
-                f"the champion forecasts {its.target!r} by {its.time!r}"
-                f"{f' per {its.series!r}' if its.series else ''}; this workflow by "
-                f"{spec.time!r}{f' per {spec.series!r}' if spec.series else ''}: use another "
-                "model name for another problem."
-            )
-        same = evolve(its, known=its.known, frequency=its.frequency, horizon=spec.horizon)
+        same_problem(its, spec)
+        # Its own recipe and estimator, scored as the candidate is: on its folds, by its
+        # season (MASE's scale: by the champion's own, the two would not compare).
+        same = evolve(its, horizon=spec.horizon, season=spec.season)
         return backtest(refitter(model.estimator), recipe, same, history, folds)
 
     return make_step(champion_backtest, name="champion_backtest", check=False)
@@ -329,10 +338,13 @@ def _forecast_input(
     return _ForecastInput(model, history, future)
 
 
-def _forecast_step(horizon: int, where: str) -> Step[_ForecastInput, pd.DataFrame]:
+def _forecast_step(workflow: SeriesSpec, where: str) -> Step[_ForecastInput, pd.DataFrame]:
+    horizon = workflow.horizon
+
     def forecast(given: _ForecastInput) -> pd.DataFrame:
         """The next `horizon` steps of every series, by the model's own recipe."""
         recipe, spec = recipe_of(given.model, horizon)
+        same_problem(spec, workflow)
         history = prepare(given.history, spec, where)
         return forecast_frame(given.model.estimator, recipe, spec, history, given.future)
 
@@ -391,7 +403,7 @@ def forecast_pipeline(
     run = f.call(c.tracker.start_run, f.input)
     with f.guard(failed_run(c.tracker), run):
         made = f.call(
-            _forecast_step(settings.horizon, c.data.location),
+            _forecast_step(spec_of(settings)[1], c.data.location),
             f.apply(_forecast_input, model, history, future),
         )
         output = f.apply(_labelled, made, champion)
