@@ -97,6 +97,11 @@ def join_labels(
             raise DataError(
                 f"the {what} file{where} lacks the column(s) {', '.join(map(repr, missing))}."
             )
+    for frame, what, location in (
+        (predictions, "predictions", locations[0]),
+        (labels, "labels", locations[1]),
+    ):
+        _once_each(frame, keys, what, location)
     predictions, labels = _same_times(predictions, labels, keys)
     joined = predictions.merge(labels[[*keys, settings.target]], on=keys, how="inner")
     if joined.empty:
@@ -112,6 +117,24 @@ def join_labels(
             "evaluate one prediction file per model version."
         )
     return joined
+
+
+def _once_each(frame: pd.DataFrame, keys: list[str], what: str, location: str) -> None:
+    """Refuse a file that holds an id more than once: joined, each copy would count (a
+    prediction scored against every copy of its label), and the metrics with them."""
+    repeated = frame.duplicated(keys, keep=False)
+    if not repeated.any():
+        return
+    counts = frame[repeated].groupby(keys, sort=False, dropna=False).size()
+    shown = ", ".join(f"{key!r} {count} times" for key, count in counts.head(5).items())
+    where = f" {location!r}" if location else ""
+    raise DataError(
+        f"the {what} file{where} holds {len(counts)} ids more than once ({shown}"
+        f"{', ...' if len(counts) > 5 else ''}): each must be there once to be scored. "
+        "Drop the repeated rows (or keep the latest of each).",
+        column=keys[0],
+        rows=int(repeated.sum()),
+    )
 
 
 def _same_times(
@@ -131,6 +154,18 @@ def _same_times(
                 f"dates in the other ({error}).",
                 column=key,
             ) from error
+        zones = [getattr(time.dt, "tz", None) for time in times]
+        if (zones[0] is None) != (zones[1] is None):
+            zoned, plain = (
+                ("predictions", "labels") if zones[1] is None else ("labels", "predictions")
+            )
+            raise DataError(
+                f"the key column {key!r} holds times with a zone ({zones[0] or zones[1]}) in "
+                f"the {zoned} file and times without one in the {plain} file, so no time "
+                "of one is a time of the other. Write both with a zone or both without "
+                "(the connector's `dtypes` can read a column as `datetime64[ns, UTC]`).",
+                column=key,
+            )
         predictions = predictions.assign(**{key: times[0]})
         labels = labels.assign(**{key: times[1]})
     return predictions, labels

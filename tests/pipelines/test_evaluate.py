@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from attrs import evolve
 from returns.pipeline import is_successful
 
 from lolpop import run
@@ -69,3 +70,67 @@ def test_a_labels_file_without_the_target_is_refused_by_name(tmp_path: Path) -> 
     message = str(result.failure().cause)
     assert f"the labels file {str(tmp_path / 'labels.csv')!r} lacks the column(s) 'y'" in message
     assert runs.runs() == ()  # refused before its run started
+
+
+def _refused(
+    tmp_path: Path, runs: MemoryStore, keys: str = "id", dates: tuple[str, ...] = ()
+) -> str:
+    labels = csv_connector(CsvSettings(str(tmp_path / "labels.csv"), parse_dates=dates))
+    components = evolve(parts(tmp_path, runs), labels=labels)
+    result = run(evaluate_pipeline(components, EvaluateSettings(keys, "y")), RunSpec("evaluate"))
+    assert not is_successful(result)
+    return str(result.failure().cause)
+
+
+@pytest.mark.parametrize("what", ["labels", "predictions"])
+def test_a_repeated_id_is_refused_naming_the_file_and_the_id(what: str, tmp_path: Path) -> None:
+    """A labels file with rows repeated joined each prediction to every copy: more
+    labelled predictions than there were, and the metrics weighted by the copies."""
+    runs = MemoryStore()
+    write(tmp_path, labelled=5)
+    path = tmp_path / f"{what}.csv"
+    frame = pd.read_csv(path)
+    pd.concat([frame, frame.iloc[[0, 0, 2]]]).to_csv(path, index=False)
+    message = _refused(tmp_path, runs)
+    assert (
+        f"the {what} file {str(path)!r} holds 2 ids more than once ('a' 3 times, 'c' 2 "
+        "times)" in message
+    )
+    assert runs.runs() == ()  # refused before its run started
+
+
+def test_labels_coded_other_than_the_model_s_classes_are_refused(tmp_path: Path) -> None:
+    """Labels written `no`/`yes` for a model of the classes 0 and 1 scored accuracy 0 and
+    NaN areas, and the run succeeded."""
+    runs = MemoryStore()
+    write(tmp_path, labelled=5)
+    labels = pd.read_csv(tmp_path / "labels.csv")
+    labels.assign(y=labels["y"].map({0: "no", 1: "yes"})).to_csv(
+        tmp_path / "labels.csv", index=False
+    )
+    message = _refused(tmp_path, runs)
+    assert (
+        "none of the truth's labels ('no', 'yes') is a class of the model that made the "
+        "predictions ('0', '1'; compared as text)" in message
+    )
+
+
+def test_times_with_a_zone_in_one_file_only_are_refused_naming_the_column(
+    tmp_path: Path,
+) -> None:
+    runs = MemoryStore()
+    times = ["2024-01-01", "2024-01-02"]
+    pd.DataFrame(
+        {
+            "date": times,
+            "prediction": [1.0, 2.0],
+            "model_version": ["m:1"] * 2,
+        }
+    ).to_csv(tmp_path / "predictions.csv", index=False)
+    zoned = [f"{day}T00:00:00+00:00" for day in times]
+    pd.DataFrame({"date": zoned, "y": [1.0, 2.0]}).to_csv(tmp_path / "labels.csv", index=False)
+    message = _refused(tmp_path, runs, "date", dates=("date",))
+    assert (
+        "the key column 'date' holds times with a zone (UTC) in the labels file and times "
+        "without one in the predictions file" in message
+    )
