@@ -75,7 +75,7 @@ from lolpop.components.records import (
 )
 from lolpop.config.registry import ComponentKind, resolve_class
 from lolpop.core.decorator import make_step
-from lolpop.errors import DefinitionError
+from lolpop.errors import DefinitionError, SettingError
 
 if TYPE_CHECKING:
     from sklearn.base import ClassifierMixin, RegressorMixin
@@ -191,7 +191,8 @@ def _checked_task(found: Task | None, task: TaskChoice, name: str) -> Task:
             )
         return found
     if found is not None and found != task:
-        raise DefinitionError(f"{name} is a {found} estimator, but the task is set to {task}.")
+        # About `task`, not the parameters a config's check of them is made within.
+        raise SettingError("task", f"{name} is a {found} estimator, but the task is set to {task}.")
     return task
 
 

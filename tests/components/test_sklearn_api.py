@@ -170,10 +170,10 @@ def test_an_answer_from_the_table_is_the_spec_a_fresh_check_gives(
             "params",
             "did you mean 'max_iter'?",
         ),
-        # a regressor asked to classify
+        # a regressor asked to classify (about `task`: it was reported at `params`)
         (
             TrainerSettings("sklearn.linear_model:Ridge", task="classification"),
-            "params",
+            "task",
             "is a regression estimator, but the task is set to classification",
         ),
         # a class the table does not list

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from typer.testing import CliRunner
 
+from lolpop.cli import app
 from lolpop.components._errors import DataError
 from lolpop.components.records import (
     Classification,
@@ -267,3 +270,28 @@ def test_parameters_that_do_not_go_together_are_refused_naming_them() -> None:
     assert "l1_ratio=1.0" in shown
     assert "solver='lbfgs'" in shown
     assert "Solver lbfgs supports only 'l2' or None penalties" in shown
+
+
+@pytest.mark.parametrize("estimator", ["LogisticRegression", "LogisticRegressionCV"])
+def test_a_task_that_is_not_the_estimator_s_is_refused_at_task(
+    estimator: str, tmp_path: Path
+) -> None:
+    """It was reported at `$.components.trainer.params`, a key the config may not have.
+    (`LogisticRegression` is in the table lolpop ships; the CV one is imported.)"""
+    config = tmp_path / "workflow.yaml"
+    config.write_text(f"""\
+runner: classification
+settings: {{model_name: m, target: y}}
+components:
+  data: {{type: csv, path: d.csv}}
+  trainer:
+    type: sklearn_model
+    estimator: sklearn.linear_model:{estimator}
+    task: regression
+""")
+    result = CliRunner().invoke(app, ["check", "--offline", str(config)])
+    assert result.exit_code == 2
+    assert (
+        f"sklearn.linear_model.{estimator} is a classification estimator, but the task is set "
+        f"to regression. @ $.components.trainer.task ({config}:8)"
+    ) in result.output, result.output

@@ -396,6 +396,12 @@ def test_a_forecast_without_a_time_column_is_refused(tmp_path: Path) -> None:
         (("  lags: [1, 2, 3, 7, 14]", "  lags: [0, 2]"), "$.settings.lags", "got 0 in [0, 2]."),
         (("  folds: 3", "  folds: -1"), "$.settings.folds", "got -1."),
         (("  time: date\n", ""), "$.settings.time", "the forecasting runner needs"),
+        # `M` passed check, and the run failed after processing, with a bare pandas error.
+        (
+            ("  frequency: D", "  frequency: M"),
+            "$.settings.frequency",
+            "`settings.frequency` is 'M', which pandas does not take as a frequency",
+        ),
     ],
 )
 def test_an_impossible_setting_is_refused_at_its_path_with_the_components_problems(

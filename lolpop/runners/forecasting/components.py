@@ -12,6 +12,7 @@ and when a new version replaces the champion (by `mase` unless told).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from attrs import Factory, frozen
@@ -120,6 +121,28 @@ def _positive(name: str, given: int | tuple[int, ...]) -> SettingError | None:
     )
 
 
+def _frequency_problem(frequency: str | None) -> SettingError | None:
+    """The refusal of a frequency pandas does not take (`M`, which pandas 3 no longer
+    reads: `ME`), at its path; the run would fail on it after processing the data."""
+    if frequency is None:
+        return None
+    from pandas.tseries.frequencies import to_offset  # noqa: PLC0415 (pandas: on use)
+
+    try:
+        to_offset(frequency)
+    except ValueError as error:
+        # pandas names the alias it renamed (`Please use 'ME' instead`, `Did you mean h?`).
+        hint = re.search(r"use '([^']+)' instead|Did you mean ([^?]+)\?", str(error))
+        named = f"; pandas suggests {(hint.group(1) or hint.group(2))!r}" if hint else ""
+        return SettingError(
+            "$.settings.frequency",
+            f"`settings.frequency` is {frequency!r}, which pandas does not take as a "
+            f"frequency{named}. Use a pandas offset alias (D, W-SUN, MS, ME, h...), or "
+            "leave it out to infer it from the data.",
+        )
+    return None
+
+
 def setting_problems(settings: ForecastSettings) -> tuple[SettingError, ...]:
     """Every missing or impossible setting, each a `SettingError` at its path."""
     found: list[SettingError | None] = []
@@ -142,6 +165,7 @@ def setting_problems(settings: ForecastSettings) -> tuple[SettingError, ...]:
                 "feature of the past.",
             )
         )
+    found.append(_frequency_problem(settings.frequency))
     taken = {settings.target, settings.time, settings.series}
     clash = [name for name in settings.known if name in taken]
     if clash:
