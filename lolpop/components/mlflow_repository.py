@@ -61,7 +61,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import yaml
-from attrs import frozen
+from attrs import field, frozen
 
 from lolpop.components._kinds import make_kind
 from lolpop.components._mlflow import (
@@ -92,6 +92,7 @@ from lolpop.components.records import (
     StaleComparisonError,
     TaskKind,
 )
+from lolpop.config.records import OUTPUT_PATH
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
@@ -126,9 +127,9 @@ class MlflowRegistrySettings:
     #: The registered model's name in MLflow's registry.
     model_name: str
     #: None: `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db` in the current folder.
-    tracking_uri: str | None = None
+    tracking_uri: str | None = field(default=None, metadata=OUTPUT_PATH)
     #: None: `MLFLOW_REGISTRY_URI`, else the tracking URI.
-    registry_uri: str | None = None
+    registry_uri: str | None = field(default=None, metadata=OUTPUT_PATH)
     #: The alias `promote` moves (and `get_alias` reads).
     champion_alias: str = "champion"
     #: Promote only versions approved with `approve` (otherwise only rejected ones are refused).

@@ -137,11 +137,11 @@ class MlflowSettings:
     """`type: mlflow`: runs in an MLflow tracking store."""
 
     #: None: `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db` in the current folder.
-    tracking_uri: str | None = None
+    tracking_uri: str | None = field(default=None, metadata=OUTPUT_PATH)
     #: The MLflow experiment runs are recorded in (created when missing).
     experiment: str = "lolpop"
     #: None: `MLFLOW_REGISTRY_URI`, else the tracking URI.
-    registry_uri: str | None = None
+    registry_uri: str | None = field(default=None, metadata=OUTPUT_PATH)
     #: Where new experiments keep artifacts (None: beside a sqlite database).
     artifact_root: str | None = field(default=None, metadata=OUTPUT_PATH)
     #: How models are serialized (see the module notes).

@@ -42,14 +42,21 @@ def also_inside(folder: Path) -> Iterator[None]:
 
 
 def is_outside(value: str, root: Path) -> bool:
-    """Whether a path (or a `file://` URI) from a config leads outside `root`, symlinks
-    followed. Other URIs (`s3://...`) are not local paths and are never outside.
+    """Whether a path (or a `file://` URI, or the database file of a `sqlite:///` one: an
+    MLflow store, its artifacts beside it) from a config leads outside `root`, symlinks
+    followed. Other URIs (`s3://...`, `http://...`) are not local paths: never outside.
 
     >>> root = Path("/work/project")
     >>> [is_outside(p, root) for p in ("out/x.csv", "a/../b", "../x", "/etc/cron.d", "s3://b/k")]
     [False, False, True, True, False]
+    >>> [is_outside(u, root) for u in ("sqlite:///mlflow.db", "sqlite:////tmp/m.db", "sqlite://")]
+    [False, True, False]
     """
-    if "://" in value:
+    if value.startswith("sqlite:///"):
+        value = value.removeprefix("sqlite:///").split("?", 1)[0]
+        if value in ("", ":memory:"):
+            return False
+    elif "://" in value:
         if not value.startswith("file://"):
             return False
         value = value.removeprefix("file://")

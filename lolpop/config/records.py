@@ -33,8 +33,9 @@ class Settings:
     #: The model's name: its registered name, its MLflow experiment, and the prefix of its
     #: runs and datasets.
     model_name: str = "model"
-    #: Where MLflow records runs: by default a SQLite file, no server to start.
-    tracking_uri: str = "sqlite:///mlflow.db"
+    #: Where MLflow records runs: by default a SQLite file, no server to start (a file,
+    #: with the artifacts MLflow keeps beside it, is an output path: kept in the project).
+    tracking_uri: str = field(default="sqlite:///mlflow.db", metadata=OUTPUT_PATH)
     #: Where lolpop keeps versions, reports and figures (relative to the working folder).
     work_dir: str = field(default=".lolpop", metadata=OUTPUT_PATH)
 

@@ -81,6 +81,27 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "$.settings.work_dir",
             id="the work folder above the project",
         ),
+        # MLflow's sqlite store and its artifacts went where these said (check passed).
+        pytest.param(
+            "",
+            "settings: {model_name: iris, target: target, "
+            "tracking_uri: 'sqlite:///../elsewhere/mlflow.db'}\n",
+            "$.settings.tracking_uri",
+            id="a tracking database above the project",
+        ),
+        pytest.param(
+            "  tracker: {type: mlflow, tracking_uri: 'sqlite:////tmp/lolpop-elsewhere.db'}\n",
+            "",
+            "$.components.tracker.tracking_uri",
+            id="an absolute tracking database",
+        ),
+        pytest.param(
+            "  repository: {type: mlflow_registry, model_name: iris, "
+            "registry_uri: 'sqlite:///escape/registry.db'}\n",
+            "",
+            "$.components.repository.registry_uri",
+            id="a registry database through a symlink that leads out",
+        ),
     ],
 )
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -114,6 +135,7 @@ def test_allow_outside_lets_a_config_write_elsewhere(project: Path) -> None:
 def test_paths_inside_the_project_pass(project: Path) -> None:
     text = _config(
         "  predictions: {type: csv, path: out/../out/predictions.csv}\n"
+        "  tracker: {type: mlflow, tracking_uri: 'sqlite:///runs/mlflow.db'}\n"
         f"  visualizer: {{type: matplotlib_visualizer, folder: {project / 'figures'}}}\n"
     )
     (project / "workflow.yaml").write_text(text)
