@@ -11,6 +11,13 @@ fails the run like a failing step (the run's failure names the hook's path), and
 checks it: `check_output` takes a `Step[A, B]` and a `Callable[[B], str | None]`, so a
 check of another type than the step's output is a type error.
 
+A config's hooks are where mypy never looks, so the hook step checks the same thing
+when it is made (`check_hook_type`, with the wiring check's `fits`): a check whose
+argument is annotated with a type the step's value does not fit is a `DefinitionError`
+naming the hook, the step and both types, before any data is read, not a bare TypeError
+in the middle of a run. A check with no annotation on its argument has nothing to
+compare and is attached as it is; one annotated `object` accepts every step.
+
 >>> from lolpop import step
 >>> @step
 ... def count(text: str) -> int:
@@ -35,7 +42,8 @@ that leaf (`attach_hooks`): an anonymous chain around the leaf, so the leaf keep
 path and the hook's path is its sibling's (`.../process/has_rows`). A path that matches
 no step of the stage built but one of another stage (a hook on a prediction step, when
 only the training stage runs) is left out of that stage; one that matches no step of any
-stage, or several of the stage built, is a config error naming it.
+stage, or several of the stage built, is a config error naming it, and so is a check
+of another type than its step's value (at the entry's `check`).
 
 The rewrite walks the program in the order of `lolpop.core.paths.leaves`, with the same
 scopes, so the paths it hands out are the ones every backend shows (a test holds the two
@@ -54,7 +62,9 @@ from attrs import frozen
 
 from lolpop.config.records import HookConfig
 from lolpop.config.registry import resolve_function
+from lolpop.core._hints import describe, fits
 from lolpop.core.combinators import then
+from lolpop.core.decorator import _type_hints
 from lolpop.core.paths import Scope, leaves
 from lolpop.core.step import (
     AnyStep,
@@ -137,11 +147,54 @@ def _hook_name(check: Callable[..., object], name: str | None) -> str:
     return "check" if found == "<lambda>" else check_name(found)
 
 
+def _parameter(fn: Callable[..., object]) -> inspect.Parameter | None:
+    """`fn`'s one required positional parameter, or None when it takes another number."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = [
+        p
+        for p in parameters
+        if p.default is inspect.Parameter.empty
+        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    ]
+    return required[0] if len(required) == 1 and required[0].kind in positional else None
+
+
+def check_hook_type(
+    check: Callable[..., object], of: object, *, hook: str, step: str, at: Side
+) -> None:
+    """Refuse (`DefinitionError`) a `check` whose argument's annotation does not fit
+    `of`, the type of the `at` of `step` that the hook `hook` would check."""
+    parameter = _parameter(check)
+    if parameter is None or parameter.annotation is inspect.Parameter.empty:
+        return  # nothing to compare (the argument count is `resolve_hooks`' to refuse)
+    try:
+        expected = _type_hints(check).get(parameter.name, object)
+    except Exception:
+        # An annotation that does not resolve (a name imported under TYPE_CHECKING) ran
+        # fine before hooks were compared: leave it to the call, as then.
+        return
+    if fits(of, expected):
+        return
+    verb = "outputs" if at == "output" else "takes"
+    raise DefinitionError(
+        f"the hook {hook!r} cannot check the {at} of {step!r}: that step {verb} "
+        f"{describe(of)}, but the check expects {describe(expected)} (its argument "
+        f"{parameter.name!r}). Attach the hook to a step whose {at} is "
+        f"{describe(expected)}, or write a check that takes {describe(of)}."
+    )
+
+
 def hook_step(
     check: Callable[[_T], object], of: object, *, hook: str, step: str, at: Side
 ) -> Step[_T, _T]:
     """The hook step: from the runtime type `of` to itself, running `check` (named `hook`,
-    on the `at` of `step`)."""
+    on the `at` of `step`); a check of another type than `of` is refused
+    (`check_hook_type`)."""
+    check_hook_type(check, of, hook=hook, step=step, at=at)
     meta = StepMeta(description=f"Checks the {at} of {step} ({hook}, a hook).")
     return Step(Leaf(Check(check, hook, step, at)), hook, of, of, meta)
 
@@ -248,21 +301,6 @@ class Hook:
     name: str
 
 
-def _takes_one(fn: Callable[..., object]) -> bool:
-    try:
-        parameters = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    required = [
-        p
-        for p in parameters
-        if p.default is inspect.Parameter.empty
-        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    ]
-    return len(required) == 1 and required[0].kind in positional
-
-
 def resolve_hooks(
     tests: Sequence[HookConfig], allowed: Iterable[str], problem: Callable[[str, str], None]
 ) -> list[Hook]:
@@ -277,7 +315,7 @@ def resolve_hooks(
         except DefinitionError as error:
             problem(str(error), f"{where}.check")
             continue
-        if not _takes_one(check):
+        if _parameter(check) is None:
             problem(
                 f"a hook's check takes one argument, the step's {entry.at}; {entry.check!r} "
                 f"takes ({', '.join(inspect.signature(check).parameters) or 'none'})",
@@ -346,7 +384,9 @@ def attach_config_hooks(
     """`program` with each hook (`resolve_hooks`' of `tests`) at the one leaf its path
     names. Every entry of `tests` is located, its check resolved or not: a path that
     matches several leaves, or none here nor in any of `other_stages()` (the runner's
-    other programs, built only when needed), is a `problem` at `$.tests[i].step`."""
+    other programs, built only when needed), is a `problem` at `$.tests[i].step`; a
+    check of another type than its leaf's value (`check_hook_type`), one at
+    `$.tests[i].check`, and that hook is left out (so the rest are still checked)."""
     places: dict[int, str] = {}
     others: list[AnyStep] | None = None
     for index, entry in enumerate(tests):
@@ -371,8 +411,18 @@ def attach_config_hooks(
                     where,
                 )
             # else: a step of another stage, whose hook runs when that stage does
+    at_path = {visit.path: visit.step for visit in leaves(program)} if places else {}
     placed: dict[str, list[Hook]] = {}
     for hook in hooks:
-        if hook.index in places:
-            placed.setdefault(places[hook.index], []).append(hook)
+        if hook.index not in places:
+            continue
+        path = places[hook.index]
+        leaf = at_path[path]
+        of = leaf.out_type if hook.at == "output" else leaf.in_type
+        try:
+            check_hook_type(hook.check, of, hook=hook.name, step=path, at=hook.at)
+        except DefinitionError as error:
+            problem(str(error), f"$.tests[{hook.index}].check")
+            continue
+        placed.setdefault(path, []).append(hook)
     return attach_hooks(program, placed)
