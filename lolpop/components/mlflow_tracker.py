@@ -100,6 +100,7 @@ from lolpop.components._mlflow import (
 from lolpop.components._skops import import_skops
 from lolpop.components._trust import SKLEARN_TRUSTED_TYPES
 from lolpop.components.records import (
+    FAILED_STEP_TAG,
     Artifact,
     FittedModel,
     MetadataTracker,
@@ -193,19 +194,22 @@ class _MlflowTracker:
 
         A run whose process died is taken over by this process (a resumed lolpop run
         logs on into the runs its killed run started): one still RUNNING gets this
-        process's tag, and one that `lolpop runs` marked KILLED for it is reopened."""
+        process's tag, and one that `lolpop runs` marked KILLED for it is reopened; so is
+        one a failed step ended FAILED (`FAILED_STEP_TAG`), once its cause is fixed."""
         run = self._read(ref)
         tags = run.data.tags
-        swept = run.info.status == "KILLED" and tags.get(SWEPT_TAG) == "true"
-        if (run.info.status != RUNNING and not swept) or run.info.lifecycle_stage != "active":
+        # Which tag let it be reopened: KILLED by a sweep, or FAILED by a failed step.
+        reopen = {"KILLED": SWEPT_TAG, "FAILED": FAILED_STEP_TAG}.get(run.info.status)
+        ended = reopen is not None and tags.get(reopen) == "true"
+        if (run.info.status != RUNNING and not ended) or run.info.lifecycle_stage != "active":
             raise ended_run_error(ref.run_id, run.info.run_name, run.info.status)
         owner = tags.get(PROCESS_TAG, "")
-        if swept or (owner != this_process() and gone(owner)):
+        if ended or (owner != this_process() and gone(owner)):
             client = self._holder.client()
             with mlflow_errors(f"take over run {ref.run_id}"):
-                if swept:
+                if reopen is not None and ended:
                     client.update_run(ref.run_id, status=RUNNING)
-                    client.set_tag(ref.run_id, SWEPT_TAG, "reopened")
+                    client.set_tag(ref.run_id, reopen, "reopened")
                 client.set_tag(ref.run_id, PROCESS_TAG, this_process())
             run = self._read(ref)
         return run

@@ -100,6 +100,9 @@ _K_co = TypeVar("_K_co", bound=TaskKind, covariant=True)
 
 #: How a tracked run ends.
 RunStatus: TypeAlias = Literal["FINISHED", "FAILED", "KILLED"]
+#: The tag of a run that a failed step ended FAILED ("true"; "reopened" once a resumed
+#: run took it over): a resume, once the cause is fixed, logs on into it.
+FAILED_STEP_TAG = "lolpop.failed_step"
 
 #: Named metric values, e.g. `{"accuracy": 0.93, "f1": 0.91}`.
 Metrics: TypeAlias = Mapping[str, float]

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from attrs import evolve
+from mlflow import MlflowClient
 from returns.pipeline import is_successful
 from sklearn.linear_model import LogisticRegression
+from typer.testing import CliRunner
 
 from lolpop import make_step, run
+from lolpop.cli import app
 from lolpop.components.local_repository import LocalRegistrySettings, local_registry
 from lolpop.components.memory_tracker import MemoryStore, memory_tracker
 from lolpop.components.records import Classification, FittedModel, Labelled, ModelTrainer
@@ -43,3 +47,36 @@ def test_a_failure_in_training_ends_the_training_run_as_failed(tmp_path: Path) -
     assert not is_successful(result)
     assert result.failure().path == "classification-train/train/fit"
     assert [(r.name, r.status) for r in runs.runs()] == [("iris-train", "FAILED")]
+
+
+def test_a_run_that_failed_in_training_resumes_once_the_cause_is_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's "fix the cause and resume": the training run, ended FAILED by the
+    failure, refused every step the resume logged to it (`has ended with status
+    FAILED`), however many times the run was resumed."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (tmp_path / "workflow.yaml").write_text(
+        "runner: classification\n"
+        "settings: {model_name: iris, target: target}\n"
+        "components:\n"
+        "  data: {type: sklearn_dataset, name: iris}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+        "  visualizer: {type: matplotlib_visualizer, folder: figures}\n"
+    )
+    (tmp_path / "figures").write_text("a file where the figures' folder goes")
+    first = CliRunner().invoke(app, ["run", "workflow.yaml", "--stage", "train"])
+    assert first.exit_code == 1, first.output
+    assert "cannot create the figures folder" in first.output
+    (tmp_path / "figures").unlink()
+    resumed = CliRunner().invoke(
+        app, ["run", "workflow.yaml", "--stage", "train", "--resume", "last"]
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert (tmp_path / "figures").is_dir()
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    ids = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(ids)
+    assert sorted((r.info.run_name, r.info.status) for r in runs) == [("iris-train", "FINISHED")]
+    assert runs[0].data.tags["lolpop.failed_step"] == "reopened"  # the one that failed
