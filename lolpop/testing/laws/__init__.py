@@ -12,6 +12,13 @@ output twice (deterministic, under the component's fixed seed), the example is t
 after the call (never mutated), and the output survives pickling (what crosses to a
 worker process, or into a cache).
 
+A bare step may refuse some examples by design (raise on a frame it cannot take): its
+refusal is an outcome those laws compare like an output. But a step that raised on every
+example of a law's run gave the law no output to check (a crash is deterministic, mutates
+nothing and pickles), so the law fails, showing the error, as hypothesis fails a test
+that rejected every example it drew (`Unsatisfiable`). One example drawn and refused is
+every example: a law that checked nothing has not held.
+
 Values are compared by `lolpop.backends._codec.digest`: frames by their values, dtypes,
 labels and index, fitted models by their bytes, records field by field.
 
@@ -37,7 +44,9 @@ import copy
 import inspect
 import pickle
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from typing import Generic, Never, NoReturn, TypeVar, cast
 
 import attrs
@@ -137,7 +146,10 @@ def fingerprint(value: object) -> str:
 
 def show(value: object, limit: int = 600) -> str:
     """`value` for a law's message: its repr, cut to `limit` characters."""
-    text = repr(value)
+    return _cut(repr(value), limit)
+
+
+def _cut(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
@@ -215,11 +227,15 @@ def laws_of(kit: Kit[_C, _X]) -> tuple[Law[_C, _X], ...]:
 def _step_kit(target: Step[_X, object]) -> Kit[Step[_X, object], _X]:
     def exercise(component: Step[_X, object], example: _X) -> object:
         # A step may refuse some inputs by design: a refusal is an outcome the laws
-        # compare (the same one twice), not a broken law.
+        # compare (the same one twice), not a broken law. Each call is noted, for the
+        # run to tell a step that refuses some examples from one that refuses them all.
         try:
-            return ("returned", call(component, example))
+            output = call(component, example)
         except Exception as error:  # the step's own refusal
+            _note(f"{type(error).__qualname__}: {error}")
             return ("raised", type(error).__qualname__, str(error))
+        _note(None)
+        return ("returned", output)
 
     def examples(component: Step[_X, object]) -> st.SearchStrategy[_X]:
         given_type = component.in_type
@@ -245,6 +261,49 @@ def kit_for(component: object) -> Kit[object, object]:
         f"lolpop has no laws for a {type(component).__qualname__}: check a component of one "
         f"of lolpop's types ({', '.join(sorted({k.name for k in kits()}))}), a Step, or "
         "declare a Kit for your type (`lolpop.testing.laws.declare`)."
+    )
+
+
+# --- a step that raises on every example -----------------------------------------------
+
+#: The calls of a bare step on the example being checked: None for a call that returned,
+#: "KeyError: 'label'" for one that raised (the step kit's `exercise` notes each).
+_CALLS: ContextVar[list[str | None] | None] = ContextVar("lolpop_step_calls", default=None)
+
+
+def _note(outcome: str | None) -> None:
+    calls = _CALLS.get()
+    if calls is not None:  # None: the step was called outside a law's run
+        calls.append(outcome)
+
+
+def _noting_calls(holds: Callable[[], None]) -> list[str | None]:
+    """Run `holds()`; what the step's calls in it did (empty when it called no step)."""
+    calls: list[str | None] = []
+    token = _CALLS.set(calls)
+    try:
+        holds()
+    finally:
+        _CALLS.reset(token)
+    return calls
+
+
+def _check_returned_on_some(examples: Sequence[Sequence[str | None]]) -> None:
+    """Break the law whose run never saw the step return, on any example it called it on:
+    refusing some examples is a step's right, refusing them all left the law unchecked."""
+    ran = [calls for calls in examples if calls]
+    if not ran or any(None in calls for calls in ran):
+        return
+    # The error of each example's first call, the most common first.
+    errors = Counter(error for calls in ran for error in calls[:1] if error is not None)
+    error, count = errors.most_common(1)[0]
+    others = len(errors) - 1
+    rest = f" (on {count}; {others} other error{'s' * (others > 1)} on the rest)" if others else ""
+    broken(
+        f"the step raised on every example drawn ({len(ran)} of {len(ran)}): "
+        f"{_cut(error)}{rest}\n"
+        "  no output was checked: a step may refuse some examples, not every one "
+        "(fix the step, or draw examples it takes)"
     )
 
 
@@ -312,14 +371,21 @@ def law_cases(
         options["max_examples"] = max_examples  # type: ignore[assignment]  # settings' kwargs vary by key
 
     def case(law: Law[Never, Never]) -> Callable[[], None]:
+        examples: list[list[str | None]] = []  # what a bare step did, example by example
+
         @settings(**options)  # type: ignore[arg-type]  # see options above
         @given(example=drawn)
         def law_holds(example: object) -> None:
             # The law's fit to the component is checked here, when it runs (see `Law`).
             holds = cast("Callable[[object, object], None]", law.holds)
-            holds(make(), example)
+            examples.append(_noting_calls(lambda: holds(make(), example)))
 
-        return cast("Callable[[], None]", law_holds)
+        def run() -> None:
+            examples.clear()
+            cast("Callable[[], None]", law_holds)()
+            _check_returned_on_some(examples)
+
+        return run
 
     every: list[Law[Never, Never]] = [*laws_of(kit), *laws]
     return tuple(LawCase(label, law, case(law)) for law in every)
