@@ -382,7 +382,8 @@ def _chosen_backend(
 ) -> tuple[str, WorkflowConfig]:
     """The backend to run on (`--backend`, else the config's): local, dry-run or prefect,
     and the workflow with its Prefect settings for Dask when `--backend dask`,
-    `--dask-address` or the config's `task_runner: dask` asks for it."""
+    `--dask-address` or the config's `task_runner: dask` asks for it; exit 2 for an
+    address with another `--backend`."""
     import attrs  # noqa: PLC0415
 
     from lolpop.config.records import (  # noqa: PLC0415
@@ -391,6 +392,15 @@ def _chosen_backend(
         PrefectBackendConfig,
     )
 
+    if dask_address is not None and backend not in (None, "dask"):
+        # A dry run (or any other backend) asked with an address ran on Dask for real.
+        _echo(
+            f"lolpop run: --dask-address runs the workflow on Dask; it does not go with "
+            f"--backend {backend}. Leave out one of them (`--backend dask --dask-address "
+            "ADDRESS` runs on that cluster).",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     given = workflow.backend
     chosen = (
         backend

@@ -56,6 +56,23 @@ def test_without_a_prefect_server_a_dask_run_says_what_to_do(
     assert not (config.parent / ".lolpop").exists()  # nothing ran
 
 
+@pytest.mark.parametrize("backend", ["dry-run", "local", "prefect"])
+def test_a_dask_address_with_another_backend_is_refused(
+    backend: str, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--backend dry-run --dask-address ...` ran the workflow for real, on Dask."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    args = ["run", str(config), "--backend", backend, "--dask-address", "tcp://127.0.0.1:1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert (
+        f"--dask-address runs the workflow on Dask; it does not go with --backend {backend}"
+        in result.output
+    )
+    assert not (config.parent / ".lolpop").exists()  # nothing ran
+    assert not (config.parent / "mlflow.db").exists()
+
+
 def test_a_bad_task_runner_is_refused_at_its_path(config: Path) -> None:
     config.write_text(WORKFLOW.replace("task_runner: dask", "task_runner: spark"))
     result = CliRunner().invoke(app, ["check", str(config), "--offline"])
