@@ -279,21 +279,6 @@ def _classes(truth: pd.Series, predictions: Predictions[TaskKind]) -> list[str]:
     return list(dict.fromkeys([*(str(c) for c in known), *(str(v) for v in seen)]))
 
 
-def _same_coding(y_true: _Labels, predictions: Predictions[TaskKind]) -> None:
-    """Refuse labels none of which is a class of the model (known from its probability
-    columns): labels coded another way (`no`/`yes` for 0/1) score zeros, not an error."""
-    if predictions.probabilities is None:
-        return  # a model's predicted labels alone may miss a class, and not say so
-    classes = [str(c) for c in predictions.probabilities.columns]
-    labels = _natural_order(list(dict.fromkeys(y_true.tolist())))
-    if labels and not set(map(str, labels)) & set(classes):
-        raise DataError(
-            f"none of the truth's labels ({show_values(labels)}) is a class of the model "
-            f"that made the predictions ({show_values(classes)}; compared as text): are the "
-            "labels coded another way? Write them as the training labels were."
-        )
-
-
 def _positive(classes: Sequence[str], pos_label: Label | None) -> str:
     """The positive class of a two-class problem: `pos_label`, else the second class."""
     if pos_label is None:
@@ -324,7 +309,6 @@ def _classification(
 
     y_true = _labels(truth, "truth values")
     y_pred = _labels(predictions.values, "predicted values")
-    _same_coding(y_true, predictions)
     classes = _classes(truth, predictions)
     positive = _positive(classes, pos_label) if len(classes) == 2 else None
     # pos_label only for two classes: scikit-learn warns that it ignores it otherwise.

@@ -197,6 +197,21 @@ def _check_target(frame: pd.DataFrame, settings: SplitterSettings) -> None:
                 column=name,
                 rows=count,
             )
+    if settings.stratify and (
+        pd.api.types.is_object_dtype(target.dtype) or pd.api.types.is_string_dtype(target.dtype)
+    ):
+        typos = typos_among_numbers(target)
+        if typos.any():
+            count = int(typos.sum())
+            raise DataError(
+                f"the target {name!r} holds numbers in {len(frame) - count} rows and text in "
+                f"{count_rows(count)} ({show_values(target[typos].tolist())}; index "
+                f"{show_values(frame.index[typos.to_numpy()].tolist())}): labels that are "
+                "numbers with a few mistaken values, each of which would be a class of its "
+                "own. Fix or drop those rows before the split.",
+                column=name,
+                rows=count,
+            )
     if settings.stratify and len(frame) > 0:
         classes = target.drop_duplicates().tolist()
         if len(classes) < 2:
@@ -269,6 +284,31 @@ def _check_not_empty(
                 " of some class when stratified" if settings.stratify else ""
             )
         raise DataError(f"{rows} rows are too few to split: the {part} part gets no row ({why}).")
+
+
+def _check_every_class_in_every_part(
+    target: pd.Series, parts: dict[str, _Positions], sizes: dict[str, float], name: str
+) -> None:
+    """Refuse a stratified split where a part asked for (a positive share) got no row of
+    some class: its scores would never see that class (an f1 of 0 and no ROC area on a
+    test part without positives), and a model would be compared and promoted by them."""
+    codes, classes = pd.factorize(target, sort=True, use_na_sentinel=False)
+    for code, label in enumerate(classes.tolist()):
+        lacking = [
+            part for part in _PARTS if sizes[part] > 0 and not (codes[parts[part]] == code).any()
+        ]
+        if not lacking:
+            continue
+        rows = int((codes == code).sum())
+        shares = " and ".join(f"{part} ({sizes[part]:g})" for part in lacking)
+        raise DataError(
+            f"the class {label!r} of the target {name!r} has {count_rows(rows)}, too few to be "
+            f"in every part of the stratified split: the {' and '.join(lacking)} "
+            f"part{'s get' if len(lacking) > 1 else ' gets'} none of them (shares: {shares}). "
+            "Add rows of that class, drop it, or give the parts larger shares.",
+            column=name,
+            rows=rows,
+        )
 
 
 def _ratio(
@@ -406,6 +446,8 @@ def _split(frame: pd.DataFrame, settings: SplitterSettings) -> Splits:
         parts = _ratio(rows, settings.valid_size, settings.test_size, rng)
     if settings.method != "column":
         _check_not_empty(parts, sizes, rows, settings)
+    if settings.method == "ratio" and settings.stratify:
+        _check_every_class_in_every_part(frame[settings.target], parts, sizes, settings.target)
 
     def labelled(positions: _Positions) -> Labelled:
         # Sorted positions keep each part in the frame's own order.

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 import pandas as pd
 from attrs import frozen
 
-from lolpop.components._errors import DataError
+from lolpop.components._errors import DataError, show_values
 from lolpop.components.records import (
     DataConnector,
     MetadataTracker,
@@ -103,6 +103,7 @@ def join_labels(
     ):
         _once_each(frame, keys, what, location)
     predictions, labels = _same_times(predictions, labels, keys)
+    _same_coding(predictions, labels[settings.target], locations[1])
     joined = predictions.merge(labels[[*keys, settings.target]], on=keys, how="inner")
     if joined.empty:
         shown = " and ".join(map(repr, keys))
@@ -135,6 +136,28 @@ def _once_each(frame: pd.DataFrame, keys: list[str], what: str, location: str) -
         column=keys[0],
         rows=int(repeated.sum()),
     )
+
+
+def _same_coding(predictions: pd.DataFrame, truth: pd.Series, location: str) -> None:
+    """Refuse labels none of which is a class of the model that made the predictions
+    (its probability columns name them): labels coded another way (`no`/`yes` for 0/1)
+    would score zeros and no ROC area, not an error. Without probability columns (a
+    regressor, or a classifier without them) there are no classes to compare."""
+    classes = [
+        str(c)[len(PROBABILITY_PREFIX) :]
+        for c in predictions.columns
+        if str(c).startswith(PROBABILITY_PREFIX)
+    ]
+    labels = list(dict.fromkeys(str(v) for v in truth.dropna().tolist()))
+    if classes and labels and not set(labels) & set(classes):
+        where = f" {location!r}" if location else ""
+        raise DataError(
+            f"none of the labels of the labels file{where} ({show_values(sorted(labels))}) is "
+            f"a class of the model that made the predictions ({show_values(classes)}; "
+            "compared as text): are they coded another way? Write them as the training "
+            "labels were.",
+            column=str(truth.name),
+        )
 
 
 def _same_times(

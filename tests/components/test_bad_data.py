@@ -359,6 +359,29 @@ CASES = (
         rows=300,
     ),
     Case(
+        # It trained a three-class model ('0', '1', 'yes') and promoted it: a WARN only.
+        "a text typo in a target of numbers",
+        "splitter: split",
+        lambda tmp: refused_by_runner(
+            tmp, with_values(churn(), "churned", [5], "yes"), "train/split"
+        ),
+        r"the target 'churned' holds numbers in 299 rows and text in 1 row \('yes'; index 5\)",
+        column="churned",
+        rows=1,
+    ),
+    Case(
+        # The test part got no row of class 1: f1 0.0, NaN areas, and the model promoted.
+        "a class too rare to be in every part",
+        "splitter: split",
+        lambda tmp: refused_by_runner(
+            tmp, churn().assign(churned=[1, 1] + [0] * 298), "train/split"
+        ),
+        r"the class 1 of the target 'churned' has 2 rows, too few to be in every part of the "
+        r"stratified split: the valid and test parts get none of them",
+        column="churned",
+        rows=2,
+    ),
+    Case(
         "a filter that leaves no rows",
         "splitter: split",
         lambda tmp: refused_by_runner(tmp, churn(), "train/split", make_transformer(_none_left)),

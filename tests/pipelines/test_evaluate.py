@@ -109,9 +109,10 @@ def test_labels_coded_other_than_the_model_s_classes_are_refused(tmp_path: Path)
         tmp_path / "labels.csv", index=False
     )
     message = _refused(tmp_path, runs)
+    assert runs.runs() == ()  # refused before its run started
     assert (
-        "none of the truth's labels ('no', 'yes') is a class of the model that made the "
-        "predictions ('0', '1'; compared as text)" in message
+        f"none of the labels of the labels file {str(tmp_path / 'labels.csv')!r} ('no', 'yes') "
+        "is a class of the model that made the predictions ('0', '1'; compared as text)" in message
     )
 
 

@@ -41,7 +41,7 @@ Design notes:
   multiplies matrices (a PCA) may round a row differently in a batch of another size,
   which is not learning from the batch.
 - The default examples match lolpop's default settings: the splitter's frames hold a
-  classification target named `target` (2 or 3 classes, each at least three times),
+  classification target named `target` (2 or 3 classes, each at least four times),
   as `SplitterSettings(target="target")` expects; `frames_to_split` makes them, with a
   time column or a part column for the time and column methods.
 - Examples are kept small and quick to shrink, since a broken law is shrunk by running
@@ -134,7 +134,7 @@ def _whole_frame(
         st.integers(0, 10_000),
         st.sampled_from(_PARTS),
     )
-    least = max(min_rows, 3 * classes + 1)
+    least = max(min_rows, 4 * classes)
     rows = draw(
         st.lists(
             row,
@@ -143,8 +143,8 @@ def _whole_frame(
             unique_by=operator.itemgetter(4) if time_column is not None else None,
         )
     )
-    # Every class three times (the first rows take them in turn), every part once.
-    labels = [i % classes if i < 3 * classes else cells[3] for i, cells in enumerate(rows)]
+    # Every class four times (the first rows take them in turn), every part once.
+    labels = [i % classes if i < 4 * classes else cells[3] for i, cells in enumerate(rows)]
     parts = [_PARTS[i] if i < len(_PARTS) else cells[5] for i, cells in enumerate(rows)]
     order = draw(st.permutations(range(len(rows))))  # labels not in row order
     index = pd.Index([100 + position for position in order], dtype="int64")
@@ -171,10 +171,11 @@ def frames_to_split(
 ) -> st.SearchStrategy[pd.DataFrame]:
     """Whole frames to split: features `num_0` (numbers, some missing), `num_1`
     (numbers) and `cat_0` (a category, some missing), and a classification target
-    `target` of 2 or 3 classes, each at least three times and one four times (so that a
-    stratified 15% part gets a row of it); from `min_rows` (or what the classes need)
-    to `max_rows` rows, under unique index labels from 100 in a shuffled order (so that
-    a splitter that resets, sorts or reads them as positions is seen).
+    `target` of 2 or 3 classes, each at least four times (so that a stratified 15% part
+    gets a row of each: a splitter refuses a part without one); from `min_rows` (or what
+    the classes need) to `max_rows` rows, under unique index labels from 100 in a
+    shuffled order (so that a splitter that resets, sorts or reads them as positions is
+    seen).
 
     `time_column` adds a column of distinct times (integers), `part_column` a column
     naming each row's part (`train`, `valid` or `test`, each at least once): what the
