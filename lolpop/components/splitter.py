@@ -212,6 +212,20 @@ def _check_target(frame: pd.DataFrame, settings: SplitterSettings) -> None:
                 column=name,
                 rows=count,
             )
+    if settings.stratify and pd.api.types.is_float_dtype(target.dtype):
+        values = target.to_numpy(dtype=np.float64)
+        fractions = values != np.round(values)
+        if fractions.any():
+            count = int(fractions.sum())
+            raise DataError(
+                f"the target {name!r} holds fractional numbers in {count_rows(count)} of "
+                f"{len(frame)} ({show_values(target[fractions].tolist())}), which are not "
+                "class labels: a classification workflow needs labels; for a quantity, use "
+                "`runner: regression` (a stratified split keeps each label's share, and "
+                "each number here would be a class of its own).",
+                column=name,
+                rows=count,
+            )
     if settings.stratify and len(frame) > 0:
         classes = target.drop_duplicates().tolist()
         if len(classes) < 2:

@@ -370,6 +370,19 @@ CASES = (
         rows=1,
     ),
     Case(
+        # It said the rows were too few to split (a valid part needs 4 rows of some class).
+        "a quantity as the target of a classification workflow",
+        "splitter: split",
+        lambda tmp: refused_by_runner(
+            tmp, churn().assign(churned=churn()["monthly_charges"] + 0.5), "train/split"
+        ),
+        r"the target 'churned' holds fractional numbers in 299 rows of 300 \(.*\), which are "
+        r"not class labels: a classification workflow needs labels; for a quantity, use "
+        r"`runner: regression`",
+        column="churned",
+        rows=299,
+    ),
+    Case(
         # The test part got no row of class 1: f1 0.0, NaN areas, and the model promoted.
         "a class too rare to be in every part",
         "splitter: split",
