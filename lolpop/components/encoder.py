@@ -18,7 +18,8 @@ Design notes:
   or numbers and strings is one vocabulary rather than an error, and missing values
   (None, NaN, pd.NA) are all one "missing" that the imputer fills.
 - Bad values are refused with a `DataError` naming the column and the rows, before
-  scikit-learn sees them: an infinite value in a numeric column, text in a column that
+  scikit-learn sees them: an infinite value in a numeric column (or one too large to
+  scale, above 1e154: its square overflows), text in a column that
   was numeric when the encoder was fitted (`as_float`, so the bundled model refuses it
   the same way in a fresh process), and, when the encoder picks the kinds itself, a text
   column whose values are numbers in nearly every row (at least 90%): a numeric column
@@ -85,11 +86,17 @@ class _Transformer(Protocol):
     def transform(self, X: pd.DataFrame, /) -> pd.DataFrame: ...
 
 
+#: The largest number the encoder scales: the square root of the largest float64 (a
+#: standard deviation squares its values; 1e308, a common placeholder, overflows).
+_LARGEST = 1e154
+
+
 def as_float(frame: pd.DataFrame) -> pd.DataFrame:
     """Numeric columns as float64, missing values as NaN (nullable dtypes hold pd.NA).
 
-    Text in a numeric column and infinite values are refused with a `DataError` naming
-    the column and the rows (scikit-learn would refuse them unnamed, or not at all).
+    Text in a numeric column, infinite values and numbers too large to scale are refused
+    with a `DataError` naming the column and the rows (scikit-learn would refuse them
+    unnamed, or not at all).
     """
     try:
         values = frame.astype("float64")
@@ -109,7 +116,20 @@ def as_float(frame: pd.DataFrame) -> pd.DataFrame:
                 ) from error
         raise DataError(f"the numeric columns cannot be read as numbers: {error}") from error
     for name in values.columns:
-        infinite = np.isinf(values[name].to_numpy())
+        numbers = values[name].to_numpy()
+        infinite = np.isinf(numbers)
+        huge = np.abs(numbers) > _LARGEST
+        if huge.any() and not infinite.any():
+            count = int(huge.sum())
+            raise DataError(
+                f"the numeric column {str(name)!r} holds a number too large to scale in "
+                f"{in_rows(huge, values.index)}: {show_values(numbers[huge].tolist())} (its "
+                "square overflows: scaled, it would be missing in every row). It is likely a "
+                "placeholder for a missing value: replace it with an empty value to have "
+                "it imputed, or drop those rows.",
+                column=str(name),
+                rows=count,
+            )
         if infinite.any():
             count = int(infinite.sum())
             raise DataError(

@@ -477,6 +477,16 @@ CASES = (
         r"the features have more than one column named 'tenure_months'",
         column="tenure_months",
     ),
+    Case(
+        # Its square overflowed in the scaler: "missing in 1050 rows of 1050, impute them".
+        "a number too large to scale in a numeric column",
+        "column_encoder: fit_encoder",
+        lambda tmp: fit_encoder(with_values(churn(), "monthly_charges", [5], 1e308)),
+        r"the numeric column 'monthly_charges' holds a number too large to scale in 1 row of "
+        r"300 \(index 5\): 1e\+308",
+        column="monthly_charges",
+        rows=1,
+    ),
     # --- the trainer on its own (a frame that skipped the encoder) ------------------
     Case(
         "text in a numeric feature column",
