@@ -510,6 +510,16 @@ def backtest(
             "longest lag or window before them): give more history, or fewer folds.",
             column=spec.time,
         )
+    past = len(times) - needed
+    if past <= spec.season:
+        # MASE scales each fold's errors by the seasonal-naive errors of its past.
+        raise DataError(
+            f"the season ({spec.season} steps) is not shorter than the past before the "
+            f"first backtest fold ({past} times): MASE, which scales errors by those of "
+            "repeating the value one season earlier, cannot be computed. Give more "
+            "history, a shorter `season`, or fewer folds.",
+            column=spec.time,
+        )
     scored: list[Fold] = []
     for number in range(1, folds + 1):
         start = times[len(times) - needed + (number - 1) * spec.horizon]

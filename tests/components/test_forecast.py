@@ -605,15 +605,33 @@ def test_backtest_overall_scores_are_the_means_over_the_folds() -> None:
 
 
 def test_a_history_too_short_for_the_folds_is_refused() -> None:
-    history = prepare(_series("north", range(12)), SPEC)
+    spec = evolve(SPEC, season=2)  # shorter than the 3 days before the folds
+    history = prepare(_series("north", range(12)), spec)
     recipe = Recipe(lags=(1, 2), windows=(), calendar=())
     # 3 folds of 3 days and 2 days of lags need more than 11 days: 12 is enough, 11 is not
-    assert len(backtest(_fit_linear, recipe, SPEC, history, folds=3).folds) == 3
+    assert len(backtest(_fit_linear, recipe, spec, history, folds=3).folds) == 3
     with pytest.raises(DataError) as caught:
-        backtest(_fit_linear, recipe, SPEC, history.iloc[:11], folds=3)
+        backtest(_fit_linear, recipe, spec, history.iloc[:11], folds=3)
     assert caught.value.column == "date"
     assert "11 distinct times" in str(caught.value)
     assert "fewer folds" in str(caught.value)
+
+
+def test_a_season_longer_than_the_past_before_the_folds_is_refused() -> None:
+    """MASE scales by the seasonal-naive errors of the past before each fold: with a
+    season longer than it, MASE was NaN, the candidate was never registered, and
+    `build_all` then said there was no champion to forecast with."""
+    history = prepare(_series("north", range(30)), SPEC)
+    recipe = Recipe(lags=(1,), windows=(), calendar=())
+    # 3 folds of 3 days leave 21 days before the first: a season of 20 is enough, 21 not
+    assert len(backtest(_fit_linear, recipe, evolve(SPEC, season=20), history, folds=3).folds)
+    with pytest.raises(DataError) as caught:
+        backtest(_fit_linear, recipe, evolve(SPEC, season=21), history, folds=3)
+    assert caught.value.column == "date"
+    assert (
+        "the season (21 steps) is not shorter than the past before the first backtest fold "
+        "(21 times)" in str(caught.value)
+    )
 
 
 def test_mase_is_the_mean_over_series_of_mae_over_the_in_sample_seasonal_naive_mae() -> None:
