@@ -102,6 +102,12 @@ def deployment_text(deployment: Deployment) -> str:
     version = deployment.version
     if version is None:
         return f"the candidate was not registered ({reason}); it stays a logged model in its run"
+    if deployment.approval is None and not deployment.promoted:
+        named = f"{version.name}:{version.version}"
+        return (
+            f"{version.name} version {version.version} registered; it awaits a person's "
+            f"approval (`lolpop approve {named} --promote`)"
+        )
     verdict = "promoted to champion" if deployment.promoted else "not promoted"
     return f"{version.name} version {version.version} {verdict} ({reason})"
 

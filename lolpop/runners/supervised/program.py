@@ -41,6 +41,7 @@ from lolpop.components.records import (
     Classification,
     Regression,
     RunRef,
+    RunStatus,
     TaskKind,
 )
 from lolpop.components.splitter import time_column_of
@@ -146,6 +147,12 @@ class WorkflowReport(Generic[_K_co]):
                 )
         if self.deployment is not None:
             lines.append(f"  deploy: {deployment_text(self.deployment)}")
+            if (
+                self.stage == "build_all"
+                and self.predicted is None
+                and not (self.deployment.promoted or self.deployment.previous_champion is not None)
+            ):
+                lines.append("  predict: not run: there is no champion yet")
         if self.predicted is not None:
             predicted = self.predicted
             if predicted.drift is None or predicted.reference is None:
@@ -355,9 +362,16 @@ def supervised_runner(
                 keep=(settings.index,) if settings.index else (),
             ),
         )
-        made_predictions = f.call(predict, f.const(stage_run(settings.model_name, "predict")))
-        f.call(c.tracker.end_run, f.apply(finished, f.apply(_predicted_run, made_predictions)))
-        predicted = made_predictions
+        # A build_all whose deploy left no champion (a manual rule's first version awaits
+        # a person; a first candidate rejected) has nothing to predict with: the stage
+        # ends, its summary saying so, instead of failing at predict.
+        predicting = f.call_if(
+            f.apply(_has_champion, deployment),
+            predict,
+            f.const(stage_run(settings.model_name, "predict")),
+        )
+        f.call_some(c.tracker.end_run, f.apply(_finished_predicting, predicting))
+        predicted = predicting
 
     def report(
         processed: ProcessedData | None,
@@ -371,6 +385,16 @@ def supervised_runner(
         )
 
     return f.build(f.apply(report, processed, trained, deployment, predicted))
+
+
+def _has_champion(deployment: Deployment | None) -> bool:
+    """Whether a deploy left a champion to predict with (None: no deploy ran, as in the
+    predict stage, which refuses to go on without one)."""
+    return deployment is None or deployment.promoted or deployment.previous_champion is not None
+
+
+def _finished_predicting(predicted: Predicted | None) -> tuple[RunRef, RunStatus] | None:
+    return None if predicted is None else finished(_predicted_run(predicted))
 
 
 def classification_runner(
