@@ -420,10 +420,12 @@ def _chosen_backend(
 
 def _on_dask(workflow: WorkflowConfig, address: str | None) -> WorkflowConfig:
     """The workflow on the Prefect backend with a Dask task runner (`--backend dask`), at
-    `address` if given; or exit 2 saying what a Dask run needs that is missing here."""
+    `address` if given, its paths absolute (`with_absolute_paths`); or exit 2 saying what
+    a Dask run needs that is missing here."""
     import attrs  # noqa: PLC0415
 
     from lolpop.backends.dask_runner import dask_problem  # noqa: PLC0415
+    from lolpop.config.paths import with_absolute_paths  # noqa: PLC0415
     from lolpop.config.records import PrefectBackendConfig  # noqa: PLC0415
 
     problem = dask_problem()
@@ -433,6 +435,9 @@ def _on_dask(workflow: WorkflowConfig, address: str | None) -> WorkflowConfig:
     given = workflow.backend
     base = given if isinstance(given, PrefectBackendConfig) else PrefectBackendConfig()
     chosen = attrs.evolve(base, task_runner="dask", dask_address=address or base.dask_address)
+    # Workers started in another folder read relative paths from it: make them the
+    # config folder's (`_at_config` works there) before any step is made.
+    workflow = with_absolute_paths(workflow, Path.cwd())
     return attrs.evolve(workflow, backend=chosen)
 
 

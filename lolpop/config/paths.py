@@ -15,12 +15,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 
 from lolpop.config.records import WorkflowConfig, is_output_path
 
 #: Folders outside the project folder that output paths may lead into (`also_inside`).
+_R = TypeVar("_R")
+
 _ALSO_INSIDE: ContextVar[tuple[Path, ...]] = ContextVar("lolpop_also_inside", default=())
 
 
@@ -81,6 +84,54 @@ def output_paths(config: WorkflowConfig) -> list[tuple[str, str]]:
     for name, component in config.components.items():
         found += _output_paths(component.settings, f"$.components.{name}")
     return found
+
+
+def absolute_path(value: str, root: Path) -> str:
+    """`value` (a path, or a `file://` or `sqlite:///` URI of one) made absolute against
+    `root`; other URIs, and absolute paths, as they are.
+
+    >>> root = Path("/work/project")
+    >>> [absolute_path(v, root) for v in ("out/x.csv", "/srv/x", "sqlite:///m.db", "s3://b/k")]
+    ['/work/project/out/x.csv', '/srv/x', 'sqlite:////work/project/m.db', 's3://b/k']
+    """
+    for scheme in ("sqlite:///", "file://"):
+        if value.startswith(scheme):
+            path, _, query = value.removeprefix(scheme).partition("?")
+            if path in ("", ":memory:") or Path(path).is_absolute():
+                return value
+            return f"{scheme}{root / path}" + (f"?{query}" if query else "")
+    if "://" in value or Path(value).is_absolute():
+        return value
+    return str(root / value)
+
+
+def _absolute_record(record: _R, root: Path) -> _R:
+    cls = type(record)
+    if not attrs.has(cls):
+        return record
+    changes = {
+        attribute.name: absolute_path(value, root)
+        for attribute in attrs.fields(cls)
+        if is_output_path(attribute.metadata)
+        and isinstance(value := getattr(record, attribute.name), str)
+    }
+    if not changes:
+        return record
+    return attrs.evolve(record, **changes)  # type: ignore[misc]  # an attrs record: attrs.has above
+
+
+def with_absolute_paths(config: WorkflowConfig, root: Path) -> WorkflowConfig:
+    """`config` with every output path (settings and components) made absolute against
+    `root` (`absolute_path`): for a workflow whose steps run in other processes started
+    in other folders (a Dask cluster's workers), which would read a relative path from
+    their own folder, not from the config's."""
+    components = {
+        name: attrs.evolve(component, settings=_absolute_record(component.settings, root))
+        for name, component in config.components.items()
+    }
+    return attrs.evolve(
+        config, settings=_absolute_record(config.settings, root), components=components
+    )
 
 
 def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
