@@ -142,8 +142,8 @@ def _stores_below() -> str:
 
 
 def check_store(command: str, tracking_uri: str | None) -> str:
-    """The resolved tracking URI of a read-only command, after checking its store exists:
-    if not, one line on stderr and exit 2, with nothing created."""
+    """The resolved tracking URI of a read-only command, after checking its store exists
+    (a server: that it answers): if not, one line on stderr and exit 2, nothing created."""
     from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
 
     uri = resolve_tracking_uri(tracking_uri)
@@ -156,6 +156,13 @@ def check_store(command: str, tracking_uri: str | None) -> str:
             err=True,
         )
         raise typer.Exit(code=2)
+    from lolpop.components._mlflow import TrackingError, check_reachable  # noqa: PLC0415
+
+    try:
+        check_reachable(uri)
+    except TrackingError as error:
+        _echo(f"lolpop {command}: {error}", err=True)
+        raise typer.Exit(code=2) from None
     quiet_mlflow()
     return uri
 

@@ -574,6 +574,35 @@ def make_client(tracking: str, registry: str) -> MlflowClient:
     return client
 
 
+def check_reachable(uri: str, timeout: float = 5.0) -> None:
+    """Refuse (`TrackingError`) an `http(s)://` tracking server that does not take a
+    connection within `timeout` seconds: MLflow retries each request for minutes, without
+    a word. Not through a proxy the environment names (only the proxy could tell)."""
+    import socket  # noqa: PLC0415
+    import urllib.parse  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    from lolpop.secret import mask_url  # noqa: PLC0415
+
+    parts = urllib.parse.urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return
+    if parts.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(
+        parts.hostname
+    ):
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            pass
+    except (OSError, ValueError) as error:
+        why = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise TrackingError(
+            f"cannot reach the MLflow tracking server {mask_url(uri)} ({why}). Start it, or "
+            "fix the address (`tracking_uri` in the config, or MLFLOW_TRACKING_URI)."
+        ) from error
+
+
 class ClientHolder:
     """An `MlflowClient` for one tracking and registry URI, made on first use.
 
@@ -593,11 +622,14 @@ class ClientHolder:
         return resolve_tracking_uri(self._tracking_uri)
 
     def client(self) -> MlflowClient:
-        """The client, made on the first call (its sqlite stores opened, module notes)."""
+        """The client, made on the first call (its sqlite stores opened, module notes;
+        a tracking server that does not answer refused at once, `check_reachable`)."""
         with self._lock:
             if self._client is None:
                 tracking = resolve_tracking_uri(self._tracking_uri)
                 registry = resolve_registry_uri(self._registry_uri, tracking)
+                for uri in dict.fromkeys((tracking, registry)):
+                    check_reachable(uri)
                 self._client = make_client(tracking, registry)
             return self._client
 

@@ -86,6 +86,12 @@ def sweep_tracking(tracking_uri: str) -> tuple[str, ...]:
         and not Path(tracking_uri.removeprefix("sqlite:///")).exists()
     ):
         return ()
+    from lolpop.components._mlflow import TrackingError, check_reachable  # noqa: PLC0415
+
+    try:
+        check_reachable(tracking_uri)
+    except TrackingError:
+        return ()  # nothing to sweep there: the run's first tracked step says why
     from mlflow import MlflowClient  # noqa: PLC0415 (heavy: imported on use)
 
     client = MlflowClient(tracking_uri)

@@ -364,3 +364,31 @@ def test_every_step_is_an_effect_and_the_kind_decodes(uri: str) -> None:
     steps = [getattr(tracker, field.name) for field in attrs.fields(MetadataTracker)]
     assert len(steps) == 8
     assert all(step.meta.effect for step in steps)
+
+
+def test_a_tracking_server_that_is_not_there_is_refused_at_once_without_its_password(
+    tmp_path: Path,
+) -> None:
+    """`lolpop run` and `lolpop runs` waited over four minutes, silent, on MLflow's retries
+    of a server that refused every connection."""
+    script = (
+        "from lolpop.components.mlflow_tracker import MlflowSettings, mlflow_tracker\n"
+        "from lolpop.components.records import RunSpec\n"
+        "tracker = mlflow_tracker(MlflowSettings('http://bob:s3cret@127.0.0.1:9/'))\n"
+        "tracker.start_run(RunSpec('x'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "cannot reach the MLflow tracking server http://***@127.0.0.1:9/" in done.stderr, (
+        done.stderr[-2000:]
+    )
+    assert "s3cret" not in done.stderr
