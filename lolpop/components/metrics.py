@@ -44,7 +44,17 @@ import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Generic, Literal, Protocol, Self, TypeAlias, TypeVar, cast, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Generic,
+    Literal,
+    Protocol,
+    Self,
+    TypeAlias,
+    TypeVar,
+    cast,
+    runtime_checkable,
+)
 
 import numpy as np
 import numpy.typing as npt
@@ -56,10 +66,12 @@ from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import (
     TASKS,
     Classification,
+    ClassificationMetric,
     Metrics,
     MetricsEvaluator,
     Predictions,
     Regression,
+    RegressionMetric,
     Task,
     TaskKind,
 )
@@ -163,7 +175,8 @@ def compute_metrics(
     (`average` and `pos_label`: see the module notes).
 
     >>> truth = pd.Series([1.0, 2.0, 3.0])
-    >>> compute_metrics("regression", ("mae", "r2"), truth, Predictions(truth + 1))
+    >>> predicted = Predictions(truth + 1, task=Regression)
+    >>> compute_metrics("regression", ("mae", "r2"), truth, predicted)
     {'mae': 1.0, 'r2': -0.5}
     """
     asked = tuple(names)
@@ -385,13 +398,24 @@ def _by_probability(
 
 # --- components --------------------------------------------------------------------
 
+# The names of the metrics settings: mypy checks a Python workflow's against the task's
+# `Literal`. A config's are decoded as text and checked when the component is built
+# (`_evaluator`), whose refusal says which task a wrong name is a metric of and shows a
+# misspelt one (a refused `Literal` only lists the task's, and hides `f_1` as text that
+# may be a secret).
+if TYPE_CHECKING:
+    _ClassificationNames: TypeAlias = ClassificationMetric
+    _RegressionNames: TypeAlias = RegressionMetric
+else:
+    _ClassificationNames = _RegressionNames = str
+
 
 @frozen
 class ClassificationMetricsSettings:
     """`type: classification_metrics`: which metrics, and how classes are averaged."""
 
     #: Names from accuracy, f1, precision, recall, roc_auc, pr_auc, log_loss (empty: all).
-    metrics: tuple[str, ...] = ()
+    metrics: tuple[_ClassificationNames, ...] = ()
     #: For three or more classes; two classes score the positive class.
     average: Average = "macro"
     #: The positive class of a two-class problem, compared as text (None: the second class
@@ -404,7 +428,7 @@ class RegressionMetricsSettings:
     """`type: regression_metrics`: which metrics."""
 
     #: Names from mse, rmse, mae, mape, r2, msle (empty: all).
-    metrics: tuple[str, ...] = ()
+    metrics: tuple[_RegressionNames, ...] = ()
 
 
 #: The classification metrics that score classes one against the rest: the positive

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar, overload
 
 from attrs import evolve, frozen
 from returns.result import Failure, Result, Success
@@ -85,6 +85,38 @@ class ApprovalRule(Generic[_K]):
     register: Registration = "approved"
 
 
+@overload
+def approval_rule(
+    task: type[Classification],
+    metric: ClassificationMetric | None = None,
+    min_improvement: float = 0.0,
+    manual: bool = False,
+    register: Registration = "approved",
+) -> ApprovalRule[Classification]: ...
+@overload
+def approval_rule(
+    task: type[Regression],
+    metric: RegressionMetric | None = None,
+    min_improvement: float = 0.0,
+    manual: bool = False,
+    register: Registration = "approved",
+) -> ApprovalRule[Regression]: ...
+@overload
+def approval_rule(
+    task: type[Forecasting],
+    metric: ForecastingMetric | None = None,
+    min_improvement: float = 0.0,
+    manual: bool = False,
+    register: Registration = "approved",
+) -> ApprovalRule[Forecasting]: ...
+@overload
+def approval_rule(
+    task: type[_K],
+    metric: None = None,
+    min_improvement: float = 0.0,
+    manual: bool = False,
+    register: Registration = "approved",
+) -> ApprovalRule[_K]: ...
 def approval_rule(
     task: type[_K],
     metric: str | None = None,
@@ -92,7 +124,27 @@ def approval_rule(
     manual: bool = False,
     register: Registration = "approved",
 ) -> ApprovalRule[_K]:
-    """A checked rule for `task` (its default metric when `metric` is None)."""
+    """A checked rule for `task` by one of its metrics (its default metric when `metric`
+    is None): mypy refuses a metric of another task (`approval_rule(Classification,
+    "rmse")`). Code generic over the task names no metric (the task's default);
+    `make_approval_rule` takes one known only at run time.
+
+    >>> approval_rule(Regression, "mae").metric, approval_rule(Classification).metric
+    ('mae', 'f1')
+    """
+    return make_approval_rule(task, metric, min_improvement, manual, register)
+
+
+def make_approval_rule(
+    task: type[_K],
+    metric: str | None = None,
+    min_improvement: float = 0.0,
+    manual: bool = False,
+    register: Registration = "approved",
+) -> ApprovalRule[_K]:
+    """A rule for `task` by `metric` checked when it is made (`SettingError`), for a task
+    or a metric known only then (a config's approval settings, a runner's task); in
+    Python, `approval_rule` has mypy check it."""
     chosen = metric or task.default_metric
     if chosen not in task.metrics:
         raise SettingError(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lolpop.components.records import MetricsEvaluator, RunRef, RunSpec, RunStatus, TaskKind
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, SettingError
-from lolpop.pipelines.deploy import ApprovalRule, Deployment, approval_rule, check_rule_metric
+from lolpop.pipelines.deploy import ApprovalRule, Deployment, check_rule_metric, make_approval_rule
 from lolpop.pipelines.evaluate import LiveMetrics
 from lolpop.pipelines.predict import MODEL_VERSION_TAG
 from lolpop.pipelines.process import ProcessedData
@@ -38,7 +38,7 @@ def settings_rule(
     by a metric that `metrics` computes when the rule compares that component's numbers
     (None: it compares numbers of the runner's own, e.g. a forecaster's backtest)."""
     try:
-        rule = approval_rule(
+        rule = make_approval_rule(
             kind, given.metric, given.min_improvement, given.manual, given.register
         )
         if metrics is not None:

@@ -10,7 +10,7 @@ record.
 from __future__ import annotations
 
 import typing
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from attrs import frozen
 
@@ -21,6 +21,18 @@ Stage: TypeAlias = Literal["build_all", "process", "train", "deploy", "predict",
 #: Every stage, the default first.
 STAGES: tuple[Stage, ...] = typing.get_args(Stage)
 
+# The metric of an approval rule: the supervised runners and the forecasting runner share
+# `ApprovalSettings`, so mypy refuses a name that is no task's metric, and the rule refuses
+# one of another task than the runner's when it is built (`settings_rule`). A config's is
+# decoded as text, so that this refusal, which names the runner's task and its metrics, is
+# the one a config gets too (a refused `Literal` could only list every task's metrics).
+if TYPE_CHECKING:
+    from lolpop.components.records import ClassificationMetric, ForecastingMetric, RegressionMetric
+
+    _ApprovalMetric: TypeAlias = ClassificationMetric | RegressionMetric | ForecastingMetric
+else:
+    _ApprovalMetric = str
+
 
 @frozen
 class ApprovalSettings:
@@ -28,7 +40,7 @@ class ApprovalSettings:
     `ApprovalRule`: the metric is checked against the runner's task when it is built)."""
 
     #: The metric compared on the same test data (None: the task's, f1 or rmse).
-    metric: str | None = None
+    metric: _ApprovalMetric | None = None
     #: How much better than the champion it must be, in the metric's direction.
     min_improvement: float = 0.0
     #: Register only; a person approves and promotes later.
