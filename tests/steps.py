@@ -28,3 +28,18 @@ def is_even(x: int) -> bool:
 @step
 def boom(x: int) -> int:
     raise ValueError(f"boom on {x}")
+
+
+@step
+def count(text: str) -> int:
+    return len(text)
+
+
+def positive(n: int) -> str | None:
+    """A hook's check of a count."""
+    return None if n > 0 else f"expected a positive count, got {n}"
+
+
+def short(text: str) -> str | None:
+    """A hook's check of a text."""
+    return None if len(text) < 5 else f"{text!r} is longer than 4 characters"

@@ -12,26 +12,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from lolpop import step
 from lolpop.cli import app
 from lolpop.errors import DefinitionError
 from lolpop.testing.hooks import Hook, Side, attach_hooks, check_input, hook_checks
+from tests.steps import count, positive, short
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "examples" / "testing"
-
-
-@step
-def count(text: str) -> int:
-    return len(text)
-
-
-def positive(n: int) -> str | None:
-    return None if n > 0 else f"expected a positive count, got {n}"
-
-
-def short(text: str) -> str | None:
-    return None if len(text) < 5 else f"{text!r} is longer than 4 characters"
 
 
 def anything(value: object) -> str | None:

@@ -36,24 +36,11 @@ from lolpop.testing.hooks import (
     hook_checks,
     rewrite_leaves,
 )
-from tests.steps import double, inc, is_even
+from tests.steps import count, double, inc, is_even, positive, short
 
 ROOT = Path(__file__).parents[2]
 CHURN = ROOT / "examples" / "churn"
 CHECKS = "tests.testing.custom_components"
-
-
-@step
-def count(text: str) -> int:
-    return len(text)
-
-
-def positive(n: int) -> str | None:
-    return None if n > 0 else f"expected a positive count, got {n}"
-
-
-def short(text: str) -> str | None:
-    return None if len(text) < 5 else f"{text!r} is longer than 4 characters"
 
 
 def failure_of(program: Step[str, int], value: str, backend: Local | Prefect) -> RunFailure:
