@@ -11,6 +11,7 @@ to, wherever it is (`also_inside`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -135,10 +136,17 @@ def with_absolute_paths(config: WorkflowConfig, root: Path) -> WorkflowConfig:
 
 
 def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
+    """A `problem` for each output path of `config` outside the project folder (unless
+    `allow_outside`). A tracking URI that is MLflow's own setting in the environment
+    (`MLFLOW_TRACKING_URI`, `MLFLOW_REGISTRY_URI`: a prod profile's `${env:...}`) is the
+    user's choice, where MLflow would write with no config at all: not refused."""
     if config.allow_outside:
         return
     root = project_root()
+    users = {os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     for value, path in output_paths(config):
+        if value in users and path.endswith(("tracking_uri", "registry_uri")):
+            continue
         try:
             outside = is_outside(value, root) and all(
                 is_outside(str((root / value).resolve()), other) for other in _ALSO_INSIDE.get()

@@ -132,6 +132,21 @@ def test_allow_outside_lets_a_config_write_elsewhere(project: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_the_environment_s_own_mlflow_store_passes_wherever_it_is(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prod profile's `tracking_uri: ${env:MLFLOW_TRACKING_URI}` is the user's choice
+    (MLflow writes there with no config at all), not the config's."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{project.parent / 'shared.db'}")
+    top = (
+        "settings: {model_name: iris, target: target, tracking_uri: '${env:MLFLOW_TRACKING_URI}'}\n"
+    )
+    text = _config("").replace("settings: {model_name: iris, target: target}\n", top)
+    (project / "workflow.yaml").write_text(text)
+    result = runner.invoke(app, ["check", "workflow.yaml"])
+    assert result.exit_code == 0, result.output
+
+
 def test_paths_inside_the_project_pass(project: Path) -> None:
     text = _config(
         "  predictions: {type: csv, path: out/../out/predictions.csv}\n"
