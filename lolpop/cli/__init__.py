@@ -585,6 +585,33 @@ def run_workflow(
         )
 
 
+def _dry_run(program: Step[None, Report], cache_dir: str | None, resume: str | None) -> None:
+    """`lolpop run --backend dry-run`: print the plan (exit 2 for a run that cannot be
+    resumed, 1 for a program that cannot be planned)."""
+    from returns.result import Failure, Success  # noqa: PLC0415
+
+    from lolpop.backends.cache import ResumeError  # noqa: PLC0415
+    from lolpop.cli.plan import dry_run_text  # noqa: PLC0415
+
+    try:
+        planned = dry_run_text(program, cache_dir, resume)
+    except ResumeError as error:
+        _echo(f"lolpop run: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    match planned:
+        case Success(text):
+            _echo(text)
+        case Failure(failure):
+            _echo(f"lolpop run: {failure.message}", err=True)
+            raise typer.Exit(code=1)
+
+
+def _resume_hint(config: str, work_dir: str | None) -> str:
+    """How to resume a run of `config` that failed or was interrupted."""
+    again = f" --work-dir {work_dir}" if work_dir else ""
+    return f"resume it with: lolpop run {config}{again} --resume last"
+
+
 def _run_config(
     config: str,
     source: str,
@@ -615,27 +642,18 @@ def _run_config(
     cache_dir = None if fresh else str(Path(workflow.settings.work_dir) / "cache")
     chosen, workflow = _chosen_backend(backend, workflow, dask_address)
     if chosen == "dry-run":
-        from lolpop.cli.plan import dry_run_text  # noqa: PLC0415
-
         if display is not None:
             display.close()
-
-        try:
-            planned = dry_run_text(program, cache_dir, resume)
-        except ResumeError as error:
-            _echo(f"lolpop run: {error}", err=True)
-            raise typer.Exit(code=2) from None
-        match planned:
-            case Success(text):
-                _echo(text)
-                return
-            case Failure(failure):
-                _echo(f"lolpop run: {failure.message}", err=True)
-                raise typer.Exit(code=1)
+        _dry_run(program, cache_dir, resume)
+        return
     if cache_dir is not None:
         _sweep(workflow, Path(cache_dir))
+    hint = "" if cache_dir is None or _keeps_nothing(workflow) else _resume_hint(config, work_dir)
     try:
         result = _run_on(chosen, workflow, program, cache_dir, resume, display=display)
+    except KeyboardInterrupt:  # Ctrl-C: the steps done so far are kept, as for a failure
+        _echo(f"lolpop run: interrupted{'; ' + hint if hint else ''}", err=True)
+        raise typer.Exit(code=130) from None
     except ResumeError as error:
         _echo(f"lolpop run: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -648,12 +666,8 @@ def _run_config(
             _echo(_where(workflow, report))
         case Failure(failure):
             _echo(f"lolpop run: {failure.message}", err=True)
-            if cache_dir is not None and not _keeps_nothing(workflow):
-                again = f" --work-dir {work_dir}" if work_dir else ""
-                _echo(
-                    f"lolpop run: resume it with: lolpop run {config}{again} --resume last",
-                    err=True,
-                )
+            if hint:
+                _echo(f"lolpop run: {hint}", err=True)
             raise typer.Exit(code=1)
 
 

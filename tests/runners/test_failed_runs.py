@@ -80,3 +80,26 @@ def test_a_run_that_failed_in_training_resumes_once_the_cause_is_fixed(
     runs = client.search_runs(ids)
     assert sorted((r.info.run_name, r.info.status) for r in runs) == [("iris-train", "FINISHED")]
     assert runs[0].data.tags["lolpop.failed_step"] == "reopened"  # the one that failed
+
+
+def test_an_interrupted_run_says_how_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C ended the run with exit 130 and no word of what to do next."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "workflow.yaml").write_text(
+        "runner: classification\n"
+        "settings: {model_name: iris, target: target}\n"
+        "components:\n"
+        "  data: {type: sklearn_dataset, name: iris}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+    )
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("lolpop.cli._run_on", interrupted)
+    result = CliRunner().invoke(app, ["run", "workflow.yaml"])
+    assert result.exit_code == 130
+    assert "lolpop run: interrupted; resume it with: lolpop run " in result.output
+    assert "--resume last" in result.output
