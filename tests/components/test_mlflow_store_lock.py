@@ -8,6 +8,7 @@ waits and finds the tables made.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -113,6 +114,12 @@ def test_a_missing_folder_is_made_and_a_file_in_its_place_refused(tmp_path: Path
 
 
 def test_a_server_uri_is_not_locked_or_opened() -> None:
-    # No request is made: the client opens a server's store on first use, as before.
-    holder = ClientHolder("http://127.0.0.1:9", "http://127.0.0.1:9")
-    assert holder.client().tracking_uri == "http://127.0.0.1:9"
+    # No request is made: the client opens a server's store on first use, as before. The
+    # holder only checks that the server takes a connection (one that does not is refused
+    # at once: MLflow would retry for minutes).
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        uri = f"http://127.0.0.1:{server.getsockname()[1]}"
+        holder = ClientHolder(uri, uri)
+        assert holder.client().tracking_uri == uri
+    with pytest.raises(TrackingError, match="cannot reach the MLflow tracking server"):
+        ClientHolder("http://127.0.0.1:9", None).client()
