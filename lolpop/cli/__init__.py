@@ -831,6 +831,7 @@ def approve_command(
     finish (killed, failed, or still running) is not promoted without `--force`."""
     import getpass  # noqa: PLC0415
 
+    from lolpop.components._mlflow import UnknownVersionError  # noqa: PLC0415
     from lolpop.components.mlflow_repository import (  # noqa: PLC0415
         MlflowRegistrySettings,
         mlflow_repository,
@@ -872,7 +873,7 @@ def approve_command(
         cause = failure.failure.cause
         shown = str(cause) if isinstance(cause, LolpopError) else failure.failure.message
         _echo(f"lolpop approve: {shown}", err=True)
-        raise typer.Exit(code=1) from None
+        raise typer.Exit(code=2 if isinstance(cause, UnknownVersionError) else 1) from None
     except LolpopError as error:
         _echo(f"lolpop approve: {error}", err=True)
         raise typer.Exit(code=1) from None

@@ -137,6 +137,11 @@ class TrackingError(LolpopError):
     """
 
 
+class UnknownVersionError(TrackingError):
+    """The registry has no such version of the model: a mistake in what was asked
+    (`lolpop approve churn:99` exits 2, as for any argument that names nothing)."""
+
+
 # --- names and values -------------------------------------------------------------
 
 

@@ -71,6 +71,7 @@ from lolpop.components._mlflow import (
     MODEL_METADATA_FILE,
     ClientHolder,
     TrackingError,
+    UnknownVersionError,
     check_alias,
     database_lock,
     fitted_model,
@@ -281,7 +282,7 @@ class _MlflowRepository:
                 return _version(self._holder.client().get_model_version(model, str(version)))
         except TrackingError as error:
             if is_missing(error):
-                raise TrackingError(
+                raise UnknownVersionError(
                     f"the model registry has no version {version} of the model {model!r}."
                 ) from error
             raise

@@ -182,3 +182,17 @@ def test_approve_without_a_store_creates_nothing(
     assert result.exit_code == 2
     assert "lolpop approve: no MLflow store at" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_approve_of_a_version_the_registry_does_not_have_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mistake in the arguments, as `lineage churn:99` says it (exit 2); it exited 1."""
+    from mlflow import MlflowClient  # noqa: PLC0415 (heavy: this test makes a store)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}").search_experiments()  # an empty store
+    result = CliRunner().invoke(app, ["approve", "churn:99", "--reason", "ok"])
+    assert result.exit_code == 2, result.output
+    assert "the model registry has no version 99 of the model 'churn'" in result.output
