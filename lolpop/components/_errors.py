@@ -89,6 +89,22 @@ def typos_among_numbers(column: pd.Series) -> pd.Series:
     return text
 
 
+def numbers_and_text(column: pd.Series, text: pd.Series) -> str:
+    """What a message says of a column's `text` values (`typos_among_numbers`) among its
+    numbers: how many rows of each, some of the text and its index labels.
+
+    >>> column = pd.Series(["1", "2", "x"], index=[7, 8, 9])
+    >>> numbers_and_text(column, column == "x")
+    "numbers in 2 rows and text in 1 row ('x'; index 9)"
+    """
+    count = int(text.sum())
+    return (
+        f"numbers in {int(column.notna().sum()) - count} rows and text in "
+        f"{count_rows(count)} ({show_values(column[text].tolist())}; index "
+        f"{show_values(column.index[text.to_numpy()].tolist())})"
+    )
+
+
 def count_rows(count: int) -> str:
     """`1 row`, `3 rows`.
 

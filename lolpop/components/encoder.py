@@ -45,6 +45,7 @@ from lolpop.components._errors import (
     count_rows,
     in_rows,
     not_numbers,
+    numbers_and_text,
     show_values,
     typos_among_numbers,
 )
@@ -118,18 +119,6 @@ def as_float(frame: pd.DataFrame) -> pd.DataFrame:
     for name in values.columns:
         numbers = values[name].to_numpy()
         infinite = np.isinf(numbers)
-        huge = np.abs(numbers) > _LARGEST
-        if huge.any() and not infinite.any():
-            count = int(huge.sum())
-            raise DataError(
-                f"the numeric column {str(name)!r} holds a number too large to scale in "
-                f"{in_rows(huge, values.index)}: {show_values(numbers[huge].tolist())} (its "
-                "square overflows: scaled, it would be missing in every row). It is likely a "
-                "placeholder for a missing value: replace it with an empty value to have "
-                "it imputed, or drop those rows.",
-                column=str(name),
-                rows=count,
-            )
         if infinite.any():
             count = int(infinite.sum())
             raise DataError(
@@ -139,6 +128,17 @@ def as_float(frame: pd.DataFrame) -> pd.DataFrame:
                 "them (with an empty value to have them imputed) or drop those rows.",
                 column=str(name),
                 rows=count,
+            )
+        huge = np.abs(numbers) > _LARGEST
+        if huge.any():
+            raise DataError(
+                f"the numeric column {str(name)!r} holds a number too large to scale in "
+                f"{in_rows(huge, values.index)}: {show_values(numbers[huge].tolist())} (its "
+                "square overflows: scaled, it would be missing in every row). It is likely a "
+                "placeholder for a missing value: replace it with an empty value to have "
+                "it imputed, or drop those rows.",
+                column=str(name),
+                rows=int(huge.sum()),
             )
     return values
 
@@ -236,15 +236,12 @@ def _check_not_text_among_numbers(frame: pd.DataFrame, columns: Sequence[str]) -
         text = typos_among_numbers(column)
         if not text.any():
             continue
-        count = int(text.sum())
         raise DataError(
-            f"the column {name!r} holds numbers in {int(column.notna().sum()) - count} rows "
-            f"and text in {count_rows(count)} ({show_values(column[text].tolist())}; index "
-            f"{show_values(frame.index[text.to_numpy()].tolist())}): it looks numeric with "
-            "a few mistaken values. Fix or drop those rows (leave a value empty to have it "
+            f"the column {name!r} holds {numbers_and_text(column, text)}: it looks numeric "
+            "with a few mistaken values. Fix or drop those rows (leave a value empty to have it "
             "imputed), or list the column under `categorical:` if its values are categories.",
             column=name,
-            rows=count,
+            rows=int(text.sum()),
         )
 
 

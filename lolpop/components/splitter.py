@@ -55,6 +55,7 @@ from lolpop.components._errors import (
     DataError,
     count_rows,
     in_rows,
+    numbers_and_text,
     show_values,
     typos_among_numbers,
 )
@@ -202,15 +203,12 @@ def _check_target(frame: pd.DataFrame, settings: SplitterSettings) -> None:
     ):
         typos = typos_among_numbers(target)
         if typos.any():
-            count = int(typos.sum())
             raise DataError(
-                f"the target {name!r} holds numbers in {len(frame) - count} rows and text in "
-                f"{count_rows(count)} ({show_values(target[typos].tolist())}; index "
-                f"{show_values(frame.index[typos.to_numpy()].tolist())}): labels that are "
+                f"the target {name!r} holds {numbers_and_text(target, typos)}: labels that are "
                 "numbers with a few mistaken values, each of which would be a class of its "
                 "own. Fix or drop those rows before the split.",
                 column=name,
-                rows=count,
+                rows=int(typos.sum()),
             )
     if settings.stratify and pd.api.types.is_float_dtype(target.dtype):
         values = target.to_numpy(dtype=np.float64)
@@ -248,17 +246,13 @@ def _check_features(frame: pd.DataFrame, features: Iterable[str]) -> None:
         if pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
             typos = typos_among_numbers(column)
             if typos.any():
-                count = int(typos.sum())
                 raise DataError(
-                    f"the feature column {name!r} holds numbers in "
-                    f"{int(column.notna().sum()) - count} rows and text in {count_rows(count)} "
-                    f"({show_values(column[typos].tolist())}; index "
-                    f"{show_values(frame.index[typos.to_numpy()].tolist())}): it looks "
-                    "numeric with a few mistaken values. Fix or drop those rows (leave a "
+                    f"the feature column {name!r} holds {numbers_and_text(column, typos)}: it "
+                    "looks numeric with a few mistaken values. Fix or drop those rows (leave a "
                     "value empty to have it imputed); if its values are categories, give the "
                     "column the dtype 'category' (`dtypes:` on a CSV connector).",
                     column=name,
-                    rows=count,
+                    rows=int(typos.sum()),
                 )
             continue
         if not pd.api.types.is_float_dtype(column.dtype):
