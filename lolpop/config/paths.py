@@ -22,9 +22,9 @@ import attrs
 
 from lolpop.config.records import WorkflowConfig, is_output_path
 
-#: Folders outside the project folder that output paths may lead into (`also_inside`).
 _R = TypeVar("_R")
 
+#: Folders outside the project folder that output paths may lead into (`also_inside`).
 _ALSO_INSIDE: ContextVar[tuple[Path, ...]] = ContextVar("lolpop_also_inside", default=())
 
 
@@ -45,6 +45,20 @@ def also_inside(folder: Path) -> Iterator[None]:
         _ALSO_INSIDE.reset(token)
 
 
+def _local(value: str) -> tuple[str, str, str] | None:
+    """The local path a config's value names, as (scheme, path, query): a path (no
+    scheme), a `file://` URI, or the database file of a `sqlite:///` one (its query
+    apart); None for another URI (`s3://...`, `http://...`) or an in-memory database."""
+    if value.startswith("sqlite:///"):
+        path, _, query = value.removeprefix("sqlite:///").partition("?")
+        if path in ("", ":memory:"):
+            return None
+        return "sqlite:///", path, f"?{query}" if query else ""
+    if value.startswith("file://"):
+        return "file://", value.removeprefix("file://"), ""
+    return None if "://" in value else ("", value, "")
+
+
 def is_outside(value: str, root: Path) -> bool:
     """Whether a path (or a `file://` URI, or the database file of a `sqlite:///` one: an
     MLflow store, its artifacts beside it) from a config leads outside `root`, symlinks
@@ -56,15 +70,10 @@ def is_outside(value: str, root: Path) -> bool:
     >>> [is_outside(u, root) for u in ("sqlite:///mlflow.db", "sqlite:////tmp/m.db", "sqlite://")]
     [False, True, False]
     """
-    if value.startswith("sqlite:///"):
-        value = value.removeprefix("sqlite:///").split("?", 1)[0]
-        if value in ("", ":memory:"):
-            return False
-    elif "://" in value:
-        if not value.startswith("file://"):
-            return False
-        value = value.removeprefix("file://")
-    resolved = (root / value).resolve()
+    local = _local(value)
+    if local is None:
+        return False
+    resolved = (root / local[1]).resolve()
     return resolved != root and root not in resolved.parents
 
 
@@ -95,15 +104,11 @@ def absolute_path(value: str, root: Path) -> str:
     >>> [absolute_path(v, root) for v in ("out/x.csv", "/srv/x", "sqlite:///m.db", "s3://b/k")]
     ['/work/project/out/x.csv', '/srv/x', 'sqlite:////work/project/m.db', 's3://b/k']
     """
-    for scheme in ("sqlite:///", "file://"):
-        if value.startswith(scheme):
-            path, _, query = value.removeprefix(scheme).partition("?")
-            if path in ("", ":memory:") or Path(path).is_absolute():
-                return value
-            return f"{scheme}{root / path}" + (f"?{query}" if query else "")
-    if "://" in value or Path(value).is_absolute():
+    local = _local(value)
+    if local is None or Path(local[1]).is_absolute():
         return value
-    return str(root / value)
+    scheme, path, query = local
+    return f"{scheme}{root / path}{query}"
 
 
 def _absolute_record(record: _R, root: Path) -> _R:
