@@ -21,6 +21,15 @@ from lolpop.components.sklearn_datasets import SklearnDatasetSettings, sklearn_d
 from lolpop.components.sklearn_trainer import sklearn_trainer
 from lolpop.runners.supervised import SupervisedSettings, classification_runner, with_defaults
 
+#: A small classification config, for the CLI.
+IRIS = (
+    "runner: classification\n"
+    "settings: {model_name: iris, target: target}\n"
+    "components:\n"
+    "  data: {type: sklearn_dataset, name: iris}\n"
+    "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+)
+
 
 def failing_fit(data: Labelled) -> FittedModel[Classification]:
     raise RuntimeError("out of memory while fitting")
@@ -58,12 +67,7 @@ def test_a_run_that_failed_in_training_resumes_once_the_cause_is_fixed(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     (tmp_path / "workflow.yaml").write_text(
-        "runner: classification\n"
-        "settings: {model_name: iris, target: target}\n"
-        "components:\n"
-        "  data: {type: sklearn_dataset, name: iris}\n"
-        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
-        "  visualizer: {type: matplotlib_visualizer, folder: figures}\n"
+        IRIS + "  visualizer: {type: matplotlib_visualizer, folder: figures}\n"
     )
     (tmp_path / "figures").write_text("a file where the figures' folder goes")
     first = CliRunner().invoke(app, ["run", "workflow.yaml", "--stage", "train"])
@@ -87,13 +91,7 @@ def test_an_interrupted_run_says_how_to_resume(
 ) -> None:
     """Ctrl-C ended the run with exit 130 and no word of what to do next."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "workflow.yaml").write_text(
-        "runner: classification\n"
-        "settings: {model_name: iris, target: target}\n"
-        "components:\n"
-        "  data: {type: sklearn_dataset, name: iris}\n"
-        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
-    )
+    (tmp_path / "workflow.yaml").write_text(IRIS)
 
     def interrupted(*args: object, **kwargs: object) -> object:
         raise KeyboardInterrupt

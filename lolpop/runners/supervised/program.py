@@ -150,7 +150,7 @@ class WorkflowReport(Generic[_K_co]):
             if (
                 self.stage == "build_all"
                 and self.predicted is None
-                and not (self.deployment.promoted or self.deployment.previous_champion is not None)
+                and not _has_champion(self.deployment)
             ):
                 lines.append("  predict: not run: there is no champion yet")
         if self.predicted is not None:
