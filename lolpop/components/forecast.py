@@ -187,6 +187,16 @@ def prepare(frame: pd.DataFrame, spec: SeriesSpec, where: str = "the data") -> p
             "value(s): every row of a history needs its time.",
             column=spec.time,
         )
+    if spec.series is not None and frame[spec.series].isna().any():
+        missing = frame[spec.series].isna()
+        raise DataError(
+            f"the series column {spec.series!r} of {where} has {int(missing.sum())} missing "
+            f"value(s) (e.g. at the times {show_values([_when(t) for t in time[missing][:3]])}):"
+            " every row of a history needs its series; a row without one would otherwise "
+            "join a series of its own.",
+            column=spec.series,
+            rows=int(missing.sum()),
+        )
     keys = _series_of(frame, spec)
     ordered = frame.assign(**{_ONE: keys}).sort_values([_ONE, spec.time], kind="stable")
     repeated = ordered.duplicated([_ONE, spec.time])

@@ -249,6 +249,17 @@ def test_a_missing_time_is_refused() -> None:
         prepare(frame, SPEC)
 
 
+def test_a_missing_series_id_is_refused_not_made_a_series_called_nan() -> None:
+    """A row without its series would otherwise join a series of its own named 'nan',
+    forecast and scored as if it were a store."""
+    frame = _stores()
+    frame.loc[[3, 7], "store"] = None
+    with pytest.raises(DataError, match="2 missing value") as caught:
+        prepare(frame, SPEC)
+    assert "'store'" in str(caught.value)
+    assert caught.value.column == "store"
+
+
 def test_the_frequency_is_inferred_or_refused_with_a_hint() -> None:
     spec = evolve(SPEC, frequency=None)
     assert frequency_of(_stores(), spec) == "D"
