@@ -29,7 +29,12 @@ from lolpop.components.records import (
 from lolpop.core.flow import Flow
 from lolpop.core.step import Step
 from lolpop.pipelines._runs import failed_run
-from lolpop.pipelines.predict import MODEL_VERSION_COLUMN, MODEL_VERSION_TAG, PROBABILITY_PREFIX
+from lolpop.pipelines.predict import (
+    MODEL_VERSION_COLUMN,
+    MODEL_VERSION_TAG,
+    PROBABILITY_PREFIX,
+    once_each,
+)
 
 _K = TypeVar("_K", bound=TaskKind)
 
@@ -101,7 +106,15 @@ def join_labels(
         (predictions, "predictions", locations[0]),
         (labels, "labels", locations[1]),
     ):
-        _once_each(frame, keys, what, location)
+        where = f" {location!r}" if location else ""
+        once_each(
+            frame,
+            keys,
+            f"the {what} file{where}",
+            "each must be there once to be scored (joined, every copy would count, a "
+            "prediction scored against each copy of its label). Drop the repeated rows (or "
+            "keep the latest of each).",
+        )
     predictions, labels = _same_times(predictions, labels, keys)
     _same_coding(predictions, labels[settings.target], locations[1])
     joined = predictions.merge(labels[[*keys, settings.target]], on=keys, how="inner")
@@ -118,24 +131,6 @@ def join_labels(
             "evaluate one prediction file per model version."
         )
     return joined
-
-
-def _once_each(frame: pd.DataFrame, keys: list[str], what: str, location: str) -> None:
-    """Refuse a file that holds an id more than once: joined, each copy would count (a
-    prediction scored against every copy of its label), and the metrics with them."""
-    repeated = frame.duplicated(keys, keep=False)
-    if not repeated.any():
-        return
-    counts = frame[repeated].groupby(keys, sort=False, dropna=False).size()
-    shown = ", ".join(f"{key!r} {count} times" for key, count in counts.head(5).items())
-    where = f" {location!r}" if location else ""
-    raise DataError(
-        f"the {what} file{where} holds {len(counts)} ids more than once ({shown}"
-        f"{', ...' if len(counts) > 5 else ''}): each must be there once to be scored. "
-        "Drop the repeated rows (or keep the latest of each).",
-        column=keys[0],
-        rows=int(repeated.sum()),
-    )
 
 
 def _same_coding(predictions: pd.DataFrame, truth: pd.Series, location: str) -> None:

@@ -121,6 +121,10 @@ class PredictSettings:
     column: str = "prediction"
     #: Columns of the new data carried into the prediction file (e.g. an id).
     keep: tuple[str, ...] = ()
+    #: The columns naming a row (the runners' `settings.index`): new data holding a row's
+    #: id twice is refused before anything is predicted, since no label could be matched
+    #: to either prediction later.
+    ids: tuple[str, ...] = ()
 
 
 @frozen
@@ -169,6 +173,24 @@ def check_features(model: FittedModel[TaskKind], frame: pd.DataFrame, location: 
             f" {names}, which the model was trained on (its features: "
             f"{', '.join(model.features)}). Nothing was predicted or written."
         )
+
+
+def once_each(frame: pd.DataFrame, keys: list[str], subject: str, why: str) -> None:
+    """Refuse `frame` (`subject`: "the labels file 'labels.csv'") if it holds an id (the
+    values of `keys`) more than once, naming the ids and their counts, and `why` each must
+    be there once."""
+    repeated = frame.duplicated(keys, keep=False)
+    if not repeated.any():
+        return
+    counts = frame[repeated].groupby(keys, sort=False, dropna=False).size()
+    shown = ", ".join(f"{key!r} {count} times" for key, count in counts.head(5).items())
+    ids = f"{len(counts)} id{'s' if len(counts) > 1 else ''} of {', '.join(map(repr, keys))}"
+    raise DataError(
+        f"{subject} holds {ids} more than once ({shown}"
+        f"{', ...' if len(counts) > 5 else ''}): {why}",
+        column=keys[0],
+        rows=int(repeated.sum()),
+    )
 
 
 #: The column of a prediction file naming the model version that made each prediction.
@@ -360,6 +382,15 @@ def predict_pipeline(
     def features_checked(model: FittedModel[_K], frame: pd.DataFrame) -> pd.DataFrame:
         """Refuse data that lacks a feature of the model (nothing is predicted)."""
         check_features(model, frame, c.connector.location)
+        if settings.ids:
+            where = f" {c.connector.location!r}" if c.connector.location else ""
+            once_each(
+                frame,
+                list(settings.ids),
+                f"the data to predict{where}",
+                "each row's prediction is matched to its label by its id, so each must be "
+                "there once. Drop the repeated rows; nothing was predicted or written.",
+            )
         return _features(model, frame)
 
     def assembled(

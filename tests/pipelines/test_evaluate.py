@@ -93,8 +93,8 @@ def test_a_repeated_id_is_refused_naming_the_file_and_the_id(what: str, tmp_path
     pd.concat([frame, frame.iloc[[0, 0, 2]]]).to_csv(path, index=False)
     message = _refused(tmp_path, runs)
     assert (
-        f"the {what} file {str(path)!r} holds 2 ids more than once ('a' 3 times, 'c' 2 "
-        "times)" in message
+        f"the {what} file {str(path)!r} holds 2 ids of 'id' more than once ('a' 3 "
+        "times, 'c' 2 times)" in message
     )
     assert runs.runs() == ()  # refused before its run started
 

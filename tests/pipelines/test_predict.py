@@ -103,3 +103,28 @@ def test_a_missing_feature_column_is_refused_naming_file_and_column(
     assert not (tmp_path / "out").exists()
     assert pieces.store.versions("predictions") == ()
     assert len(runs.runs()) == before  # refused before its run started
+
+
+def test_new_data_holding_an_id_twice_is_refused_before_anything_is_predicted(
+    tmp_path: Path,
+    frame: pd.DataFrame,
+    deployed: tuple[TrainComponents[Classification], MemoryStore],
+) -> None:
+    """Two rows with one id get two predictions under that id: no label can be matched to
+    either later, so the file is refused, naming the ids, and nothing is written."""
+    parts, runs = deployed
+    before = len(runs.runs())
+    new = frame.iloc[400:].drop(columns=["target"]).assign(customer=range(len(frame) - 400))
+    new.loc[new.index[[3, 9]], "customer"] = 7
+    new.to_csv(tmp_path / "new.csv", index=False)
+    pieces = predict_parts(tmp_path, parts)
+    settings = PredictSettings("cancer", keep=("customer",), ids=("customer",))
+    result = run(predict_pipeline(pieces, settings), RunSpec("predict"))
+    assert not is_successful(result)
+    message = str(result.failure().cause)
+    assert "'customer'" in message
+    assert "7 3 times" in message
+    assert str(tmp_path / "new.csv") in message
+    assert not (tmp_path / "out").exists()
+    assert pieces.store.versions("predictions") == ()
+    assert len(runs.runs()) == before  # refused before its run started

@@ -419,6 +419,17 @@ def test_unseen_categories_are_counted_logged_and_warned_at_predict(
     assert predicted.written.rows == 40  # predicted anyway, as the encoder always did
 
 
+def test_new_data_holding_an_id_twice_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    house = House(tmp_path, index="sale_date")
+    frame = sales()
+    house.run(house.components(frame), "deploy").unwrap()
+    new = sales(rows=40, seed=11).drop(columns="price_k")
+    new.loc[[4, 8], "sale_date"] = new.loc[0, "sale_date"]
+    failure = house.run(house.components(frame, new), "predict").failure()
+    assert "holds 1 id of 'sale_date' more than once ('01/01/2022' 3 times)" in str(failure)
+    assert not (tmp_path / "predicted.csv").exists()
+
+
 def test_new_data_with_known_categories_logs_zero() -> None:
     frame = sales()
     encoder = column_encoder().fit(Labelled(frame[["city", "rooms"]], frame["price_k"]))

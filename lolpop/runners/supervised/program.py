@@ -360,6 +360,7 @@ def supervised_runner(
                 predictions=f"{settings.model_name}-predictions",
                 column=PREDICTION_COLUMN,
                 keep=(settings.index,) if settings.index else (),
+                ids=(settings.index,) if settings.index else (),
             ),
         )
         # A build_all whose deploy left no champion (a manual rule's first version awaits
