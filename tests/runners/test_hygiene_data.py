@@ -424,7 +424,7 @@ def test_new_data_holding_an_id_twice_is_refused_and_nothing_is_written(tmp_path
     frame = sales()
     house.run(house.components(frame), "deploy").unwrap()
     new = sales(rows=40, seed=11).drop(columns="price_k")
-    new.loc[[4, 8], "sale_date"] = new.loc[0, "sale_date"]
+    new.loc[[4, 8], "sale_date"] = "01/01/2022"  # the first row's date
     failure = house.run(house.components(frame, new), "predict").failure()
     assert "holds 1 id of 'sale_date' more than once ('01/01/2022' 3 times)" in str(failure)
     assert not (tmp_path / "predicted.csv").exists()
