@@ -390,6 +390,41 @@ def _check_features(name: str, estimator: object, frame: pd.DataFrame, where: st
             )
 
 
+#: The largest float32 (scikit-learn's trees compute in it) and the largest number whose
+#: square is a float64 (linear models' solvers square their features): past them,
+#: scikit-learn refuses the data in its own words, or its solver overflows.
+_FLOAT32_LARGEST = float(np.finfo(np.float32).max)
+_SQUARE_LARGEST = 1e154
+
+
+def _refuse_too_large(name: str, frame: pd.DataFrame, where: str, error: ValueError) -> None:
+    """After scikit-learn refused `frame` (`error`): a `DataError` naming a numeric column
+    that holds numbers too large for `name` (beyond float32 when the error says the
+    estimator computes in it, else beyond what squares in float64), if one does; nothing
+    otherwise (the refusal was not the numbers' size)."""
+    in_float32 = "float32" in str(error)
+    limit = _FLOAT32_LARGEST if in_float32 else _SQUARE_LARGEST
+    for column_name in frame.columns:
+        dtype = frame[column_name].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            continue
+        values = frame[column_name].to_numpy(dtype=np.float64, na_value=np.nan)
+        large = np.abs(values) > limit
+        if large.any():
+            why = (
+                f"it computes in float32, whose largest number is {limit:.3g}"
+                if in_float32
+                else f"its arithmetic squares them, which overflows above {limit:g}"
+            )
+            raise DataError(
+                f"the column {str(column_name)!r} of {where} holds numbers too large for "
+                f"{name} in {in_rows(large, frame.index)}, e.g. {values[large][0]:g}: {why}. "
+                "Rescale the column (other units, or a log) or drop those rows.",
+                column=str(column_name),
+                rows=int(large.sum()),
+            ) from error
+
+
 def _check_text(name: str, column: pd.Series, label: str, where: str, takes_text: bool) -> None:
     """Refuse text among numbers (a typo), and any text for an estimator of numbers."""
     typos = typos_among_numbers(column)
@@ -494,7 +529,9 @@ def fit_model(spec: ModelSpec, kind: type[_K], data: Labelled) -> FittedModel[_K
             estimator.fit(data.features, data.target)
     except ValueError as error:
         # The data passed lolpop's checks above, and each parameter scikit-learn's own
-        # when the trainer was built: what is left is how they go together.
+        # when the trainer was built: what is left is numbers too large for the
+        # estimator's arithmetic, or how the parameters go together.
+        _refuse_too_large(spec.name, data.features, "the training features", error)
         raise DefinitionError(
             f"{spec.name} refused to fit with {given or 'its default parameters'}: {error} "
             "(scikit-learn checks how parameters go together, and with the data's size, "
@@ -550,7 +587,12 @@ def _probabilities(
 def predict_model(model: FittedModel[_K], frame: pd.DataFrame) -> Predictions[_K]:
     """The model's predictions on `frame` (with probabilities for a classifier that has them)."""
     features = _features_of(model, frame)
-    values = np.asarray(model.estimator.predict(features))
+    try:
+        values = np.asarray(model.estimator.predict(features))
+    except ValueError as error:
+        name = type(model.estimator).__name__
+        _refuse_too_large(name, features, "the frame to predict on", error)
+        raise
     predicted = pd.Series(values, index=frame.index, name=model.target)
     probabilities = None
     if model.task is Classification and isinstance(model.estimator, _Probabilistic):

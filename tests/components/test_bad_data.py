@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 from attrs import evolve, frozen
 from returns.result import Result
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.tree import DecisionTreeClassifier
 
 from lolpop import run
@@ -82,6 +82,8 @@ BARE = (
     "This solver needs samples",
     "Unknown label type",
     "contains only one class",
+    "too large for dtype",
+    "must not contain infs",
 )
 
 
@@ -229,8 +231,11 @@ def fit_churn(frame: pd.DataFrame, columns: list[str] = NUMERIC) -> None:
 
 
 def predict_churn(frame: pd.DataFrame) -> None:
+    predict_with(sklearn_trainer(LogisticRegression, {"max_iter": 1000}), frame)
+
+
+def predict_with(trainer: ModelTrainer[Classification], frame: pd.DataFrame) -> None:
     good = churn()
-    trainer = sklearn_trainer(LogisticRegression, {"max_iter": 1000})
     model = trainer.fit(Labelled(good[NUMERIC], good["churned"]))
     trainer.predict((model, frame))
 
@@ -522,6 +527,44 @@ CASES = (
         r"the column 'support_calls' of the training features is infinite in 1 row of 300 "
         r"\(index 5\)",
         column="support_calls",
+        rows=1,
+    ),
+    Case(
+        "a feature too large for a tree (which computes in float32)",
+        "sklearn_model: fit",
+        lambda tmp: fit(
+            with_values(churn(), "support_calls", [5], 1e40)[NUMERIC],
+            churn()["churned"],
+            sklearn_trainer(DecisionTreeClassifier),
+        ),
+        r"the column 'support_calls' of the training features holds numbers too large for "
+        r".*DecisionTreeClassifier in 1 row of 300 \(index 5\)",
+        column="support_calls",
+        rows=1,
+    ),
+    Case(
+        "a feature too large to square, for a ridge regression",
+        "sklearn_model: fit",
+        lambda tmp: fit(
+            with_values(churn(), "monthly_charges", [2, 4], 1e200)[NUMERIC],
+            churn()["tenure_months"].astype(float),
+            sklearn_trainer(Ridge),
+        ),
+        r"the column 'monthly_charges' of the training features holds numbers too large for "
+        r".*Ridge in 2 rows of 300 \(index 2, 4\)",
+        column="monthly_charges",
+        rows=2,
+    ),
+    Case(
+        "new data too large for a tree (which computes in float32)",
+        "sklearn_model: predict",
+        lambda tmp: predict_with(
+            sklearn_trainer(DecisionTreeClassifier),
+            with_values(churn(), "tenure_months", [7], -1e39),
+        ),
+        r"the column 'tenure_months' of the frame to predict on holds numbers too large for "
+        r".*DecisionTreeClassifier in 1 row of 300 \(index 7\)",
+        column="tenure_months",
         rows=1,
     ),
     Case(
