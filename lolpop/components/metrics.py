@@ -129,7 +129,7 @@ def task_of_metric(name: str) -> Task:
     close = difflib.get_close_matches(name, list(GREATER_IS_BETTER), n=2, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise DefinitionError(
-        f"unknown metric {name!r}{hint} Known metrics: classification "
+        f"unknown metric {name!r}{hint or '.'} Known metrics: classification "
         f"({', '.join(METRICS['classification'])}); regression "
         f"({', '.join(METRICS['regression'])})."
     )

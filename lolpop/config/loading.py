@@ -21,6 +21,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeAlias
 
 from attrs import Factory, define
 from returns.result import Failure, Result, Success
@@ -195,14 +196,29 @@ def prepare(
 
     YAML by default; `toml=True` reads TOML (the same keys, tables for mappings).
     """
+    prepared = _prepare(raw, profile, source, toml=toml)
+    if isinstance(prepared, Failure):
+        return prepared
+    data, lines, unset = prepared.unwrap()
+    return Failure(ConfigError(unset, source)) if unset else Success((data, lines))
+
+
+#: A config's data and line map, with the problems of the environment's values (an unset
+#: variable, at its path, where the data holds empty text).
+_Prepared: TypeAlias = tuple[dict[str, object], dict[str, int], tuple[ConfigProblem, ...]]
+
+
+def _prepare(
+    raw: bytes | str, profile: str | None, source: str, *, toml: bool
+) -> Result[_Prepared, ConfigError]:
+    """`prepare`'s work, going on past the environment's problems (returned apart), so a
+    config that reads an unset variable can still be decoded for its other problems."""
     read = read_toml(raw, source) if toml else read_yaml(raw, source)
     if isinstance(read, Failure):
         return read
     data, lines = read.unwrap()
 
-    def fail(
-        message: str, path: str = "$"
-    ) -> Result[tuple[dict[str, object], dict[str, int]], ConfigError]:
+    def fail(message: str, path: str = "$") -> Result[_Prepared, ConfigError]:
         return Failure(
             ConfigError((ConfigProblem(message, path, source, lines.get(path)),), source)
         )
@@ -225,15 +241,12 @@ def prepare(
         data = {**data, **dict(overlay(data, chosen_overlay))}  # type: ignore[call-overload]  # a mapping overlaid on a mapping
     found: list[tuple[str, str]] = []
     interpolated = interpolate(data, "$", found)
-    if found:
-        return Failure(
-            ConfigError(tuple(ConfigProblem(m, p, source, lines.get(p)) for p, m in found), source)
-        )
+    unset = tuple(ConfigProblem(m, p, source, lines.get(p)) for p, m in found)
     # Values read from the environment as YAML may be repeated by aliases: measure again.
     why = check_bounds(interpolated)
     if why is not None:
         return fail(f"with the environment's values read: {why}")
-    return Success((dict(interpolated), lines))  # type: ignore[call-overload]  # a mapping stays one
+    return Success((dict(interpolated), lines, unset))  # type: ignore[call-overload]  # a mapping stays one
 
 
 def load_text(
@@ -245,14 +258,23 @@ def load_text(
     toml: bool = False,
 ) -> Result[WorkflowConfig, ConfigError]:
     """A config from YAML (or, with `toml=True`, TOML) text (see `load`)."""
-    prepared = prepare(raw, profile, source, toml=toml)
+    prepared = _prepare(raw, profile, source, toml=toml)
     if isinstance(prepared, Failure):
         return prepared
-    data, lines = prepared.unwrap()
+    data, lines, unset = prepared.unwrap()
     try:
-        return Success(structure_workflow(data, registry, lines, source))
+        config = structure_workflow(data, registry, lines, source)
     except ConfigError as error:
-        return Failure(error)
+        # Every problem at once: an unset variable's, then the others, less those of the
+        # empty text it left (a number refused at its path).
+        others = [p for p in error.problems if not any(_within(p.path, u.path) for u in unset)]
+        return Failure(ConfigError((*unset, *others), source))
+    return Failure(ConfigError(unset, source)) if unset else Success(config)
+
+
+def _within(path: str, ancestor: str) -> bool:
+    """Whether the config path `path` is `ancestor` or lies under it."""
+    return path == ancestor or path.startswith((f"{ancestor}.", f"{ancestor}["))
 
 
 def read_file(path: str | os.PathLike[str]) -> bytes:
@@ -273,8 +295,9 @@ def _read_again(
         raw = read_file(source)
     except OSError:
         return None
-    prepared = prepare(raw, profile, source, toml=Path(source).suffix == ".toml")
-    return None if isinstance(prepared, Failure) else prepared.unwrap()
+    # An unset variable's problem is `error`'s already: its empty text is read past.
+    prepared = _prepare(raw, profile, source, toml=Path(source).suffix == ".toml")
+    return None if isinstance(prepared, Failure) else prepared.unwrap()[:2]
 
 
 def with_lines(error: ConfigError, profile: str | None = None) -> ConfigError:

@@ -211,6 +211,8 @@ def test_check_metric_names_the_task() -> None:
     assert check_metric("pr_auc", "classification") == "classification"
     with pytest.raises(DefinitionError, match="unknown metric 'auc'"):
         check_metric("auc")
+    with pytest.raises(DefinitionError, match=r"^unknown metric 'f2'\. Known metrics: "):
+        check_metric("f2")  # nothing close enough to suggest: still two sentences
 
 
 def test_evaluators_are_steps_that_compute_the_configured_metrics() -> None:

@@ -164,6 +164,22 @@ components:
     ]
 
 
+def test_an_unset_variable_is_reported_with_every_other_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A config that reads an unset variable still gets every other problem in the same
+    round, and none made up from the empty text the unset variable left behind."""
+    monkeypatch.delenv("DEPTH", raising=False)
+    raw = FIVE_MISTAKES.replace(b"max_depth: deep", b'max_depth: "${env:DEPTH}"')
+    problems = _problems(raw)
+    assert problems[0].startswith(
+        "the environment variable DEPTH is not set (and no default is given) @ "
+        "$.components.trainer.max_depth (workflow.yaml:11)"
+    )
+    assert len(problems) == 5, problems  # the four other mistakes, none at max_depth
+    assert sum("max_depth" in problem for problem in problems) == 1
+
+
 def test_secrets_are_masked() -> None:
     data = {"password": "p", "api_key": "k", "token": None, "keys": ["a"], "nested": {"secret": 1}}
     assert mask_secrets(data) == {
@@ -267,6 +283,25 @@ def test_a_config_whose_components_do_not_fit_the_runner_fails_the_check(tmp_pat
     )
     assert "no component slot 'trainr'; did you mean 'trainer'?" in result.output
     assert "required component missing" in result.output
+
+
+def test_check_says_an_unset_variable_with_the_other_components_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A component reading an unset variable is left out, and the others are built: a
+    parameter they refuse is said in the same round."""
+    monkeypatch.delenv("DATA_DIR", raising=False)
+    config = tmp_path / "bad.yaml"
+    config.write_text(
+        "runner: classification\nsettings: {model_name: m, target: y}\ncomponents:\n"
+        "  data: {type: csv, path: '${env:DATA_DIR}/d.csv'}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+        "  baseline: {type: baseline_checker, metric: f2}\n"
+    )
+    result = CliRunner().invoke(app, ["check", "--offline", str(config)])
+    assert result.exit_code == 2
+    assert "the environment variable DATA_DIR is not set" in result.output
+    assert "unknown metric 'f2'" in result.output
 
 
 def test_check_command(tmp_path: Path) -> None:
