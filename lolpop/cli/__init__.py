@@ -735,11 +735,14 @@ def runs_command(
         help="A workflow config: its work folder and MLflow (default: .lolpop, the env).",
     ),
     profile: str | None = _PROFILE,
+    work_dir: str | None = _WORK_DIR,
 ) -> None:
     """List the runs kept in the work folder (newest last), after cleaning up after the
     dead ones: their logs ended as killed, their MLflow runs marked KILLED, their
-    temporary files removed."""
+    temporary files removed. A run made with `--work-dir` is listed with the same one."""
     import datetime  # noqa: PLC0415
+
+    import attrs  # noqa: PLC0415
 
     from lolpop.backends.cache import runs  # noqa: PLC0415
     from lolpop.cli.runs import quiet_mlflow  # noqa: PLC0415
@@ -749,13 +752,17 @@ def runs_command(
     quiet_mlflow()
 
     if config is not None:
-        with _at_config(config) as (source, _):
+        with _at_config(config, work_dir) as (source, work):
             workflow = _decoded("runs", source, profile)
+            if work is not None:
+                settings = attrs.evolve(workflow.settings, work_dir=work)
+                workflow = attrs.evolve(workflow, settings=settings)
             cache_dir = (Path(workflow.settings.work_dir) / "cache").absolute()
             _sweep(workflow, cache_dir)
     else:
-        cache_dir = Path(".lolpop") / "cache"
-        swept = sweep(cache_dir, [Path(".lolpop")], [], [resolve_tracking_uri(None)])
+        work_tree = Path(work_dir or ".lolpop")
+        cache_dir = work_tree / "cache"
+        swept = sweep(cache_dir, [work_tree], [], [resolve_tracking_uri(None)])
         for line in swept.to_text().splitlines():
             _echo(f"lolpop: {line}", err=True)
     found = runs(cache_dir / "runs")

@@ -61,6 +61,11 @@ def test_work_dir_moves_lolpops_outputs_even_outside_the_config_folder(
     assert (out / "store").is_dir()
     assert (out / "cache" / "runs").is_dir()
     assert not (churn.parent / ".lolpop" / "store").exists()
+    # The runs it kept are listed (and swept) under the same --work-dir.
+    listed = runner.invoke(app, ["runs", str(churn), "--work-dir", "../out"])
+    assert listed.exit_code == 0, listed.output
+    assert "succeeded" in listed.output
+    assert "no runs kept" in runner.invoke(app, ["runs", str(churn)]).output
 
 
 def test_check_names_the_resolved_path_of_a_missing_data_file(churn: Path) -> None:
