@@ -188,14 +188,14 @@ def prepare(frame: pd.DataFrame, spec: SeriesSpec, where: str = "the data") -> p
             column=spec.time,
         )
     if spec.series is not None and frame[spec.series].isna().any():
-        missing = frame[spec.series].isna()
+        unnamed = frame[spec.series].isna()
         raise DataError(
-            f"the series column {spec.series!r} of {where} has {int(missing.sum())} missing "
-            f"value(s) (e.g. at the times {show_values([_when(t) for t in time[missing][:3]])}):"
+            f"the series column {spec.series!r} of {where} has {int(unnamed.sum())} missing "
+            f"value(s) (e.g. at the times {show_values([_when(t) for t in time[unnamed][:3]])}):"
             " every row of a history needs its series; a row without one would otherwise "
             "join a series of its own.",
             column=spec.series,
-            rows=int(missing.sum()),
+            rows=int(unnamed.sum()),
         )
     keys = _series_of(frame, spec)
     ordered = frame.assign(**{_ONE: keys}).sort_values([_ONE, spec.time], kind="stable")
