@@ -110,6 +110,7 @@ _LONG_FILES = (
     "property_tests/test_config_fuzz.py",
     "property_tests/test_agreement.py",
     "tests/typesafety/test_forecasting.yml",
+    "tests/typesafety/test_sklearn_stubs.yml",
 )
 
 

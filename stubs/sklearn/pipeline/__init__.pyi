@@ -20,3 +20,10 @@ class Pipeline:
     def get_feature_names_out(
         self, input_features: Sequence[str] | None = None
     ) -> npt.NDArray[np.object_]: ...
+
+def make_pipeline(
+    *steps: object,
+    memory: object = None,
+    transform_input: list[str] | None = None,
+    verbose: bool = False,
+) -> Pipeline: ...

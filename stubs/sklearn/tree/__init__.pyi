@@ -1,3 +1,4 @@
+from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol, Self
 
 import numpy as np
@@ -8,6 +9,11 @@ from sklearn.tree._tree import Tree
 
 _X = pd.DataFrame | npt.NDArray[np.float32] | npt.NDArray[np.float64]
 _Y = pd.Series | npt.NDArray[np.generic]
+_MaxFeatures = int | float | Literal["sqrt", "log2"] | None
+#: One mapping per output for a multi-output target.
+_ClassWeight = (
+    Mapping[object, float] | Sequence[Mapping[object, float]] | Literal["balanced"] | None
+)
 
 class _DecisionPaths(Protocol):
     """What `decision_path` returns: a scipy CSR (rows x nodes) indicator matrix."""
@@ -36,10 +42,14 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
         max_depth: int | None = None,
         min_samples_split: int | float = 2,
         min_samples_leaf: int | float = 1,
-        max_features: int | float | Literal["sqrt", "log2"] | None = None,
+        min_weight_fraction_leaf: float = 0.0,
+        max_features: _MaxFeatures = None,
         random_state: int | None = None,
         max_leaf_nodes: int | None = None,
+        min_impurity_decrease: float = 0.0,
+        class_weight: _ClassWeight = None,
         ccp_alpha: float = 0.0,
+        monotonic_cst: npt.ArrayLike | None = None,
     ) -> None: ...
     def fit(self, X: _X, y: _Y) -> Self: ...
     def predict(self, X: _X) -> npt.NDArray[np.generic]: ...
@@ -56,13 +66,52 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
         max_depth: int | None = None,
         min_samples_split: int | float = 2,
         min_samples_leaf: int | float = 1,
-        max_features: int | float | Literal["sqrt", "log2"] | None = None,
+        min_weight_fraction_leaf: float = 0.0,
+        max_features: _MaxFeatures = None,
         random_state: int | None = None,
         max_leaf_nodes: int | None = None,
+        min_impurity_decrease: float = 0.0,
         ccp_alpha: float = 0.0,
+        monotonic_cst: npt.ArrayLike | None = None,
     ) -> None: ...
     def fit(self, X: _X, y: _Y) -> Self: ...
     def predict(self, X: _X) -> npt.NDArray[np.float64]: ...
 
-class ExtraTreeClassifier(DecisionTreeClassifier): ...
-class ExtraTreeRegressor(DecisionTreeRegressor): ...
+class ExtraTreeClassifier(DecisionTreeClassifier):
+    def __init__(
+        self,
+        *,
+        criterion: Literal["gini", "entropy", "log_loss"] = "gini",
+        splitter: Literal["best", "random"] = "random",
+        max_depth: int | None = None,
+        min_samples_split: int | float = 2,
+        min_samples_leaf: int | float = 1,
+        min_weight_fraction_leaf: float = 0.0,
+        max_features: _MaxFeatures = "sqrt",
+        random_state: int | None = None,
+        max_leaf_nodes: int | None = None,
+        min_impurity_decrease: float = 0.0,
+        class_weight: _ClassWeight = None,
+        ccp_alpha: float = 0.0,
+        monotonic_cst: npt.ArrayLike | None = None,
+    ) -> None: ...
+
+class ExtraTreeRegressor(DecisionTreeRegressor):
+    def __init__(
+        self,
+        *,
+        criterion: Literal["squared_error", "friedman_mse", "absolute_error", "poisson"] = (
+            "squared_error"
+        ),
+        splitter: Literal["best", "random"] = "random",
+        max_depth: int | None = None,
+        min_samples_split: int | float = 2,
+        min_samples_leaf: int | float = 1,
+        min_weight_fraction_leaf: float = 0.0,
+        max_features: _MaxFeatures = 1.0,
+        random_state: int | None = None,
+        min_impurity_decrease: float = 0.0,
+        max_leaf_nodes: int | None = None,
+        ccp_alpha: float = 0.0,
+        monotonic_cst: npt.ArrayLike | None = None,
+    ) -> None: ...
