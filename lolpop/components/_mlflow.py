@@ -83,7 +83,14 @@ from contextlib import ExitStack, closing, contextmanager
 from typing import TYPE_CHECKING
 
 from lolpop.components._locks import exclusive_lock
-from lolpop.components.records import TASKS, Estimator, FittedModel, TaskKind, Version
+from lolpop.components.records import (
+    TASKS,
+    Estimator,
+    FittedModel,
+    Takes,
+    TaskKind,
+    Version,
+)
 from lolpop.errors import LolpopError
 from lolpop.secret import scrub
 
@@ -802,7 +809,11 @@ def model_metadata(model: FittedModel[TaskKind]) -> dict[str, object]:
         "classes": classes,
         "params": {k: v if _is_json_scalar(v) else str(v) for k, v in params.items()},
         "estimator": f"{type(model.estimator).__module__}.{type(model.estimator).__qualname__}",
+        "takes": model.takes,
     }
+
+
+_TAKES: dict[str, Takes] = {"raw": "raw", "encoded": "encoded", "bundled": "bundled"}
 
 
 def fitted_model(
@@ -815,8 +826,11 @@ def fitted_model(
     target = metadata.get("target")
     classes = metadata.get("classes", [])
     params = metadata.get("params", {})
+    # Metadata written before models said what frames they take: raw ones.
+    takes = _TAKES.get(str(metadata.get("takes", "raw")))
     if (
         metadata.get("format") != METADATA_FORMAT
+        or takes is None
         or kind is None
         or not isinstance(features, list)
         or not all(isinstance(f, str) for f in features)
@@ -835,6 +849,7 @@ def fitted_model(
         target=target,
         classes=tuple(classes),
         params=params,
+        takes=takes,
     )
 
 

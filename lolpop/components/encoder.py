@@ -26,7 +26,10 @@ Design notes:
   with a few typos, which as a categorical one would train and fail (or mislead) later.
   Listing such a column under `categorical:` says its text is meant.
 - Output: a frame with the input's index and named columns (`x`, `colour_red`; prefixed
-  with the transformer's name, `numeric__x`, only if two names would collide).
+  with the transformer's name, `numeric__x`, only if two names would collide), whose
+  column axis is named `lolpop.encoded` (`records.ENCODED_COLUMNS`): a model fitted on
+  it predicts on encoded frames only, and a bundle of encoder and model on raw ones only
+  (`FittedModel.takes`), since with numeric features only both have the same names.
 - The fitted `ColumnTransformer` holds only scikit-learn objects and this module's
   functions, so it pickles (the versioning components store it).
 """
@@ -50,7 +53,12 @@ from lolpop.components._errors import (
     typos_among_numbers,
 )
 from lolpop.components._kinds import make_kind
-from lolpop.components.records import FeatureEncoder, FittedEncoder, Labelled
+from lolpop.components.records import (
+    ENCODED_COLUMNS,
+    FeatureEncoder,
+    FittedEncoder,
+    Labelled,
+)
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
@@ -417,13 +425,17 @@ def _as_frame(
             values = _side_by_side(out, parts) if len(parts) > 1 else None
             if values is None:
                 values = out.to_numpy()
-            return pd.DataFrame(values, columns=list(columns), index=index, copy=False)
+            return pd.DataFrame(values, columns=_named(columns), index=index, copy=False)
         if out.index is not index:
             out = out.set_axis(index, axis=0)
-        if not out.columns.equals(pd.Index(columns)):
-            out = out.set_axis(list(columns), axis=1)
-        return out
-    return pd.DataFrame(np.asarray(out), columns=list(columns), index=index, copy=False)
+        return out.set_axis(_named(columns), axis=1)
+    return pd.DataFrame(np.asarray(out), columns=_named(columns), index=index, copy=False)
+
+
+def _named(columns: tuple[str, ...]) -> pd.Index:
+    """The encoder's output columns, their axis saying an encoder made them (a model
+    fitted on them predicts on such frames only, `FittedModel.takes`)."""
+    return pd.Index(list(columns), name=ENCODED_COLUMNS)
 
 
 def _fit_transform(

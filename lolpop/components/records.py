@@ -153,6 +153,22 @@ class Estimator(Protocol):
     def predict(self, X: pd.DataFrame, /) -> object: ...
 
 
+#: The name of an encoder's output frame's column axis (`frame.columns.name`): a frame an
+#: encoder made says so, through selections, copies and the step cache.
+ENCODED_COLUMNS = "lolpop.encoded"
+
+#: What frames a model predicts on: "raw" features; "encoded" ones (it was fitted on an
+#: encoder's output, so a raw frame, with the same names when every feature is a number,
+#: would be read as scaled); or "bundled": raw ones it encodes itself (a bundle of
+#: encoder and model, so an encoded frame would be encoded twice).
+Takes: TypeAlias = Literal["raw", "encoded", "bundled"]
+
+
+def is_encoded(frame: pd.DataFrame) -> bool:
+    """Whether `frame` is an encoder's output (its column axis says so)."""
+    return frame.columns.name == ENCODED_COLUMNS
+
+
 @frozen
 class FittedModel(Generic[_K_co]):
     """A fitted estimator with what is needed to use it again on new frames; its task is
@@ -167,6 +183,8 @@ class FittedModel(Generic[_K_co]):
     #: The class labels, in the order of probability columns (classifiers only).
     classes: tuple[object, ...] = ()
     params: Params = Factory(dict)
+    #: The frames it predicts on (raw, encoded, or raw that it encodes itself).
+    takes: Takes = "raw"
 
 
 @frozen

@@ -72,6 +72,7 @@ from lolpop.components.records import (
     Regression,
     Task,
     TaskKind,
+    is_encoded,
 )
 from lolpop.config.registry import ComponentKind, resolve_class
 from lolpop.core.decorator import make_step
@@ -548,10 +549,31 @@ def fit_model(spec: ModelSpec, kind: type[_K], data: Labelled) -> FittedModel[_K
         target=None if target is None else str(target),
         classes=classes,
         params=dict(spec.params),
+        takes="encoded" if is_encoded(data.features) else "raw",
     )
 
 
+def _check_encoding(model: FittedModel[TaskKind], frame: pd.DataFrame) -> None:
+    """Refuse a raw frame to a model fitted on encoded features, and an encoded frame to
+    a bundle that encodes its features itself: with numeric features only, both frames
+    have the same column names, and the other one would be predicted on silently."""
+    if model.takes == "encoded" and not is_encoded(frame):
+        raise DataError(
+            "the model was fitted on encoded features (an encoder's output), and the frame "
+            "to predict on is not encoded: encode it with the same fitted encoder first, or "
+            "predict with the bundle of the encoder and the model (`bundle_model`), which "
+            "takes raw features."
+        )
+    if model.takes == "bundled" and is_encoded(frame):
+        raise DataError(
+            "the model encodes its features itself (a bundle of an encoder and a model), "
+            "and the frame to predict on is already encoded: give it the raw features, or "
+            "it would encode them twice."
+        )
+
+
 def _features_of(model: FittedModel[TaskKind], frame: pd.DataFrame) -> pd.DataFrame:
+    _check_encoding(model, frame)
     wanted = set(model.features)
     _check_unique(
         frame.loc[:, [str(c) in wanted for c in frame.columns]], "the frame to predict on"

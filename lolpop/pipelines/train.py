@@ -75,10 +75,12 @@ from lolpop.components.records import (
     RunSpec,
     RunStatus,
     Splits,
+    Takes,
     TaskKind,
     Trial,
     TuningResult,
     Version,
+    is_encoded,
 )
 from lolpop.core.combinators import map_each
 from lolpop.core.decorator import make_step
@@ -200,6 +202,7 @@ def bundle_model(encoder: FittedEncoder, model: FittedModel[_K]) -> FittedModel[
         target=model.target,
         classes=model.classes,
         params=model.params,
+        takes="bundled",
     )
 
 
@@ -209,7 +212,13 @@ def refit_model(model: FittedModel[_K], data: Labelled) -> FittedModel[_K]:
 
     estimator = clone(model.estimator)
     estimator.fit(data.features, data.target)
-    return evolve(model, estimator=estimator, features=tuple(map(str, data.features.columns)))
+    takes = model.takes if model.takes == "bundled" else _takes(data.features)
+    features = tuple(map(str, data.features.columns))
+    return evolve(model, estimator=estimator, features=features, takes=takes)
+
+
+def _takes(features: pd.DataFrame) -> Takes:
+    return "encoded" if is_encoded(features) else "raw"
 
 
 def of_task(kind: type[_K]) -> Step[FittedModel[TaskKind], FittedModel[_K]]:

@@ -18,7 +18,7 @@ from mlflow import MlflowClient
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
-from lolpop.components._mlflow import TrackingError
+from lolpop.components._mlflow import TrackingError, fitted_model, model_metadata
 from lolpop.components.memory_tracker import memory_tracker
 from lolpop.components.mlflow_repository import (
     KINDS,
@@ -38,6 +38,7 @@ from lolpop.components.records import (
     Promotion,
     RunSpec,
     StaleComparisonError,
+    Takes,
 )
 from lolpop.config.converter import make_converter
 from lolpop.config.records import ComponentConfig
@@ -206,6 +207,19 @@ def test_load_rebuilds_a_fitted_model_that_predicts_the_same(
     np.testing.assert_array_equal(
         loaded.estimator.predict(features), original.estimator.predict(features)
     )
+
+
+@pytest.mark.parametrize("takes", ["raw", "encoded", "bundled"])
+def test_the_frames_a_model_takes_are_recorded_with_it(takes: Takes) -> None:
+    """A bundle loaded back still refuses a frame already encoded; metadata written
+    before models said what they take reads as raw."""
+    model = FittedModel(LogisticRegression(), Classification, ("x",), "y", (0, 1), takes=takes)
+    metadata = model_metadata(model)
+    assert fitted_model(model.estimator, metadata, "here").takes == takes
+    older = {key: value for key, value in metadata.items() if key != "takes"}
+    assert fitted_model(model.estimator, older, "here").takes == "raw"
+    with pytest.raises(TrackingError, match="not lolpop model metadata"):
+        fitted_model(model.estimator, {**metadata, "takes": "cooked"}, "here")
 
 
 def test_refusals(uri: str, models: tuple[ModelArtifact, ...]) -> None:
