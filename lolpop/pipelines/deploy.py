@@ -84,6 +84,22 @@ class ApprovalRule(Generic[_K]):
     #: or every one.
     register: Registration = "approved"
 
+    def __attrs_post_init__(self) -> None:
+        """Refuse a metric of another task (mypy cannot: `metric` is any text here;
+        `approval_rule` has it check) and a negative improvement, however it was made."""
+        if self.metric not in self.task.metrics:
+            raise SettingError(
+                "metric",
+                f"the approval rule compares {self.task.name} models, so its metric is one "
+                f"of {', '.join(self.task.metrics)}; got {self.metric!r}.",
+            )
+        if self.min_improvement < 0:
+            raise SettingError(
+                "min_improvement",
+                "the approval rule's min_improvement must not be negative, got "
+                f"{self.min_improvement}.",
+            )
+
 
 @overload
 def approval_rule(
@@ -146,17 +162,6 @@ def make_approval_rule(
     or a metric known only then (a config's approval settings, a runner's task); in
     Python, `approval_rule` has mypy check it."""
     chosen = metric or task.default_metric
-    if chosen not in task.metrics:
-        raise SettingError(
-            "metric",
-            f"the approval rule compares {task.name} models, so its metric is one of "
-            f"{', '.join(task.metrics)}; got {chosen!r}.",
-        )
-    if min_improvement < 0:
-        raise SettingError(
-            "min_improvement",
-            f"the approval rule's min_improvement must not be negative, got {min_improvement}.",
-        )
     return ApprovalRule(task, chosen, min_improvement, manual, register)
 
 

@@ -7,12 +7,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from attrs import evolve
 from returns.pipeline import is_successful
 
 from lolpop import run
 from lolpop.components.memory_tracker import MemoryStore
-from lolpop.components.records import RunSpec
-from lolpop.pipelines.deploy import Candidate, classification_rule, decide, deploy_pipeline
+from lolpop.components.records import Classification, Regression, RunSpec
+from lolpop.errors import SettingError
+from lolpop.pipelines.deploy import (
+    ApprovalRule,
+    Candidate,
+    classification_rule,
+    decide,
+    deploy_pipeline,
+)
 from lolpop.pipelines.train import (
     WINNING_EXPERIMENT_TAG,
     TrainingData,
@@ -109,6 +117,18 @@ def test_a_manual_rule_records_no_decision() -> None:
     candidate = Candidate(artifact, {"f1": 0.9})
     assert decide(classification_rule(manual=True), candidate) is None
     assert decide(classification_rule(), candidate) is not None
+
+
+def test_a_rule_made_directly_is_checked_as_approval_rule_checks_it() -> None:
+    """`ApprovalRule(Classification, "rmse")` passes mypy (its metric is text): made, or
+    changed with `evolve`, it is refused as `make_approval_rule` refuses it."""
+    with pytest.raises(SettingError, match="its metric is one of accuracy, f1"):
+        ApprovalRule(Classification, "rmse")
+    with pytest.raises(SettingError, match="must not be negative"):
+        ApprovalRule(Regression, "mae", min_improvement=-0.1)
+    with pytest.raises(SettingError, match="got 'mae'"):
+        evolve(classification_rule("f1"), metric="mae")
+    assert ApprovalRule(Regression, "mae").metric == "mae"
 
 
 def test_refit_logs_the_winner_refitted_on_all_the_data(
