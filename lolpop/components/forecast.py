@@ -25,11 +25,13 @@ Design notes:
   earlier) on the same windows; the overall score is the mean over the folds.
 - MASE is the forecast's mean absolute error over the mean absolute error of the
   in-sample seasonal-naive forecast (`|y[t] - y[t - season]|` over the training part),
-  per series, then averaged over the series: below 1 beats the seasonal-naive forecast.
-  A series too short for one season, or constant over it, has no MASE (NaN), unless
-  the forecast is exact (0). MAPE and sMAPE are fractions, not percentages; MAPE is
-  scikit-learn's, the same number as the regression runners' `mape` (an actual value of
-  0 is divided by the smallest float, so it is huge rather than undefined).
+  per series, then averaged over the series that have that scale (the same series for
+  every forecast of the same windows): below 1 beats the seasonal-naive forecast. A
+  series too short for one season, or repeating exactly over it, has no scale; when no
+  series has one, an exact forecast scores 0 and any other NaN. MAPE and sMAPE are
+  fractions, not percentages; MAPE is scikit-learn's, the same number as the regression
+  runners' `mape` (an actual value of 0 is divided by the smallest float, so it is huge
+  rather than undefined).
 - The fitted model carries its recipe (lags, windows, calendar parts, known columns,
   time and series columns, frequency, season) in its params, so a registered model
   forecasts with its own recipe, whatever today's settings say, and a champion is
@@ -477,20 +479,23 @@ def _scored(
     truth = [value for _, actual, _ in windows.values() for value in actual]
     predicted = [value for _, _, guess in windows.values() for value in guess]
     scores = point_metrics(truth, predicted)
-    ratios = [_mase(past, actual, guess, season) for past, actual, guess in windows.values()]
-    defined = [ratio for ratio in ratios if not math.isnan(ratio)]
-    return {"mase": float(np.mean(defined)) if defined else math.nan, **scores}
+    return {"mase": _mase(list(windows.values()), season), **scores}
 
 
 def _mase(
-    past: Sequence[float], actual: Sequence[float], guess: Sequence[float], season: int
+    windows: Sequence[tuple[Sequence[float], Sequence[float], Sequence[float]]], season: int
 ) -> float:
-    """The window's MAE over the in-sample seasonal-naive MAE; an exact forecast is 0
-    (even of a series whose seasons repeat exactly, where the scale is 0)."""
-    error = float(np.mean(np.abs(np.asarray(guess) - np.asarray(actual))))
-    if error == 0 and len(past) > season:
-        return 0.0
-    return error / _scale(past, season)
+    """The mean over the series of each window's MAE over its in-sample seasonal-naive MAE
+    (its scale), over the series that have a scale: the same series for every forecast
+    of the same windows, however exact. With no series scaled (each one's seasons repeat
+    exactly, or its past is too short), an exact forecast is 0 and any other NaN."""
+    errors = [float(np.mean(np.abs(np.asarray(g) - np.asarray(a)))) for _, a, g in windows]
+    scales = [_scale(past, season) for past, _, _ in windows]
+    ratios = [e / s for e, s in zip(errors, scales, strict=True) if not math.isnan(s)]
+    if ratios:
+        return float(np.mean(ratios))
+    exact = all(e == 0 for e in errors) and all(len(p) > season for p, _, _ in windows)
+    return 0.0 if exact else math.nan
 
 
 def _mean(metrics: Sequence[Metrics]) -> dict[str, float]:

@@ -673,6 +673,26 @@ def test_mase_is_the_mean_over_series_of_mae_over_the_in_sample_seasonal_naive_m
     )
 
 
+def test_mase_averages_every_forecast_over_the_same_series() -> None:
+    """A series whose seasons repeat exactly has no scale (0): the seasonal-naive forecast
+    of it is exact, another forecast is not. Were the exact one's 0 averaged in and the
+    other's undefined ratio left out, the baseline would look better by the number of
+    such series, not by its forecasts: both are averaged over the series with a scale."""
+    north = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0, 5.0, 8.0]
+    south = [10.0, 12.0] * 6  # period 2 = the season: scale 0
+    frame = pd.concat([_series("north", north), _series("south", south)])
+    spec = evolve(SPEC, horizon=3, season=2)
+    history = prepare(frame, spec)
+    tested = backtest(_naive, Recipe(lags=(1,), windows=(), calendar=()), spec, history, folds=1)
+    (fold,) = tested.folds
+    past, actual = np.asarray(north[:9]), np.asarray(north[9:])
+    scale = np.mean(np.abs(past[2:] - past[:-2]))
+    model = np.mean(np.abs(north[8] - actual)) / scale
+    baseline = np.mean(np.abs(np.asarray([north[7], north[8], north[7]]) - actual)) / scale
+    assert fold.metrics["mase"] == pytest.approx(model)
+    assert fold.baseline["mase"] == pytest.approx(baseline)
+
+
 def test_the_seasonal_naive_forecast_of_a_series_repeating_each_season_scores_mase_0() -> None:
     # The history is noisy at first, then repeats a weekly pattern: the in-sample scale is
     # above 0 and the seasonal-naive forecast of every window is exact.
@@ -686,10 +706,9 @@ def test_the_seasonal_naive_forecast_of_a_series_repeating_each_season_scores_ma
 
 
 def test_a_perfect_forecast_of_a_perfectly_periodic_series_scores_mase_0() -> None:
-    # BUG (or a design choice to revisit): with period = season the in-sample
-    # seasonal-naive error is 0, so MASE is 0/0 and reported NaN even for an exact
-    # forecast; the deploy rule then says "the candidate has no mase to compare" and never
-    # approves the first version, so a periodic history can never be forecast.
+    # With period = season the in-sample seasonal-naive error is 0, so MASE would be 0/0:
+    # an exact forecast scores 0, or the deploy rule would find no mase to compare and
+    # never approve a first version of a periodic history's model.
     pattern = [5.0, 3.0, 8.0, 6.0, 2.0, 9.0, 4.0]
     history = prepare(_series("north", pattern * 8), SPEC)
     spec = evolve(SPEC, horizon=7, season=7)
