@@ -114,16 +114,19 @@ def count_rows(count: int) -> str:
     return f"{count} row{'' if count == 1 else 's'}"
 
 
-def in_rows(mask: object, labels: pd.Index) -> str:
+def in_rows(mask: object, labels: pd.Index, named: str = "index") -> str:
     """`3 rows of 10 (index 4, 7, 9)`: how many of the rows labelled `labels` the boolean
-    `mask` picks, and some of their index labels, for a message.
+    `mask` picks, and some of their labels, for a message (`named`: what the labels are,
+    e.g. an id column's name).
 
     >>> in_rows([False, True, True], pd.Index(["a", "b", "c"]))
     "2 rows of 3 (index 'b', 'c')"
+    >>> in_rows([True, False], pd.Index([17, 23]), "customer_id")
+    '1 row of 2 (customer_id 17)'
     """
     picked = np.asarray(mask, dtype=bool)
     shown = show_values(labels[picked].tolist())
-    return f"{count_rows(int(picked.sum()))} of {len(labels)} (index {shown})"
+    return f"{count_rows(int(picked.sum()))} of {len(labels)} ({named} {shown})"
 
 
 def show_values(values: Iterable[object], limit: int = 3) -> str:

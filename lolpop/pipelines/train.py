@@ -137,6 +137,8 @@ class Hygiene:
     #: Columns that are never features (an id, a time column): dropped from every part
     #: after the split when the splitter left them in.
     never_features: tuple[str, ...] = ()
+    #: The id column, which names the rows a message is about (None: their index).
+    index: str | None = None
 
 
 @frozen
@@ -306,20 +308,20 @@ def target_rows(frame: pd.DataFrame, hygiene: Hygiene) -> tuple[pd.DataFrame, tu
     count = int(missing.sum())
     if count == 0:
         return frame, (0, len(frame))
+    if hygiene.index is not None and hygiene.index in frame.columns:
+        rows = in_rows(missing, pd.Index(frame[hygiene.index]), hygiene.index)
+    else:
+        rows = in_rows(missing, frame.index)
     if hygiene.missing_target == "error":
         raise DataError(
-            f"the target {name!r} is missing in {in_rows(missing, frame.index)}; a row "
+            f"the target {name!r} is missing in {rows}; a row "
             "without a target can be neither learned from nor scored. Set "
             "`missing_target: drop` in the runner's settings to train on the other rows "
             "(the count is logged), or fill them before the split (a function_transformer).",
             column=name,
             rows=count,
         )
-    _log.warning(
-        "dropped %s whose target %r is missing (missing_target: drop).",
-        in_rows(missing, frame.index),
-        name,
-    )
+    _log.warning("dropped %s whose target %r is missing (missing_target: drop).", rows, name)
     return frame.loc[~missing], (count, len(frame))
 
 

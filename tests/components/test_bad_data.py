@@ -341,7 +341,8 @@ CASES = (
         lambda tmp: refused_by_runner(
             tmp, with_values(churn(), "churned", [3, 7, 9], np.nan), "train/missing_target"
         ),
-        r"the target 'churned' is missing in 3 rows of 300 \(index 3, 7, 9\)",
+        r"the target 'churned' is missing in 3 rows of 300 \(customer_id 'C00004', "
+        r"'C00008', 'C00010'\)",
         column="churned",
         rows=3,
     ),

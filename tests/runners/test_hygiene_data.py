@@ -177,8 +177,10 @@ def test_missing_targets_are_refused_before_the_split_naming_the_column_and_coun
     assert isinstance(cause, DataError)
     assert (cause.column, cause.rows) == ("price_k", 4)
     message = str(cause)
-    assert "the target 'price_k' is missing in 4 rows of 240 (index 3, 50, 51 and 1 more)" in (
-        message
+    # The rows are named by the id column (the runner's `index`), not their positions.
+    assert (
+        "the target 'price_k' is missing in 4 rows of 240 (sale_date '01/04/2022', "
+        "'02/20/2022', '02/21/2022' and 1 more)" in message
     )
     assert "`missing_target: drop`" in message
     assert "Input y contains" not in message
@@ -202,7 +204,10 @@ def test_missing_targets_are_dropped_counted_and_reported(
     assert sum(len(p.target) for p in parts) == 236
     assert not any(p.target.isna().any() for p in parts)
     assert "4 rows of 240 dropped (target missing)" in report.to_text()
-    assert "dropped 4 rows of 240 (index 3, 50, 51 and 1 more)" in caplog.text
+    assert (
+        "dropped 4 rows of 240 (sale_date '01/04/2022', '02/20/2022', '02/21/2022' and 1 more)"
+        in caplog.text
+    )
 
 
 def test_no_missing_target_logs_zero_rows_dropped(tmp_path: Path) -> None:

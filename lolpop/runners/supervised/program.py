@@ -317,7 +317,12 @@ def supervised_runner(
                         bias=c.bias,
                     ),
                     refit=settings.refit_on_all_data,
-                    hygiene=Hygiene(target, settings.missing_target, never_features(c, settings)),
+                    hygiene=Hygiene(
+                        target,
+                        settings.missing_target,
+                        never_features(c, settings),
+                        index=settings.index,
+                    ),
                 )
                 model = f.call(train, f.apply(training_data, made))
                 trained = model
