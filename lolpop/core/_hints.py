@@ -17,14 +17,37 @@ a tenth of a second and a garbage-collection sweep, is imported for the others o
 
 from __future__ import annotations
 
+import sys
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from beartype import BeartypeConf
+
+
+def type_hints(fn: Callable[..., object]) -> dict[str, object]:
+    """`fn`'s resolved annotations, looking in the defining frames for local names.
+
+    With `from __future__ import annotations` every annotation is a string; a type
+    defined inside a function (a test, a notebook cell's helper) is found only among the
+    locals of the frame that is defining the step, so those are tried too.
+    """
+    try:
+        return typing.get_type_hints(fn)
+    except NameError:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if not frame.f_globals.get("__name__", "").startswith("lolpop.core"):
+                try:
+                    return typing.get_type_hints(fn, localns=dict(frame.f_locals))
+                except NameError:
+                    pass
+            frame = frame.f_back  # type: ignore[assignment]  # None ends the loop
+        raise
+
 
 #: A plain class's own instances, and for `float` and `complex` what PEP 484's numeric
 #: tower lets pass for them.

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 import types
-import typing
 from collections.abc import Callable
 from typing import TypeVar, overload
 
-from lolpop.core._hints import check_conf, describe_value_type, instances_of, plain_class
+from lolpop.core._hints import (
+    check_conf,
+    describe_value_type,
+    instances_of,
+    plain_class,
+    type_hints,
+)
 from lolpop.core.step import Leaf, Step, StepMeta, check_name
 from lolpop.errors import DefinitionError
 
@@ -34,32 +38,11 @@ def _describe_callable(fn: Callable[..., object]) -> str:
     return f"{module}.{name}" if module else name
 
 
-def _type_hints(fn: Callable[..., object]) -> dict[str, object]:
-    """`fn`'s resolved annotations, looking in the defining frames for local names.
-
-    With `from __future__ import annotations` every annotation is a string; a type
-    defined inside a function (a test, a notebook cell's helper) is found only among the
-    locals of the frame that is defining the step, so those are tried too.
-    """
-    try:
-        return typing.get_type_hints(fn)
-    except NameError:
-        frame = sys._getframe(1)
-        while frame is not None:
-            if not frame.f_globals.get("__name__", "").startswith("lolpop.core"):
-                try:
-                    return typing.get_type_hints(fn, localns=dict(frame.f_locals))
-                except NameError:
-                    pass
-            frame = frame.f_back  # type: ignore[assignment]  # None ends the loop
-        raise
-
-
 def _with_annotations(fn: Callable[..., object], hints: dict[str, object]) -> Callable[..., object]:
     """A copy of a plain function (or method) whose annotations are resolved objects.
 
     beartype would otherwise resolve string annotations again by itself, and fails on
-    some that `_type_hints` resolves (functions renamed or made in loops); the user's own
+    some that `type_hints` resolves (functions renamed or made in loops); the user's own
     function is left untouched.
     """
     if isinstance(fn, types.MethodType):
@@ -100,7 +83,7 @@ def _signature_types(
         )
     parameter = required[0].name
     try:
-        hints = _type_hints(fn)
+        hints = type_hints(fn)
     except Exception as error:
         raise DefinitionError(
             f"cannot resolve the type annotations of {where}: {error}. Define or import "

@@ -62,9 +62,8 @@ from attrs import frozen
 
 from lolpop.config.records import HookConfig
 from lolpop.config.registry import resolve_function
-from lolpop.core._hints import describe, fits
+from lolpop.core._hints import describe, fits, type_hints
 from lolpop.core.combinators import then
-from lolpop.core.decorator import _type_hints
 from lolpop.core.paths import Scope, leaves
 from lolpop.core.step import (
     AnyStep,
@@ -172,7 +171,7 @@ def check_hook_type(
     if parameter is None or parameter.annotation is inspect.Parameter.empty:
         return  # nothing to compare (the argument count is `resolve_hooks`' to refuse)
     try:
-        expected = _type_hints(check).get(parameter.name, object)
+        expected = type_hints(check).get(parameter.name, object)
     except Exception:
         # An annotation that does not resolve (a name imported under TYPE_CHECKING) ran
         # fine before hooks were compared: leave it to the call, as then.
