@@ -154,7 +154,7 @@ def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> 
             continue
         try:
             outside = is_outside(value, root) and all(
-                is_outside(str((root / value).resolve()), other) for other in _ALSO_INSIDE.get()
+                is_outside(absolute_path(value, root), other) for other in _ALSO_INSIDE.get()
             )
         except (ValueError, OSError) as error:  # a NUL byte, a name too long for the system
             problem(f"{value!r} cannot be a path here ({error})", path)

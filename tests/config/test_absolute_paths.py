@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from attrs import evolve
+
 from lolpop.components.file_connector import CsvSettings
 from lolpop.components.mlflow_tracker import MlflowSettings
-from lolpop.config.paths import with_absolute_paths
+from lolpop.config.paths import also_inside, check_paths, with_absolute_paths
 from lolpop.config.records import ComponentConfig, Settings, WorkflowConfig
 
 
@@ -39,3 +42,37 @@ def test_every_output_path_is_made_absolute_against_the_root(tmp_path: Path) -> 
     assert tracker.tracking_uri == "http://mlflow:5000"  # not a local path
     assert tracker.artifact_root == f"file://{tmp_path / 'art'}"
     assert with_absolute_paths(made, tmp_path) == made
+
+
+def test_a_folder_named_on_the_command_line_holds_uris_into_it_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--work-dir ../out` lets outputs lead into `out`: a database or artifact folder
+    there given as a `sqlite:///` or `file://` URI too, not only as a plain path."""
+    project, out = tmp_path / "project", tmp_path / "out"
+    project.mkdir()
+    out.mkdir()
+    monkeypatch.chdir(project)
+    config = WorkflowConfig(
+        "classification",
+        Settings(model_name="m", tracking_uri="sqlite:///../out/mlflow.db"),
+        components={
+            "tracker": ComponentConfig("mlflow", MlflowSettings(artifact_root="file://../out/a")),
+            "predictions": ComponentConfig("csv", CsvSettings("../out/predictions.csv")),
+        },
+    )
+    found: list[str] = []
+    check_paths(config, lambda message, path: found.append(path))
+    assert sorted(found) == [
+        "$.components.predictions.path",
+        "$.components.tracker.artifact_root",
+        "$.settings.tracking_uri",
+    ]
+    found.clear()
+    with also_inside(out):
+        check_paths(config, lambda message, path: found.append(path))
+    assert found == []
+    elsewhere = evolve(config, settings=evolve(config.settings, tracking_uri="sqlite:///../m.db"))
+    with also_inside(out):
+        check_paths(elsewhere, lambda message, path: found.append(path))
+    assert found == ["$.settings.tracking_uri"]
