@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from returns.result import Failure, Success
+from returns.pipeline import is_successful
 
 from lolpop import Step, run
 from lolpop.backends import DryRun
@@ -40,19 +40,18 @@ def run_main(
     args = parser.parse_args(argv)
     stage: Stage = next(known for known in STAGES if known == args.stage)
     program = make_program(stage)
+    # `is_successful`, then `unwrap()` or `failure()`, keeps the value's type for mypy; a
+    # `match` on `Success(value)` would make it Any.
     if args.dry_run:
-        match run(program, None, backend=DryRun()):
-            case Success(plan):
-                print(plan.to_text())
-                return 0
-            case Failure(failure):
-                print(f"lolpop: {failure.message}", file=sys.stderr)
-                return 1
-    match run(program, None):
-        case Success(report):
-            print(report.to_text())
-            return 0
-        case Failure(failure):
-            print(f"lolpop: {failure.message}", file=sys.stderr)
+        planned = run(program, None, backend=DryRun())
+        if not is_successful(planned):
+            print(f"lolpop: {planned.failure().message}", file=sys.stderr)
             return 1
-    return 2  # unreachable: a Result is a Success or a Failure
+        print(planned.unwrap().to_text())
+        return 0
+    result = run(program, None)
+    if not is_successful(result):
+        print(f"lolpop: {result.failure().message}", file=sys.stderr)
+        return 1
+    print(result.unwrap().to_text())
+    return 0
