@@ -159,7 +159,7 @@ from lolpop.runners.supervised import (
     classification_runner,
     with_defaults,
 )
-from returns.result import Failure, Success
+from returns.pipeline import is_successful
 from sklearn.linear_model import LogisticRegression
 
 from {{package}}.features import FeaturesSettings, make_features
@@ -198,14 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     program = make_program()
     result = run(program, None, backend=DryRun()) if args.dry_run else run(program, None)
-    match result:
-        case Success(done):
-            print(done.to_text())
-            return 0
-        case Failure(failure):
-            print(f"{{package}}: {failure.message}", file=sys.stderr)
-            return 1
-    return 1  # unreachable: a Result is a Success or a Failure
+    # is_successful, then unwrap() or failure(), keeps the types for mypy (a match on
+    # Success(done) would make done Any).
+    if not is_successful(result):
+        print(f"{{package}}: {result.failure().message}", file=sys.stderr)
+        return 1
+    print(result.unwrap().to_text())
+    return 0
 
 
 if __name__ == "__main__":
