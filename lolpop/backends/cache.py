@@ -35,7 +35,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -90,11 +90,14 @@ def identity(step: AnyStep, path: str) -> Identity:
     return Identity(hasher.hexdigest(), complete)
 
 
-def key_of(who: Identity, value: object) -> str | None:
-    """The key of a step on `value` (None when the value has no digest)."""
+def key_of(who: Identity, value: object, stamp: Callable[[], str] | None = None) -> str | None:
+    """The key of a step on `value`, and on the state of what it reads from outside
+    (`stamp`, `StepMeta.stamp`); None when the value has no digest, or what the step
+    reads cannot be stamped now (a missing file: the step runs, and says so)."""
     try:
-        return hashlib.sha256(f"{who.digest}\0{_codec.digest(value)}".encode()).hexdigest()
-    except _codec.Unencodable:
+        outside = "" if stamp is None else f"\0{stamp()}"
+        return hashlib.sha256(f"{who.digest}\0{_codec.digest(value)}{outside}".encode()).hexdigest()
+    except (_codec.Unencodable, OSError):
         return None
 
 
@@ -182,7 +185,7 @@ class Keeping:
     def lookup(self, step: AnyStep, path: str, value: object) -> tuple[object, object]:
         """(what to record of the call, its kept output or `NOT_KEPT`)."""
         who = self._identity(step, path)
-        key = key_of(who, value)
+        key = key_of(who, value, step.meta.stamp)
         if key is None:
             return Kept(), NOT_KEPT
         sha = self.finished.get(key)

@@ -59,3 +59,26 @@ def write_text_atomically(path: Path, text: str) -> None:
 def write_bytes_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
     """`data` at `path`, whole or not at all (`durable`: flushed to disk too)."""
     write_atomically(path, lambda temporary: temporary.write_bytes(data), durable=durable)
+
+
+def file_stamp(path: str | os.PathLike[str]) -> str:
+    """A file's size and modification time (a folder's: those of every file under it),
+    which change when it is written: what a step that reads it is keyed on besides its
+    input (`StepMeta.stamp`), so a resumed run reads a file changed since. `OSError` when
+    it cannot be read now (the step then runs, and says why)."""
+    found = Path(path)
+    if found.is_dir():
+        files = sorted(p for p in found.rglob("*") if p.is_file())
+        return "|".join(f"{p.relative_to(found)}:{_stamp_of(p)}" for p in files)
+    return _stamp_of(found)
+
+
+def _stamp_of(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def fresh_stamp() -> str:
+    """A stamp never given before: for a read of what cannot be stamped (a database
+    server), which a resumed run then always reads again, as a new run would."""
+    return uuid.uuid4().hex

@@ -47,6 +47,7 @@ import pandas as pd
 from attrs import field, frozen
 
 from lolpop.components._errors import DataError
+from lolpop.components._files import fresh_stamp
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import DataConnector, Written
 from lolpop.config.records import OUTPUT_PATH
@@ -295,7 +296,8 @@ def duckdb_connector(settings: DuckdbSettings) -> DataConnector:
         return _write(settings, frame)
 
     return DataConnector(
-        read=make_step(read, name="read"),
+        # A query may read any file of its folder: a resumed run reads it again.
+        read=make_step(read, name="read").stamped(fresh_stamp),
         write=make_step(write, name="write", effect=True),
         location=_where(settings),
     )

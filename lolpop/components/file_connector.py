@@ -67,6 +67,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -82,7 +83,7 @@ from pandas.api.types import (
 )
 
 from lolpop.components._errors import DataError, count_rows, show_values
-from lolpop.components._files import write_atomically
+from lolpop.components._files import file_stamp, write_atomically
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import DataConnector, Written
 from lolpop.config.records import OUTPUT_PATH
@@ -789,7 +790,7 @@ def csv_connector(settings: CsvSettings) -> DataConnector:
         return _write_csv(settings, frame)
 
     return DataConnector(
-        read=make_step(read, name="read"),
+        read=make_step(read, name="read").stamped(partial(file_stamp, settings.path)),
         write=make_step(write, name="write", effect=True),
         location=settings.path,
     )
@@ -866,7 +867,7 @@ def parquet_connector(settings: ParquetSettings) -> DataConnector:
         return _write_parquet(settings, frame)
 
     return DataConnector(
-        read=make_step(read, name="read"),
+        read=make_step(read, name="read").stamped(partial(file_stamp, settings.path)),
         write=make_step(write, name="write", effect=True),
         location=settings.path,
     )

@@ -36,6 +36,7 @@ import json
 import math
 import os
 from collections.abc import Iterator, Mapping
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ import pandas as pd
 from attrs import Factory, field, frozen
 
 from lolpop.components._errors import DataError, count_rows
+from lolpop.components._files import file_stamp
 from lolpop.components._kinds import make_kind
 from lolpop.components.file_connector import (
     _apply_dtypes,
@@ -384,7 +386,9 @@ def _connector(settings: _AnySettings, lines: bool, what: str) -> DataConnector:
         return _write(settings, frame, lines)
 
     return DataConnector(
-        read=make_step(read, name="read", description=f"Read the {what} file."),
+        read=make_step(read, name="read", description=f"Read the {what} file.").stamped(
+            partial(file_stamp, settings.path)
+        ),
         write=make_step(
             write,
             name="write",

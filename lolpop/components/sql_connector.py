@@ -29,6 +29,7 @@ import pandas as pd
 from attrs import frozen
 
 from lolpop.components._errors import DataError
+from lolpop.components._files import fresh_stamp
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import DataConnector, Written
 from lolpop.config.registry import ComponentKind
@@ -194,7 +195,8 @@ def sql_connector(settings: SqlSettings) -> DataConnector:
         return _write(settings, frame)
 
     return DataConnector(
-        read=make_step(read, name="read"),
+        # A server's tables cannot be stamped: a resumed run reads them again.
+        read=make_step(read, name="read").stamped(fresh_stamp),
         write=make_step(write, name="write", effect=True),
         location=f"{mask_url(settings.url)}#{settings.table or 'query'}",
     )

@@ -57,6 +57,10 @@ class StepMeta:
     cache: Literal["key", "never"] = "never"
     #: Seconds a kept output may be reused for (None: as long as it is kept).
     cache_expiry: float | None = None
+    #: What the step reads from outside its input, as it is now (a data file's size and
+    #: modification time): part of its key, so a resumed run reads a file that changed
+    #: since the run it resumes, and runs again what follows (None: nothing outside).
+    stamp: Callable[[], str] | None = field(default=None, eq=False)
 
 
 @frozen
@@ -442,6 +446,11 @@ class Step(Generic[_In_contra, _Out_co]):
             raise DefinitionError(f"a cache expiry must be positive, got {expiry!r}.")
         meta = attrs.evolve(self.meta, cache=mode, cache_expiry=expiry)
         return attrs.evolve(self, meta=meta)
+
+    def stamped(self, stamp: Callable[[], str]) -> Self:
+        """The same step, whose key includes `stamp()`: the state of what it reads from
+        outside its input (`StepMeta.stamp`)."""
+        return attrs.evolve(self, meta=attrs.evolve(self.meta, stamp=stamp))
 
     def as_effect(self) -> Self:
         """The same step marked as an effect: a dry run lists it and does not run it."""

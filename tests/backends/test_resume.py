@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from returns.result import Failure, Success
 
@@ -212,3 +213,68 @@ def test_a_dry_run_predicts_cross_run_hits_of_pure_steps(tmp_path: Path) -> None
     assert run(alone, [1, 2, 3], backend=Local(cache_dir=tmp_path)) == Success([2, 4, 6])
     plan = run(alone, [1, 2, 3], backend=DryRun(cache_dir=tmp_path)).unwrap()
     assert [s.would_hit for s in plan.steps] == [True]
+
+
+def _tenure_program(path: Path) -> Step[None, float]:
+    """A CSV read, then a check that fails on a tenure past 72, then the mean tenure."""
+    from lolpop.components.file_connector import CsvSettings, csv_connector  # noqa: PLC0415
+    from lolpop.errors import LolpopError  # noqa: PLC0415
+
+    @step
+    def checked(frame: pd.DataFrame) -> pd.DataFrame:
+        if (frame["tenure"] > 72).any():
+            raise LolpopError("a tenure past 72")
+        return frame
+
+    @step
+    def mean_tenure(frame: pd.DataFrame) -> float:
+        return float(frame["tenure"].mean())
+
+    read = csv_connector(CsvSettings(str(path))).read
+    return (read >> checked >> mean_tenure).named("tenure")
+
+
+def test_a_resumed_run_reads_a_data_file_again_when_it_changed(tmp_path: Path) -> None:
+    """Fix the data and resume (what a failure's message says to do): the read sees the
+    fixed file, not the one the failed run read, and what follows it runs on it."""
+    data = tmp_path / "customers.csv"
+    data.write_text("tenure\n10\n99\n")
+    program = _tenure_program(data)
+    assert isinstance(run(program, None, backend=Local(cache_dir=tmp_path / "c")), Failure)
+    data.write_text("tenure\n10\n30\n")
+    resumed = run(program, None, backend=Local(cache_dir=tmp_path / "c"), resume="last")
+    assert resumed == Success(20.0)
+
+
+def test_a_resumed_run_never_trains_on_rows_the_file_no_longer_holds(tmp_path: Path) -> None:
+    data = tmp_path / "customers.csv"
+    data.write_text("tenure\n10\n30\n50\n")
+    program = _tenure_program(data) >> double_all
+    assert isinstance(run(program, None, backend=Local(cache_dir=tmp_path / "c")), Failure)
+    data.write_text("tenure\n10\n")  # cut, as a user fixing a bad export would
+    resumed = run(program, None, backend=Local(cache_dir=tmp_path / "c"), resume="last")
+    assert resumed == Success(20.0)
+
+
+def test_an_unchanged_data_file_is_reused_by_a_resume(tmp_path: Path) -> None:
+    data = tmp_path / "customers.csv"
+    data.write_text("tenure\n10\n30\n")
+    BROKEN.add("double_all")
+    program = _tenure_program(data) >> double_all
+    assert isinstance(run(program, None, backend=Local(cache_dir=tmp_path / "c")), Failure)
+    BROKEN.clear()
+    backend = Local(cache_dir=tmp_path / "c")
+    assert run(program, None, backend=backend, resume="last") == Success(40.0)
+    (log,) = [r for r in runs(tmp_path / "c" / "runs") if r.resumes]
+    kept = RunLog(tmp_path / "c" / "runs", log.run_id).records()
+    reused = {record.path for record in kept if record.reused == "resume"}
+    assert "tenure/read" in reused
+
+
+@step
+def double_all(mean: float) -> float:
+    if "double_all" in BROKEN:
+        raise RuntimeError("disk full")
+    if mean > 25:  # the first run's data: fail as a late step would
+        raise RuntimeError("a late step failed")
+    return 2 * mean
