@@ -59,7 +59,7 @@ from typing import (
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from attrs import frozen
+from attrs import evolve, frozen
 
 from lolpop.components._errors import DataError, count_rows, in_rows, not_numbers, show_values
 from lolpop.components._kinds import make_kind, setting
@@ -193,6 +193,7 @@ def compute_metrics(
             f"the truth has {len(truth)} rows but the predicted probabilities have "
             f"{len(probabilities)}: metrics compare them row by row."
         )
+    predictions = _lined_up(truth, predictions)
     if task == "regression":
         return _regression(asked or METRICS["regression"], truth, predictions.values)
     if not asked:
@@ -203,6 +204,35 @@ def compute_metrics(
             if has_probabilities or n not in PROBABILITY_METRICS
         )
     return _classification(asked, truth, predictions, average, pos_label)
+
+
+def _lined_up(truth: pd.Series, predictions: Predictions[_K]) -> Predictions[_K]:
+    """`predictions` in the order of `truth`'s rows (by index label), or a `DataError`
+    when they are of other rows: scored by position, another part's truth (the valid
+    part's, of the same length as the test part) would give metrics that mean nothing."""
+    index = predictions.values.index
+    if index.equals(truth.index):
+        return predictions
+    same_rows = (
+        index.is_unique
+        and truth.index.is_unique
+        and len(index) == len(truth.index)
+        and bool(index.isin(truth.index).all())
+    )
+    if not same_rows:
+        raise DataError(
+            "the truth and the predictions are not of the same rows (the truth's index "
+            f"{show_values(truth.index.tolist())}; the predictions' "
+            f"{show_values(index.tolist())}): metrics compare a row's prediction with its "
+            "own truth. Predict the rows whose truth is given (e.g. the test part's "
+            "features for the test part's target)."
+        )
+    probabilities = predictions.probabilities
+    return evolve(
+        predictions,
+        values=predictions.values.reindex(truth.index),
+        probabilities=None if probabilities is None else probabilities.reindex(truth.index),
+    )
 
 
 # --- regression --------------------------------------------------------------------

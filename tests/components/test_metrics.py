@@ -284,3 +284,17 @@ def test_settings_decode_from_config_data() -> None:
     problems = [str(p) for p in problems_of(info.value)]
     assert any("$.average" in p for p in problems)
     assert any("unknown key 'metric'" in p and "did you mean 'metrics'" in p for p in problems)
+
+
+def test_truth_of_other_rows_is_refused_not_scored_by_position() -> None:
+    """The valid part's truth against the test part's predictions (both 15% of the rows):
+    the same length, other rows. Scored row by row, the metrics mean nothing."""
+    valid = pd.Series([1, 1, 1, 0], index=[10, 11, 12, 13], name="target")
+    test = Predictions(pd.Series([1, 1, 0, 0], index=[20, 21, 22, 23]), task=Classification)
+    with pytest.raises(DataError, match=r"not of the same rows") as raised:
+        compute_metrics("classification", ("accuracy",), valid, test)
+    assert "10, 11, 12" in str(raised.value)
+    assert "20, 21, 22" in str(raised.value)
+    # The same rows in another order are lined up by their index, not refused.
+    shuffled = Predictions(pd.Series([0, 1, 1, 1], index=[13, 12, 11, 10]), task=Classification)
+    assert compute_metrics("classification", ("accuracy",), valid, shuffled) == {"accuracy": 1.0}
