@@ -24,7 +24,7 @@ from __future__ import annotations
 import pandas as pd
 from attrs import frozen
 
-from lolpop.components._errors import DataError
+from lolpop.components._errors import DataError, show_values
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import (
     BiasChecker,
@@ -105,6 +105,14 @@ def bias_report(
     groups = sensitive.astype(object).map(str).to_numpy()
     selected = predictions.values.reindex(frame.index).isin([settings.positive]).to_numpy()
     positive = truth.reindex(frame.index).isin([settings.positive]).to_numpy()
+    if not positive.any() and not selected.any() and _not_a_label(settings.positive, truth):
+        labels = sorted({str(v) for v in (*truth.dropna(), *predictions.values.dropna())})
+        raise DataError(
+            f"bias_checker: the positive label {settings.positive!r} is in neither the truth "
+            f"nor the predictions (their labels: {show_values(labels)}), so "
+            "every group would select none of it and look unbiased. Set `positive:` to the "
+            "label of the favourable outcome."
+        )
 
     metrics = []
     for group in sorted(set(groups[present])):
@@ -127,6 +135,16 @@ def bias_report(
         demographic_parity_difference=_gap(rates),
         equal_opportunity_difference=_gap(tprs) if len(tprs) >= 2 else None,
     )
+
+
+def _not_a_label(positive: object, truth: pd.Series) -> bool:
+    """Whether `positive`, which no row holds, cannot be one of the truth's labels: it is
+    a number among text labels (or text among numbers), or the truth has two labels or
+    more and it is neither (rows that all hold one other label are data, not a mistake)."""
+    numbers = pd.api.types.is_numeric_dtype(truth.dtype) or pd.api.types.is_bool_dtype(truth.dtype)
+    if numbers != isinstance(positive, int | float):  # bool is an int
+        return True
+    return truth.nunique(dropna=True) >= 2
 
 
 def bias_checker(settings: BiasSettings) -> BiasChecker:

@@ -87,6 +87,23 @@ def test_a_string_positive_label(frame: pd.DataFrame) -> None:
     assert [g.selection_rate for g in flipped.groups] == pytest.approx([1 / 3, 0.25, 0.0])
 
 
+def test_a_positive_label_that_no_row_holds_is_refused_not_reported_as_no_bias(
+    frame: pd.DataFrame,
+) -> None:
+    """Labels coded yes/no with the default `positive: 1`: every group would select none
+    and the report would say no bias at all."""
+    words = ["yes" if v else "no" for v in TRUTH]
+    said = ["yes" if v else "no" for v in PREDICTED]
+    with pytest.raises(StepFailure) as caught:
+        run(frame, words, said)
+    message = str(caught.value.failure.cause)
+    assert "the positive label 1 is in neither the truth nor the predictions" in message
+    assert "'no', 'yes'" in message
+    # A model that never predicts the positive label is reported (its truth holds it).
+    never = run(frame, TRUTH, [0] * 8)
+    assert [g.selection_rate for g in never.groups] == [0.0, 0.0, 0.0]
+
+
 def test_one_group_with_positives_has_no_equal_opportunity_gap() -> None:
     frame = pd.DataFrame({"group": ["x", "x", "y", "y"]})
     report = run(frame, [1, 0, 0, 0], [1, 1, 0, 1])
