@@ -307,6 +307,19 @@ def test_target_law_sees_the_target_among_the_features() -> None:
         law.holds(DataSplitter(split=make_step(split, name="split")), _frame([1], [0]))
 
 
+def test_target_law_sees_an_unnamed_target_left_among_the_features() -> None:
+    """The target series has no name, so naming cannot give it away: its values can."""
+
+    def split(frame: pd.DataFrame) -> Splits:
+        unnamed = pd.Series(frame[TARGET].to_numpy(), index=frame.index)
+        whole = Labelled(frame, unnamed)
+        return Splits(whole, Labelled(frame.iloc[:0], unnamed.iloc[:0]), whole)
+
+    law = next(law for law in SPLITTER_KIT.laws if law.name == "target is not a feature")
+    with pytest.raises(LawBroken, match="the feature column 'target' holds the target's values"):
+        law.holds(DataSplitter(split=make_step(split, name="split")), _frame([1, 2, 3], [0, 1, 1]))
+
+
 def test_stratified_law_counts_each_class_per_part() -> None:
     # Half the frame is class 1, but the valid part holds class 0 only.
     frame = _frame(list(range(12)), [0, 1] * 6)

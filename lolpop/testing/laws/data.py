@@ -374,6 +374,19 @@ def _target_not_a_feature(splitter: DataSplitter, frame: pd.DataFrame) -> None:
                 f"(features: {_some(part.features.columns)}): a model would learn the "
                 "answer from its input"
             )
+        # An unnamed target gives no name away: the examples' target column, left among
+        # the features with the target's values, does.
+        unnamed = part.target.name is None and len(part.target) > 0
+        if (
+            unnamed
+            and TARGET in part.features.columns
+            and np.array_equal(part.features[TARGET].to_numpy(), part.target.to_numpy())
+        ):
+            broken(
+                f"the feature column {TARGET!r} holds the target's values in every row of "
+                f"the {name} part (its target series has no name): a model would learn the "
+                "answer from its input"
+            )
 
 
 def stratified_law(tolerance: float = 0.05) -> Law[DataSplitter, pd.DataFrame]:
