@@ -545,6 +545,9 @@ class DataSplitter:
     """A frame into train, valid and test parts (features and target)."""
 
     split: Step[pd.DataFrame, Splits]
+    #: The target column it splits on, when it says (lolpop's splitter does): a runner of
+    #: another `settings.target` refuses it when its program is built.
+    target: str | None = field(default=None, kw_only=True)
 
 
 def _features_of(data: Labelled) -> pd.DataFrame:
@@ -603,6 +606,15 @@ class FeatureEncoder:
 
 
 @frozen
+class Fits:
+    """What a trainer fits: its estimator's name and the parameters it gives it (so that
+    a runner can hold a tuner's candidates to its trainer)."""
+
+    estimator: str
+    params: Params
+
+
+@frozen
 class ModelTrainer(Generic[_K]):
     """Fits a model of its task, and predicts with one."""
 
@@ -611,6 +623,8 @@ class ModelTrainer(Generic[_K]):
     #: One column per class, rows summing to 1 (classifiers; regressors refuse).
     predict_proba: Step[tuple[FittedModel[_K], pd.DataFrame], pd.DataFrame]
     task: type[_K]
+    #: What it fits, when it says (lolpop's scikit-learn trainer does).
+    fits: Fits | None = field(default=None, kw_only=True)
 
 
 @frozen

@@ -65,6 +65,7 @@ from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import (
     TASKS,
     Classification,
+    Fits,
     FittedModel,
     Labelled,
     ModelTrainer,
@@ -667,6 +668,7 @@ def spec_trainer(spec: ModelSpec, kind: type[_K]) -> ModelTrainer[_K]:
             predict_proba, name="predict_proba", description="class probabilities"
         ),
         task=kind,
+        fits=Fits(spec.name, dict(spec.params)),
     )
 
 

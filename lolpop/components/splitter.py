@@ -482,8 +482,8 @@ def data_splitter(settings: SplitterSettings) -> DataSplitter:
 
     step = make_step(split, name="split")
     if settings.method == "time" and settings.column is not None:
-        return TimeSplitter(split=step, time_column=settings.column)
-    return DataSplitter(split=step)
+        return TimeSplitter(split=step, time_column=settings.column, target=settings.target)
+    return DataSplitter(split=step, target=settings.target)
 
 
 KINDS: tuple[ComponentKind, ...] = (

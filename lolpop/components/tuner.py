@@ -178,6 +178,50 @@ class SearchTuner(HyperparameterTuner[_K]):
         return evolve(self, tune=rebuilt.tune, scorer=chosen)
 
 
+#: Parameters a trainer and a tuner's candidates may set apart: the seed each was given.
+_SEEDS = ("random_state",)
+
+
+def check_trainer_searched(
+    trainer: ModelTrainer[_K], tuner: HyperparameterTuner[_K] | None
+) -> None:
+    """Refuse a search whose candidates are not the trainer's estimator, or lack a
+    parameter the trainer gives it: with a tuner, its best candidate is the workflow's
+    model and the trainer is never fitted, so what the trainer says would be dropped
+    silently. A parameter the tuner gives too, at any value (a profile's bigger
+    forest), is the tuner's to say."""
+    fits = trainer.fits
+    if fits is None or not isinstance(tuner, SearchTuner):
+        return
+    searched = [t.fits for _, t in tuner.candidates if t.fits is not None]
+    others = sorted({f.estimator for f in searched} - {fits.estimator})
+    if others:
+        raise DefinitionError(
+            f"the tuner searches {', '.join(others)}, and the trainer fits {fits.estimator}: "
+            "with a tuner, its best candidate is the workflow's model and the trainer is "
+            "never fitted. Search the trainer's estimator, or leave the tuner out."
+        )
+    varied = {
+        name
+        for f in searched
+        for name in f.params
+        if len({repr(g.params.get(name)) for g in searched}) > 1
+    }
+    lost = {
+        name: value
+        for name, value in fits.params.items()
+        if name not in varied and name not in _SEEDS and any(name not in f.params for f in searched)
+    }
+    if lost:
+        shown = ", ".join(f"{name}={value!r}" for name, value in sorted(lost.items()))
+        raise DefinitionError(
+            f"the trainer's {shown} {'is' if len(lost) == 1 else 'are'} not given to the "
+            "tuner's candidates: with a tuner, each candidate is made from the tuner's "
+            "`params` and `space` alone, its best is the workflow's model and the trainer is "
+            "never fitted. Give the same to the tuner's `params`."
+        )
+
+
 def search_tuner(
     candidates: Sequence[Candidate[_K]],
     metric: str,

@@ -121,6 +121,9 @@ class PredictSettings:
     column: str = "prediction"
     #: Columns of the new data carried into the prediction file (e.g. an id).
     keep: tuple[str, ...] = ()
+    #: The column the workflow predicts (the runners' `settings.target`): a champion
+    #: fitted on another column is refused (None: not checked).
+    target: str | None = None
     #: The columns naming a row (the runners' `settings.index`): new data holding a row's
     #: id twice is refused before anything is predicted, since no label could be matched
     #: to either prediction later.
@@ -425,7 +428,7 @@ def predict_pipeline(
     frame = f.call(c.connector.read, f.const(None))
     alias = f.call(c.repository.get_alias, f.const(settings.champion_alias))
     champion = f.decide("champion", champion_found, alias)
-    model = f.call(c.repository.load >> of_task(c.trainer.task), champion)
+    model = f.call(c.repository.load >> of_task(c.trainer.task, settings.target), champion)
     features = f.decide("check_features", features_checked, model, frame)
     # The run starts once the inputs are sound: bad input leaves no run behind.
     run = f.call(c.tracker.start_run, f.input)

@@ -223,16 +223,26 @@ def _takes(features: pd.DataFrame) -> Takes:
     return "encoded" if is_encoded(features) else "raw"
 
 
-def of_task(kind: type[_K]) -> Step[FittedModel[TaskKind], FittedModel[_K]]:
-    """A step that passes on a model of the task `kind` and refuses one of another task (a
-    registry's model, which may have been registered by another workflow)."""
+def of_task(
+    kind: type[_K], target: str | None = None
+) -> Step[FittedModel[TaskKind], FittedModel[_K]]:
+    """A step that passes on a model of the task `kind` (fitted on `target`, when given
+    and the model names its own) and refuses another (a registry's model, which may have
+    been registered by another workflow of the same model name)."""
 
     def check_task(model: FittedModel[TaskKind]) -> FittedModel[_K]:
-        """Refuse a model of another task."""
+        """Refuse a model of another task, or of another target column."""
         if model.task is not kind:
             raise DataError(
                 f"the registered model is a {model.task.name} model; this workflow compares "
                 f"and predicts with {kind.name} models. Use another model name."
+            )
+        if target is not None and model.target is not None and model.target != target:
+            raise DataError(
+                f"the registered model predicts {model.target!r}; this workflow predicts "
+                f"{target!r}: compared or predicted with, it would score and write one "
+                "column's predictions as the other's. Use another model name for another "
+                "problem."
             )
         return typing.cast("FittedModel[_K]", model)
 
@@ -323,6 +333,29 @@ def target_rows(frame: pd.DataFrame, hygiene: Hygiene) -> tuple[pd.DataFrame, tu
         )
     _log.warning("dropped %s whose target %r is missing (missing_target: drop).", rows, name)
     return frame.loc[~missing], (count, len(frame))
+
+
+def check_split_target(splits: Splits, target: str) -> None:
+    """Refuse a split whose parts' target is not the column `target` (a user's splitter of
+    another column, or of an unnamed series: the model would learn and be scored on it)
+    or whose features still hold `target` (the model would read the answer)."""
+    for name, part in (("train", splits.train), ("valid", splits.valid), ("test", splits.test)):
+        found = part.target.name
+        if found != target:
+            said = "has no name" if found is None else f"is {str(found)!r}"
+            raise DataError(
+                f"the splitter's {name} target {said}; this workflow's target is {target!r} "
+                "(`settings.target`): the model would be trained and scored on another "
+                f"column. Split on {target!r}, and name the target series after it.",
+                column=target,
+            )
+        if target in part.features.columns:
+            raise DataError(
+                f"the target {target!r} is among the {name} features the splitter gave: "
+                "the model would read the answer from its features (a perfect score that "
+                "means nothing). Drop it from the features in the splitter.",
+                column=target,
+            )
 
 
 def drop_never_features(splits: Splits, never: Sequence[str]) -> tuple[Splits, tuple[str, ...]]:
@@ -532,19 +565,20 @@ def _candidate(  # noqa: PLR0917 (a flow's values, in order)
     )
 
 
-def _champion_steps(
+def _champion_steps(  # noqa: PLR0917 (a flow's values, in order)
     f: Flow[TrainingData],
     c: TrainComponents[_K],
     champion: Var[ModelVersion | None],
     test: Var[Labelled],
     truth: Var[pd.Series],
+    target: str | None,
 ) -> tuple[Var[Metrics | None], Var[tuple[str, ...]]]:
-    """The champion (when there is one) predicts the same test split (`test`, its raw
-    features): its metrics, and its class labels (the deploy rule compares only models
-    of the same labels)."""
+    """The champion (when there is one, of the workflow's `target`) predicts the same test
+    split (`test`, its raw features): its metrics, and its class labels (the deploy rule
+    compares only models of the same labels)."""
     with f.block("champion"):
         loaded = f.call_some(c.repository.load, champion)
-        model = f.call_some(of_task(c.trainer.task), loaded)
+        model = f.call_some(of_task(c.trainer.task, target), loaded)
         predictions = f.call_some(c.trainer.predict, model, f.apply(_features, test))
         metrics = f.call_some(c.evaluator.evaluate, truth, predictions)
         return metrics, f.apply(_class_labels, model)
@@ -593,6 +627,15 @@ def _split_steps(
         if hygiene.missing_target == "drop":
             f.call(c.tracker.log_metrics, run, f.apply(_dropped_metrics, dropped_rows))
     splits = f.call(c.splitter.split, frame)
+    if hygiene.target is not None:
+        target = hygiene.target
+
+        def split_target(splits: Splits) -> Splits:
+            """Refuse parts of another target, or whose features hold the target."""
+            check_split_target(splits, target)
+            return splits
+
+        splits = f.decide("split_target", split_target, splits)
     dropped_features: Var[tuple[str, ...]] = f.const(())
     if hygiene.never_features:
 
@@ -670,7 +713,7 @@ def train_pipeline(
     champion = f.call(c.repository.get_alias, f.const(champion_alias))
     # The champion is the bundle (encoder and model): it predicts from the raw features.
     champion_metrics, champion_classes = _champion_steps(
-        f, c, champion, f.apply(_test, splits), truth
+        f, c, champion, f.apply(_test, splits), truth, hygiene.target
     )
     summary = f.apply(_summary_metrics, metrics, baseline, bias, champion_metrics)
     f.call(c.tracker.log_metrics, run, summary)

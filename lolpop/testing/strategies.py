@@ -1166,6 +1166,17 @@ def _config(draw: st.DrawFn) -> dict[str, object]:
     slots = draw(_slots)
     components = {"data": data, "trainer": slots.pop("trainer")}
     components |= {name: _complete(name, drawn, facts) for name, drawn in slots.items()}
+    tuner = components.get("tuner")
+    if isinstance(tuner, dict):
+        # With a tuner, its best candidate is the model: the trainer is of its estimator,
+        # and gives no parameter the tuner's candidates lack (the runner refuses that).
+        drawn_trainer = components["trainer"]
+        assert isinstance(drawn_trainer, dict)  # `_trainers` draws a mapping
+        trainer = {k: v for k, v in drawn_trainer.items() if k != "params"}
+        trainer["estimator"] = tuner["estimator"]
+        if "params" in tuner:
+            trainer["params"] = dict(tuner["params"])
+        components["trainer"] = trainer
     if "new_data" in components:
         path = f"{_WORK}/predictions/{model}.csv"
         components["predictions"] = {"type": "csv", "path": path}

@@ -39,6 +39,7 @@ DECISIONS = {
     "promote",
     # The train pipeline's hygiene: rows missing the target, the id and time columns.
     "missing_target",
+    "split_target",
     "never_features",
     # The predict pipeline's count of categories the model never saw.
     "unseen_categories",

@@ -85,6 +85,11 @@ def target_of(settings: SupervisedSettings) -> str:
     """The target column (a supervised runner needs one)."""
     if settings.target is None:
         raise DefinitionError(NO_TARGET)
+    if settings.index == settings.target:
+        raise DefinitionError(
+            f"the id column (`settings.index`) {settings.index!r} is the target; an id is "
+            "never the column to predict: name the column that identifies each row, or none."
+        )
     return settings.target
 
 

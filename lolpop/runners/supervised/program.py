@@ -45,6 +45,7 @@ from lolpop.components.records import (
     TaskKind,
 )
 from lolpop.components.splitter import time_column_of
+from lolpop.components.tuner import check_trainer_searched
 from lolpop.core.flow import Flow, Var
 from lolpop.core.step import Step
 from lolpop.errors import DefinitionError
@@ -251,7 +252,14 @@ def supervised_runner(
     c = components
     kind = check_task(c)
     check_stage(stage)
+    check_trainer_searched(c.trainer, c.tuner)
     target = target_of(settings)
+    if c.splitter.target is not None and c.splitter.target != target:
+        raise DefinitionError(
+            f"the splitter's target {c.splitter.target!r} is not the runner's "
+            f"`settings.target` {target!r}; both name the column to predict (a model of the "
+            "splitter's would be trained, scored and deployed as the workflow's)."
+        )
     work = Path(settings.work_dir)
     dataset = f"{settings.model_name}-training-data"
 
@@ -364,6 +372,7 @@ def supervised_runner(
                 dataset,
                 predictions=f"{settings.model_name}-predictions",
                 column=PREDICTION_COLUMN,
+                target=target,
                 keep=(settings.index,) if settings.index else (),
                 ids=(settings.index,) if settings.index else (),
             ),
