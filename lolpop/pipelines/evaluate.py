@@ -17,6 +17,7 @@ from attrs import frozen
 
 from lolpop.components._errors import DataError, show_values
 from lolpop.components.records import (
+    Classification,
     DataConnector,
     MetadataTracker,
     Metrics,
@@ -83,9 +84,13 @@ def join_labels(
     labels: pd.DataFrame,
     settings: EvaluateSettings,
     locations: tuple[str, str] = ("", ""),
+    *,
+    classes: bool = False,
 ) -> pd.DataFrame:
-    """Predictions with their labels, matched on the id column (rows without a label are left
-    out); refuses files that lack a needed column or share no id."""
+    """Predictions with their labels, matched on the id column (rows without a label, in
+    the labels file or not, are left out); refuses files that lack a needed column or
+    share no id (`classes`: the predictions are a classifier's, whose labels the truth's
+    must be)."""
     keys = list(settings.keys)
     for frame, columns, what, location in (
         (
@@ -116,7 +121,9 @@ def join_labels(
             "keep the latest of each).",
         )
     predictions, labels = _same_times(predictions, labels, keys)
-    _same_coding(predictions, labels[settings.target], locations[1])
+    labels = _arrived(labels, settings.target)
+    label_column = settings.column if classes else None
+    _same_coding(predictions, labels[settings.target], locations[1], label_column)
     joined = predictions.merge(labels[[*keys, settings.target]], on=keys, how="inner")
     if joined.empty:
         shown = " and ".join(map(repr, keys))
@@ -133,22 +140,43 @@ def join_labels(
     return joined
 
 
-def _same_coding(predictions: pd.DataFrame, truth: pd.Series, location: str) -> None:
+def _arrived(labels: pd.DataFrame, target: str) -> pd.DataFrame:
+    """The labels file's rows whose label has arrived (an empty cell waits, as a row not
+    in the file does); whole numbers read as floats because of such a cell, as integers."""
+    arrived = labels[labels[target].notna()]
+    column = arrived[target]
+    if pd.api.types.is_float_dtype(column) and bool((column == column.round()).all()):
+        arrived = arrived.assign(**{target: column.astype("int64")})
+    return arrived
+
+
+def _as_label(value: object) -> str:
+    """A label as text, a whole float as the integer it is (`1.0` is the class `1`)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _same_coding(
+    predictions: pd.DataFrame, truth: pd.Series, location: str, column: str | None = None
+) -> None:
     """Refuse labels none of which is a class of the model that made the predictions
-    (its probability columns name them): labels coded another way (`no`/`yes` for 0/1)
-    would score zeros and no ROC area, not an error. Without probability columns (a
-    regressor, or a classifier without them) there are no classes to compare."""
-    classes = [
+    (its probability columns name them; without them, for a classifier's predictions,
+    its predicted labels in `column` do): labels coded another way (`no`/`yes` for 0/1), or a
+    regressor's numbers scored as classes, would score zeros, not an error."""
+    known = [
         str(c)[len(PROBABILITY_PREFIX) :]
         for c in predictions.columns
         if str(c).startswith(PROBABILITY_PREFIX)
     ]
-    labels = list(dict.fromkeys(str(v) for v in truth.dropna().tolist()))
-    if classes and labels and not set(labels) & set(classes):
+    if not known and column is not None and column in predictions.columns:
+        known = list(dict.fromkeys(map(_as_label, predictions[column].dropna().tolist())))
+    labels = list(dict.fromkeys(_as_label(v) for v in truth.dropna().tolist()))
+    if known and labels and not set(labels) & set(known):
         where = f" {location!r}" if location else ""
         raise DataError(
             f"none of the labels of the labels file{where} ({show_values(sorted(labels))}) is "
-            f"a class of the model that made the predictions ({show_values(classes)}; "
+            f"a class of the model that made the predictions ({show_values(known)}; "
             "compared as text): are they coded another way? Write them as the training "
             "labels were.",
             column=str(truth.name),
@@ -210,7 +238,8 @@ def evaluate_pipeline(
     def join(predictions: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
         """Match predictions with their labels on the id column."""
         locations = (c.predictions.location, c.labels.location)
-        return join_labels(predictions, labels, settings, locations)
+        classes = c.evaluator.task is Classification
+        return join_labels(predictions, labels, settings, locations, classes=classes)
 
     def version(joined: pd.DataFrame) -> str:
         return str(joined[MODEL_VERSION_COLUMN].iloc[0])

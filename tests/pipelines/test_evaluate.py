@@ -135,3 +135,45 @@ def test_times_with_a_zone_in_one_file_only_are_refused_naming_the_column(
         "the key column 'date' holds times with a zone (UTC) in the labels file and times "
         "without one in the predictions file" in message
     )
+
+
+def test_a_label_not_yet_arrived_is_left_out_like_a_missing_row(tmp_path: Path) -> None:
+    """An empty cell makes the column floats (1.0, 0.0): the labels are still the model's
+    classes, and the row without one waits, as a row not in the file does."""
+    runs = MemoryStore()
+    write(tmp_path, labelled=5)
+    labels = pd.read_csv(tmp_path / "labels.csv")
+    labels.loc[labels["id"] == "c", "y"] = None
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    live = run(
+        evaluate_pipeline(parts(tmp_path, runs), EvaluateSettings("id", "y")), RunSpec("evaluate")
+    ).unwrap()
+    assert live.rows == 3  # a, b, d: c's label has not arrived, e has none
+    assert live.metrics["accuracy"] == pytest.approx(1.0)
+
+
+def _without_probabilities(tmp_path: Path, values: list[object]) -> None:
+    pd.DataFrame(
+        {"id": ["a", "b", "c", "d"], "prediction": values, "model_version": ["m:3"] * 4}
+    ).to_csv(tmp_path / "predictions.csv", index=False)
+
+
+def test_labels_coded_another_way_are_refused_without_probability_columns(
+    tmp_path: Path,
+) -> None:
+    """A classifier without probabilities writes only its predicted labels: they are the
+    model's classes to compare the labels with (no/yes against 0/1 scored zeros)."""
+    runs = MemoryStore()
+    write(tmp_path, labelled=4)
+    _without_probabilities(tmp_path, [1, 0, 1, 1])
+    words = pd.DataFrame({"id": ["a", "b", "c", "d"], "y": ["yes", "no", "no", "yes"]})
+    words.to_csv(tmp_path / "labels.csv", index=False)
+    assert "are they coded another way" in _refused(tmp_path, runs)
+
+
+def test_a_regressors_prediction_file_is_not_scored_as_classes(tmp_path: Path) -> None:
+    runs = MemoryStore()
+    write(tmp_path, labelled=4)
+    _without_probabilities(tmp_path, [0.37, 0.81, 0.12, 0.66])
+    message = _refused(tmp_path, runs)
+    assert "are they coded another way" in message
