@@ -37,25 +37,33 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _named(workflow: WorkflowConfig, slot: str) -> dict[str, str]:
-    """The columns the settings name that the file in `slot` must have, by setting."""
+def _named(workflow: WorkflowConfig, slot: str) -> dict[str, tuple[str, str]]:
+    """The columns the config names that the file in `slot` must have: by what names
+    them (`index`, `known[0]`, `bias_checker's`), the column and the config path."""
     settings = workflow.settings
-    wanted: dict[str, str] = {}
+    wanted: dict[str, tuple[str, str]] = {}
+
+    def want(name: str, value: object, path: str | None = None) -> None:
+        text = _text(value)
+        if text is not None:
+            wanted[name] = (text, path or f"$.settings.{name}")
+
     if slot in ("data", "labels"):
         for name in ("target", "time", "series"):
-            value = _text(getattr(settings, name, None))
-            if value is not None:
-                wanted[name] = value
+            want(name, getattr(settings, name, None))
     if slot in ("data", "new_data", "labels"):
-        value = _text(getattr(settings, "index", None))
-        if value is not None:
-            wanted["index"] = value
-    if slot == "new_data":
+        want("index", getattr(settings, "index", None))
+    known: object = getattr(settings, "known", ())
+    if slot == "new_data" and known:
         for name in ("time", "series"):
-            value = _text(getattr(settings, name, None))
-            known: object = getattr(settings, "known", ())
-            if value is not None and known:
-                wanted[name] = value
+            want(name, getattr(settings, name, None))
+    if slot in ("data", "new_data") and isinstance(known, tuple):
+        # A forecast's known columns: in the history, and in the future it forecasts.
+        for place, column in enumerate(known):
+            want(f"known[{place}]", column)
+    bias = workflow.components.get("bias")
+    if slot == "data" and bias is not None:
+        want("bias_checker's", getattr(bias.settings, "column", None), "$.components.bias.column")
     return wanted
 
 
@@ -107,13 +115,13 @@ def _read_problems(workflow: WorkflowConfig, slot: str, what: str) -> Iterator[C
         return
     if header is None:
         return
-    for setting, column in _named(workflow, slot).items():
+    for setting, (column, at) in _named(workflow, slot).items():
         if column not in header:
             shown = ", ".join(header[:_SHOWN]) + (", ..." if len(header) > _SHOWN else "")
             yield ConfigProblem(
                 f"the {setting} column {column!r} is not in the header of {what} file {file} "
                 f"(its columns: {shown})",
-                f"$.settings.{setting}",
+                at,
             )
 
 

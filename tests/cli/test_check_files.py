@@ -91,3 +91,52 @@ def test_an_output_folder_that_cannot_be_written_is_named(
 def test_offline_skips_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, output = _check(tmp_path, monkeypatch, "--offline")
     assert code == 0, output
+
+
+def test_a_bias_column_not_in_the_header_is_named_at_its_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It passed the check, and the run failed after training, naming no setting."""
+    monkeypatch.chdir(tmp_path)
+    pd.DataFrame({"id": [1, 2], "region": ["n", "s"], "y": [0, 1]}).to_csv("data.csv", index=False)
+    Path("workflow.yaml").write_text(
+        "runner: classification\nsettings: {model_name: m, target: y, index: id}\n"
+        "components:\n  data: {type: csv, path: data.csv}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+        "  bias: {type: bias_checker, column: regoin}\n"
+    )
+    result = CliRunner().invoke(app, ["check", "workflow.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "the bias_checker's column 'regoin' is not in the header of the data file" in (
+        result.output
+    )
+    assert "@ $.components.bias.column" in result.output
+
+
+def test_a_forecasts_known_column_not_in_its_files_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run trained, registered and promoted a version, then failed at its forecast."""
+    monkeypatch.chdir(tmp_path)
+    days = pd.date_range("2024-01-01", periods=3, freq="D")
+    pd.DataFrame({"date": days, "sales": [1.0, 2.0, 3.0], "promo": [0, 1, 0]}).to_csv(
+        "history.csv", index=False
+    )
+    pd.DataFrame({"date": days + pd.Timedelta(days=3)}).to_csv("future.csv", index=False)
+    Path("workflow.yaml").write_text(
+        "runner: forecasting\n"
+        "settings: {model_name: m, target: sales, time: date, frequency: D, horizon: 2,"
+        " lags: [1], known: [promo, precip]}\n"
+        "components:\n"
+        "  data: {type: csv, path: history.csv, parse_dates: [date]}\n"
+        "  new_data: {type: csv, path: future.csv, parse_dates: [date]}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:Ridge'}\n"
+        "  predictions: {type: csv, path: out/forecasts.csv}\n"
+    )
+    result = CliRunner().invoke(app, ["check", "workflow.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "the known[1] column 'precip' is not in the header of the data file" in result.output
+    assert "the known[0] column 'promo' is not in the header of the new data file" in (
+        result.output
+    )
+    assert "@ $.settings.known[1]" in result.output
