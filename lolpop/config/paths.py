@@ -47,15 +47,20 @@ def also_inside(folder: Path) -> Iterator[None]:
 
 def _local(value: str) -> tuple[str, str, str] | None:
     """The local path a config's value names, as (scheme, path, query): a path (no
-    scheme), a `file://` URI, or the database file of a `sqlite:///` one (its query
-    apart); None for another URI (`s3://...`, `http://...`) or an in-memory database."""
-    if value.startswith("sqlite:///"):
-        path, _, query = value.removeprefix("sqlite:///").partition("?")
+    scheme), a `file://` or `file:` URI, or the database file of a `sqlite:///` one (its
+    query apart); None for another URI (`s3://...`, `http://...`) or an in-memory
+    database. Schemes are read in any case, as MLflow and SQLAlchemy read them."""
+    lowered = value.lower()
+    if lowered.startswith("sqlite:///"):
+        scheme = value[: len("sqlite:///")]
+        path, _, query = value[len(scheme) :].partition("?")
         if path in ("", ":memory:"):
             return None
-        return "sqlite:///", path, f"?{query}" if query else ""
-    if value.startswith("file://"):
-        return "file://", value.removeprefix("file://"), ""
+        return scheme, path, f"?{query}" if query else ""
+    if lowered.startswith("file:"):
+        # `file:///abs`, `file://relative` (as lolpop has read it) and `file:/abs`.
+        scheme = value[: len("file://")] if lowered.startswith("file://") else value[:5]
+        return scheme, value[len(scheme) :], ""
     return None if "://" in value else ("", value, "")
 
 
@@ -140,6 +145,27 @@ def with_absolute_paths(config: WorkflowConfig, root: Path) -> WorkflowConfig:
     )
 
 
+def _malformed_store(value: str) -> str | None:
+    """Why an MLflow store's URI cannot be opened as written (None: it may be): a scheme
+    in capitals, or a SQLite URI without its three slashes (SQLAlchemy's message for
+    them, at run time, named no setting).
+
+    >>> [_malformed_store(v) is None for v in ("sqlite:///m.db", "http://h:5000", "sqlite://m.db")]
+    [True, True, False]
+    """
+    scheme, colon, _ = value.partition(":")
+    if not colon or "/" in scheme:
+        return None  # a path, not a URI
+    if scheme != scheme.lower():
+        return f"the scheme of {value!r} must be written in lowercase ({scheme.lower()}:)"
+    if scheme == "sqlite" and not value.startswith("sqlite:///") and value != "sqlite://":
+        return (
+            f"{value!r} is not a SQLite URI: write sqlite:///PATH (three slashes, then a path "
+            "relative to the config's folder; four for an absolute one)"
+        )
+    return None
+
+
 def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
     """A `problem` for each output path of `config` outside the project folder (unless
     `allow_outside`). A tracking URI that is MLflow's own setting in the environment
@@ -150,8 +176,12 @@ def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> 
     root = project_root()
     users = {os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     for value, path in output_paths(config):
-        if value in users and path.endswith(("tracking_uri", "registry_uri")):
-            continue
+        if path.endswith(("tracking_uri", "registry_uri")):
+            if value in users:
+                continue
+            malformed = _malformed_store(value)
+            if malformed is not None:
+                problem(malformed, path)  # and where it leads, below, if outside
         try:
             outside = is_outside(value, root) and all(
                 is_outside(absolute_path(value, root), other) for other in _ALSO_INSIDE.get()

@@ -76,3 +76,24 @@ def test_a_folder_named_on_the_command_line_holds_uris_into_it_too(
     with also_inside(out):
         check_paths(elsewhere, lambda message, path: found.append(path))
     assert found == ["$.settings.tracking_uri"]
+
+
+@pytest.mark.parametrize(
+    ("uri", "said"),
+    [
+        ("sqlite://mlflow.db", "is not a SQLite URI: write sqlite:///PATH"),
+        ("sqlite:/mlflow.db", "is not a SQLite URI: write sqlite:///PATH"),
+        ("SQLITE:///mlflow.db", "must be written in lowercase (sqlite:)"),
+    ],
+)
+def test_a_malformed_store_uri_is_a_problem_at_its_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uri: str, said: str
+) -> None:
+    """It passed the check, and the run died with SQLAlchemy's words, naming no setting."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    config = WorkflowConfig("classification", Settings(model_name="m", tracking_uri=uri))
+    found: list[tuple[str, str]] = []
+    check_paths(config, lambda message, path: found.append((message, path)))
+    assert [path for _, path in found] == ["$.settings.tracking_uri"]
+    assert said in found[0][0]

@@ -89,6 +89,28 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "$.settings.tracking_uri",
             id="a tracking database above the project",
         ),
+        # MLflow reads `file:/path` (one slash) and schemes in capitals as it reads
+        # `file:///path`: the check took them for a relative path and for no path.
+        pytest.param(
+            "",
+            "settings: {model_name: iris, target: target, "
+            "tracking_uri: 'file:/tmp/lolpop-file-store'}\n",
+            "$.settings.tracking_uri",
+            id="a tracking file store written file:/path",
+        ),
+        pytest.param(
+            "  tracker: {type: mlflow, artifact_root: 'FILE:///tmp/artifacts'}\n",
+            "",
+            "$.components.tracker.artifact_root",
+            id="an artifact root URI in capitals",
+        ),
+        pytest.param(
+            "",
+            "settings: {model_name: iris, target: target, "
+            "tracking_uri: 'SQLite:///../elsewhere/mlflow.db'}\n",
+            "$.settings.tracking_uri",
+            id="a tracking database URI in capitals",
+        ),
         pytest.param(
             "  tracker: {type: mlflow, tracking_uri: 'sqlite:////tmp/lolpop-elsewhere.db'}\n",
             "",
