@@ -201,12 +201,8 @@ def check_trainer_searched(
             "with a tuner, its best candidate is the workflow's model and the trainer is "
             "never fitted. Search the trainer's estimator, or leave the tuner out."
         )
-    varied = {
-        name
-        for f in searched
-        for name in f.params
-        if len({repr(g.params.get(name)) for g in searched}) > 1
-    }
+    names = {name for f in searched for name in f.params}
+    varied = {name for name in names if len({repr(f.params.get(name)) for f in searched}) > 1}
     lost = {
         name: value
         for name, value in fits.params.items()
