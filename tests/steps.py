@@ -31,6 +31,11 @@ def boom(x: int) -> int:
 
 
 @step
+def upper(text: str) -> str:
+    return text.upper()
+
+
+@step
 def count(text: str) -> int:
     return len(text)
 

@@ -57,7 +57,7 @@ from returns.result import Failure, Result, Success
 from lolpop.backends.cache import KeptRun, start_kept_run
 from lolpop.backends.records import Kept
 from lolpop.core._hints import describe_value_type
-from lolpop.core._interpret import NOT_KEPT, cached, check_pair
+from lolpop.core._interpret import NOT_KEPT, cached, check_pair, items_of
 from lolpop.core.failure import Halt, RunFailure
 from lolpop.core.paths import Scope, leaves, steps
 from lolpop.core.step import (
@@ -527,12 +527,7 @@ class _Compiler:
         where = scope.at("map_each")
 
         def run_map(value: object, run: _FlowRun) -> object:
-            items = run.resolve(value)
-            try:
-                listed = list(items)  # type: ignore[call-overload]  # any iterable; others fail here
-            except TypeError as error:
-                raise Halt(where, describe_value_type(items), error) from None
-            return [each(item, run) for item in listed]
+            return [each(item, run) for item in items_of(run.resolve(value), where)]
 
         return run_map
 

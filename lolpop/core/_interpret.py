@@ -33,7 +33,8 @@ import contextvars
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol, TypeVar, cast
 
@@ -218,6 +219,34 @@ def check_pair(value: object, where: str) -> tuple[object, object]:
     return (value[0], value[1])
 
 
+#: What `map_each` refuses, though it iterates, and why: mypy takes a `str` for a
+#: `Sequence[str]`, and mapping its parts would be a silently wrong result.
+_NOT_ITEMS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (str, "each character"),
+    ((bytes, bytearray), "each byte"),
+    (Mapping, "each key, not its values"),
+    (AbstractSet, "its items in an arbitrary order"),
+)
+
+
+def items_of(value: object, where: str) -> list[object]:
+    """The items `map_each` runs its step on, or a `Halt` at `where` for a value that
+    is not a list of items (text, a mapping, a set, a non-iterable)."""
+    for kinds, parts in _NOT_ITEMS:
+        if isinstance(value, kinds):
+            kind = describe_value_type(value)
+            error = TypeError(
+                f"map_each(...) takes a list (or tuple) of items, got a value of type "
+                f"{kind}: it would run the step on {parts}. Pass the items as a list, "
+                "e.g. [value]."
+            )
+            raise Halt(where, kind, error)
+    try:
+        return list(cast("Iterable[object]", value))  # any iterable; others fail here
+    except TypeError as error:
+        raise Halt(where, describe_value_type(value), error) from None
+
+
 def _with_timeout(fn: Compiled, seconds: float, path: str) -> Compiled:
     """`fn` run in a helper thread, given up on after `seconds` (Python cannot kill a
     thread: a step that overruns is abandoned, and its result dropped)."""
@@ -393,13 +422,10 @@ class _Compiler:
         def run_map(items: object) -> object:
             if items is UNKNOWN:
                 return UNKNOWN
-            try:
-                iterator = iter(items)  # type: ignore[call-overload]  # any iterable; others fail here
-            except TypeError as error:
-                raise Halt(where, describe_value_type(items), error) from None
+            listed = items_of(items, where)
             if concurrent:
-                return _concurrent_map(inner, list(iterator))
-            return [inner(item) for item in iterator]
+                return _concurrent_map(inner, listed)
+            return [inner(item) for item in listed]
 
         return run_map
 

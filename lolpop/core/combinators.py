@@ -162,6 +162,10 @@ def both(left: Step[_A, _B], right: Step[_C, _D]) -> Step[tuple[_A, _C], tuple[_
 def map_each(inner: Step[_A, _B]) -> Step[Sequence[_A], list[_B]]:
     """Run a step on every item of a sequence; output the list of results.
 
+    Text, a mapping and a set are refused when the step runs, though they iterate: mypy
+    takes a `str` for a `Sequence[str]`, and a step run on each character (or key, or in
+    a set's arbitrary order) would be a silently wrong result.
+
     >>> from lolpop import step
     >>> @step
     ... def inc(x: int) -> int:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
+from typing import cast
 
 from lolpop import Step, make_step, map_each, run
 from lolpop.backends import Local
 from lolpop.core._interpret import WORTH_A_THREAD
 from lolpop.core.failure import RunFailure
+from tests.steps import upper
 
 _SLOW = 20 * WORTH_A_THREAD
 
@@ -75,3 +78,26 @@ def test_the_first_failing_item_is_the_one_reported() -> None:
     assert isinstance(failure := outcome.failure(), RunFailure)
     assert failure.path == "each/probe"
     assert "item 2 is bad" in str(failure.cause)
+
+
+_NOT_A_LIST = {
+    "str": ("abc", "character"),
+    "bytes": (b"ab", "byte"),
+    "dict": ({"a": "x"}, "key"),
+    "set": ({"a", "b"}, "order"),
+}
+
+
+def test_map_each_refuses_text_mappings_and_sets_instead_of_mapping_their_parts() -> None:
+    # A str is a `Sequence[str]` to mypy, so `map_each(step_on_str)` takes one: mapping
+    # its characters is a silently wrong result, as are a dict's keys and a set's order.
+    for value, says in _NOT_A_LIST.values():
+        # (mypy refuses the others: a YAML-built or untyped program may still pass them)
+        outcome = run(map_each(upper), cast("Sequence[str]", value), backend=Local())
+        failure = outcome.failure()
+        assert isinstance(failure, RunFailure), value
+        assert failure.path == "<map_each>"
+        assert f"got a value of type {type(value).__name__}:" in failure.message
+        assert says in failure.message
+    assert run(map_each(upper), ["a", "b"]).unwrap() == ["A", "B"]
+    assert run(map_each(upper), ("a",)).unwrap() == ["A"]

@@ -28,7 +28,7 @@ from lolpop.backends import Local, Prefect
 from lolpop.core.flow import Flow
 from lolpop.errors import UnsupportedNodeError
 from tests.prefect_runs import latest_task_run_names
-from tests.steps import boom, double, inc, is_even
+from tests.steps import boom, double, inc, is_even, upper
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -77,6 +77,13 @@ def test_failures_name_the_same_step_on_both_backends() -> None:
     )
     assert isinstance(on_prefect.cause, ValueError)
     assert str(on_prefect.cause) == "boom on 4"
+
+
+def test_map_each_refuses_text_as_local_does() -> None:
+    on_prefect = run(map_each(upper), "abc", backend=Prefect()).failure()
+    assert on_prefect == run(map_each(upper), "abc", backend=Local()).failure()
+    assert on_prefect.path == "<map_each>"
+    assert "each character" in on_prefect.message
 
 
 def test_retried_step_counts_attempts_like_local() -> None:
