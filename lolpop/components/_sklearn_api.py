@@ -1,9 +1,10 @@
 """scikit-learn's estimators as data, so a check of a config need not import scikit-learn.
 
-Checking `estimator: sklearn.linear_model:LogisticRegression` with its `params` asks three
+Checking `estimator: sklearn.linear_model:LogisticRegression` with its `params` asks four
 things of scikit-learn: the constructor's parameter names, whether the class is a
-classifier or a regressor, and whether each value meets the class's own
-`_parameter_constraints`. Importing scikit-learn (and SciPy with it) to ask them is
+classifier or a regressor, whether each value meets the class's own
+`_parameter_constraints`, and whether its models give class probabilities (roc_auc,
+pr_auc and log_loss need them). Importing scikit-learn (and SciPy with it) to ask them is
 ~0.6 s of a `lolpop check` that otherwise takes ~0.45 s (issue 16). So lolpop ships the
 answers for one scikit-learn release as a table (`sklearn_api.json`), written from that
 release by `python -m lolpop.components._sklearn_api`.
@@ -15,7 +16,8 @@ release by `python -m lolpop.components._sklearn_api`.
   has, values each of its constraints can be decided for from the value alone (numbers
   in an interval, one of some options, an instance of a type, None, NaN). Anything else
   (another release, another reference, a parameter the class lacks, a value refused, a
-  constraint the table could not describe) goes to scikit-learn's own check, which
+  constraint the table could not describe, a class whose `predict_proba` depends on its
+  parameters, as `SVC`'s on `probability`) goes to scikit-learn's own check, which
   refuses with its own words: the table never refuses, it only lets a check pass.
 - A value a config gives is `None`, a bool, an int, a float or a string; each constraint
   is written as the kinds of value it takes, with the interval or options it bounds them
@@ -27,12 +29,13 @@ release by `python -m lolpop.components._sklearn_api`.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from attrs import frozen
 
@@ -42,7 +45,11 @@ if TYPE_CHECKING:
 #: The table lolpop ships, for the scikit-learn release it names.
 TABLE = Path(__file__).with_name("sklearn_api.json")
 #: Bumped when the table's layout changes (a table of another layout is not read).
-_LAYOUT = 1
+_LAYOUT = 2
+#: Whether a class's models give class probabilities: it has `predict_proba` (`always`),
+#: has none (`never`), or has one that its parameters make available or not (`depends`:
+#: scikit-learn's `available_if`, e.g. `SVC(probability=...)`).
+Probabilities = Literal["always", "never", "depends"]
 #: The kinds of value a config can give a parameter, with a value of each (a constraint
 #: that depends on a value's type alone is written as the kinds whose value meets it).
 SAMPLES: Mapping[str, object] = {
@@ -72,6 +79,8 @@ class Listed:
     params: tuple[str, ...]
     #: "classification", "regression", or None when the class is neither.
     task: str | None
+    #: Whether its models give class probabilities (`Probabilities`).
+    probabilities: Probabilities
     #: Each constrained parameter's constraints (any one met is enough), as written; a
     #: parameter the table could not describe is None.
     constraints: Mapping[str, Sequence[Mapping[str, object]] | None]
@@ -158,7 +167,10 @@ def listed(reference: str) -> Listed | None:
         return None
     if task not in ("classification", "regression", None) or not isinstance(constraints, dict):
         return None
-    return Listed(tuple(params), task, constraints)
+    proba = entry.get("proba")
+    if proba not in ("always", "never", "depends"):
+        return None
+    return Listed(tuple(params), task, proba, constraints)
 
 
 # --- writing the table (imports scikit-learn) ---------------------------------------------
@@ -268,6 +280,17 @@ def _public_references() -> Iterator[tuple[str, type]]:
                 yield f"{found.name}:{name}", value
 
 
+def probabilities_of(cls: type) -> Probabilities:
+    """Whether an estimator class's models give class probabilities, read from the class
+    (none is made)."""
+    from sklearn.utils._available_if import _AvailableIfDescriptor  # noqa: PLC0415
+
+    found = inspect.getattr_static(cls, "predict_proba", None)
+    if found is None:
+        return "never"
+    return "depends" if isinstance(found, _AvailableIfDescriptor) else "always"
+
+
 def describe() -> dict[str, object]:
     """The table of the installed scikit-learn (imports it, and every public module)."""
     from sklearn.base import ClassifierMixin, RegressorMixin  # noqa: PLC0415
@@ -296,6 +319,7 @@ def describe() -> dict[str, object]:
         estimators[reference] = {
             "params": list(params),
             "task": task,
+            "proba": probabilities_of(cls),
             "constraints": _constraints_of(cls),
         }
     return {"layout": _LAYOUT, "sklearn": _installed(), "estimators": estimators}

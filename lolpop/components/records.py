@@ -612,6 +612,9 @@ class Fits:
 
     estimator: str
     params: Params
+    #: Whether its models give class probabilities (`predict_proba`), which roc_auc,
+    #: pr_auc and log_loss need; None when it cannot tell.
+    probabilities: bool | None = field(default=None, kw_only=True)
 
 
 @frozen

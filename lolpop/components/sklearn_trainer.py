@@ -49,7 +49,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from attrs import Factory, frozen
+from attrs import Factory, field, frozen
 
 from lolpop.components import _facts, _sklearn_api
 from lolpop.components._errors import (
@@ -134,6 +134,9 @@ class ModelSpec:
     params: Mapping[str, ParamValue]
     task: Task
     name: str
+    #: Whether its models give class probabilities (`predict_proba`), which roc_auc,
+    #: pr_auc and log_loss need; None when it cannot be told without fitting one.
+    probabilities: bool | None = field(default=None, kw_only=True)
 
     def make(self) -> _Sklearn:
         """A fresh, unfitted estimator with the parameters set."""
@@ -269,7 +272,19 @@ def _class_spec(
         if issubclass(cls, RegressorMixin)
         else None
     )
-    return ModelSpec(cls, resolved, _checked_task(found, task, label), label)
+    checked = _checked_task(found, task, label)
+    proba = _class_probabilities(cls, resolved)
+    return ModelSpec(cls, resolved, checked, label, probabilities=proba)
+
+
+def _class_probabilities(cls: type, params: Mapping[str, ParamValue]) -> bool:
+    """Whether a scikit-learn class with `params` gives class probabilities. Only a class
+    whose `predict_proba` its parameters make available (`SVC(probability=...)`) is made
+    to be asked: scikit-learn's constructors only keep their parameters."""
+    found = _sklearn_api.probabilities_of(cls)
+    if found != "depends":
+        return found == "always"
+    return hasattr(cls(**params), "predict_proba")
 
 
 def make_spec(
@@ -304,7 +319,13 @@ def make_spec(
             validate()
     except (TypeError, ValueError) as error:
         raise DefinitionError(f"bad parameters for {label}: {error}") from error
-    return ModelSpec(estimator, resolved, _task_of(probe, task, label), label)
+    return ModelSpec(
+        estimator,
+        resolved,
+        _task_of(probe, task, label),
+        label,
+        probabilities=hasattr(probe, "predict_proba"),
+    )
 
 
 def _feature_names(frame: pd.DataFrame) -> tuple[str, ...]:
@@ -668,7 +689,7 @@ def spec_trainer(spec: ModelSpec, kind: type[_K]) -> ModelTrainer[_K]:
             predict_proba, name="predict_proba", description="class probabilities"
         ),
         task=kind,
-        fits=Fits(spec.name, dict(spec.params)),
+        fits=Fits(spec.name, dict(spec.params), probabilities=spec.probabilities),
     )
 
 
@@ -765,15 +786,16 @@ def _kept_spec(
     answer = _facts.recall(reference, question)
     if not isinstance(answer, dict):
         return None
-    known, task = answer.get("known"), answer.get("task")
+    known, task, proba = answer.get("known"), answer.get("task"), answer.get("proba")
     if not isinstance(known, list) or not all(isinstance(k, str) for k in known):
         return None
-    if task not in ("classification", "regression"):
+    if task not in ("classification", "regression") or not isinstance(proba, bool):
         return None
     checked: Task = "classification" if task == "classification" else "regression"
     name = reference.replace(":", ".")
     _check_known(name, params, known)
-    return ModelSpec(_Named(reference, allow), _seeded(params, known, seed), checked, name)
+    resolved = _seeded(params, known, seed)
+    return ModelSpec(_Named(reference, allow), resolved, checked, name, probabilities=proba)
 
 
 def _listed_spec(
@@ -784,8 +806,9 @@ def _listed_spec(
     seed: int | None,
 ) -> ModelSpec | None:
     """The spec the table of scikit-learn's estimators (`_sklearn_api`) gives, when it
-    lists `reference` and lets every parameter pass; None leaves the check to
-    scikit-learn (which refuses in its own words what the table would not pass)."""
+    lists `reference`, lets every parameter pass and tells whether its models give
+    probabilities whatever the parameters; None leaves the check to scikit-learn (which
+    refuses in its own words what the table would not pass)."""
     entry = _sklearn_api.listed(reference)
     if entry is None:
         return None
@@ -799,10 +822,11 @@ def _listed_spec(
         if entry.task == "regression"
         else None
     )
-    if found is None or task not in ("auto", found):
+    if found is None or task not in ("auto", found) or entry.probabilities == "depends":
         return None
     name = reference.replace(":", ".")
-    return ModelSpec(_Named(reference, allow), resolved, found, name)
+    proba = entry.probabilities == "always"
+    return ModelSpec(_Named(reference, allow), resolved, found, name, probabilities=proba)
 
 
 def config_spec(
@@ -838,7 +862,11 @@ def config_spec(
         spec = make_spec(factory, params, task=task, seed=seed, name=name)
     if _is_sklearn(reference):
         modules = (reference.partition(":")[0], factory.__module__, "sklearn", __name__)
-        answer = {"known": list(_parameters_of(factory, name)), "task": spec.task}
+        answer = {
+            "known": list(_parameters_of(factory, name)),
+            "task": spec.task,
+            "proba": spec.probabilities,
+        }
         _facts.remember(reference, question, answer, modules)
     # Named as a kept check names it, so a step holding the spec is the same step (the
     # same cache key, for `--resume`) whether its check was kept or not.

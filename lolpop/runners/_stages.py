@@ -4,7 +4,7 @@ refusing a stage whose needs are not given (`StageNeedsError`, each at its path)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from lolpop.components.records import MetricsEvaluator, RunRef, RunSpec, RunStatus, TaskKind
@@ -69,6 +69,11 @@ def check_runner_settings(
         settings_rule(task, approval)
     except SettingError as error:
         found.append(error)
+    refuse_all(found)
+
+
+def refuse_all(found: Sequence[SettingError]) -> None:
+    """Refuse every problem `found` at once, each at its path (none: nothing)."""
     if len(found) == 1:
         raise found[0]
     if found:

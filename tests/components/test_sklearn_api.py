@@ -9,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -124,6 +125,8 @@ def _fresh(
         ("sklearn.linear_model:Ridge", {"alpha": 1.0}, "regression", 3),
         ("sklearn.ensemble:RandomForestClassifier", {"n_estimators": 5}, "auto", None),
         ("sklearn.ensemble:HistGradientBoostingRegressor", {"max_iter": 50}, "auto", 0),
+        ("sklearn.linear_model:RidgeClassifier", {"alpha": 0.5}, "auto", 0),
+        ("sklearn.svm:LinearSVC", {}, "classification", 0),
         (
             "sklearn.ensemble:RandomForestClassifier",
             {"max_depth": None, "random_state": 4},
@@ -207,6 +210,7 @@ def test_the_table_passes_only_what_it_can_decide() -> None:
     listed = Listed(
         params=("a", "b", "free"),
         task="classification",
+        probabilities="always",
         constraints={
             "a": [{"kinds": ["int"], "interval": [1, None], "closed": "left"}],
             "b": None,  # a constraint the table could not describe
@@ -218,3 +222,59 @@ def test_the_table_passes_only_what_it_can_decide() -> None:
     assert not listed.accepts({"b": 1})
     assert not listed.accepts({"c": 1})
     assert not listed.accepts({"a": [1]})  # not a kind a config gives
+
+
+def test_the_table_says_which_classifiers_give_probabilities_as_their_instances_do() -> None:
+    # roc_auc, pr_auc and log_loss need predict_proba: a runner refuses them for a model
+    # without it (tests/runners/test_task_mixing.py), from this column when it can.
+    import importlib  # noqa: PLC0415
+
+    table = _sklearn_api._table()
+    if table is None:
+        pytest.skip("the table is not for the installed scikit-learn")
+    said: dict[str, int] = {}
+    for reference, entry in table.items():
+        assert isinstance(entry, dict)
+        proba = entry["proba"]
+        said[proba] = said.get(proba, 0) + 1
+        if entry["task"] != "classification" or proba == "depends":
+            continue
+        module, _, name = reference.partition(":")
+        cls = getattr(importlib.import_module(module), name)
+        try:
+            with warnings.catch_warnings(action="ignore", category=FutureWarning):
+                made = cls()  # (a deprecated class warns)
+        except TypeError:  # a meta-estimator needs its estimator
+            continue
+        assert hasattr(made, "predict_proba") == (proba == "always"), reference
+    assert set(said) == {"always", "never", "depends"}
+
+
+@pytest.mark.parametrize(
+    ("params", "gives"), [({}, False), ({"probability": True}, True), ({"C": 2.0}, False)]
+)
+def test_a_classifier_whose_parameters_decide_is_asked_with_them(
+    params: Mapping[str, ParamValue], gives: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOLPOP_CACHE_DIR", str(tmp_path))
+    listed = _sklearn_api.listed("sklearn.svm:SVC")
+    assert listed is not None
+    assert listed.probabilities == "depends"
+    first = config_spec("sklearn.svm:SVC", (), params, task="auto", seed=0)
+    kept = config_spec("sklearn.svm:SVC", (), params, task="auto", seed=0)
+    assert first.probabilities is gives
+    assert kept == first
+
+
+def test_a_kept_check_from_before_probabilities_were_kept_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lolpop.components import _facts  # noqa: PLC0415
+
+    monkeypatch.setenv("LOLPOP_CACHE_DIR", str(tmp_path))
+    question: dict[str, object] = {"params": {}, "task": "auto", "seed": 0}
+    old = {"known": ["C", "probability", "random_state"], "task": "classification"}
+    _facts.remember("sklearn.svm:SVC", question, old, ("sklearn.svm", "sklearn"))
+    assert _facts.recall("sklearn.svm:SVC", question) == old
+    spec = config_spec("sklearn.svm:SVC", (), {}, task="auto", seed=0)
+    assert spec.probabilities is False

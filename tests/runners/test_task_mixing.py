@@ -11,10 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from attrs import evolve
+from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from typer.testing import CliRunner
 
 from examples._common import ROOT
 from lolpop.cli import app
+from lolpop.components.sklearn_trainer import sklearn_trainer
+from lolpop.errors import SettingError
+from lolpop.pipelines.deploy import classification_rule
+from lolpop.runners.supervised import classification_runner
+from tests.runners.test_target_agreement import Shop, shop
 
 runner = CliRunner()
 
@@ -209,3 +216,133 @@ def test_a_settings_mistake_is_said_once_at_its_setting(
     assert "1 problem " in result.output, result.output
     assert f"@ {path} (" in result.output, result.output
     assert said in result.output
+
+
+def _without_probabilities(estimator: str) -> str:
+    """The breast cancer example with another estimator for its trainer and tuner (a
+    RidgeClassifier searching its `alpha`, as it has no `C`)."""
+    text = _example("breast_cancer")
+    old = "estimator: sklearn.linear_model:LogisticRegression"
+    assert text.count(old) == 2, "the example changed: update the case"
+    text = text.replace(old, f"estimator: {estimator}")
+    text = text.replace("params: {max_iter: 1000}", "params: {}")
+    if estimator.endswith("RidgeClassifier"):
+        text = text.replace("C: [0.1, 1.0]", "alpha: [0.1, 1.0]")
+    return text
+
+
+@pytest.mark.parametrize(
+    ("changes", "paths"),
+    [
+        pytest.param(
+            [("  approval:\n    metric: f1", "  approval:\n    metric: roc_auc")],
+            ["$.settings.approval.metric"],
+            id="approved by roc_auc: never deployed",
+        ),
+        pytest.param(
+            [("    metric: f1\n    params:", "    metric: pr_auc\n    params:")],
+            ["$.components.tuner.metric"],
+            id="trials scored by pr_auc: fails after processing",
+        ),
+        pytest.param(
+            [
+                (
+                    "    type: baseline_checker\n    metric: f1",
+                    "    type: baseline_checker\n    metric: log_loss",
+                )
+            ],
+            ["$.components.baseline.metric"],
+            id="a log_loss baseline",
+        ),
+        pytest.param(
+            [
+                (
+                    "components:\n",
+                    "components:\n  metrics: {type: classification_metrics, metrics: [f1, roc_auc]}\n",
+                )
+            ],
+            ["$.components.metrics.metrics"],
+            id="roc_auc among the test metrics",
+        ),
+        pytest.param(
+            [
+                ("  approval:\n    metric: f1", "  approval:\n    metric: roc_auc"),
+                ("    metric: f1\n    params:", "    metric: roc_auc\n    params:"),
+            ],
+            ["$.settings.approval.metric", "$.components.tuner.metric"],
+            id="every one at once",
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "estimator",
+    ["sklearn.linear_model:RidgeClassifier", "sklearn.svm:SVC", "sklearn.svm:LinearSVC"],
+)
+def test_a_probability_metric_for_a_model_without_probabilities_is_refused(
+    estimator: str,
+    changes: list[tuple[str, str]],
+    paths: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # roc_auc, pr_auc and log_loss need predict_proba. An approval rule by one of them
+    # never found it in a RidgeClassifier's metrics: the run ended "done", never deploying;
+    # a tuner or baseline scored by one failed after the data was processed.
+    monkeypatch.chdir(ROOT)
+    text = _without_probabilities(estimator)
+    for old, new in changes:
+        assert old in text, "the example changed: update the case"
+        text = text.replace(old, new, 1)
+    config = tmp_path / "workflow.yaml"
+    config.write_text(text)
+    result = runner.invoke(app, ["check", str(config)])
+    assert result.exit_code == 2, result.output
+    for path in paths:
+        assert f"@ {path}" in result.output
+    assert "predict_proba" in result.output
+    assert estimator.replace(":", ".") in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("estimator", "params", "space"),
+    [
+        ("sklearn.linear_model:LogisticRegression", "{max_iter: 1000}", "C: [0.1, 1.0]"),
+        ("sklearn.svm:SVC", "{probability: true}", "C: [0.1, 1.0]"),
+        ("sklearn.ensemble:RandomForestClassifier", "{n_estimators: 5}", "max_depth: [2, 3]"),
+        ("sklearn.linear_model:SGDClassifier", "{loss: log_loss}", "alpha: [0.001, 0.01]"),
+    ],
+)
+def test_a_probability_metric_for_a_model_with_probabilities_checks(
+    estimator: str, params: str, space: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    text = _without_probabilities(estimator).replace("params: {}", f"params: {params}")
+    text = text.replace("C: [0.1, 1.0]", space)
+    text = text.replace("  approval:\n    metric: f1", "  approval:\n    metric: roc_auc", 1)
+    text = text.replace("    metric: f1\n    params:", "    metric: log_loss\n    params:", 1)
+    config = tmp_path / "workflow.yaml"
+    config.write_text(text)
+    result = runner.invoke(app, ["check", str(config)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_python_approval_rule_by_roc_auc_for_a_model_without_probabilities_is_refused(
+    tmp_path: Path,
+) -> None:
+    house = Shop(tmp_path)
+    settings = house.settings("churned")
+    components = evolve(
+        house.components(settings, shop()), trainer=sklearn_trainer(RidgeClassifier)
+    )
+    rule = classification_rule("roc_auc")
+    with pytest.raises(SettingError) as raised:
+        classification_runner(components, settings, "deploy", approval=rule)
+    assert raised.value.field == "$.settings.approval.metric"
+    assert "RidgeClassifier has no predict_proba" in str(raised.value)
+    classification_runner(components, settings, "train", approval=rule)  # nothing approved
+    classification_runner(components, settings, "deploy", approval=classification_rule("f1"))
+    manual = classification_rule("roc_auc", manual=True)
+    classification_runner(components, settings, "deploy", approval=manual)
+    logistic = evolve(components, trainer=sklearn_trainer(LogisticRegression))
+    classification_runner(logistic, settings, "deploy", approval=rule)

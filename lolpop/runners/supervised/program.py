@@ -86,6 +86,7 @@ from lolpop.runners._stages import (
     deployment_text,
     finished,
     live_run,
+    refuse_all,
     settings_rule,
     stage_needs,
     stage_run,
@@ -93,6 +94,7 @@ from lolpop.runners._stages import (
 )
 from lolpop.runners.supervised.components import SupervisedComponents
 from lolpop.runners.supervised.defaults import PREDICTION_COLUMN, target_of
+from lolpop.runners.supervised.probabilities import probability_problems
 from lolpop.runners.supervised.settings import STAGES, Stage, SupervisedSettings
 
 _K = TypeVar("_K", bound=TaskKind)
@@ -238,6 +240,21 @@ def never_features(
     )
 
 
+def _check_models(
+    components: SupervisedComponents[_K],
+    settings: SupervisedSettings,
+    stage: Stage,
+    approval: ApprovalRule[_K] | None,
+) -> None:
+    """Refuse a search of another estimator than the trainer's, and a stage that trains
+    and scores by class probabilities a model that gives none (`probability_problems`)."""
+    check_trainer_searched(components.trainer, components.tuner)
+    if stage in ("train", "deploy", "build_all"):
+        rule = approval or settings.approval
+        compared = None if stage == "train" or rule.manual else rule.metric
+        refuse_all(probability_problems(components, compared))
+
+
 def supervised_runner(
     components: SupervisedComponents[_K],
     settings: SupervisedSettings,
@@ -252,7 +269,7 @@ def supervised_runner(
     c = components
     kind = check_task(c)
     check_stage(stage)
-    check_trainer_searched(c.trainer, c.tuner)
+    _check_models(c, settings, stage, approval)
     target = target_of(settings)
     if c.splitter.target is not None and c.splitter.target != target:
         raise DefinitionError(

@@ -1,0 +1,3 @@
+# The descriptor of a method that an estimator's parameters make available or not
+# (`lolpop.components._sklearn_api.probabilities_of` tells `SVC.predict_proba` by it).
+class _AvailableIfDescriptor: ...
