@@ -216,14 +216,22 @@ def prepare(frame: pd.DataFrame, spec: SeriesSpec, where: str = "the data") -> p
         )
     frequency = frequency_of(ordered, spec, where)
     for key, part in ordered.groupby(_ONE, sort=False):
-        expected = pd.date_range(part[spec.time].iloc[0], part[spec.time].iloc[-1], freq=frequency)
-        if not expected.equals(pd.DatetimeIndex(part[spec.time])):
-            gaps = expected.difference(pd.DatetimeIndex(part[spec.time]))
+        times = pd.DatetimeIndex(part[spec.time])
+        expected = pd.date_range(times[0], times[-1], freq=frequency)
+        if not expected.equals(times):
+            wrong = [
+                f"{len(found)} time(s) {said} (e.g. {show_values([_when(t) for t in found[:3]])})"
+                for found, said in (
+                    (expected.difference(times), "missing"),
+                    (times.difference(expected), "off its grid"),
+                )
+                if len(found)
+            ]
             which = where if spec.series is None else f"series {key!r} of {where}"
             raise DataError(
-                f"{which} is not regular at frequency {frequency!r}: {len(gaps)} time(s) "
-                f"missing (e.g. {show_values([_when(g) for g in gaps[:3]])}) or off the grid. "
-                "Fill the gaps before forecasting (lags count rows).",
+                f"{which} is not regular at frequency {frequency!r}: {' and '.join(wrong)}. "
+                "Fill the gaps, or give the data's own `frequency:`, before forecasting "
+                "(lags count rows).",
                 column=spec.time,
             )
     return ordered.drop(columns=_ONE).reset_index(drop=True)
@@ -398,9 +406,10 @@ def _known(
     for key, time in zip(keys, times, strict=True):
         found = table.get((key, time))
         if found is None or (isinstance(found, float) and math.isnan(found)):
+            which = "" if spec.series is None else f" for series {key!r}"
             raise DataError(
-                f"the new data has no value of the known column {name!r} for series "
-                f"{key!r} at {time}: the forecast needs every step of the horizon.",
+                f"the new data has no value of the known column {name!r}{which} at "
+                f"{_when(time)}: the forecast needs every step of the horizon.",
                 column=name,
             )
         values.append(float(found))

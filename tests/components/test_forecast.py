@@ -171,6 +171,26 @@ def test_a_single_series_history_is_not_called_by_an_internal_name() -> None:
     assert str(twice.value).startswith("sales.csv has 1 repeated time(s), e.g. 2020-01-12:")
 
 
+def test_a_history_off_the_frequencys_grid_says_which_times_are_off_it() -> None:
+    # Daily rows under `frequency: W-SUN` missed no Sunday, and were refused as "0
+    # time(s) missing (e.g. )".
+    spec = SeriesSpec(time="day", target="sales", frequency="W-SUN")
+    days = pd.date_range("2020-01-05", periods=15, freq="D")
+    frame = pd.DataFrame({"day": days, "sales": np.arange(15.0)})
+    with pytest.raises(DataError) as caught:
+        prepare(frame, spec, where="sales.csv")
+    message = str(caught.value)
+    assert "0 time(s)" not in message
+    assert "(e.g. )" not in message
+    assert "12 time(s) off its grid (e.g. '2020-01-06', '2020-01-07', '2020-01-08')" in message
+    gap = frame.drop(index=[7]).assign(day=lambda f: f["day"].where(f.index % 7 == 0))
+    gap = gap.dropna()
+    with pytest.raises(DataError) as caught:
+        prepare(gap, spec, where="sales.csv")
+    assert "1 time(s) missing (e.g. '2020-01-12')" in str(caught.value)
+    assert "off its grid" not in str(caught.value)
+
+
 def test_the_same_time_in_two_series_is_not_a_repeat() -> None:
     frame = pd.concat([_series("north", range(5)), _series("south", range(5))])
     assert len(prepare(frame, SPEC)) == 10
@@ -482,6 +502,22 @@ def test_a_missing_future_value_of_a_known_column_is_refused_naming_it() -> None
         with pytest.raises(DataError, match="needs its future values") as caught:
             forecast_frame(model, recipe, spec, history, missing)
         assert caught.value.column == "promo"
+
+
+def test_a_single_series_missing_future_value_is_not_called_by_an_internal_name() -> None:
+    frame, spec, recipe = _promoted(20)
+    frame = frame[frame["store"] == "north"].drop(columns=["store"])
+    spec = evolve(spec, series=None)
+    history = prepare(frame, spec)
+    model = _model_of(recipe, spec, history)
+    days = pd.date_range("2021-03-21", periods=3, freq="D")
+    future = pd.DataFrame({"date": days, "promo": [1.0, 1.0, 1.0]}).drop(index=[1])
+    with pytest.raises(DataError) as caught:
+        forecast_frame(model, recipe, spec, history, future)
+    message = str(caught.value)
+    assert "__series__" not in message
+    assert "series" not in message
+    assert "at 2021-03-22:" in message
 
 
 def test_bad_future_values_of_a_known_column_are_refused_as_data_errors() -> None:
