@@ -11,6 +11,7 @@ to, wherever it is (`also_inside`).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from typing import TypeVar
 import attrs
 
 from lolpop.config.records import WorkflowConfig, is_output_path
+from lolpop.secret import mask_url
 
 _R = TypeVar("_R")
 
@@ -166,22 +168,72 @@ def _malformed_store(value: str) -> str | None:
     return None
 
 
+#: The module of the driver SQLAlchemy uses for a database URI's scheme (`dialect` or
+#: `dialect+driver`), and the distribution that installs it: MLflow's database stores.
+_DRIVERS: dict[str, tuple[str, str]] = {
+    "postgresql": ("psycopg2", "psycopg2-binary"),
+    "postgresql+psycopg2": ("psycopg2", "psycopg2-binary"),
+    "postgresql+psycopg": ("psycopg", "psycopg"),
+    "postgresql+pg8000": ("pg8000", "pg8000"),
+    "mysql": ("MySQLdb", "mysqlclient"),
+    "mysql+mysqldb": ("MySQLdb", "mysqlclient"),
+    "mysql+pymysql": ("pymysql", "pymysql"),
+    "mysql+mysqlconnector": ("mysql.connector", "mysql-connector-python"),
+    "mssql": ("pyodbc", "pyodbc"),
+    "mssql+pyodbc": ("pyodbc", "pyodbc"),
+    "mssql+pymssql": ("pymssql", "pymssql"),
+}
+
+
+def _installed(module: str) -> bool:
+    """Whether `module` can be imported (found, not imported)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a missing parent package
+        return False
+
+
+def _missing_driver(value: str) -> str | None:
+    """Why a database store cannot be opened: its driver is not installed (MLflow failed
+    with a bare `ModuleNotFoundError` once the run had started). The URI is shown without
+    its password."""
+    scheme = value.partition(":")[0]
+    if scheme not in _DRIVERS:
+        return None
+    module, distribution = _DRIVERS[scheme]
+    if _installed(module):
+        return None
+    return (
+        f"the store {mask_url(value)} needs the database driver {module!r}, which is not "
+        f"installed: pip install {distribution} (or name an installed driver in the "
+        f"scheme, as SQLAlchemy reads it: {scheme.partition('+')[0]}+DRIVER://...)"
+    )
+
+
+def _check_store(value: str, path: str, problem: Callable[[str, str], None]) -> None:
+    """A `problem` for a tracking or registry URI that cannot be opened as written."""
+    for found in (_malformed_store(value), _missing_driver(value)):
+        if found is not None:
+            problem(found, path)
+
+
 def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
-    """A `problem` for each output path of `config` outside the project folder (unless
-    `allow_outside`). A tracking URI that is MLflow's own setting in the environment
-    (`MLFLOW_TRACKING_URI`, `MLFLOW_REGISTRY_URI`: a prod profile's `${env:...}`) is the
-    user's choice, where MLflow would write with no config at all: not refused."""
+    """A `problem` for each store URI that cannot be opened as written, and for each output
+    path of `config` outside the project folder (unless `allow_outside`). A tracking URI
+    that is MLflow's own setting in the environment (`MLFLOW_TRACKING_URI`,
+    `MLFLOW_REGISTRY_URI`: a prod profile's `${env:...}`) is the user's choice, where
+    MLflow would write with no config at all: not refused for where it leads."""
+    stores = ("tracking_uri", "registry_uri")
+    for value, path in output_paths(config):
+        if path.endswith(stores):
+            _check_store(value, path, problem)
     if config.allow_outside:
         return
     root = project_root()
     users = {os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     for value, path in output_paths(config):
-        if path.endswith(("tracking_uri", "registry_uri")):
-            if value in users:
-                continue
-            malformed = _malformed_store(value)
-            if malformed is not None:
-                problem(malformed, path)  # and where it leads, below, if outside
+        if path.endswith(stores) and value in users:
+            continue
         try:
             outside = is_outside(value, root) and all(
                 is_outside(absolute_path(value, root), other) for other in _ALSO_INSIDE.get()

@@ -97,3 +97,41 @@ def test_a_malformed_store_uri_is_a_problem_at_its_setting(
     check_paths(config, lambda message, path: found.append((message, path)))
     assert [path for _, path in found] == ["$.settings.tracking_uri"]
     assert said in found[0][0]
+
+
+@pytest.mark.parametrize(
+    ("uri", "driver", "installs"),
+    [
+        ("postgresql://lolpop:hunter2@db:5432/mlflow", "psycopg2", "psycopg2-binary"),
+        ("postgresql+psycopg://lolpop:hunter2@db/mlflow", "psycopg", "psycopg"),
+        ("mysql://lolpop:hunter2@db/mlflow", "MySQLdb", "mysqlclient"),
+        ("mysql+pymysql://lolpop:hunter2@db/mlflow", "pymysql", "pymysql"),
+        ("mssql://lolpop:hunter2@db/mlflow", "pyodbc", "pyodbc"),
+    ],
+)
+def test_a_database_store_without_its_driver_is_a_problem_at_its_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uri: str, driver: str, installs: str
+) -> None:
+    """It passed the check, and the run died as "unexpected error: ModuleNotFoundError:
+    No module named 'psycopg2'", naming no setting. The password is never shown."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setattr("lolpop.config.paths._installed", lambda module: module != driver)
+    found: list[tuple[str, str]] = []
+    for allow_outside in (False, True):
+        config = WorkflowConfig(
+            "classification",
+            Settings(model_name="m", tracking_uri=uri),
+            allow_outside=allow_outside,
+        )
+        found.clear()
+        check_paths(config, lambda message, path: found.append((message, path)))
+        assert [path for _, path in found] == ["$.settings.tracking_uri"]
+        assert f"driver {driver!r}" in found[0][0]
+        assert f"pip install {installs}" in found[0][0]
+        assert "hunter2" not in found[0][0]
+    monkeypatch.setattr("lolpop.config.paths._installed", lambda module: True)
+    found.clear()
+    installed = WorkflowConfig("classification", Settings(model_name="m", tracking_uri=uri))
+    check_paths(installed, lambda message, path: found.append((message, path)))
+    assert found == []
