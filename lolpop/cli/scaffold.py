@@ -18,8 +18,10 @@ Design notes:
 
 from __future__ import annotations
 
+import importlib.util
 import keyword
 import re
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -58,6 +60,25 @@ def check_name(name: str, what: str) -> str:
             "starting with a letter (e.g. `churn_model`)."
         )
     return name
+
+
+def check_unused(name: str) -> str:
+    """`name` if no module of Python's or an installed package has it; `_Refused`
+    otherwise (a project's package of that name would hide it, or be hidden by it)."""
+    if name in sys.stdlib_module_names:
+        whose = "in Python's standard library"
+    else:
+        try:
+            found = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            found = None
+        if found is None:
+            return name
+        whose = f"installed at {found.origin}" if found.origin else "installed"
+    raise _Refused(
+        f"{name!r} is already the name of a module {whose}: a project's package of that "
+        f"name would hide it, or be hidden by it. Choose another name (e.g. `{name}_model`)."
+    )
 
 
 def _fill(template: str, **values: str) -> str:
@@ -211,7 +232,7 @@ def init_command(
     """Make a new lolpop project: a package with a workflow (YAML and typed Python), a
     component of its own, tests, law tests and a strict mypy.ini."""
     try:
-        check_name(name, "project")
+        check_unused(check_name(name, "project"))
         if not parent.is_dir():
             raise _Refused(f"{parent} is not a folder.")
         root = parent / name

@@ -94,6 +94,18 @@ def test_init_refuses_a_name_that_is_no_module_name(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_init_refuses_a_name_that_would_hide_a_module(tmp_path: Path) -> None:
+    # `lolpop init json` made a package `json` that hides Python's own: its workflow then
+    # failed to load its component ("the installed packages lack it") once installed.
+    for name, whose in (("json", "Python's standard library"), ("pandas", "installed")):
+        code, err = _invoke("init", name, "--dir", str(tmp_path))
+        assert code == 2, err
+        assert err.count("\n") == 1
+        assert f"{name!r} is already the name of a module" in err
+        assert whose in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_refuses_a_folder_that_exists_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "demo").mkdir()
     code, err = _invoke("init", "demo", "--dir", str(tmp_path))
