@@ -275,7 +275,7 @@ def check(
         if not offline:
             from lolpop.config.preflight import preflight  # noqa: PLC0415
 
-            mistakes = (*mistakes, *preflight(workflow))
+            mistakes = (*mistakes, *preflight(workflow, stage))
         if mistakes:
             _echo(f"lolpop check: {with_lines(ConfigError(mistakes, source), profile)}", err=True)
             raise typer.Exit(code=2)

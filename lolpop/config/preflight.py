@@ -141,10 +141,29 @@ def _written_problems(workflow: WorkflowConfig, slot: str) -> Iterator[ConfigPro
         )
 
 
-def preflight(workflow: WorkflowConfig) -> tuple[ConfigProblem, ...]:
-    """Every problem with the files `workflow` reads and writes (nothing is run)."""
+def _predictions_problems(workflow: WorkflowConfig) -> Iterator[ConfigProblem]:
+    """The evaluate stage alone reads the prediction file an earlier predict wrote."""
+    component = workflow.components.get("predictions")
+    path = _text(getattr(component.settings, "path", None)) if component else None
+    if path is None or "://" in path:
+        return
+    file = Path(path).resolve()
+    if not file.is_file():
+        yield ConfigProblem(
+            f"the prediction file {file} does not exist yet: the evaluate stage joins it with "
+            "the labels, and the predict stage writes it (`lolpop run CONFIG --stage "
+            "predict`, or a whole run)",
+            "$.components.predictions.path",
+        )
+
+
+def preflight(workflow: WorkflowConfig, stage: str | None = None) -> tuple[ConfigProblem, ...]:
+    """Every problem with the files `workflow` reads and writes (nothing is run); with
+    `stage` `evaluate`, the prediction file it reads too."""
     found = [
         problem for slot, what in _READ.items() for problem in _read_problems(workflow, slot, what)
     ]
     found.extend(problem for slot in _WRITTEN for problem in _written_problems(workflow, slot))
+    if stage == "evaluate":
+        found.extend(_predictions_problems(workflow))
     return tuple(found)

@@ -140,3 +140,26 @@ def test_a_forecasts_known_column_not_in_its_files_is_named(
         result.output
     )
     assert "@ $.settings.known[1]" in result.output
+
+
+def test_the_evaluate_stage_needs_the_prediction_file_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `check --stage evaluate` said OK with no prediction file; the run then failed at
+    # its first step ("cannot read ... there is no such file").
+    labelled = CONFIG + "  labels: {type: csv, path: labels.csv}\n"
+    monkeypatch.setattr(f"{__name__}.CONFIG", labelled)  # (read by `_check`)
+    _write_data(tmp_path)
+    pd.DataFrame({"id": [1, 2], "y": [1.0, 2.0]}).to_csv(tmp_path / "labels.csv", index=False)
+    code, output = _check(tmp_path, monkeypatch, "--stage", "evaluate")
+    assert code == 2, output
+    written = tmp_path.resolve() / "out" / "predictions.csv"
+    assert f"the prediction file {written} does not exist yet" in output
+    assert "--stage predict" in output
+    assert "$.components.predictions.path" in output
+    code, output = _check(tmp_path, monkeypatch)  # a whole run writes it before reading it
+    assert code == 0, output
+    written.parent.mkdir()
+    pd.DataFrame({"id": [1, 2], "prediction": [1.0, 2.0]}).to_csv(written, index=False)
+    code, output = _check(tmp_path, monkeypatch, "--stage", "evaluate")
+    assert code == 0, output
