@@ -1,6 +1,7 @@
 """What `lolpop check` verifies without running a workflow: the files it reads exist and
-can be read, the columns the settings name are in their headers, and its outputs can be
-written (`lolpop check --offline` skips all of it).
+can be read, the columns the settings name (and the bias checker's, and a
+`rules_checker`'s rules', but for a `required_columns` rule that only warns) are in their
+headers, and its outputs can be written (`lolpop check --offline` skips all of it).
 
 Only files are looked at, never a database or a URL, and only a file's header: the
 first line of a CSV or a JSON-lines file, a Parquet file's schema. Paths are resolved as
@@ -37,16 +38,16 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _named(workflow: WorkflowConfig, slot: str) -> dict[str, tuple[str, str]]:
+def _named(workflow: WorkflowConfig, slot: str) -> list[tuple[str, str, str]]:
     """The columns the config names that the file in `slot` must have: by what names
     them (`index`, `known[0]`, `bias_checker's`), the column and the config path."""
     settings = workflow.settings
-    wanted: dict[str, tuple[str, str]] = {}
+    wanted: list[tuple[str, str, str]] = []
 
     def want(name: str, value: object, path: str | None = None) -> None:
         text = _text(value)
         if text is not None:
-            wanted[name] = (text, path or f"$.settings.{name}")
+            wanted.append((name, text, path or f"$.settings.{name}"))
 
     if slot in ("data", "labels"):
         for name in ("target", "time", "series"):
@@ -64,6 +65,16 @@ def _named(workflow: WorkflowConfig, slot: str) -> dict[str, tuple[str, str]]:
     bias = workflow.components.get("bias")
     if slot == "data" and bias is not None:
         want("bias_checker's", getattr(bias.settings, "column", None), "$.components.bias.column")
+    checker = workflow.components.get("checker")
+    if slot == "data" and checker is not None and checker.type == "rules_checker":
+        for place, rule in enumerate(getattr(checker.settings, "rules", ())):
+            kind = getattr(rule, "kind", "")
+            if kind == "required_columns" and getattr(rule, "severity", "") == "WARN":
+                continue  # a missing column is the warning that rule asks for
+            for field in ("columns", "exclude"):
+                for at, column in enumerate(getattr(rule, field, ())):
+                    path = f"$.components.checker.rules[{place}].{field}[{at}]"
+                    want(f"checker's {kind} rule's", column, path)
     return wanted
 
 
@@ -115,7 +126,7 @@ def _read_problems(workflow: WorkflowConfig, slot: str, what: str) -> Iterator[C
         return
     if header is None:
         return
-    for setting, (column, at) in _named(workflow, slot).items():
+    for setting, column, at in _named(workflow, slot):
         if column not in header:
             shown = ", ".join(header[:_SHOWN]) + (", ..." if len(header) > _SHOWN else "")
             yield ConfigProblem(

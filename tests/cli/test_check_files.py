@@ -163,3 +163,33 @@ def test_the_evaluate_stage_needs_the_prediction_file_it_reads(
     pd.DataFrame({"id": [1, 2], "prediction": [1.0, 2.0]}).to_csv(written, index=False)
     code, output = _check(tmp_path, monkeypatch, "--stage", "evaluate")
     assert code == 0, output
+
+
+def test_a_rules_checker_column_not_in_the_header_is_named_at_its_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It passed the check; the run then stopped at its data check, after starting a
+    tracked run, on a typo the header shows."""
+    monkeypatch.chdir(tmp_path)
+    pd.DataFrame({"id": [1, 2], "age": [30, 40], "y": [0, 1]}).to_csv("data.csv", index=False)
+    Path("workflow.yaml").write_text(
+        "runner: classification\nsettings: {model_name: m, target: y, index: id}\n"
+        "components:\n  data: {type: csv, path: data.csv}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+        "  checker:\n    type: rules_checker\n    rules:\n"
+        "      - {kind: not_null, columns: [age, agee]}\n"
+        "      - {kind: range, columns: [age], min: 0}\n"
+        "      - {kind: constant, exclude: [idd]}\n"
+        "      - {kind: required_columns, columns: [income], severity: WARN}\n"
+        "      - {kind: required_columns, columns: [zip]}\n"
+    )
+    result = CliRunner().invoke(app, ["check", "workflow.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "3 problems" in result.output
+    said = "is not in the header of the data file"
+    assert f"the checker's not_null rule's column 'agee' {said}" in result.output
+    assert "@ $.components.checker.rules[0].columns[1]" in result.output
+    assert f"the checker's constant rule's column 'idd' {said}" in result.output
+    assert "@ $.components.checker.rules[2].exclude[0]" in result.output
+    assert "@ $.components.checker.rules[4].columns[0]" in result.output
+    assert "'income'" not in result.output  # a warning is what that rule asks for
