@@ -2,7 +2,7 @@
 
 The file may hold `profiles:`, overlays by name (`dev`, `prod`, any names): the chosen
 one (`profile=`, else `LOLPOP_PROFILE`) is merged into the base, mappings key by key and
-other values replaced. Strings may read the environment: `${env:NAME}` or
+other values replaced; a component the profile sets to null is removed. Strings may read the environment: `${env:NAME}` or
 `${env:NAME,default}`; a value that is only such a reference is read as YAML, so
 `max_depth: ${env:DEPTH,5}` is the int 5. Every problem (YAML, profile, environment,
 types, unknown keys and tags) comes back at once in one `ConfigError`.
@@ -75,6 +75,27 @@ def overlay(base: object, over: object) -> object:
             merged[key] = overlay(base[key], value) if key in base else value
         return merged
     return over
+
+
+def _dropping(data: dict[str, object], over: Mapping[str, object]) -> dict[str, object]:
+    """`data` less the components the profile `over` sets to null (`tuner: null`: a
+    profile without the search); a null anywhere else is a value like any other."""
+    components, dropped = data.get("components"), over.get("components")
+    if not isinstance(components, Mapping) or not isinstance(dropped, Mapping):
+        return data
+    gone = {name for name, value in dropped.items() if value is None}
+    kept = {name: value for name, value in components.items() if name not in gone}
+    return {**data, "components": kept}
+
+
+def _profile_lines(lines: Mapping[str, int], prefix: str) -> dict[str, int]:
+    """The line map with each path the profile at `prefix` sets at the profile's line,
+    so that a problem with a value the profile gives is said where it is written."""
+    moved = dict(lines)
+    for path, line in lines.items():
+        if path.startswith((f"{prefix}.", f"{prefix}[")):
+            moved["$" + path[len(prefix) :]] = line
+    return moved
 
 
 def _is_plain(data: object) -> bool:
@@ -238,7 +259,11 @@ def _prepare(
         if not isinstance(chosen_overlay, Mapping):
             path = child_path("$.profiles", chosen)
             return fail(f"the profile {chosen!r} must be a mapping of overrides", path)
-        data = {**data, **dict(overlay(data, chosen_overlay))}  # type: ignore[call-overload]  # a mapping overlaid on a mapping
+        data = _dropping(
+            {**data, **dict(overlay(data, chosen_overlay))},  # type: ignore[call-overload]  # a mapping overlaid on a mapping
+            chosen_overlay,
+        )
+        lines = _profile_lines(lines, child_path("$.profiles", chosen))
     found: list[tuple[str, str]] = []
     interpolated = interpolate(data, "$", found)
     unset = tuple(ConfigProblem(m, p, source, lines.get(p)) for p, m in found)

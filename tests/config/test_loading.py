@@ -139,6 +139,46 @@ profiles:
     ]
 
 
+def test_a_problem_a_profile_makes_is_at_the_profiles_line() -> None:
+    # It was said at the line of the base setting the profile overrides (line 3 here),
+    # where the value is fine.
+    raw = b"""\
+runner: classification
+components:
+  trainer: {type: sklearn_trainer, estimator: e, max_depth: 3}
+profiles:
+  deep:
+    components:
+      trainer:
+        max_depth: deep
+"""
+    assert _problems(raw, profile="deep") == [
+        "expected int, got str 'deep' @ $.components.trainer.max_depth (workflow.yaml:8)"
+    ]
+
+
+def test_a_profile_removes_a_component_by_null() -> None:
+    # `tuner: null` (a fast dev profile without the search) was refused as "expected a
+    # mapping with a `type:` key": a profile could add or change a component, never drop it.
+    raw = b"""\
+runner: classification
+components:
+  trainer: {type: sklearn_trainer, estimator: e}
+  tuner: {type: sklearn_trainer, estimator: t}
+profiles:
+  fast:
+    components:
+      tuner: null
+"""
+    assert set(load_text(raw, registry=REGISTRY).unwrap().components) == {"trainer", "tuner"}
+    fast = load_text(raw, profile="fast", registry=REGISTRY).unwrap()
+    assert set(fast.components) == {"trainer"}
+    assert _problems(raw.replace(b"profiles:", b"  other: null\nprofiles:")) == [
+        "expected a mapping with a `type:` key, got NoneType None @ $.components.other "
+        "(workflow.yaml:5)"
+    ]
+
+
 def test_profile_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOLPOP_PROFILE", "dev")
     raw = b"runner: r\nprofiles:\n  dev: {runner: r-dev}\n"
