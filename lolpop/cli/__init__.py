@@ -9,6 +9,7 @@ line the command writes goes through `lolpop.secret.scrub`, so a secret a config
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -322,9 +323,20 @@ def export(
 _BACKENDS = ("local", "dry-run", "prefect", "dask")
 
 
+def _tracking_uris(workflow: WorkflowConfig) -> set[str]:
+    """The MLflow stores the workflow tracks runs in."""
+    from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
+
+    uris = {resolve_tracking_uri(workflow.settings.tracking_uri)}
+    for component in workflow.components.values():
+        uri = getattr(component.settings, "tracking_uri", None)
+        if isinstance(uri, str):
+            uris.add(resolve_tracking_uri(uri))
+    return uris
+
+
 def _sweep(workflow: WorkflowConfig, cache_dir: Path) -> None:
     """Clean up after the workflow's dead runs (`lolpop.runners.hygiene`), saying what."""
-    from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
     from lolpop.config.paths import output_paths  # noqa: PLC0415
     from lolpop.runners.hygiene import sweep  # noqa: PLC0415
 
@@ -334,13 +346,23 @@ def _sweep(workflow: WorkflowConfig, cache_dir: Path) -> None:
         if "://" not in value:
             path = Path(value)
             (trees if path.is_dir() else folders).add(path if path.is_dir() else path.parent)
-    uris = {resolve_tracking_uri(workflow.settings.tracking_uri)}
-    for component in workflow.components.values():
-        uri = getattr(component.settings, "tracking_uri", None)
-        if isinstance(uri, str):
-            uris.add(resolve_tracking_uri(uri))
-    for line in sweep(cache_dir, trees, folders, uris).to_text().splitlines():
+    for line in sweep(cache_dir, trees, folders, _tracking_uris(workflow)).to_text().splitlines():
         _echo(f"lolpop: {line}", err=True)
+
+
+def _end_interrupted(workflow: WorkflowConfig) -> None:
+    """End the MLflow runs an interrupted run left RUNNING as KILLED, saying which (a
+    store that cannot be reached is left to the next run's sweep)."""
+    if "mlflow" not in sys.modules:
+        return  # nothing was tracked in MLflow yet
+    from lolpop.runners.hygiene import end_interrupted  # noqa: PLC0415
+
+    try:
+        ended = end_interrupted(_tracking_uris(workflow))
+    except Exception:  # the clean-up after Ctrl-C must not hide the interruption
+        return
+    for run_id in ended:
+        _echo(f"lolpop: marked the MLflow run {run_id} KILLED (a resume reopens it)", err=True)
 
 
 def _keeps_nothing(workflow: WorkflowConfig) -> bool:
@@ -652,6 +674,7 @@ def _run_config(
     try:
         result = _run_on(chosen, workflow, program, cache_dir, resume, display=display)
     except KeyboardInterrupt:  # Ctrl-C: the steps done so far are kept, as for a failure
+        _end_interrupted(workflow)
         _echo(f"lolpop run: interrupted{'; ' + hint if hint else ''}", err=True)
         raise typer.Exit(code=130) from None
     except ResumeError as error:

@@ -11,18 +11,19 @@ is gone (`lolpop._process`: same host, no such pid), the next `lolpop run` or
 - removes the temporary files it left beside the files it was writing
   (`.NAME.<pid>-<random>.tmp`, under the work folder and beside each output path).
 
-Nothing of a process that may still be running is touched.
+Nothing of a process that may still be running is touched. A run interrupted by Ctrl-C
+marks its own MLflow runs KILLED before it exits (`end_interrupted`), as a sweep would.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from attrs import frozen
 
-from lolpop._process import HOST, gone, pid_gone
+from lolpop._process import HOST, gone, pid_gone, this_process
 from lolpop.backends.cache import RunLog, runs
 
 _TEMPORARY = re.compile(r"^\..+\.(\d+)-[0-9a-f]+\.tmp$")
@@ -79,6 +80,24 @@ def sweep_files(trees: Iterable[Path], folders: Iterable[Path] = ()) -> tuple[st
 def sweep_tracking(tracking_uri: str) -> tuple[str, ...]:
     """Mark KILLED the MLflow runs at `tracking_uri` still RUNNING for a process of this
     host that is gone (a SQLite file that does not exist is not created)."""
+    return _kill_running(tracking_uri, f"{HOST}:%", gone)
+
+
+def end_interrupted(tracking_uris: Iterable[str]) -> tuple[str, ...]:
+    """Mark KILLED the MLflow runs that this process left RUNNING at `tracking_uris` (a
+    run interrupted by Ctrl-C): as a sweep would once the process is gone, so that a
+    resume reopens them and the UI stops showing them as running."""
+    own = this_process()
+    return tuple(
+        run
+        for uri in sorted(set(tracking_uris))
+        for run in _kill_running(uri, own, lambda owner: owner == own)
+    )
+
+
+def _kill_running(tracking_uri: str, like: str, whose: Callable[[str], bool]) -> tuple[str, ...]:
+    """Mark KILLED (tagged swept) the runs at `tracking_uri` still RUNNING whose process
+    tag is LIKE `like` and `whose` says are to end."""
     from lolpop.components.mlflow_tracker import PROCESS_TAG, SWEPT_TAG  # noqa: PLC0415
 
     if (
@@ -100,12 +119,12 @@ def sweep_tracking(tracking_uri: str) -> tuple[str, ...]:
         return ()
     running = client.search_runs(
         experiments,
-        filter_string=f"attributes.status = 'RUNNING' and tags.`{PROCESS_TAG}` LIKE '{HOST}:%'",
+        filter_string=f"attributes.status = 'RUNNING' and tags.`{PROCESS_TAG}` LIKE '{like}'",
         max_results=1000,
     )
     killed = []
     for run in running:
-        if gone(run.data.tags.get(PROCESS_TAG, "")):
+        if whose(run.data.tags.get(PROCESS_TAG, "")):
             client.set_tag(run.info.run_id, SWEPT_TAG, "true")
             client.set_terminated(run.info.run_id, "KILLED")
             killed.append(run.info.run_id)

@@ -101,3 +101,34 @@ def test_an_interrupted_run_says_how_to_resume(
     assert result.exit_code == 130
     assert "lolpop run: interrupted; resume it with: lolpop run " in result.output
     assert "--resume last" in result.output
+
+
+def test_an_interrupted_run_ends_its_mlflow_runs_and_resumes_into_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C left the training run RUNNING in MLflow (its UI showed it running) until a
+    later `lolpop run` or `lolpop runs` swept it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (tmp_path / "workflow.yaml").write_text(IRIS)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # as Ctrl-C does, once the training run has started
+
+    with monkeypatch.context() as patch:
+        patch.setattr(MlflowClient, "log_batch", interrupted)
+        first = CliRunner().invoke(app, ["run", "workflow.yaml", "--stage", "train"])
+    assert first.exit_code == 130, first.output
+    assert "lolpop run: interrupted" in first.output
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    ids = [e.experiment_id for e in client.search_experiments()]
+    (train,) = client.search_runs(ids)
+    assert (train.info.run_name, train.info.status) == ("iris-train", "KILLED")
+    assert f"marked the MLflow run {train.info.run_id} KILLED" in first.output
+    resumed = CliRunner().invoke(
+        app, ["run", "workflow.yaml", "--stage", "train", "--resume", "last"]
+    )
+    assert resumed.exit_code == 0, resumed.output
+    (train,) = client.search_runs(ids)
+    assert (train.info.run_name, train.info.status) == ("iris-train", "FINISHED")
+    assert train.data.metrics  # logged into the run the interrupted one started
