@@ -65,6 +65,13 @@ def _signature_types(
 ) -> tuple[str, object, object, dict[str, object]]:
     """`fn`'s one required parameter's name and type, its return type, and all its hints."""
     where = _describe_callable(fn)
+    called = getattr(fn, "__call__", None)  # noqa: B004 (an object's own `__call__`, if async)
+    if any(inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f) for f in (fn, called)):
+        raise DefinitionError(
+            f"{where} is async: its call gives a coroutine that no backend awaits, so the "
+            "step's value would be the coroutine, not its result. A step is a plain function: "
+            "run the coroutine inside one (`asyncio.run(...)`), or make the call synchronous."
+        )
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError) as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from typing import Protocol, TypedDict, runtime_checkable
 
 import attrs
@@ -85,6 +86,22 @@ def test_functions_without_exactly_one_positional_argument_are_refused(
         DefinitionError, match=rf"exactly one required positional argument; .*{re.escape(shown)}"
     ):
         make_step(namespace["f"])  # type: ignore[arg-type]  # built by exec: its type is unknown
+
+
+def test_a_coroutine_function_is_refused_when_it_is_made_a_step() -> None:
+    # Its call returns a coroutine that no backend awaits: with `check=False` the run
+    # succeeded with the coroutine object as the step's value.
+    async def fetch(n: int) -> int:
+        return n
+
+    async def numbers(n: int) -> AsyncIterator[int]:
+        yield n
+
+    for fn in (fetch, numbers):
+        for check in (True, False):
+            with pytest.raises(DefinitionError, match="is async") as caught:
+                make_step(fn, check=check)
+            assert "A step is a plain function" in str(caught.value)
 
 
 def test_extra_arguments_with_defaults_are_allowed() -> None:
