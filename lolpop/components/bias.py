@@ -29,6 +29,7 @@ from lolpop.components._kinds import make_kind
 from lolpop.components.records import (
     BiasChecker,
     BiasReport,
+    Classification,
     GroupMetrics,
     Predictions,
     TaskKind,
@@ -147,14 +148,16 @@ def _not_a_label(positive: object, truth: pd.Series) -> bool:
     return truth.nunique(dropna=True) >= 2
 
 
-def bias_checker(settings: BiasSettings) -> BiasChecker:
-    """Compares selection and true positive rates across the groups of a sensitive column."""
+def bias_checker(settings: BiasSettings) -> BiasChecker[Classification]:
+    """Compares selection and true positive rates across the groups of a sensitive column
+    of a classifier's predictions (a regressor's never equal its `positive` label: its
+    rates would all be 0, which reads as no bias)."""
 
-    def check(data: tuple[pd.DataFrame, pd.Series, Predictions[TaskKind]]) -> BiasReport:
+    def check(data: tuple[pd.DataFrame, pd.Series, Predictions[Classification]]) -> BiasReport:
         frame, truth, predictions = data
         return bias_report(frame, truth, predictions, settings)
 
-    return BiasChecker(check=make_step(check, name="check"))
+    return BiasChecker(check=make_step(check, name="check"), task=Classification)
 
 
 KINDS: tuple[ComponentKind, ...] = (

@@ -691,10 +691,12 @@ class ModelVisualizer:
 
 
 @frozen
-class BiasChecker:
-    """Metrics per group of a sensitive column: (frame with that column, truth, predictions)."""
+class BiasChecker(Generic[_K]):
+    """Metrics per group of a sensitive column: (frame with that column, truth, predictions),
+    of a task's predictions (lolpop's counts a positive label: classification only)."""
 
-    check: Step[tuple[pd.DataFrame, pd.Series, Predictions[TaskKind]], BiasReport]
+    check: Step[tuple[pd.DataFrame, pd.Series, Predictions[_K]], BiasReport]
+    task: type[_K]
 
 
 @frozen

@@ -2,10 +2,11 @@
 
 The file may hold `profiles:`, overlays by name (`dev`, `prod`, any names): the chosen
 one (`profile=`, else `LOLPOP_PROFILE`) is merged into the base, mappings key by key and
-other values replaced; a component the profile sets to null is removed. Strings may read the environment: `${env:NAME}` or
-`${env:NAME,default}`; a value that is only such a reference is read as YAML, so
-`max_depth: ${env:DEPTH,5}` is the int 5. Every problem (YAML, profile, environment,
-types, unknown keys and tags) comes back at once in one `ConfigError`.
+other values replaced; a component the profile sets to null is removed. Strings may read
+the environment: `${env:NAME}` or `${env:NAME,default}`; a value that is only such a
+reference is read as YAML, so `max_depth: ${env:DEPTH,5}` is the int 5. Every problem
+(YAML, profile, environment, types, unknown keys and tags) comes back at once in one
+`ConfigError`.
 
 Bounds: a file is read up to `MAX_BYTES`, and every pass here (overlay, interpolation,
 decoding) runs on data `read_yaml` or `read_toml` has measured against the caps of

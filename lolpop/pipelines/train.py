@@ -121,7 +121,7 @@ class TrainComponents(Generic[_K]):
     explainer: ModelExplainer | None = None
     baseline: ModelChecker[_K] | None = None
     visualizer: ModelVisualizer | None = None
-    bias: BiasChecker | None = None
+    bias: BiasChecker[_K] | None = None
 
 
 @frozen

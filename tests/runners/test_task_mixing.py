@@ -76,6 +76,13 @@ def _example(name: str) -> str:
         ),
         pytest.param(
             "diabetes",
+            ("components:\n", "components:\n  bias: {type: bias_checker, column: sex}\n"),
+            "$.components.bias",
+            "this BiasChecker is for classification, but the runner is a regression runner",
+            id="a bias checker in a regression run (no prediction is ever the label 1)",
+        ),
+        pytest.param(
+            "diabetes",
             ("    metric: rmse\n    space:", "    metric: f1\n    space:"),
             "$.components.tuner.metric",
             "the metric 'f1' is a classification metric",

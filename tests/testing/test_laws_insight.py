@@ -135,11 +135,11 @@ def test_a_checker_misreporting_the_model_score_breaks_model_score_as_evaluated(
 def test_a_bias_checker_miscounting_a_group_breaks_groups_cover_every_row() -> None:
     sound = bias_checker(BiasSettings("group"))
 
-    def check(data: tuple[pd.DataFrame, pd.Series, Predictions[TaskKind]]) -> BiasReport:
+    def check(data: tuple[pd.DataFrame, pd.Series, Predictions[Classification]]) -> BiasReport:
         report = sound.check(data)
         first = attrs.evolve(report.groups[0], size=report.groups[0].size + 1)
         return attrs.evolve(report, groups=(first, *report.groups[1:]))
 
-    broken = BiasChecker(make_step(check, name="check"))
+    broken = BiasChecker(make_step(check, name="check"), task=Classification)
     results = run_laws(broken, bias_examples("group"), max_examples=scaled(0.1))
     _caught_by_exactly(results, "groups cover every row", "are not the rows of each value")

@@ -67,7 +67,7 @@ class SupervisedComponents(Generic[_K]):
     explainer: ModelExplainer | None = None
     baseline: ModelChecker[_K] | None = None
     visualizer: ModelVisualizer | None = None
-    bias: BiasChecker | None = None
+    bias: BiasChecker[_K] | None = None
 
 
 #: What the slots a config fills are for (shown when one is missing).

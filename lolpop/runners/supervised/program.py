@@ -196,6 +196,7 @@ def check_task(components: SupervisedComponents[_K]) -> type[_K]:
         "metrics": components.metrics.task,
         "tuner": None if components.tuner is None else components.tuner.task,
         "baseline": None if components.baseline is None else components.baseline.task,
+        "bias": None if components.bias is None else components.bias.task,
     }
     wrong = {name: task for name, task in bound.items() if task is not None and task is not kind}
     if wrong:

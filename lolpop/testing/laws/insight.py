@@ -80,7 +80,7 @@ _Explained: TypeAlias = tuple[_Model, Labelled]
 #: A model checker's input.
 _Checked: TypeAlias = tuple[_Model, Splits]
 #: A bias checker's input: the frame with the sensitive column, the truth, predictions.
-_Grouped: TypeAlias = tuple[pd.DataFrame, pd.Series, Predictions[TaskKind]]
+_Grouped: TypeAlias = tuple[pd.DataFrame, pd.Series, Predictions[Classification]]
 _V = TypeVar("_V")
 
 
@@ -331,7 +331,7 @@ CHECKER = declare(
 # --- bias checkers ----------------------------------------------------------------------
 
 
-def _bias(checker: BiasChecker, example: _Grouped) -> BiasReport:
+def _bias(checker: BiasChecker[Classification], example: _Grouped) -> BiasReport:
     return call(checker.check, example)
 
 
@@ -368,7 +368,7 @@ def bias_examples(
     return _grouped(column, labels)
 
 
-def _groups_cover_rows(checker: BiasChecker, example: _Grouped) -> None:
+def _groups_cover_rows(checker: BiasChecker[Classification], example: _Grouped) -> None:
     frame = example[0]
     report = _bias(checker, example)
     if report.column not in frame.columns:
