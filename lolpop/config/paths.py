@@ -6,7 +6,8 @@ such paths must resolve, symlinks followed, inside the project folder (the worki
 folder: the `lolpop` command works in the config file's folder), unless the config says
 `allow_outside: true`: a config from elsewhere cannot make lolpop write over `~/.ssh` or
 `/etc`. A folder the user names on the command line (`--work-dir`) is theirs to write
-to, wherever it is (`also_inside`).
+to, wherever it is (`also_inside`). Nor may the prediction file a workflow writes be a
+file it reads, its MLflow store, or inside a folder lolpop keeps (`check_overwrites`).
 """
 
 from __future__ import annotations
@@ -217,8 +218,77 @@ def _check_store(value: str, path: str, problem: Callable[[str, str], None]) -> 
             problem(found, path)
 
 
+#: The folders lolpop keeps below its work folder, by what each is called in a message.
+_KEPT = {
+    "store": "lolpop's store",
+    "cache": "lolpop's step cache",
+    "registry": "lolpop's registry",
+    "reports": "lolpop's reports",
+}
+#: The settings fields that name a folder (a file written inside one writes into it).
+_FOLDERS = ("root", "folder", "artifact_root")
+#: The slot a workflow writes its predictions to, and where that setting is.
+_WRITTEN = "$.components.predictions.path"
+
+
+def _resolved(value: str, root: Path) -> Path | None:
+    """Where a path (or a local URI) of a config leads; None for a remote URI."""
+    local = _local(value)
+    if local is None:
+        return None
+    try:
+        return (root / local[1]).resolve()
+    except (ValueError, OSError):  # a NUL byte, a loop of links: check_paths says so
+        return None
+
+
+def _named_as(path: str) -> str:
+    """What the setting at the config path `path` is, for a message."""
+    parts = path.split(".")
+    if parts[1] == "components":
+        name, field = parts[2], parts[-1]
+        return f"the `{name}` component's {'file' if field == 'path' else field}"
+    if parts[-1] == "work_dir":
+        return "lolpop's work folder"
+    return f"the MLflow store of settings.{parts[-1]}"
+
+
+def _kept(config: WorkflowConfig, root: Path) -> Iterator[tuple[Path, str, bool]]:
+    """Every file or folder the workflow reads or keeps, but the prediction file: where
+    it is, what it is, and whether a file inside it is inside it (a folder)."""
+    for value, path in output_paths(config):
+        where = _resolved(value, root)
+        if path != _WRITTEN and where is not None:
+            yield where, _named_as(path), path.endswith(_FOLDERS)
+    work = _resolved(config.settings.work_dir, root)
+    if work is not None:
+        yield from ((work / name, what, True) for name, what in _KEPT.items())
+
+
+def check_overwrites(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
+    """A `problem` when the prediction file is a file the workflow reads (its data, new
+    data or labels), its MLflow store, its work folder, or inside a folder lolpop keeps
+    (a store, a registry, the step cache): writing it would lose what is there."""
+    written = config.components.get("predictions")
+    value = getattr(written.settings, "path", None) if written is not None else None
+    root = project_root()
+    target = _resolved(value, root) if isinstance(value, str) else None
+    if target is None:
+        return
+    for where, what, folder in _kept(config, root):
+        if target == where or (folder and where in target.parents):
+            problem(
+                f"the prediction file {value!r} would write over {what} ({where}); give "
+                "the predictions a file of their own (e.g. `.lolpop/predictions/"
+                f"{config.settings.model_name}.csv`)",
+                _WRITTEN,
+            )
+            return
+
+
 def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
-    """A `problem` for each store URI that cannot be opened as written, and for each output
+    """A `problem` for each store URI that cannot be opened as written, for a prediction
+    file that would write over what the workflow reads or keeps, and for each output
     path of `config` outside the project folder (unless `allow_outside`). A tracking URI
     that is MLflow's own setting in the environment (`MLFLOW_TRACKING_URI`,
     `MLFLOW_REGISTRY_URI`: a prod profile's `${env:...}`) is the user's choice, where
@@ -227,6 +297,7 @@ def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> 
     for value, path in output_paths(config):
         if path.endswith(stores):
             _check_store(value, path, problem)
+    check_overwrites(config, problem)
     if config.allow_outside:
         return
     root = project_root()
