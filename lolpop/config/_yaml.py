@@ -5,9 +5,10 @@ line), so a config can never make lolpop construct arbitrary objects. Every valu
 (`$.components.trainer.max_depth`) is mapped to the line where its key stands, so that
 decoding errors can point into the file. Duplicate keys, which PyYAML would silently
 resolve to the last one, are reported, and so is a key YAML reads as something other than
-text (`1:` is an integer; `on:`, `off:`, `yes:` and `no:` are booleans in YAML 1.1). A
-number written with an exponent (`1e-4`, `1e3`) is a number, as in YAML 1.2 (YAML 1.1
-reads it as text unless it has a dot and a signed exponent).
+text (`1:` is an integer, `true:` a boolean). As in YAML 1.2, a number written with an
+exponent (`1e-4`, `1e3`) is a number (YAML 1.1 reads it as text unless it has a dot and a
+signed exponent), and only `true` and `false` are booleans (YAML 1.1 reads `yes`, `no`,
+`on` and `off` as booleans too, so a label `yes` became True).
 
 Bounds. A YAML document is a graph, not a tree: an alias (`*a`) names a node written once,
 so 9 levels of 9 aliases (under 500 bytes) stand for 9**9 values, and any walk that follows
@@ -333,6 +334,16 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 
 
 _BoundedLoader.add_constructor(f"{_CORE}int", _construct_int)
+#: Booleans as in YAML 1.2: `true` and `false` alone. YAML 1.1 (PyYAML) also reads `yes`,
+#: `no`, `on` and `off` as booleans, so a label `yes` became True (`pos_label: yes`,
+#: `allowed_values: [yes, no]`); here they are text, as the user wrote them.
+_BoundedLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != f"{_CORE}bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_BoundedLoader.add_implicit_resolver(
+    f"{_CORE}bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 #: A number with an exponent, read as a number as in YAML 1.2: YAML 1.1 (PyYAML) wants a
 #: dot and a signed exponent (`1.0e-4`), and reads `learning_rate: 1e-4` or `max_iter: 1e3`
 #: as text. Checked after YAML 1.1's own patterns, so it only adds what they left as text.

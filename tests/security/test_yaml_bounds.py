@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from lolpop.cli import app
 from lolpop.config import load_text
-from lolpop.config._yaml import MAX_BYTES, MAX_DEPTH, MAX_VALUES, read_yaml
+from lolpop.config._yaml import MAX_BYTES, MAX_DEPTH, MAX_VALUES, dump_yaml, read_yaml
 from lolpop.errors import ConfigError
 
 runner = CliRunner()
@@ -83,9 +83,9 @@ REPORTED = [
         id="integer key",
     ),
     pytest.param(
-        VALID.encode() + b"on: push\n",
-        "the key 'on' is read as a boolean, not as text",
-        "@ $.on (config.yaml:8)",
+        VALID.encode() + b"true: push\n",
+        "the key 'true' is read as a boolean, not as text",
+        "@ $.true (config.yaml:8)",
         id="boolean key",
     ),
 ]
@@ -252,8 +252,8 @@ def test_values_yaml_cannot_construct_are_config_errors(text: str, says: str) ->
 @pytest.mark.parametrize(
     ("key", "read_as"),
     [
-        ("off", "a boolean"),
-        ("yes", "a boolean"),
+        ("true", "a boolean"),
+        ("False", "a boolean"),
         ("1.5", "a number"),
         ("~", "null"),
         ("2024-01-01", "a date"),
@@ -265,6 +265,20 @@ def test_keys_that_are_not_text_are_named_with_their_path(key: str, read_as: str
     assert f"is read as {read_as}, not as text" in problem
     assert "@ $.settings" in problem
     assert "(c:3)" in problem
+
+
+def test_yes_no_on_and_off_are_text_as_in_yaml_1_2() -> None:
+    # YAML 1.1 (PyYAML) reads them as booleans: `pos_label: yes` became True, and the
+    # run said "pos_label is True, but the two classes here are 'no' and 'yes'";
+    # `allowed_values: [yes, no]` became [True, False] and refused every row.
+    text = "a: [yes, no, on, off, Yes, NO, y, n]\nb: [true, false, True, FALSE]\nyes: 1\n"
+    data, _ = read_yaml(text, "c.yaml").unwrap()
+    assert data == {
+        "a": ["yes", "no", "on", "off", "Yes", "NO", "y", "n"],
+        "b": [True, False, True, False],
+        "yes": 1,
+    }
+    assert read_yaml(dump_yaml(data), "c.yaml").unwrap()[0] == data
 
 
 def test_collection_keys_are_refused() -> None:
