@@ -144,7 +144,7 @@ def _check_host(url: str, allow_private: bool, *, resolve: bool) -> None:
     private = [address for address in addresses if _is_private(address)]
     if private:
         raise PrivateAddressError(
-            f"the webhook {mask_url(url)} points at {private[0]}, an address on a private "
+            f"the webhook {shown_webhook(url)} points at {private[0]}, an address on a private "
             "network; set `allow_private: true` on the webhook if that is meant."
         )
 
@@ -160,12 +160,12 @@ def _check_settings(settings: WebhookSettings) -> None:
         parts.port  # noqa: B018 (reading the port checks it)
     except ValueError as error:
         raise SettingError(
-            "url", f"the webhook URL {mask_url(url)} cannot be read: {error}."
+            "url", f"the webhook URL {shown_webhook(url)} cannot be read: {error}."
         ) from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SettingError(
             "url",
-            f"the webhook URL {mask_url(url)!r} is not an http(s) URL with a host; "
+            f"the webhook URL {shown_webhook(url)!r} is not an http(s) URL with a host; "
             "write it in full, e.g. 'https://hooks.example.com/lolpop'.",
         )
     with setting("url"):
@@ -224,11 +224,30 @@ def _is_retried(status: int | None) -> bool:
     return status is None or status >= 500 or status in _RETRIED_STATUSES
 
 
+def shown_webhook(url: str) -> str:
+    """A webhook's URL as a message shows it: its host and first path segment, the rest
+    masked (a webhook's URL is its credential, e.g. Slack's `/services/T.../B.../token`),
+    its userinfo and secret-looking query values masked as `mask_url` masks them.
+
+    >>> shown_webhook("https://hooks.slack.com/services/T000/B000/abc123?channel=ops")
+    'https://hooks.slack.com/services/***?channel=ops'
+    """
+    masked = mask_url(url)
+    scheme, _, rest = masked.partition("://")
+    address, slash, path = rest.partition("/")
+    query = path.partition("?")[2]
+    first, _, more = path.partition("?")[0].partition("/")
+    if not slash:
+        return masked
+    kept = f"{scheme}://{address}/{first}" + ("/***" if more else "")
+    return kept + (f"?{query}" if query else "")
+
+
 def webhook_notifier(settings: WebhookSettings) -> Notifier:
     """POSTs each message at or above `min_level` as JSON to a webhook URL."""
     _check_settings(settings)
     url = settings.url.reveal()
-    shown = mask_url(url)
+    shown = shown_webhook(url)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "lolpop",

@@ -206,6 +206,22 @@ def test_an_unreachable_or_slow_hook_fails_with_no_status(hook: Hook) -> None:
     assert "timed out" in str(error)
 
 
+def test_a_failing_webhook_is_named_by_its_host_and_first_path_segment(hook: Hook) -> None:
+    # The whole URL was shown, and a webhook's URL is its credential: a token shorter
+    # than a token-like path segment (16 characters) was printed in full, and written
+    # to a deployment's log.
+    hook.statuses = [404]
+    url = hook.url + "/T000/B000/TOKENXYZ123"
+    with pytest.raises(StepFailure) as raised:
+        notifier(url, retries=0, fail_on_error=True).notify(INFO)
+    error = cause(raised)
+    assert isinstance(error, WebhookError)
+    assert "TOKENXYZ123" not in str(error)
+    assert "B000" not in str(error)
+    assert f"the webhook {hook.url}/*** did not take" in str(error)
+    assert error.url == hook.url + "/***"
+
+
 def test_mask_url_hides_secrets_and_keeps_the_rest() -> None:
     assert mask_url("https://example.com/hook") == "https://example.com/hook"
     assert mask_url("https://bot:hunter2@example.com/h?a=1&api_key=k&sig=z") == (
