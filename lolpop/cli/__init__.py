@@ -985,7 +985,8 @@ def main() -> None:
     """Entry point of the `lolpop` console command: exit 0 on success, 1 when a step
     failed (or lolpop met an error it did not expect: one paragraph, no traceback), 2 on
     a user mistake. `lolpop --debug ...` adds the traceback: of the error behind an exit
-    (a command leaves it as the context of its `typer.Exit`), else of where it exited."""
+    (a command leaves it as the context of its `typer.Exit`), else of where it exited;
+    its secrets masked, as in every line lolpop writes."""
     import gc  # noqa: PLC0415
     import itertools  # noqa: PLC0415
     import sys  # noqa: PLC0415
@@ -1013,8 +1014,9 @@ def main() -> None:
             _echo("".join(traceback.format_exception(shown)), err=True, nl=False)
         raise
     except Exception as error:  # a bug: lolpop's own errors are caught where they happen
-        if debug:
-            raise
+        if debug:  # the traceback, every secret lolpop knows of masked (as `_echo` does)
+            _echo("".join(traceback.format_exception(error)), err=True, nl=False)
+            sys.exit(1)
         first_line = next(iter(str(error).splitlines()), "")
         _echo(
             f"lolpop: unexpected error: {type(error).__name__}: {first_line}. This may be a bug "

@@ -182,14 +182,36 @@ def test_an_unexpected_error_is_one_paragraph_unless_debug(
 
     monkeypatch.setattr("lolpop.cli.app", _raise_a_bug)
     monkeypatch.setattr(sys, "argv", ["lolpop", *(["--debug"] if debug else []), "version"])
-    if debug:
-        with pytest.raises(KeyError, match="a key lolpop forgot"):
-            main()
-        return
     with pytest.raises(SystemExit) as leaving:
         main()
     assert leaving.value.code == 1
+    if debug:
+        shown = capsys.readouterr().err
+        assert shown.startswith("Traceback (most recent call last):")
+        assert shown.endswith("KeyError: 'a key lolpop forgot'\n")
+        return
     assert capsys.readouterr().err == (
         "lolpop: unexpected error: KeyError: 'a key lolpop forgot'. This may be a bug in "
         "lolpop; `lolpop --debug ...` shows its traceback, for a bug report.\n"
     )
+
+
+def _raise_with_a_password() -> None:
+    raise RuntimeError("unsupported URI 'ftp://admin:HUNTER2PW@127.0.0.1:1/'")
+
+
+def test_a_debug_traceback_masks_the_passwords_it_holds(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The one-paragraph message masked it, and said to run `--debug` for a bug report,
+    # whose traceback (Python's own print) showed the password.
+    from lolpop.cli import main  # noqa: PLC0415
+
+    monkeypatch.setattr("lolpop.cli.app", _raise_with_a_password)
+    monkeypatch.setattr(sys, "argv", ["lolpop", "--debug", "version"])
+    with pytest.raises(SystemExit):
+        main()
+    shown = capsys.readouterr().err
+    assert "HUNTER2PW" not in shown
+    assert "ftp://***@127.0.0.1:1/" in shown
+    assert "Traceback (most recent call last):" in shown
