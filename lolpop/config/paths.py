@@ -265,17 +265,23 @@ def _kept(config: WorkflowConfig, root: Path) -> Iterator[tuple[Path, str, bool]
         yield from ((work / name, what, True) for name, what in _KEPT.items())
 
 
-def check_overwrites(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
+def check_overwrites(
+    config: WorkflowConfig, problem: Callable[[str, str], None], source: str = ""
+) -> None:
     """A `problem` when the prediction file is a file the workflow reads (its data, new
-    data or labels), its MLflow store, its work folder, or inside a folder lolpop keeps
-    (a store, a registry, the step cache): writing it would lose what is there."""
+    data or labels, its config file `source`), its MLflow store, its work folder, or
+    inside a folder lolpop keeps (a store, a registry, the step cache): writing it would
+    lose what is there."""
     written = config.components.get("predictions")
     value = getattr(written.settings, "path", None) if written is not None else None
     root = project_root()
     target = _resolved(value, root) if isinstance(value, str) else None
     if target is None:
         return
-    for where, what, folder in _kept(config, root):
+    kept = list(_kept(config, root))
+    if source:
+        kept.append((Path(source).resolve(), "the config file", False))
+    for where, what, folder in kept:
         if target == where or (folder and where in target.parents):
             problem(
                 f"the prediction file {value!r} would write over {what} ({where}); give "
@@ -286,7 +292,9 @@ def check_overwrites(config: WorkflowConfig, problem: Callable[[str, str], None]
             return
 
 
-def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> None:
+def check_paths(
+    config: WorkflowConfig, problem: Callable[[str, str], None], source: str = ""
+) -> None:
     """A `problem` for each store URI that cannot be opened as written, for a prediction
     file that would write over what the workflow reads or keeps, and for each output
     path of `config` outside the project folder (unless `allow_outside`). A tracking URI
@@ -297,7 +305,7 @@ def check_paths(config: WorkflowConfig, problem: Callable[[str, str], None]) -> 
     for value, path in output_paths(config):
         if path.endswith(stores):
             _check_store(value, path, problem)
-    check_overwrites(config, problem)
+    check_overwrites(config, problem, source)
     if config.allow_outside:
         return
     root = project_root()

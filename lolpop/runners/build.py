@@ -459,7 +459,7 @@ def build_parts(
     time_problems(config, settings, problem)
     # The default components are made from the settings: a mistake there is said once.
     settings_sound = not any(found.path.startswith("$.settings") for found in problems)
-    check_paths(config, problem)
+    check_paths(config, problem, source)
     built = _built(config, components, problem)
     _fill_slots(runner, config, settings, built, problem, settings_sound=settings_sound)
     chosen = stage or runner.stages[0]

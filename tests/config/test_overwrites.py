@@ -87,3 +87,25 @@ def test_check_refuses_predictions_over_the_training_data(
         assert "would write over the `data` component's file" in result.output
         assert "@ $.components.predictions.path" in result.output
     assert (tmp_path / "data.csv").read_text() == "id,x,y\n1,0.5,1\n2,1.5,0\n"
+
+
+def test_check_refuses_predictions_over_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run` wrote the predictions over the config itself; the next run failed: "a
+    workflow config is a mapping"."""
+    monkeypatch.chdir(tmp_path)
+    config = (
+        "runner: classification\nsettings: {model_name: m, target: target}\n"
+        "components:\n  data: {type: sklearn_dataset, name: iris}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+        "  new_data: {type: sklearn_dataset, name: iris}\n"
+        "  predictions: {type: csv, path: ./workflow.yaml}\n"
+    )
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "workflow.yaml").write_text(config)
+    for command in ("check", "run"):
+        result = CliRunner().invoke(app, [command, "conf/workflow.yaml"])
+        assert result.exit_code == 2, result.output
+        assert "would write over the config file" in result.output
+    assert (tmp_path / "conf" / "workflow.yaml").read_text() == config
