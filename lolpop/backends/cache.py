@@ -367,8 +367,8 @@ class ResumeError(DefinitionError):
 
 
 def run_to_resume(folder: Path, wanted: str, program: str) -> str:
-    """The id of the run `wanted` names: an id (or a unique prefix of one), or "last",
-    the latest run of `program` that did not succeed."""
+    """The id of the run `wanted` names: an id (or a unique prefix of one) of a run that
+    did not succeed, or "last", the latest run of `program` that did not succeed."""
     logged = [info for info in runs(folder) if info.program == program]
     # A run resumed by a later one is done with: that later one is what resumes now.
     resumed_by = {info.resumes: info.run_id for info in logged if info.resumes}
@@ -388,6 +388,13 @@ def run_to_resume(folder: Path, wanted: str, program: str) -> str:
             raise ResumeError(
                 f"run {matches[0].run_id} was resumed already, by run {later}: resume that "
                 "one if it did not succeed."
+            )
+        if matches[0].ended == "succeeded":
+            # Replaying it would repeat its report, its decisions among them, as if they
+            # were made now (a champion it promoted may have been replaced since).
+            raise ResumeError(
+                f"run {matches[0].run_id} succeeded: there is nothing to resume. Run the "
+                "workflow again without `--resume` for a new run."
             )
         return matches[0].run_id
     others = [info for info in runs(folder) if info.run_id.startswith(wanted)]

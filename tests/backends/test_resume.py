@@ -79,15 +79,26 @@ def test_a_run_that_succeeded_is_not_resumed_by_last(tmp_path: Path) -> None:
 
 
 def test_a_run_is_resumed_by_its_id_or_a_prefix(tmp_path: Path) -> None:
-    assert run(PROGRAM, None, backend=Local(cache_dir=tmp_path)) == Success(12)
+    BROKEN.add("double")
+    assert isinstance(run(PROGRAM, None, backend=Local(cache_dir=tmp_path)), Failure)
     (only,) = runs(tmp_path / "runs")
+    BROKEN.clear()
     CALLS.clear()
     assert run(PROGRAM, None, backend=Local(cache_dir=tmp_path), resume=only.run_id[:8]) == Success(
         12
     )
-    assert CALLS == []
+    assert CALLS == ["double", "total"]
     with pytest.raises(ResumeError, match="no run 'nope'"):
         run(PROGRAM, None, backend=Local(cache_dir=tmp_path), resume="nope")
+
+
+def test_a_run_that_succeeded_is_not_resumed_by_its_id(tmp_path: Path) -> None:
+    # It replayed every step, effects included: the CLI's report said "version 1
+    # promoted to champion" again while version 2 was the champion.
+    assert run(PROGRAM, None, backend=Local(cache_dir=tmp_path)) == Success(12)
+    (only,) = runs(tmp_path / "runs")
+    with pytest.raises(ResumeError, match=f"run {only.run_id} succeeded: there is nothing"):
+        run(PROGRAM, None, backend=Local(cache_dir=tmp_path), resume=only.run_id[:8])
 
 
 def test_another_programs_run_is_not_resumed(tmp_path: Path) -> None:
