@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from returns.result import Result
 
     from lolpop.cli.progress import Display
+    from lolpop.components.records import ModelVersion
     from lolpop.config.records import WorkflowConfig
     from lolpop.core.failure import RunFailure
     from lolpop.core.step import Step
@@ -877,6 +878,14 @@ def approve_command(
     if reject and promote:
         _echo("lolpop approve: a rejected version cannot be promoted.", err=True)
         raise typer.Exit(code=2)
+    if not reason.strip() or any(not part.isprintable() for part in (reason, by)):
+        _echo(
+            "lolpop approve: a decision is recorded with its reason and who made it: give "
+            "--reason a text, and --by (if given) a name, each on one line of printable "
+            "characters.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     from lolpop.cli.runs import check_store  # noqa: PLC0415
 
     # A version to approve lives in an existing store: never make an empty one.
@@ -895,6 +904,8 @@ def approve_command(
                 err=True,
             )
             raise typer.Exit(code=1)
+        if reject:
+            _refuse_rejecting_the_champion(repository.get_alias(settings.champion_alias), version)
         decided = repository.approve((version, decision))
         if promote:
             champion = repository.get_alias(settings.champion_alias)
@@ -910,6 +921,20 @@ def approve_command(
     verdict = "rejected" if reject else "approved"
     aliases = f" (aliases: {', '.join(decided.aliases)})" if decided.aliases else ""
     _echo(f"{name} version {decided.version} {verdict}{aliases}")
+
+
+def _refuse_rejecting_the_champion(champion: ModelVersion | None, version: ModelVersion) -> None:
+    """Exit 2 when `version` is the champion: a rejection would leave it serving, as
+    `predict` reads the alias, not the decision."""
+    if champion is not None and champion.version == version.version:
+        _echo(
+            f"lolpop approve: {version.name} version {version.version} is the champion, which "
+            "`predict` serves whatever is recorded of it: promote another version first "
+            f"(`lolpop approve {version.name}:N --reason ... --promote`), then reject this "
+            "one. Nothing was recorded.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
 
 
 @app.command("components", epilog=_example("lolpop components", "lolpop components csv"))

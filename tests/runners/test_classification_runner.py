@@ -164,3 +164,20 @@ def test_a_version_can_be_approved_and_promoted_by_hand(workdir: Path) -> None:
         app, ["approve", "breast_cancer:1", "--reason", "x", "--reject", "--promote"]
     )
     assert refused.exit_code == 2
+    # Rejecting the champion left it champion, and predict served it without a word.
+    champion = ["approve", "breast_cancer:2", "--reason", "bad", "--reject", "--tracking-uri", uri]
+    refused = CliRunner().invoke(app, champion)
+    assert refused.exit_code == 2, refused.output
+    assert "breast_cancer version 2 is the champion" in refused.output
+    assert MlflowClient(uri).get_model_version("breast_cancer", "2").tags["lolpop.approved"] == (
+        "true"
+    )
+    # A decision with no reason (or a name of several lines) is not recorded.
+    for empty in (["--reason", " "], ["--reason", "ok", "--by", "ana\nroot"]):
+        refused = CliRunner().invoke(
+            app, ["approve", "breast_cancer:1", *empty, "--tracking-uri", uri]
+        )
+        assert refused.exit_code == 2, refused.output
+    assert MlflowClient(uri).get_model_version("breast_cancer", "1").tags["lolpop.approved"] == (
+        "false"
+    )
