@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from lolpop.backends.plan_render import Timings
     from lolpop.backends.records import MemoryLedger
+    from lolpop.config.records import WorkflowConfig
     from lolpop.core.failure import RunFailure
     from lolpop.core.step import AnyStep, Step
     from lolpop.runners.kinds import Report
@@ -50,6 +51,8 @@ _BY_SUFFIX = {
     ".gv": PlanFormat.DOT,
 }
 _DRAWN = (".svg", ".png")
+#: The suffixes of a plan written as text (and none: `plan`).
+_TEXT = ("", ".txt", ".text", ".md")
 
 
 def earlier_runs(cache_dir: Path, program: AnyStep) -> tuple[MemoryLedger, Timings]:
@@ -96,10 +99,29 @@ def dry_run_text(
     return planned.map(lambda plan: render.to_text(plan, timings))
 
 
+def _refuse_overwriting(target: Path, workflow: WorkflowConfig, source: str) -> None:
+    """Exit 2 when the plan's file would write over the config or what it reads or keeps."""
+    from lolpop.config.paths import overwritten  # noqa: PLC0415
+
+    over = overwritten(target, workflow, source)
+    if over is not None:
+        _echo(f"lolpop plan: the plan's file {target} would write over {over}.", err=True)
+        raise typer.Exit(code=2)
+
+
 def _chosen_format(format_: PlanFormat | None, output: Path | None) -> PlanFormat:
     """The format asked for, else the one `output`'s suffix names, else text; exit 2 when
-    an image is asked for in a format it is not drawn from."""
+    an image is asked for in a format it is not drawn from, or when `output`'s suffix is
+    of no format (`plan.pdf` would have been written as text)."""
     suffix = output.suffix.lower() if output is not None else ""
+    if output is not None and suffix not in (*_BY_SUFFIX, *_DRAWN, *_TEXT):
+        shown = ", ".join((*_TEXT[1:], *_BY_SUFFIX, *_DRAWN))
+        _echo(
+            f"lolpop plan: cannot write a plan as {suffix}: name --output with one of "
+            f"{shown} (or no suffix, for text).",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     if suffix in _DRAWN:
         if format_ not in (None, PlanFormat.DOT):
             _echo(
@@ -180,8 +202,11 @@ def plan_command(
     from lolpop.backends.run import run  # noqa: PLC0415
 
     chosen = _chosen_format(format_, output)
+    target = output.resolve() if output is not None else None
     with _at_config(config) as (source, _):  # the config's paths are relative to its folder
         workflow, program = _built("plan", source, profile, stage)
+        if target is not None:
+            _refuse_overwriting(target, workflow, source)
         cache_dir = (Path(workflow.settings.work_dir) / "cache").absolute()
         ledger, timings = earlier_runs(cache_dir, program)
         planned = run(program, None, backend=DryRun(ledger=ledger, cache_dir=cache_dir))

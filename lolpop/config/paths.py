@@ -274,22 +274,27 @@ def check_overwrites(
     lose what is there."""
     written = config.components.get("predictions")
     value = getattr(written.settings, "path", None) if written is not None else None
-    root = project_root()
-    target = _resolved(value, root) if isinstance(value, str) else None
-    if target is None:
-        return
-    kept = list(_kept(config, root))
+    target = _resolved(value, project_root()) if isinstance(value, str) else None
+    over = None if target is None else overwritten(target, config, source)
+    if over is not None:
+        problem(
+            f"the prediction file {value!r} would write over {over}; give the predictions a "
+            f"file of their own (e.g. `.lolpop/predictions/{config.settings.model_name}.csv`)",
+            _WRITTEN,
+        )
+
+
+def overwritten(target: Path, config: WorkflowConfig, source: str = "") -> str | None:
+    """What writing the file `target` (resolved) would write over, of what the workflow
+    of `config` (in the file `source`) reads or keeps, but its prediction file; None:
+    nothing of it."""
+    kept = list(_kept(config, project_root()))
     if source:
         kept.append((Path(source).resolve(), "the config file", False))
     for where, what, folder in kept:
         if target == where or (folder and where in target.parents):
-            problem(
-                f"the prediction file {value!r} would write over {what} ({where}); give "
-                "the predictions a file of their own (e.g. `.lolpop/predictions/"
-                f"{config.settings.model_name}.csv`)",
-                _WRITTEN,
-            )
-            return
+            return f"{what} ({where})"
+    return None
 
 
 def check_paths(

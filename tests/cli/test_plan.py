@@ -185,3 +185,28 @@ def test_console_command_exits_2_on_a_bad_config(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "nope" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_output_never_writes_over_the_config_or_what_it_reads() -> None:
+    # Each was replaced by the plan, exit 0 ("wrote the plan ... (text)").
+    config = Path(CHURN)
+    before = {path: path.read_bytes() for path in (config, config.parent / "data/customers.csv")}
+    for target in before:
+        code, _, err = _plan(CHURN, "--output", str(target))
+        assert code == 2, err
+    assert {path: path.read_bytes() for path in before} == before
+    inside = config.parent / ".lolpop" / "cache" / "plan.txt"
+    code, _, err = _plan(CHURN, "--output", str(inside))
+    assert code == 2, err
+    assert "would write over lolpop's step cache" in err
+    assert not inside.exists()
+
+
+def test_output_of_a_suffix_no_format_has_is_refused(tmp_path: Path) -> None:
+    # `plan.pdf` was written as text, exit 0.
+    code, _, err = _plan(CHURN, "--output", "plan.pdf")
+    assert code == 2
+    assert "cannot write a plan as .pdf" in err
+    assert list(tmp_path.iterdir()) == []
+    code, _, err = _plan(CHURN, "--output", "plan.txt")
+    assert code == 0, err
