@@ -335,11 +335,26 @@ def target_rows(frame: pd.DataFrame, hygiene: Hygiene) -> tuple[pd.DataFrame, tu
     return frame.loc[~missing], (count, len(frame))
 
 
+#: What the train pipeline does with each part of the split.
+_USES = {
+    "train": "fits the model on it",
+    "valid": "encodes it, and scores a tuner's trials on it",
+    "test": "scores the model on it",
+}
+
+
 def check_split_target(splits: Splits, target: str) -> None:
-    """Refuse a split whose parts' target is not the column `target` (a user's splitter of
-    another column, or of an unnamed series: the model would learn and be scored on it)
-    or whose features still hold `target` (the model would read the answer)."""
+    """Refuse a split with an empty part, or whose parts' target is not the column
+    `target` (a user's splitter of another column, or of an unnamed series: the model
+    would learn and be scored on it) or whose features still hold `target` (the model
+    would read the answer)."""
     for name, part in (("train", splits.train), ("valid", splits.valid), ("test", splits.test)):
+        if part.features.empty and not len(part.target):
+            raise DataError(
+                f"the {name} part of the split has no rows: the workflow {_USES[name]}. "
+                f"Give the splitter a {name}_size above 0 (or rows of that part).",
+                column=target,
+            )
         found = part.target.name
         if found != target:
             said = "has no name" if found is None else f"is {str(found)!r}"

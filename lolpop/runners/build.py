@@ -243,6 +243,18 @@ def column_problems(
             f"{target!r}; both name the column to predict",
             "$.components.splitter.target",
         )
+    if split is not None and split.method != "column":
+        uses = (
+            ("valid", split.valid_size, "encodes it, and scores a tuner's trials on it"),
+            ("test", split.test_size, "scores the model on it"),
+        )
+        for part, size, use in uses:
+            if size == 0:
+                problem(
+                    f"the {part} part would be empty: the workflow {use}; give {part}_size "
+                    "a share above 0 (e.g. 0.15)",
+                    f"$.components.splitter.{part}_size",
+                )
     if target is not None and index == target:
         problem(
             f"the id column is the target {target!r}; an id is never the column to predict",

@@ -190,3 +190,20 @@ def test_an_id_column_that_is_the_target_is_said_as_such(tmp_path: Path) -> None
     settings = house.settings("churned", index="churned")
     with pytest.raises(DefinitionError, match=r"the id column .*'churned' is the target"):
         house.components(settings, shop())
+
+
+def test_an_empty_part_of_the_split_is_refused_naming_the_splitters_size(
+    tmp_path: Path,
+) -> None:
+    """A Python splitter with `valid_size=0` ran to scikit-learn's "Found array with 0
+    sample(s) ... SimpleImputer" at the encoder, naming no setting."""
+    house = Shop(tmp_path)
+    settings = house.settings("churned")
+    components = evolve(
+        house.components(settings, shop()),
+        splitter=data_splitter(SplitterSettings("churned", valid_size=0.0)),
+    )
+    failure = house.run(components, settings, "train").failure()
+    assert failure.path.endswith("train/split_target")
+    assert "the valid part of the split has no rows" in str(failure.cause)
+    assert "valid_size" in str(failure.cause)

@@ -353,3 +353,24 @@ def test_a_python_approval_rule_by_roc_auc_for_a_model_without_probabilities_is_
     classification_runner(components, settings, "deploy", approval=manual)
     logistic = evolve(components, trainer=sklearn_trainer(LogisticRegression))
     classification_runner(logistic, settings, "deploy", approval=rule)
+
+
+@pytest.mark.parametrize("size", ["valid_size", "test_size"])
+def test_an_empty_part_of_the_split_is_refused_by_check_and_by_the_run(
+    size: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`valid_size: 0` (or `test_size: 0`) passed the check; the run failed after
+    processing with scikit-learn's "Found array with 0 sample(s) ... SimpleImputer"."""
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "workflow.yaml"
+    config.write_text(
+        "runner: regression\nsettings: {model_name: d, target: target}\ncomponents:\n"
+        "  data: {type: sklearn_dataset, name: diabetes}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:Ridge'}\n"
+        f"  splitter: {{type: splitter, target: target, {size}: 0}}\n"
+    )
+    result = runner.invoke(app, ["check", str(config)])
+    assert result.exit_code == 2, result.output
+    assert f"@ $.components.splitter.{size}" in result.output
+    part = size.removesuffix("_size")
+    assert f"the {part} part would be empty" in result.output
