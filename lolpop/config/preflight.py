@@ -65,6 +65,11 @@ def _named(workflow: WorkflowConfig, slot: str) -> list[tuple[str, str, str]]:
     bias = workflow.components.get("bias")
     if slot == "data" and bias is not None:
         want("bias_checker's", getattr(bias.settings, "column", None), "$.components.bias.column")
+    drift = workflow.components.get("drift")
+    if slot in ("data", "new_data") and drift is not None:
+        # The columns compared: in the training data and in the new data it meets.
+        for place, column in enumerate(getattr(drift.settings, "columns", ())):
+            want("drift comparer's", column, f"$.components.drift.columns[{place}]")
     checker = workflow.components.get("checker")
     if slot == "data" and checker is not None and checker.type == "rules_checker":
         for place, rule in enumerate(getattr(checker.settings, "rules", ())):

@@ -289,6 +289,41 @@ def column_problems(
             )
 
 
+def role_problems(
+    config: WorkflowConfig, settings: Settings, problem: Callable[[str, str], None]
+) -> None:
+    """Components that give the target or the id column a role it cannot have, or split a
+    regression target by class, as problems at the settings that say so."""
+    target, index = getattr(settings, "target", None), getattr(settings, "index", None)
+    roles = [(target, "the target"), (index, "the id column")]
+    split = getattr(config.components.get("splitter"), "settings", None)
+    if config.runner == "regression" and isinstance(split, SplitterSettings) and split.stratify:
+        problem(
+            "a regression target has no classes to stratify by (each value would be a "
+            "class of its own); leave `stratify` out",
+            "$.components.splitter.stratify",
+        )
+    bias = config.components.get("bias")
+    column = getattr(bias.settings, "column", None) if bias is not None else None
+    for name, role in roles:
+        if column is not None and column == name:
+            problem(
+                f"the bias checker's column is {role} {name!r}, which is never among the "
+                "features its groups are read from; name a sensitive column (e.g. a region)",
+                "$.components.bias.column",
+            )
+    encoder = getattr(config.components.get("encoder"), "settings", None)
+    for field in ("numeric", "categorical", "passthrough"):
+        for place, listed in enumerate(getattr(encoder, field, None) or ()):
+            for name, role in roles:
+                if listed == name:
+                    problem(
+                        f"the encoder's {field} column is {role} {name!r}, which is never a "
+                        "feature (the encoder never sees it); leave it out",
+                        f"$.components.encoder.{field}[{place}]",
+                    )
+
+
 #: The connector kinds whose files hold dates as text: a column is read as dates only
 #: when the connector is told so (`parse_dates:`, or a datetime dtype).
 _TEXT_DATES = frozenset({"csv", "json", "jsonl"})
@@ -468,6 +503,7 @@ def build_parts(
     except LolpopError as error:
         problems.extend(refusal_problems(error, source))
     column_problems(config, settings, problem)
+    role_problems(config, settings, problem)
     time_problems(config, settings, problem)
     # The default components are made from the settings: a mistake there is said once.
     settings_sound = not any(found.path.startswith("$.settings") for found in problems)

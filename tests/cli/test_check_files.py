@@ -193,3 +193,22 @@ def test_a_rules_checker_column_not_in_the_header_is_named_at_its_rule(
     assert "@ $.components.checker.rules[2].exclude[0]" in result.output
     assert "@ $.components.checker.rules[4].columns[0]" in result.output
     assert "'income'" not in result.output  # a warning is what that rule asks for
+
+
+def test_a_drift_column_not_in_the_headers_is_named_at_its_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It passed the check; the run trained, registered and promoted a version, then
+    failed comparing the new data."""
+    _write_data(tmp_path)
+    code, output = _check(tmp_path, monkeypatch)
+    assert code == 0, output
+    (tmp_path / "workflow.yaml").write_text(CONFIG + "  drift: {type: drift, columns: [x, xx]}\n")
+    result = CliRunner().invoke(app, ["check", "workflow.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "the drift comparer's column 'xx' is not in the header of the data file" in (
+        result.output
+    )
+    assert "'xx' is not in the header of the new data file" in result.output
+    assert "@ $.components.drift.columns[1]" in result.output
+    assert "'x' is not" not in result.output

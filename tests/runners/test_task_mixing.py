@@ -83,6 +83,40 @@ def _example(name: str) -> str:
         ),
         pytest.param(
             "diabetes",
+            (
+                "components:\n",
+                "components:\n  splitter: {type: splitter, target: target, stratify: true}\n",
+            ),
+            "$.components.splitter.stratify",
+            "a regression target has no classes to stratify by",
+            id="a stratified split of a regression target",
+        ),
+        pytest.param(
+            "churn",
+            ("    column: region\n", "    column: customer_id\n"),
+            "$.components.bias.column",
+            "the bias checker's column is the id column 'customer_id'",
+            id="the id column as the bias column (never in the frame the bias is checked on)",
+        ),
+        pytest.param(
+            "churn",
+            ("    column: region\n", "    column: churned\n"),
+            "$.components.bias.column",
+            "the bias checker's column is the target 'churned'",
+            id="the target as the bias column",
+        ),
+        pytest.param(
+            "churn",
+            (
+                "components:\n",
+                "components:\n  encoder: {type: column_encoder, categorical: [region, churned]}\n",
+            ),
+            "$.components.encoder.categorical[1]",
+            "the encoder's categorical column is the target 'churned'",
+            id="the target among the encoder's columns",
+        ),
+        pytest.param(
+            "diabetes",
             ("    metric: rmse\n    space:", "    metric: f1\n    space:"),
             "$.components.tuner.metric",
             "the metric 'f1' is a classification metric",
