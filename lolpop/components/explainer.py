@@ -121,10 +121,23 @@ def permutation_explainer(settings: ExplainerSettings) -> ModelExplainer:
         model, frame = inputs
         return contributions(model, frame)
 
+    task = None if settings.scoring is None else scorer_task(settings.scoring)
     return ModelExplainer(
         importance=make_step(importance, name="importance"),
         explain=make_step(explain, name="explain"),
+        scoring=None if settings.scoring is None or task is None else (settings.scoring, task),
     )
+
+
+def scorer_task(name: str) -> str | None:
+    """The task a scikit-learn scorer scores (`classification`, `regression`), read from
+    where its metric is defined; None when it is neither (a clustering score)."""
+    from sklearn.metrics import get_scorer  # noqa: PLC0415 (heavy: imported on use)
+
+    module = getattr(getattr(get_scorer(name), "_score_func", None), "__module__", "")
+    if module.endswith(("._classification", "._ranking")):
+        return "classification"
+    return "regression" if module.endswith("._regression") else None
 
 
 def _check_settings(settings: ExplainerSettings) -> None:

@@ -673,6 +673,9 @@ class ModelExplainer:
 
     importance: Step[tuple[FittedModel[TaskKind], Labelled], Importance]
     explain: Step[tuple[FittedModel[TaskKind], pd.DataFrame], pd.DataFrame]
+    #: The scorer importance is measured by, and the task it scores (`classification`,
+    #: `regression`), when it says one (None: the model's own score, fit for any task).
+    scoring: tuple[str, str] | None = field(default=None, kw_only=True)
 
 
 @frozen

@@ -446,3 +446,29 @@ def test_settings_decode_through_the_converter_and_build() -> None:
 def test_bad_settings_are_refused_when_built(settings: ExplainerSettings, message: str) -> None:
     with pytest.raises(DefinitionError, match=message):
         permutation_explainer(settings)
+
+
+def test_a_scorers_task_is_read_from_where_its_metric_is_defined() -> None:
+    from lolpop.components.explainer import scorer_task  # noqa: PLC0415
+
+    said = {
+        name: scorer_task(name)
+        for name in (
+            "accuracy",
+            "roc_auc",
+            "neg_log_loss",
+            "f1_macro",
+            "r2",
+            "neg_mean_squared_error",
+            "adjusted_rand_score",
+        )
+    }
+    assert said == {
+        "accuracy": "classification",
+        "roc_auc": "classification",
+        "neg_log_loss": "classification",
+        "f1_macro": "classification",
+        "r2": "regression",
+        "neg_mean_squared_error": "regression",
+        "adjusted_rand_score": None,
+    }

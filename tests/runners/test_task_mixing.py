@@ -116,6 +116,21 @@ def _example(name: str) -> str:
             id="the target among the encoder's columns",
         ),
         pytest.param(
+            "breast_cancer",
+            ("    n_repeats: 3\n", "    n_repeats: 3\n    scoring: neg_mean_squared_error\n"),
+            "$.components.explainer.scoring",
+            "'neg_mean_squared_error' is a regression scorer, but the runner is a "
+            "classification runner",
+            id="a classifier's importance by squared error on class codes",
+        ),
+        pytest.param(
+            "diabetes",
+            ("    n_repeats: 3\n", "    n_repeats: 3\n    scoring: accuracy\n"),
+            "$.components.explainer.scoring",
+            "'accuracy' is a classification scorer, but the runner is a regression runner",
+            id="a regressor's importance by accuracy",
+        ),
+        pytest.param(
             "diabetes",
             ("    metric: rmse\n    space:", "    metric: f1\n    space:"),
             "$.components.tuner.metric",

@@ -48,7 +48,7 @@ from lolpop.components.splitter import time_column_of
 from lolpop.components.tuner import check_trainer_searched
 from lolpop.core.flow import Flow, Var
 from lolpop.core.step import Step
-from lolpop.errors import DefinitionError
+from lolpop.errors import DefinitionError, SettingError
 from lolpop.pipelines._runs import failed_run
 from lolpop.pipelines.deploy import (
     ApprovalRule,
@@ -199,6 +199,15 @@ def check_task(components: SupervisedComponents[_K]) -> type[_K]:
         "bias": None if components.bias is None else components.bias.task,
     }
     wrong = {name: task for name, task in bound.items() if task is not None and task is not kind}
+    scoring = components.explainer.scoring if components.explainer is not None else None
+    if scoring is not None and scoring[1] != kind.name:
+        raise SettingError(
+            "$.components.explainer.scoring",
+            f"the explainer measures importance by {scoring[0]!r}, and {scoring[0]!r} is a "
+            f"{scoring[1]} scorer, but the runner is a {kind.name} runner: it would rank the "
+            "features by a number that means nothing for this model. Name a "
+            f"{kind.name} scorer, or leave `scoring` out for the model's own score.",
+        )
     if wrong:
         shown = ", ".join(f"the {name} is for {task.name}" for name, task in wrong.items())
         raise DefinitionError(
