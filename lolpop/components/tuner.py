@@ -448,15 +448,72 @@ def grid_search_of(
     """A grid search of a scikit-learn estimator class, in Python: a classifier is scored
     by a classification metric, a regressor by a regression one (mypy refuses a
     regressor scored by `f1`)."""
+    settings = GridSearchSettings("", metric, {k: tuple(v) for k, v in space.items()})
+    points = _grid(_space(settings))
+    return _search_of(estimator, metric, params=params, seed=seed, n_jobs=n_jobs, points=points)
+
+
+def _search_of(
+    estimator: Callable[[], object],
+    metric: str,
+    *,
+    params: Mapping[str, ParamValue] | None,
+    seed: int | None,
+    n_jobs: int,
+    points: Sequence[Mapping[str, object]],
+) -> HyperparameterTuner[Any]:
+    """A search of `estimator` over `points` (with the fixed `params`), in Python."""
     fixed = dict(params or {})
-    settings = GridSearchSettings("", metric, {k: tuple(v) for k, v in space.items()}, fixed)
     name = f"{getattr(estimator, '__module__', '')}.{getattr(estimator, '__qualname__', '')}"
 
     def spec_of(params: Mapping[str, ParamValue]) -> ModelSpec:
         return make_spec(estimator, params, task="auto", seed=seed, name=name)
 
-    candidates = _candidates(spec_of, fixed, _grid(_space(settings)))
-    return search_tuner(candidates, metric, n_jobs=n_jobs)
+    return search_tuner(_candidates(spec_of, fixed, points), metric, n_jobs=n_jobs)
+
+
+@overload
+def random_search_of(
+    estimator: Callable[[], ClassifierMixin],
+    *,
+    metric: ClassificationMetric,
+    space: Mapping[str, Sequence[ParamValue]],
+    n_trials: int,
+    params: Mapping[str, ParamValue] | None = None,
+    seed: int | None = 0,
+    n_jobs: int = -1,
+) -> HyperparameterTuner[Classification]: ...
+@overload
+def random_search_of(
+    estimator: Callable[[], RegressorMixin],
+    *,
+    metric: RegressionMetric,
+    space: Mapping[str, Sequence[ParamValue]],
+    n_trials: int,
+    params: Mapping[str, ParamValue] | None = None,
+    seed: int | None = 0,
+    n_jobs: int = -1,
+) -> HyperparameterTuner[Regression]: ...
+def random_search_of(
+    estimator: Callable[[], object],
+    *,
+    metric: str,
+    space: Mapping[str, Sequence[ParamValue]],
+    n_trials: int,
+    params: Mapping[str, ParamValue] | None = None,
+    seed: int | None = 0,
+    n_jobs: int = -1,
+) -> HyperparameterTuner[Any]:
+    """A random search of a scikit-learn estimator class, in Python: `n_trials` points of
+    `space` drawn with `seed` (which seeds every trial's estimator too), typed by task as
+    `grid_search_of` is."""
+    if n_trials < 1:
+        raise SettingError("n_trials", f"n_trials is {n_trials}; a search needs at least 1.")
+    settings = GridSearchSettings("", metric, {k: tuple(v) for k, v in space.items()})
+    grid = _space(settings)
+    count = min(n_trials, math.prod(len(values) for values in grid.values()))
+    points = _drawn(grid, count, seed)
+    return _search_of(estimator, metric, params=params, seed=seed, n_jobs=n_jobs, points=points)
 
 
 KINDS: tuple[ComponentKind, ...] = (

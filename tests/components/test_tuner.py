@@ -270,3 +270,20 @@ def test_a_bad_search_setting_is_reported_at_that_setting() -> None:
     with pytest.raises(SettingError) as refused:
         random_search(RandomSearchSettings(_LOGISTIC, "f1", {"C": (1.0,)}, n_trials=0))
     assert refused.value.field == "n_trials"
+
+
+def test_random_search_of_draws_n_trials_of_the_space_with_the_seed() -> None:
+    from sklearn.tree import DecisionTreeClassifier  # noqa: PLC0415
+
+    from lolpop.components.tuner import SearchTuner, random_search_of  # noqa: PLC0415
+
+    space = {"max_depth": (1, 2, 3, 4, 5, 6), "min_samples_leaf": (1, 2, 4)}
+    tuner = random_search_of(DecisionTreeClassifier, metric="f1", space=space, n_trials=4, seed=3)
+    again = random_search_of(DecisionTreeClassifier, metric="f1", space=space, n_trials=4, seed=3)
+    assert isinstance(tuner, SearchTuner)
+    assert isinstance(again, SearchTuner)
+    points = [dict(point) for point, _ in tuner.candidates]
+    assert len(points) == 4
+    assert points == [dict(point) for point, _ in again.candidates]
+    assert all(point["max_depth"] in space["max_depth"] for point in points)
+    assert tuner.task.name == "classification"
