@@ -145,8 +145,13 @@ def check_store(command: str, tracking_uri: str | None) -> str:
     """The resolved tracking URI of a read-only command, after checking its store exists
     (a server: that it answers): if not, one line on stderr and exit 2, nothing created."""
     from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
+    from lolpop.config.paths import store_problem  # noqa: PLC0415
 
     uri = resolve_tracking_uri(tracking_uri)
+    problem = store_problem(uri)
+    if problem is not None:
+        _echo(f"lolpop {command}: {problem}.", err=True)
+        raise typer.Exit(code=2)
     path = store_path(uri)
     if path is not None and not os.path.exists(path):
         hint = _stores_below() if tracking_uri is None else ""

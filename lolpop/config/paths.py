@@ -211,11 +211,17 @@ def _missing_driver(value: str) -> str | None:
     )
 
 
+def store_problem(value: str) -> str | None:
+    """Why an MLflow store's URI cannot be opened as written (a malformed URI, or a
+    database whose driver is not installed); None: it may be."""
+    return _malformed_store(value) or _missing_driver(value)
+
+
 def _check_store(value: str, path: str, problem: Callable[[str, str], None]) -> None:
     """A `problem` for a tracking or registry URI that cannot be opened as written."""
-    for found in (_malformed_store(value), _missing_driver(value)):
-        if found is not None:
-            problem(found, path)
+    found = store_problem(value)
+    if found is not None:
+        problem(found, path)
 
 
 #: The folders lolpop keeps below its work folder, by what each is called in a message.

@@ -152,6 +152,25 @@ def test_a_missing_store_is_one_line_and_creates_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("runs", "list"), ("lineage", "churn"), ("approve", "churn:1", "--reason", "ok")],
+)
+def test_a_database_store_without_its_driver_is_one_line_exit_2(
+    command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each ended in "unexpected error: ModuleNotFoundError: No module named 'psycopg2'"
+    (exit 1, "may be a bug in lolpop"); check and run said what to install."""
+    monkeypatch.setattr("lolpop.config.paths._installed", lambda module: False)
+    uri = "postgresql://ana:hunter2@db:5432/mlflow"
+    result = runner.invoke(app, [*command, "--tracking-uri", uri])
+    assert result.exit_code == 2, result.output
+    assert "needs the database driver 'psycopg2'" in result.stderr
+    assert "pip install psycopg2-binary" in result.stderr
+    assert "hunter2" not in result.output
+    assert result.stderr.count("\n") == 1
+
+
 def test_the_store_comes_from_the_environment(
     store: tuple[str, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
