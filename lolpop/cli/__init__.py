@@ -324,6 +324,31 @@ def export(
 _BACKENDS = ("local", "dry-run", "prefect", "dask")
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, met as Ctrl-C is: a scheduler's (or `kill`'s) stop ends a run as cleanly."""
+
+
+@contextmanager
+def _terminated_as_interrupted() -> Iterator[None]:
+    """While inside, SIGTERM raises `_Terminated` in the main thread (then the handler
+    before is put back); elsewhere than the main thread, nothing changes."""
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def _tracking_uris(workflow: WorkflowConfig) -> set[str]:
     """The MLflow stores the workflow tracks runs in."""
     from lolpop.components._mlflow import resolve_tracking_uri  # noqa: PLC0415
@@ -673,11 +698,15 @@ def _run_config(
         _sweep(workflow, Path(cache_dir))
     hint = "" if cache_dir is None or _keeps_nothing(workflow) else _resume_hint(config, work_dir)
     try:
-        result = _run_on(chosen, workflow, program, cache_dir, resume, display=display)
-    except KeyboardInterrupt:  # Ctrl-C: the steps done so far are kept, as for a failure
+        with _terminated_as_interrupted():
+            result = _run_on(chosen, workflow, program, cache_dir, resume, display=display)
+    except KeyboardInterrupt as stopped:  # Ctrl-C or SIGTERM: the steps done so far are kept
         _end_interrupted(workflow)
-        _echo(f"lolpop run: interrupted{'; ' + hint if hint else ''}", err=True)
-        raise typer.Exit(code=130) from None
+        how, code = (
+            ("terminated", 143) if isinstance(stopped, _Terminated) else ("interrupted", 130)
+        )
+        _echo(f"lolpop run: {how}{'; ' + hint if hint else ''}", err=True)
+        raise typer.Exit(code=code) from None
     except ResumeError as error:
         _echo(f"lolpop run: {error}", err=True)
         raise typer.Exit(code=2) from None

@@ -3,6 +3,8 @@ marked as running."""
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,27 @@ def test_an_interrupted_run_ends_its_mlflow_runs_and_resumes_into_them(
     (train,) = client.search_runs(ids)
     assert (train.info.run_name, train.info.status) == ("iris-train", "FINISHED")
     assert train.data.metrics  # logged into the run the interrupted one started
+
+
+def test_a_terminated_run_ends_as_an_interrupted_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (what a scheduler or `kill` sends) ended the run with exit 143, no word
+    of how to resume, and its MLflow run left RUNNING."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (tmp_path / "workflow.yaml").write_text(IRIS)
+
+    def terminated(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    with monkeypatch.context() as patch:
+        patch.setattr(MlflowClient, "log_batch", terminated)
+        first = CliRunner().invoke(app, ["run", "workflow.yaml", "--stage", "train"])
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert first.exit_code == 143, first.output
+    assert "lolpop run: terminated; resume it with: lolpop run " in first.output
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    (train,) = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert train.info.status == "KILLED"
