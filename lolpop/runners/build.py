@@ -510,7 +510,7 @@ def build_parts(
     check_paths(config, problem, source)
     built = _built(config, components, problem)
     _fill_slots(runner, config, settings, built, problem, settings_sound=settings_sound)
-    chosen = stage or runner.stages[0]
+    chosen = runner.stages[0] if stage is None else stage
     if chosen not in runner.stages:
         problem(
             f"the {runner.tag!r} runner has no stage {chosen!r} (stages: "

@@ -141,6 +141,10 @@ def test_an_unknown_stage_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert code == 2, output
     assert "no stage 'evaluation'" in output
     assert "@ $.runner" in output
+    # An empty stage (a script's unset variable: `--stage "$STAGE"`) ran build_all.
+    code, output = _check(tmp_path, monkeypatch, TRAIN_ONLY, "--stage", "")
+    assert code == 2, output
+    assert "no stage ''" in output
 
 
 def test_a_time_split_without_its_column_is_refused_when_built(
