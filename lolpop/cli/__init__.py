@@ -99,6 +99,22 @@ _WORK_DIR = typer.Option(
 )
 
 
+def _work_folder(work_dir: str | None, *, existing: bool = False) -> Path | None:
+    """`--work-dir` made absolute, or exit 2 when it names a file (or, `existing`, when it
+    is not there: a folder to read from)."""
+    if not work_dir:
+        return None
+    work = Path(work_dir).absolute()
+    if (work.exists() or existing) and not work.is_dir():
+        _echo(
+            f"lolpop: --work-dir {work_dir} is not a folder"
+            + (" (there is nothing at that path)" if not work.exists() else ""),
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    return work
+
+
 @contextmanager
 def _at_config(config: str, work_dir: str | None = None) -> Iterator[tuple[str, str | None]]:
     """Work in the config file's folder, as its relative paths (data, outputs, a
@@ -109,7 +125,7 @@ def _at_config(config: str, work_dir: str | None = None) -> Iterator[tuple[str, 
     from lolpop.config.paths import also_inside  # noqa: PLC0415
 
     source = Path(config).absolute()
-    work = Path(work_dir).absolute() if work_dir else None
+    work = _work_folder(work_dir)
     before = os.getcwd()
     if source.parent.is_dir():
         os.chdir(source.parent)
@@ -813,7 +829,7 @@ def runs_command(
             cache_dir = (Path(workflow.settings.work_dir) / "cache").absolute()
             _sweep(workflow, cache_dir)
     else:
-        work_tree = Path(work_dir or ".lolpop")
+        work_tree = _work_folder(work_dir, existing=True) or Path(".lolpop")
         cache_dir = work_tree / "cache"
         swept = sweep(cache_dir, [work_tree], [], [resolve_tracking_uri(None)])
         for line in swept.to_text().splitlines():

@@ -64,6 +64,8 @@ CASES: dict[str, tuple[Case, ...]] = {
         Case(("run", "good.yaml", "--backend", "nowhere"), 2, "unknown backend 'nowhere'"),
         Case(("--debug", "run", "good.yaml", "-b", "nowhere"), 2, "nowhere", traceback=True),
         Case(("run", "fails.yaml", "--fresh"), 1, "step 'regression-build_all/train/fit' failed"),
+        # A file named as the work folder ended in "unexpected error: NotADirectoryError".
+        Case(("run", "good.yaml", "--work-dir", "good.csv"), 2, "good.csv is not a folder"),
     ),
     "test": (Case(("test", "missing.yaml"), 2, "missing.yaml"),),
     "lineage": (Case(("lineage", "churn"), 2, "no MLflow store at"),),
@@ -72,7 +74,11 @@ CASES: dict[str, tuple[Case, ...]] = {
     "plan": (Case(("plan", "good.yaml", "--format", "png"), 2, "'png'"),),
     "init": (Case(("init", "1-bad"), 2, "cannot name a project"),),
     "config export": (Case(("config", "export", "bad.yaml"), 2, "nope"),),
-    "runs ledger": (Case(("runs",), 0, "no runs kept"),),
+    "runs ledger": (
+        Case(("runs",), 0, "no runs kept"),
+        # A work folder that is not there said "no runs kept in nowhere/cache yet", exit 0.
+        Case(("runs", "--work-dir", "nowhere"), 2, "nowhere is not a folder"),
+    ),
     "runs show": (Case(("runs", "show", "0123abcd"), 2, "no MLflow store at"),),
     "runs list": (Case(("runs", "list", "--model", "m"), 2, "no MLflow store at"),),
     "create component": (Case(("create", "component", "Foo"), 2, "not inside a lolpop project"),),
