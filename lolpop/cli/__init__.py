@@ -1087,6 +1087,15 @@ def main() -> None:
         if debug:  # the traceback, every secret lolpop knows of masked (as `_echo` does)
             _echo("".join(traceback.format_exception(error)), err=True, nl=False)
             sys.exit(1)
+        if isinstance(error, PermissionError | IsADirectoryError | NotADirectoryError) and (
+            error.filename
+        ):  # the machine's folders, not a bug: a read-only project, a file for a folder
+            _echo(
+                f"lolpop: cannot use {error.filename}: {error.strerror} (check that the "
+                "folder exists and that this user may read and write it).",
+                err=True,
+            )
+            sys.exit(2)
         first_line = next(iter(str(error).splitlines()), "")
         _echo(
             f"lolpop: unexpected error: {type(error).__name__}: {first_line}. This may be a bug "

@@ -221,3 +221,26 @@ def test_a_debug_traceback_masks_the_passwords_it_holds(
     assert "HUNTER2PW" not in shown
     assert "ftp://***@127.0.0.1:1/" in shown
     assert "Traceback (most recent call last):" in shown
+
+
+def _raise_permission_denied() -> None:
+    raise PermissionError(13, "Permission denied", "/srv/project/.lolpop")
+
+
+def test_a_folder_lolpop_cannot_write_is_said_as_such_not_as_a_bug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A read-only project folder ended in "unexpected error: PermissionError ... This may
+    # be a bug in lolpop", exit 1.
+    from lolpop.cli import main  # noqa: PLC0415
+
+    monkeypatch.setattr("lolpop.cli.app", _raise_permission_denied)
+    monkeypatch.setattr(sys, "argv", ["lolpop", "run", "workflow.yaml"])
+    with pytest.raises(SystemExit) as leaving:
+        main()
+    assert leaving.value.code == 2
+    said = capsys.readouterr().err
+    assert said == (
+        "lolpop: cannot use /srv/project/.lolpop: Permission denied (check that the folder "
+        "exists and that this user may read and write it).\n"
+    )
