@@ -73,6 +73,7 @@ import hashlib
 import importlib
 import importlib.metadata
 import json
+import logging
 import os
 import posixpath
 import re
@@ -565,6 +566,9 @@ def make_client(tracking: str, registry: str) -> MlflowClient:
     """
     from mlflow import MlflowClient  # noqa: PLC0415 (heavy: imported on use)
 
+    # MLflow logs a database error with its tracebacks, SQL and parameters, then raises
+    # it: lolpop says it once, in one paragraph (`mlflow_errors`).
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)
     databases = sorted({path for path in map(sqlite_path, (tracking, registry)) if path})
     if databases:
         # Imported before the lock (~0.5 s), so the lock covers the opening alone.

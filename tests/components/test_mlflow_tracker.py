@@ -392,3 +392,15 @@ def test_a_tracking_server_that_is_not_there_is_refused_at_once_without_its_pass
         done.stderr[-2000:]
     )
     assert "s3cret" not in done.stderr
+
+
+def test_a_database_error_is_said_once_without_mlflows_traceback(tmp_path: Path) -> None:
+    # A read-only mlflow.db printed MLflow's own log of the error (two tracebacks, the
+    # SQL and its parameters) before lolpop's one-paragraph TrackingError.
+    import logging  # noqa: PLC0415
+
+    from lolpop.components._mlflow import make_client  # noqa: PLC0415
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    make_client(uri, uri)
+    assert not logging.getLogger("mlflow.store.db.utils").isEnabledFor(logging.ERROR)
