@@ -173,6 +173,52 @@ def _predictions_problems(workflow: WorkflowConfig) -> Iterator[ConfigProblem]:
         )
 
 
+def _columns_of(workflow: WorkflowConfig, slot: str) -> tuple[list[str], bool] | None:
+    """The columns the file in `slot` gives (and whether its `columns:` select them),
+    or None when they cannot be told from a header."""
+    component = workflow.components.get(slot)
+    path = _text(getattr(component.settings, "path", None)) if component else None
+    if component is None or path is None or "://" in path:
+        return None
+    declared = getattr(component.settings, "columns", ())
+    if declared:
+        return [str(column) for column in declared], True
+    file = Path(path).resolve()
+    try:
+        header = _header(component.type, file, component.settings) if file.is_file() else None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None  # said by `_read_problems`
+    return None if header is None else (header, False)
+
+
+def _feature_problems(workflow: WorkflowConfig) -> Iterator[ConfigProblem]:
+    """The features a supervised model trains on (the data's columns but the target, the
+    id and the columns dropped) that the new data it predicts lacks: the run would fail
+    at predict, after training and deploying."""
+    if workflow.runner not in ("classification", "regression"):
+        return
+    if "transformer" in workflow.components:
+        return  # it may make or drop columns
+    trained, new = _columns_of(workflow, "data"), _columns_of(workflow, "new_data")
+    if trained is None or new is None:
+        return
+    settings = workflow.settings
+    never = {getattr(settings, "target", None), getattr(settings, "index", None)}
+    for slot, field in (("splitter", "drop"), ("encoder", "drop")):
+        never.update(getattr(getattr(workflow.components.get(slot), "settings", None), field, ()))
+    time = getattr(getattr(workflow.components.get("splitter"), "settings", None), "column", None)
+    missing = [c for c in trained[0] if c not in never and c != time and c not in new[0]]
+    if missing:
+        named = ", ".join(map(repr, missing[:_SHOWN]))
+        yield ConfigProblem(
+            f"the new data lacks the feature column{'s' if len(missing) > 1 else ''} {named} "
+            "of the data the model trains on: predicting would fail after training and "
+            "deploying. Give the new data every feature column (or drop it from training "
+            "in the splitter's `drop`)",
+            "$.components.new_data." + ("columns" if new[1] else "path"),
+        )
+
+
 def preflight(workflow: WorkflowConfig, stage: str | None = None) -> tuple[ConfigProblem, ...]:
     """Every problem with the files `workflow` reads and writes (nothing is run); with
     `stage` `evaluate`, the prediction file it reads too."""
@@ -180,6 +226,7 @@ def preflight(workflow: WorkflowConfig, stage: str | None = None) -> tuple[Confi
         problem for slot, what in _READ.items() for problem in _read_problems(workflow, slot, what)
     ]
     found.extend(problem for slot in _WRITTEN for problem in _written_problems(workflow, slot))
+    found.extend(_feature_problems(workflow))
     if stage == "evaluate":
         found.extend(_predictions_problems(workflow))
     return tuple(found)

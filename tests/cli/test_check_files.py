@@ -212,3 +212,23 @@ def test_a_drift_column_not_in_the_headers_is_named_at_its_setting(
     assert "'xx' is not in the header of the new data file" in result.output
     assert "@ $.components.drift.columns[1]" in result.output
     assert "'x' is not" not in result.output
+
+
+def test_new_data_without_a_feature_the_model_trains_on_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`new_data: {columns: [...]}` leaving out a feature passed the check; the run
+    trained, registered and promoted, then refused the new data at predict."""
+    _write_data(tmp_path)
+    more = pd.DataFrame({"id": [1, 2], "x": [0.5, 1.5], "z": [3, 4], "y": [1.0, 2.0]})
+    more.to_csv(tmp_path / "data.csv", index=False)
+    more.drop(columns=["y"]).to_parquet(tmp_path / "new.parquet")
+    code, output = _check(tmp_path, monkeypatch)
+    assert code == 0, output
+    (tmp_path / "workflow.yaml").write_text(
+        CONFIG.replace("path: new.parquet}", "path: new.parquet, columns: [id, x]}")
+    )
+    result = CliRunner().invoke(app, ["check", "workflow.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "the new data lacks the feature column 'z'" in result.output
+    assert "@ $.components.new_data.columns" in result.output
