@@ -37,9 +37,12 @@ MODULES = (
     "sklearn.isotonic",
     "sklearn.kernel_ridge",
     "sklearn.linear_model",
+    "sklearn.multiclass",
+    "sklearn.multioutput",
     "sklearn.naive_bayes",
     "sklearn.neighbors",
     "sklearn.neural_network",
+    "sklearn.semi_supervised",
     "sklearn.svm",
     "sklearn.tree",
 )
@@ -51,11 +54,25 @@ def _required_args() -> Mapping[str, Mapping[str, object]]:
     list of estimators); every other class is made with none."""
     classifiers = {"estimators": [("model", LogisticRegression())]}
     regressors = {"estimators": [("model", LinearRegression())]}
+    classifier = {"estimator": LogisticRegression()}
+    regressor = {"estimator": LinearRegression()}
     return {
         "StackingClassifier": classifiers,
         "StackingRegressor": regressors,
         "VotingClassifier": classifiers,
         "VotingRegressor": regressors,
+        **dict.fromkeys(
+            (
+                "ClassifierChain",
+                "MultiOutputClassifier",
+                "OneVsOneClassifier",
+                "OneVsRestClassifier",
+                "OutputCodeClassifier",
+                "SelfTrainingClassifier",
+            ),
+            classifier,
+        ),
+        **dict.fromkeys(("MultiOutputRegressor", "RegressorChain"), regressor),
     }
 
 
