@@ -344,9 +344,12 @@ def structure_workflow(
             (ConfigProblem(f"expected a mapping, got {_show(data)}", "$", source, 1),), source
         )
     runner = data.get("runner")
-    converter = make_converter(
-        registry, allowed_imports(data), settings=RUNNERS.settings_of(runner), source=source
-    )
+    settings = RUNNERS.settings_of(runner)
+    if "settings" not in data:
+        # No `settings:` are the runner's defaults, so that what it needs is said at its
+        # setting (`$.settings.target`), not as a record of another type.
+        data = {**data, "settings": {}}
+    converter = make_converter(registry, allowed_imports(data), settings=settings, source=source)
     try:
         config: WorkflowConfig = converter.structure(data, WorkflowConfig)
     except Exception as error:

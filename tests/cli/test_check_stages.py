@@ -208,3 +208,18 @@ def test_the_runner_still_refuses_a_stage_it_cannot_run_as_a_definition_error(
         parts.runner.build(made, parts.settings, "evaluate")
     assert isinstance(raised.value, ConfigError)
     assert "evaluating needs `settings.index`" in str(raised.value)
+
+
+def test_a_config_without_settings_is_told_what_its_runner_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It was decoded as the shared `Settings` and refused as "the 'classification' runner
+    # takes SupervisedSettings settings, not Settings", which does not say what to write.
+    config = (
+        "runner: classification\ncomponents:\n  data: {type: sklearn_dataset, name: iris}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+    )
+    code, output = _check(tmp_path, monkeypatch, config)
+    assert code == 2, output
+    assert "not Settings" not in output
+    assert "@ $.settings.target" in output
