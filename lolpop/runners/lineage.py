@@ -89,7 +89,7 @@ def lineage(reference: str, tracking_uri: str | None = None) -> Lineage:
     uri = resolve_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     try:
-        if wanted:
+        if wanted or reference.endswith(":"):
             if not wanted.isdigit():
                 raise LineageError(f"{reference!r}: a version is a number, e.g. {name}:3.")
             version = client.get_model_version(name, wanted)

@@ -128,6 +128,10 @@ def test_lineage_leads_from_the_model_to_its_run_data_and_experiment(workdir: Pa
     assert "approval: approved: no champion yet" in text
     assert "on dataset version breast_cancer-training-data:1:" in text
     assert "winning experiment: run " in text
+    for odd in ("breast_cancer:", "breast_cancer:abc"):  # `churn:` was taken as the champion
+        refused = CliRunner().invoke(app, ["lineage", odd, "--tracking-uri", uri])
+        assert refused.exit_code == 2, refused.output
+        assert "a version is a number" in refused.output
     missing = CliRunner().invoke(app, ["lineage", "nope:3", "--tracking-uri", uri])
     assert missing.exit_code == 2
     assert "no model 'nope:3'" in missing.output
