@@ -162,14 +162,26 @@ def module_files(project: Project, kind: Kind, name: str) -> dict[str, str]:
 
 
 def write_files(root: Path, files: dict[str, str]) -> list[Path]:
-    """Write `files` under `root` (refused, before anything is written, if one exists)."""
+    """Write `files` under `root`: refused, before anything is written, if one exists;
+    all or none (a write that fails removes the files written before it, so a retry is
+    not refused for them)."""
     paths = [root / relative for relative in files]
     existing = [path for path in paths if path.exists()]
     if existing:
         raise _Refused(f"{existing[0]} exists; lolpop never overwrites a file.")
-    for path, text in zip(paths, files.values(), strict=True):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    written: list[Path] = []
+    try:
+        for path, text in zip(paths, files.values(), strict=True):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    except OSError as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise _Refused(
+            f"cannot write {error.filename or root}: {error.strerror or error}; "
+            "nothing was written."
+        ) from None
     return paths
 
 

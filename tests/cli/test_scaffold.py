@@ -142,3 +142,27 @@ def test_create_refuses_a_module_that_exists_and_changes_nothing(
     code, err = _invoke("create", "runner", "bad-name")
     assert code == 2
     assert "cannot name a runner" in err
+
+
+def test_a_failed_write_leaves_no_half_made_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A write that failed midway (a read-only folder) left the files written before it,
+    # and the retry was refused: "... exists; lolpop never overwrites a file".
+    from lolpop.cli import scaffold  # noqa: PLC0415
+
+    files = {"src/a.py": "a", "tests/b.py": "b", "property_tests/c.py": "c"}
+    real = Path.write_text
+
+    def failing(self: Path, text: str, encoding: str | None = None) -> int:
+        if self.name == "c.py":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, text, encoding=encoding)
+
+    monkeypatch.setattr(Path, "write_text", failing)
+    with pytest.raises(scaffold._Refused, match="Permission denied"):
+        scaffold.write_files(tmp_path, files)
+    assert not (tmp_path / "src" / "a.py").exists()
+    assert not (tmp_path / "tests" / "b.py").exists()
+    monkeypatch.undo()
+    assert len(scaffold.write_files(tmp_path, files)) == 3
