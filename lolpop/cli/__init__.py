@@ -962,7 +962,7 @@ def approve_command(
         raise typer.Exit(code=2 if isinstance(cause, UnknownVersionError) else 1) from None
     except LolpopError as error:
         _echo(f"lolpop approve: {error}", err=True)
-        raise typer.Exit(code=1) from None
+        raise typer.Exit(code=2 if isinstance(error, UnknownVersionError) else 1) from None
     verdict = "rejected" if reject else "approved"
     aliases = f" (aliases: {', '.join(decided.aliases)})" if decided.aliases else ""
     _echo(f"{name} version {decided.version} {verdict}{aliases}")

@@ -99,6 +99,7 @@ from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
 
 if TYPE_CHECKING:
+    from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
 
 APPROVED_TAG = "lolpop.approved"
@@ -277,15 +278,7 @@ class _MlflowRepository:
         self._holder = ClientHolder(settings.tracking_uri, settings.registry_uri)
 
     def _fetch(self, model: str, version: int) -> ModelVersion:
-        try:
-            with mlflow_errors(f"read version {version} of the model {model!r}"):
-                return _version(self._holder.client().get_model_version(model, str(version)))
-        except TrackingError as error:
-            if is_missing(error):
-                raise UnknownVersionError(
-                    f"the model registry has no version {version} of the model {model!r}."
-                ) from error
-            raise
+        return _version(_registered(self._holder.client(), model, version))
 
     def _wait_until_ready(self, model: str, version: str) -> None:
         client = self._holder.client()
@@ -532,6 +525,19 @@ class _MlflowRepository:
         return fitted_model(estimator, metadata, where)
 
 
+def _registered(client: MlflowClient, model: str, version: int) -> MlflowModelVersion:
+    """MLflow's record of `version` of `model` (`UnknownVersionError` when there is none)."""
+    try:
+        with mlflow_errors(f"read version {version} of the model {model!r}"):
+            return client.get_model_version(model, str(version))
+    except TrackingError as error:
+        if is_missing(error):
+            raise UnknownVersionError(
+                f"the model registry has no version {version} of the model {model!r}."
+            ) from error
+        raise
+
+
 def unfinished_run(settings: MlflowRegistrySettings, version: int) -> str | None:
     """How the run that registered `version` ended, when it did not finish (`RUNNING`: it
     died or is still going, `KILLED`, `FAILED`); None when it finished, or when the run is
@@ -540,8 +546,7 @@ def unfinished_run(settings: MlflowRegistrySettings, version: int) -> str | None
     holder = ClientHolder(settings.tracking_uri, settings.registry_uri)
     name = settings.model_name
     client = holder.client()
-    with mlflow_errors(f"read version {version} of the model {name!r}"):
-        run_id = client.get_model_version(name, str(version)).run_id
+    run_id = _registered(client, name, version).run_id
     if not run_id:
         return None
     try:

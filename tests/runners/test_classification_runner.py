@@ -176,6 +176,12 @@ def test_a_version_can_be_approved_and_promoted_by_hand(workdir: Path) -> None:
     assert MlflowClient(uri).get_model_version("breast_cancer", "2").tags["lolpop.approved"] == (
         "true"
     )
+    # An unknown version is a mistake in the arguments, with --promote too (it was exit 1).
+    for more in ([], ["--promote"]):
+        unknown = ["approve", "breast_cancer:99", "--reason", "x", "--tracking-uri", uri, *more]
+        refused = CliRunner().invoke(app, unknown)
+        assert refused.exit_code == 2, refused.output
+        assert "no version 99" in refused.output
     # A decision with no reason (or a name of several lines) is not recorded.
     for empty in (["--reason", " "], ["--reason", "ok", "--by", "ana\nroot"]):
         refused = CliRunner().invoke(
