@@ -331,10 +331,22 @@ def export(
 ) -> None:
     """Print a workflow config as a typed Python module (to move from YAML to Python).
 
-    Only a config that `lolpop check` passes is exported."""
+    Only a config that `lolpop check` passes is exported. Its secrets are never written
+    out: each is masked (`***`), and stderr says how many to fill in."""
+    from lolpop.secret import MASK  # noqa: PLC0415
+
     with _at_config(config) as (source, _):
         _built("config export", source, profile)
-        _echo(_python_of(source, profile), nl=False)
+        module = scrub(_python_of(source, profile))
+    _echo(module, nl=False)
+    masked = module.count(MASK)
+    if masked:
+        _echo(
+            f"lolpop config export: {masked} secret{'s are' if masked > 1 else ' is'} written "
+            f"masked ({MASK!r}: lolpop never writes a secret out); fill each in before running "
+            "the module, e.g. Secret(os.environ['HOOK_URL']).",
+            err=True,
+        )
 
 
 _BACKENDS = ("local", "dry-run", "prefect", "dask")

@@ -103,3 +103,30 @@ components:
     assert problems[0].startswith(
         'Argument "seed" to "TrainerSettings" has incompatible type "str"'
     )
+
+
+def test_export_says_which_secrets_it_wrote_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The module was printed with `Secret('***')` and `http://***@...` in place of the
+    # secrets, exit 0 and not a word: run as it is, it would post to no webhook.
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from lolpop.cli import app  # noqa: PLC0415
+
+    monkeypatch.setenv("HOOK_TOKEN", "s3cr3t-token")
+    config = tmp_path / "workflow.yaml"
+    config.write_text(
+        "runner: classification\n"
+        "settings: {model_name: m, target: y, tracking_uri: 'http://ana:pw123@mlflow:5000'}\n"
+        "components:\n"
+        "  data: {type: csv, path: data.csv}\n"
+        "  trainer: {type: sklearn_model, estimator: 'sklearn.linear_model:LogisticRegression'}\n"
+        "  notifier: {type: webhook, url: 'https://hooks.example.com/${env:HOOK_TOKEN}'}\n"
+    )
+    result = CliRunner().invoke(app, ["config", "export", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "s3cr3t-token" not in result.output
+    assert "pw123" not in result.output
+    assert "2 secrets are written masked" in result.stderr
+    assert "fill each in" in result.stderr
