@@ -48,7 +48,9 @@ def report_failure(error: NotifierError, fail_on_error: bool) -> None:
     if fail_on_error:
         raise error
     logging.getLogger(FAILURES_LOGGER).warning(
-        "%s The run goes on: set `fail_on_error: true` on the notifier to fail it instead.",
+        "%s Only the message is dropped; the workflow decides as it would have (a "
+        "check's ERROR still stops it): set `fail_on_error: true` on the notifier to fail "
+        "the run instead.",
         error,
     )
 

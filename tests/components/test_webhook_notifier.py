@@ -153,6 +153,8 @@ def test_by_default_a_failure_is_logged_as_a_warning_and_the_message_passed_on(
     assert "token=***" in said
     assert "s3cret" not in said
     assert "fail_on_error: true" in said
+    # It said "The run goes on" while the data check's ERROR was stopping the run.
+    assert "Only the message is dropped; the workflow decides as it would have" in said
 
 
 def test_a_passing_failure_is_retried_until_it_succeeds(hook: Hook) -> None:
