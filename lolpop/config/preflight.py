@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from lolpop.config.records import WorkflowConfig
@@ -105,7 +105,10 @@ def _header(kind: str, file: Path, settings: object) -> list[str] | None:
     return None
 
 
-def _read_problems(workflow: WorkflowConfig, slot: str, what: str) -> Iterator[ConfigProblem]:
+def _read_problems(
+    workflow: WorkflowConfig, slot: str, what: str, headers: dict[str, list[str]]
+) -> Iterator[ConfigProblem]:
+    """The problems of the file in `slot`; its header, when read, kept in `headers`."""
     component = workflow.components.get(slot)
     path = _text(getattr(component.settings, "path", None)) if component else None
     if component is None or path is None or "://" in path:
@@ -131,6 +134,7 @@ def _read_problems(workflow: WorkflowConfig, slot: str, what: str) -> Iterator[C
         return
     if header is None:
         return
+    headers[slot] = header
     for setting, column, at in _named(workflow, slot):
         if column not in header:
             shown = ", ".join(header[:_SHOWN]) + (", ..." if len(header) > _SHOWN else "")
@@ -173,25 +177,21 @@ def _predictions_problems(workflow: WorkflowConfig) -> Iterator[ConfigProblem]:
         )
 
 
-def _columns_of(workflow: WorkflowConfig, slot: str) -> tuple[list[str], bool] | None:
+def _columns_of(
+    workflow: WorkflowConfig, slot: str, headers: Mapping[str, list[str]]
+) -> tuple[list[str], bool] | None:
     """The columns the file in `slot` gives (and whether its `columns:` select them),
-    or None when they cannot be told from a header."""
+    or None when they cannot be told (its header was not read)."""
     component = workflow.components.get(slot)
-    path = _text(getattr(component.settings, "path", None)) if component else None
-    if component is None or path is None or "://" in path:
-        return None
-    declared = getattr(component.settings, "columns", ())
+    declared = getattr(component.settings, "columns", ()) if component is not None else ()
     if declared:
         return [str(column) for column in declared], True
-    file = Path(path).resolve()
-    try:
-        header = _header(component.type, file, component.settings) if file.is_file() else None
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None  # said by `_read_problems`
-    return None if header is None else (header, False)
+    return (headers[slot], False) if slot in headers else None
 
 
-def _feature_problems(workflow: WorkflowConfig) -> Iterator[ConfigProblem]:
+def _feature_problems(
+    workflow: WorkflowConfig, headers: Mapping[str, list[str]]
+) -> Iterator[ConfigProblem]:
     """The features a supervised model trains on (the data's columns but the target, the
     id and the columns dropped) that the new data it predicts lacks: the run would fail
     at predict, after training and deploying."""
@@ -199,7 +199,8 @@ def _feature_problems(workflow: WorkflowConfig) -> Iterator[ConfigProblem]:
         return
     if "transformer" in workflow.components:
         return  # it may make or drop columns
-    trained, new = _columns_of(workflow, "data"), _columns_of(workflow, "new_data")
+    trained = _columns_of(workflow, "data", headers)
+    new = _columns_of(workflow, "new_data", headers)
     if trained is None or new is None:
         return
     settings = workflow.settings
@@ -222,11 +223,14 @@ def _feature_problems(workflow: WorkflowConfig) -> Iterator[ConfigProblem]:
 def preflight(workflow: WorkflowConfig, stage: str | None = None) -> tuple[ConfigProblem, ...]:
     """Every problem with the files `workflow` reads and writes (nothing is run); with
     `stage` `evaluate`, the prediction file it reads too."""
+    headers: dict[str, list[str]] = {}
     found = [
-        problem for slot, what in _READ.items() for problem in _read_problems(workflow, slot, what)
+        problem
+        for slot, what in _READ.items()
+        for problem in _read_problems(workflow, slot, what, headers)
     ]
     found.extend(problem for slot in _WRITTEN for problem in _written_problems(workflow, slot))
-    found.extend(_feature_problems(workflow))
+    found.extend(_feature_problems(workflow, headers))
     if stage == "evaluate":
         found.extend(_predictions_problems(workflow))
     return tuple(found)
