@@ -406,14 +406,19 @@ def _drawn(
 
 def random_search(settings: RandomSearchSettings) -> HyperparameterTuner[TaskKind]:
     """Try `n_trials` combinations drawn with the seed; keep the best on the validation split."""
-    if settings.n_trials < 1:
-        raise SettingError(
-            "n_trials", f"n_trials is {settings.n_trials}; a search needs at least 1."
-        )
+    return _from_settings(settings, _random_points(settings, settings.n_trials, settings.seed))
+
+
+def _random_points(
+    settings: GridSearchSettings | RandomSearchSettings, n_trials: int, seed: int | None
+) -> Sequence[Mapping[str, object]]:
+    """`n_trials` points of the settings' (checked) space, drawn with `seed`."""
+    if n_trials < 1:
+        raise SettingError("n_trials", f"n_trials is {n_trials}; a search needs at least 1.")
     space = _space(settings)
     # Asking for more points than the space holds would make scikit-learn warn.
-    count = min(settings.n_trials, math.prod(len(values) for values in space.values()))
-    return _from_settings(settings, _drawn(space, count, settings.seed))
+    count = min(n_trials, math.prod(len(values) for values in space.values()))
+    return _drawn(space, count, seed)
 
 
 @overload
@@ -448,9 +453,18 @@ def grid_search_of(
     """A grid search of a scikit-learn estimator class, in Python: a classifier is scored
     by a classification metric, a regressor by a regression one (mypy refuses a
     regressor scored by `f1`)."""
-    settings = GridSearchSettings("", metric, {k: tuple(v) for k, v in space.items()})
-    points = _grid(_space(settings))
+    points = _grid(_space(_python_search(metric, space, params)))
     return _search_of(estimator, metric, params=params, seed=seed, n_jobs=n_jobs, points=points)
+
+
+def _python_search(
+    metric: str, space: Mapping[str, Sequence[ParamValue]], params: Mapping[str, ParamValue] | None
+) -> GridSearchSettings:
+    """A Python search's space and fixed parameters as settings, to be checked as a
+    config's are (a parameter both searched and fixed is refused)."""
+    return GridSearchSettings(
+        "", metric, {k: tuple(v) for k, v in space.items()}, dict(params or {})
+    )
 
 
 def _search_of(
@@ -507,12 +521,7 @@ def random_search_of(
     """A random search of a scikit-learn estimator class, in Python: `n_trials` points of
     `space` drawn with `seed` (which seeds every trial's estimator too), typed by task as
     `grid_search_of` is."""
-    if n_trials < 1:
-        raise SettingError("n_trials", f"n_trials is {n_trials}; a search needs at least 1.")
-    settings = GridSearchSettings("", metric, {k: tuple(v) for k, v in space.items()})
-    grid = _space(settings)
-    count = min(n_trials, math.prod(len(values) for values in grid.values()))
-    points = _drawn(grid, count, seed)
+    points = _random_points(_python_search(metric, space, params), n_trials, seed)
     return _search_of(estimator, metric, params=params, seed=seed, n_jobs=n_jobs, points=points)
 
 

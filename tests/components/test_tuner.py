@@ -287,3 +287,16 @@ def test_random_search_of_draws_n_trials_of_the_space_with_the_seed() -> None:
     assert points == [dict(point) for point, _ in again.candidates]
     assert all(point["max_depth"] in space["max_depth"] for point in points)
     assert tuner.task.name == "classification"
+
+
+def test_a_python_search_refuses_a_parameter_both_searched_and_fixed() -> None:
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
+    from lolpop.components.tuner import grid_search_of, random_search_of  # noqa: PLC0415
+    from lolpop.errors import DefinitionError  # noqa: PLC0415
+
+    space, fixed = {"C": (0.1, 1.0)}, {"C": 2.0}
+    with pytest.raises(DefinitionError, match="both searched"):
+        grid_search_of(LogisticRegression, metric="f1", space=space, params=fixed)
+    with pytest.raises(DefinitionError, match="both searched"):
+        random_search_of(LogisticRegression, metric="f1", space=space, params=fixed, n_trials=2)
