@@ -217,13 +217,6 @@ def store_problem(value: str) -> str | None:
     return _malformed_store(value) or _missing_driver(value)
 
 
-def _check_store(value: str, path: str, problem: Callable[[str, str], None]) -> None:
-    """A `problem` for a tracking or registry URI that cannot be opened as written."""
-    found = store_problem(value)
-    if found is not None:
-        problem(found, path)
-
-
 #: The folders lolpop keeps below its work folder, by what each is called in a message.
 _KEPT = {
     "store": "lolpop's store",
@@ -314,8 +307,9 @@ def check_paths(
     MLflow would write with no config at all: not refused for where it leads."""
     stores = ("tracking_uri", "registry_uri")
     for value, path in output_paths(config):
-        if path.endswith(stores):
-            _check_store(value, path, problem)
+        found = store_problem(value) if path.endswith(stores) else None
+        if found is not None:
+            problem(found, path)
     check_overwrites(config, problem, source)
     if config.allow_outside:
         return

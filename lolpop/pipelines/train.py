@@ -335,8 +335,8 @@ def target_rows(frame: pd.DataFrame, hygiene: Hygiene) -> tuple[pd.DataFrame, tu
     return frame.loc[~missing], (count, len(frame))
 
 
-#: What the train pipeline does with each part of the split.
-_USES = {
+#: What the train pipeline does with each part of the split (so none may be empty).
+PART_USES = {
     "train": "fits the model on it",
     "valid": "encodes it, and scores a tuner's trials on it",
     "test": "scores the model on it",
@@ -351,7 +351,7 @@ def check_split_target(splits: Splits, target: str) -> None:
     for name, part in (("train", splits.train), ("valid", splits.valid), ("test", splits.test)):
         if part.features.empty and not len(part.target):
             raise DataError(
-                f"the {name} part of the split has no rows: the workflow {_USES[name]}. "
+                f"the {name} part of the split has no rows: the workflow {PART_USES[name]}. "
                 f"Give the splitter a {name}_size above 0 (or rows of that part).",
                 column=target,
             )

@@ -66,6 +66,7 @@ from lolpop.config.registry import (
 from lolpop.core._hints import describe, fits
 from lolpop.core.step import Step
 from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, LolpopError, SettingError
+from lolpop.pipelines.train import PART_USES
 from lolpop.runners.kinds import Report, RunnerKind, Slot, is_optional, record_hints
 from lolpop.testing.hooks import attach_config_hooks, resolve_hooks
 
@@ -244,15 +245,11 @@ def column_problems(
             "$.components.splitter.target",
         )
     if split is not None and split.method != "column":
-        uses = (
-            ("valid", split.valid_size, "encodes it, and scores a tuner's trials on it"),
-            ("test", split.test_size, "scores the model on it"),
-        )
-        for part, size, use in uses:
+        for part, size in (("valid", split.valid_size), ("test", split.test_size)):
             if size == 0:
                 problem(
-                    f"the {part} part would be empty: the workflow {use}; give {part}_size "
-                    "a share above 0 (e.g. 0.15)",
+                    f"the {part} part would be empty: the workflow {PART_USES[part]}; give "
+                    f"{part}_size a share above 0 (e.g. 0.15)",
                     f"$.components.splitter.{part}_size",
                 )
     if target is not None and index == target:
