@@ -668,6 +668,34 @@ def _with_server_retry(start: Callable[[], _T], began: Callable[[], bool]) -> _T
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+def server_problem(*, dask: bool = False) -> str | None:
+    """Why the Prefect server a run would report to cannot be used; None when it can, or
+    when none is configured (Prefect then starts a temporary one). A server that
+    PREFECT_API_URL (or the active Prefect profile) names and that takes no connection
+    is said at once: Prefect's client retries it for minutes, and the run then failed
+    with Prefect's own error. `dask`: the run is on Dask, which needs that server."""
+    from prefect.settings import PREFECT_API_URL  # noqa: PLC0415 (prefect is imported on use)
+
+    from lolpop._reach import unreachable  # noqa: PLC0415
+    from lolpop.secret import mask_url  # noqa: PLC0415
+
+    url = str(PREFECT_API_URL.value() or "")
+    why = unreachable(url) if url else None
+    if why is None:
+        return None
+    instead = (
+        "or run with `--backend prefect` and PREFECT_API_URL unset (threads in this "
+        "process, on a temporary server), or with `--backend local`"
+        if dask
+        else "unset it to run on a temporary local server, or run with `--backend local`"
+    )
+    return (
+        f"the Prefect server at {mask_url(url)} (PREFECT_API_URL) takes no connection "
+        f"({why}); nothing ran. Start it (`prefect server start`), fix PREFECT_API_URL, "
+        f"{instead}."
+    )
+
+
 def _server_error(error: BaseException) -> BackendError:
     """One paragraph for a user when the temporary server would not start, twice."""
     return BackendError(

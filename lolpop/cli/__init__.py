@@ -494,6 +494,20 @@ def _chosen_backend(
     return chosen, workflow
 
 
+def _check_prefect_server(workflow: WorkflowConfig) -> None:
+    """Exit 2, nothing run, when the Prefect server the run would report to takes no
+    connection (`server_problem`)."""
+    from lolpop.backends.prefect_backend import server_problem  # noqa: PLC0415 (prefect)
+    from lolpop.config.records import PrefectBackendConfig  # noqa: PLC0415
+
+    given = workflow.backend
+    on_dask = isinstance(given, PrefectBackendConfig) and given.task_runner == "dask"
+    problem = server_problem(dask=on_dask)
+    if problem is not None:
+        _echo(f"lolpop run: {problem}", err=True)
+        raise typer.Exit(code=2)
+
+
 def _on_dask(workflow: WorkflowConfig, address: str | None) -> WorkflowConfig:
     """The workflow on the Prefect backend with a Dask task runner (`--backend dask`), at
     `address` if given, its paths absolute (`with_absolute_paths`); or exit 2 saying what
@@ -722,6 +736,8 @@ def _run_config(
             display.close()
         _dry_run(program, cache_dir, resume)
         return
+    if chosen == "prefect":
+        _check_prefect_server(workflow)
     if cache_dir is not None:
         _sweep(workflow, Path(cache_dir))
     hint = "" if cache_dir is None or _keeps_nothing(workflow) else _resume_hint(config, work_dir)

@@ -594,29 +594,15 @@ def check_reachable(uri: str, timeout: float = 5.0) -> None:
     """Refuse (`TrackingError`) an `http(s)://` tracking server that does not take a
     connection within `timeout` seconds: MLflow retries each request for minutes, without
     a word. Not through a proxy the environment names (only the proxy could tell)."""
-    import socket  # noqa: PLC0415
-    import urllib.parse  # noqa: PLC0415
-    import urllib.request  # noqa: PLC0415
-
+    from lolpop._reach import unreachable  # noqa: PLC0415
     from lolpop.secret import mask_url  # noqa: PLC0415
 
-    parts = urllib.parse.urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return
-    if parts.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(
-        parts.hostname
-    ):
-        return
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        with socket.create_connection((parts.hostname, port), timeout=timeout):
-            pass
-    except (OSError, ValueError) as error:
-        why = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    why = unreachable(uri, timeout)
+    if why is not None:
         raise TrackingError(
             f"cannot reach the MLflow tracking server {mask_url(uri)} ({why}). Start it, or "
             "fix the address (`tracking_uri` in the config, or MLFLOW_TRACKING_URI)."
-        ) from error
+        )
 
 
 class ClientHolder:
