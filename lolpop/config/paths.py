@@ -157,8 +157,8 @@ def _malformed_store(value: str) -> str | None:
     [True, True, False]
     """
     scheme, colon, _ = value.partition(":")
-    if not colon or "/" in scheme:
-        return None  # a path, not a URI
+    if not colon or "/" in scheme or len(scheme) == 1:
+        return None  # a path (`C:/...` too), not a URI
     if scheme != scheme.lower():
         return f"the scheme of {value!r} must be written in lowercase ({scheme.lower()}:)"
     if scheme == "sqlite" and not value.startswith("sqlite:///") and value != "sqlite://":
@@ -166,7 +166,32 @@ def _malformed_store(value: str) -> str | None:
             f"{value!r} is not a SQLite URI: write sqlite:///PATH (three slashes, then a path "
             "relative to the config's folder; four for an absolute one)"
         )
+    if not _opened_by_mlflow(scheme):
+        return (
+            f"{mask_url(value)!r}: no MLflow store has the scheme {scheme}: (MLflow opens "
+            "sqlite:///PATH, file:PATH, http(s)://HOST, postgresql://, mysql://, mssql:// "
+            "and databricks stores, and those of installed MLflow plugins)"
+        )
     return None
+
+
+#: The schemes of the stores MLflow opens itself (tracking and model registry); a
+#: database's is its dialect, before any `+driver`.
+_MLFLOW_SCHEMES = frozenset({
+    "file", "http", "https", "databricks", "databricks-uc", "uc",
+    "sqlite", "postgresql", "mysql", "mssql",
+})  # fmt: skip
+
+
+def _opened_by_mlflow(scheme: str) -> bool:
+    """Whether MLflow has a store for URIs of `scheme`: its own, or an installed plugin's
+    (entry points, read only for a scheme that is not MLflow's own)."""
+    if scheme.split("+", maxsplit=1)[0] in _MLFLOW_SCHEMES:
+        return True
+    from importlib.metadata import entry_points  # noqa: PLC0415 (a rare case)
+
+    groups = ("mlflow.tracking_store", "mlflow.model_registry_store")
+    return any(point.name == scheme for group in groups for point in entry_points(group=group))
 
 
 #: The module of the driver SQLAlchemy uses for a database URI's scheme (`dialect` or

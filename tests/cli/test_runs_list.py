@@ -171,6 +171,25 @@ def test_a_database_store_without_its_driver_is_one_line_exit_2(
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("runs", "list"), ("lineage", "churn"), ("approve", "churn:1", "--reason", "ok")],
+)
+def test_a_store_of_a_scheme_mlflow_has_no_store_for_is_one_line_exit_2(
+    command: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each ended in "unexpected error: UnsupportedModelRegistryStoreURIException" (exit
+    1, "may be a bug in lolpop"), its password shown in MLflow's list of schemes."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*command, "--tracking-uri", "ftp://ana:hunter2@files/mlflow"])
+    assert result.exit_code == 2, result.output
+    assert "no MLflow store has the scheme ftp:" in result.stderr
+    assert "unexpected error" not in result.output
+    assert "hunter2" not in result.output
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_store_comes_from_the_environment(
     store: tuple[str, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

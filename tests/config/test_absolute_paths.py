@@ -11,7 +11,7 @@ from attrs import evolve
 
 from lolpop.components.file_connector import CsvSettings
 from lolpop.components.mlflow_tracker import MlflowSettings
-from lolpop.config.paths import also_inside, check_paths, with_absolute_paths
+from lolpop.config.paths import also_inside, check_paths, store_problem, with_absolute_paths
 from lolpop.config.records import ComponentConfig, Settings, WorkflowConfig
 
 
@@ -84,6 +84,9 @@ def test_a_folder_named_on_the_command_line_holds_uris_into_it_too(
         ("sqlite://mlflow.db", "is not a SQLite URI: write sqlite:///PATH"),
         ("sqlite:/mlflow.db", "is not a SQLite URI: write sqlite:///PATH"),
         ("SQLITE:///mlflow.db", "must be written in lowercase (sqlite:)"),
+        ("ftp://lolpop:hunter2@files/mlflow", "no MLflow store has the scheme ftp:"),
+        ("s3://bucket/mlflow", "no MLflow store has the scheme s3:"),
+        ("sqllite:///mlflow.db", "no MLflow store has the scheme sqllite:"),
     ],
 )
 def test_a_malformed_store_uri_is_a_problem_at_its_setting(
@@ -97,6 +100,28 @@ def test_a_malformed_store_uri_is_a_problem_at_its_setting(
     check_paths(config, lambda message, path: found.append((message, path)))
     assert [path for _, path in found] == ["$.settings.tracking_uri"]
     assert said in found[0][0]
+    assert "hunter2" not in found[0][0]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "file:///tmp/mlruns",
+        "databricks",
+        "databricks-uc",
+        "uc:http://localhost:8080",
+        "https://mlflow.example.com",
+        "postgresql+psycopg2://db/mlflow",
+        "mssql+pyodbc://db/mlflow",
+        "C:/runs/mlruns",
+    ],
+)
+def test_the_stores_mlflow_opens_are_not_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uri: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("lolpop.config.paths._installed", lambda module: True)
+    assert store_problem(uri) is None
 
 
 @pytest.mark.parametrize(
