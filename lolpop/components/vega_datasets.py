@@ -70,6 +70,20 @@ def _load(name: VegaName) -> pd.DataFrame:
     return frame
 
 
+def columns_of(name: str) -> list[str] | None:
+    """The column names of the packaged dataset `name`, from its file's first line (for
+    `lolpop check`: nothing parsed); None when the package or the dataset is missing."""
+    import csv  # noqa: PLC0415 (only the check needs it)
+    from importlib import resources  # noqa: PLC0415
+
+    try:
+        data = resources.files("vega_datasets") / "_data" / f"{name}.csv"
+        with data.open(encoding="utf-8") as file:
+            return next(csv.reader(file), [])
+    except (ModuleNotFoundError, OSError):
+        return None
+
+
 def vega_dataset_connector(settings: VegaDatasetSettings) -> DataConnector:
     """Reads one of the time series `vega_datasets` ships; refuses to write."""
 

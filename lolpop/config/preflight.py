@@ -110,6 +110,9 @@ def _read_problems(
 ) -> Iterator[ConfigProblem]:
     """The problems of the file in `slot`; its header, when read, kept in `headers`."""
     component = workflow.components.get(slot)
+    if component is not None and component.type == "vega_dataset":
+        yield from _packaged_problems(workflow, slot, headers)
+        return
     path = _text(getattr(component.settings, "path", None)) if component else None
     if component is None or path is None or "://" in path:
         return
@@ -135,13 +138,37 @@ def _read_problems(
     if header is None:
         return
     headers[slot] = header
+    yield from _missing_columns(workflow, slot, header, f"in the header of {what} file {file}")
+
+
+def _packaged_problems(
+    workflow: WorkflowConfig, slot: str, headers: dict[str, list[str]]
+) -> Iterator[ConfigProblem]:
+    """The columns a workflow names that the packaged dataset in `slot` (a
+    `vega_dataset`) lacks; its columns kept in `headers`."""
+    from lolpop.components.vega_datasets import columns_of  # noqa: PLC0415 (one kind's)
+
+    component = workflow.components[slot]
+    name = str(getattr(component.settings, "name", ""))
+    header = columns_of(name)
+    if header is None or "transformer" in workflow.components:
+        return  # the run says what is missing; a transformer may make the columns
+    headers[slot] = header
+    yield from _missing_columns(
+        workflow, slot, header, f"a column of the vega_datasets dataset {name!r}"
+    )
+
+
+def _missing_columns(
+    workflow: WorkflowConfig, slot: str, header: list[str], where: str
+) -> Iterator[ConfigProblem]:
+    """A problem for each column a workflow names for the data in `slot` (`_named`)
+    that is not in its `header`; `where` says what was read ("in the header of ...")."""
     for setting, column, at in _named(workflow, slot):
         if column not in header:
             shown = ", ".join(header[:_SHOWN]) + (", ..." if len(header) > _SHOWN else "")
             yield ConfigProblem(
-                f"the {setting} column {column!r} is not in the header of {what} file {file} "
-                f"(its columns: {shown})",
-                at,
+                f"the {setting} column {column!r} is not {where} (its columns: {shown})", at
             )
 
 

@@ -232,3 +232,29 @@ def test_new_data_without_a_feature_the_model_trains_on_is_named(
     assert result.exit_code == 2, result.output
     assert "the new data lacks the feature column 'z'" in result.output
     assert "@ $.components.new_data.columns" in result.output
+
+
+def test_a_column_not_in_a_packaged_vega_dataset_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` said OK, as it does not for a CSV file's header; the run failed at its
+    second step (`process/required_columns`)."""
+    pytest.importorskip("vega_datasets")
+    monkeypatch.chdir(tmp_path)
+    example = Path(__file__).resolve().parents[2] / "examples" / "forecasting" / "workflow.yaml"
+    text = example.read_text(encoding="utf-8")
+    assert "  target: temp_max\n  time: date\n" in text
+    Path("workflow.yaml").write_text(
+        text.replace("  target: temp_max\n  time: date\n", "  target: tmax\n  time: day\n")
+    )
+    result = CliRunner().invoke(app, ["check", "workflow.yaml"])
+    assert result.exit_code == 2, result.output
+    said = "is not a column of the vega_datasets dataset 'seattle-weather'"
+    assert f"the target column 'tmax' {said}" in result.output
+    assert f"the time column 'day' {said}" in result.output
+    assert "(its columns: date, precipitation, temp_max, temp_min, wind, weather)" in result.output
+    assert "@ $.settings.target" in result.output
+    assert "@ $.settings.time" in result.output
+    Path("workflow.yaml").write_text(text)
+    passed = CliRunner().invoke(app, ["check", "workflow.yaml"])
+    assert passed.exit_code == 0, passed.output
