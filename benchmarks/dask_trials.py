@@ -11,8 +11,9 @@ holding the config and its data (a fresh MLflow SQLite file each time):
   search of 16 points of a random forest (`n_estimators` 100, `max_depth` in (4, 8, 12,
   None), `min_samples_leaf` in (1, 5), `max_features` in (sqrt, 0.5)), scored by f1
   on the valid part; each trial is a step of its own (`train/tune/trial`). (200 trees
-  until 2026-12-02: the same verdict, 0.79x against 0.85x, but ~40% longer, 118 s a
-  repeat against 82 s, on a suite that must fit in 15 minutes; `--trees 200` runs it);
+  until 2026-12-02: the same verdict in two short runs that morning, 0.79x (one repeat)
+  against 0.85x (two), but ~40% longer, 118 s a repeat against 82 s, in a suite that
+  must fit in 15 minutes; `--trees 200` runs it);
 - `local`: the config as written (`Local`: the trials share its worker threads, one per
   core);
 - `dask-1`, `dask-2`: the same config with `backend: {type: prefect, task_runner: dask,
