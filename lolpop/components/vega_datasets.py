@@ -19,7 +19,7 @@ weather table comes from NOAA's daily records. Writing is refused (read-only).
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import pandas as pd
 from attrs import frozen
@@ -29,6 +29,9 @@ from lolpop.components._kinds import make_kind
 from lolpop.components.records import DataConnector, Written
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 VegaName: TypeAlias = Literal[
     "seattle-weather", "seattle-temps", "sf-temps", "stocks", "iowa-electricity", "us-employment"
@@ -53,18 +56,23 @@ class VegaDatasetSettings:
     name: VegaName
 
 
-def _load(name: VegaName) -> pd.DataFrame:
-    from importlib import resources  # noqa: PLC0415 (only reads need it)
+def _data_file(name: str) -> Traversable:
+    """The packaged file of the dataset `name` (`ModuleNotFoundError` without the package)."""
+    from importlib import resources  # noqa: PLC0415 (only reads and the check need it)
 
+    return resources.files("vega_datasets") / "_data" / f"{name}.csv"
+
+
+def _load(name: VegaName) -> pd.DataFrame:
     try:
-        folder = resources.files("vega_datasets") / "_data"
+        data = _data_file(name)
     except ModuleNotFoundError as error:
         raise DataError(
             "the `vega_dataset` connector needs the `vega_datasets` package: "
             "`pip install 'lolpop[datasets]'`."
         ) from error
     column, form = _TIMES[name]
-    with (folder / f"{name}.csv").open(encoding="utf-8") as file:
+    with data.open(encoding="utf-8") as file:
         frame = pd.read_csv(file)
     frame[column] = pd.to_datetime(frame[column], format=form)
     return frame
@@ -74,11 +82,9 @@ def columns_of(name: str) -> list[str] | None:
     """The column names of the packaged dataset `name`, from its file's first line (for
     `lolpop check`: nothing parsed); None when the package or the dataset is missing."""
     import csv  # noqa: PLC0415 (only the check needs it)
-    from importlib import resources  # noqa: PLC0415
 
     try:
-        data = resources.files("vega_datasets") / "_data" / f"{name}.csv"
-        with data.open(encoding="utf-8") as file:
+        with _data_file(name).open(encoding="utf-8") as file:
             return next(csv.reader(file), [])
     except (ModuleNotFoundError, OSError):
         return None

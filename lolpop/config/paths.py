@@ -150,8 +150,9 @@ def with_absolute_paths(config: WorkflowConfig, root: Path) -> WorkflowConfig:
 
 def _malformed_store(value: str) -> str | None:
     """Why an MLflow store's URI cannot be opened as written (None: it may be): a scheme
-    in capitals, or a SQLite URI without its three slashes (SQLAlchemy's message for
-    them, at run time, named no setting).
+    in capitals, a SQLite URI without its three slashes (SQLAlchemy's message for them,
+    at run time, named no setting), or a scheme MLflow has no store for (its refusal
+    came as "unexpected error").
 
     >>> [_malformed_store(v) is None for v in ("sqlite:///m.db", "http://h:5000", "sqlite://m.db")]
     [True, True, False]

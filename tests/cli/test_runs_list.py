@@ -178,8 +178,9 @@ def test_a_database_store_without_its_driver_is_one_line_exit_2(
 def test_a_store_of_a_scheme_mlflow_has_no_store_for_is_one_line_exit_2(
     command: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each ended in "unexpected error: UnsupportedModelRegistryStoreURIException" (exit
-    1, "may be a bug in lolpop"), its password shown in MLflow's list of schemes."""
+    """`runs` and `lineage` ended in "unexpected error:
+    UnsupportedModelRegistryStoreURIException" (exit 1, "may be a bug in lolpop"),
+    `approve` in MLflow's refusal (exit 1); none said which schemes lolpop can use."""
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, [*command, "--tracking-uri", "ftp://ana:hunter2@files/mlflow"])
     assert result.exit_code == 2, result.output
