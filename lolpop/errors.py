@@ -32,6 +32,10 @@ class SettingError(DefinitionError):
         self.field = field
 
 
+class MissingToolError(LolpopError):
+    """A command was asked for work that needs a tool that is not installed (an extra's)."""
+
+
 class WiringError(LolpopError):
     """Two steps were composed whose types do not fit.
 

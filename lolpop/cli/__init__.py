@@ -136,6 +136,23 @@ def _at_config(config: str, work_dir: str | None = None) -> Iterator[tuple[str, 
         os.chdir(before)
 
 
+def _type_checks(config: str, source: str, profile: str | None) -> bool:
+    """Whether mypy passes the config rendered as Python (what it says is shown; exit 2
+    when mypy is not installed)."""
+    from lolpop.config.export import mypy_problems  # noqa: PLC0415 (only for --mypy)
+    from lolpop.errors import MissingToolError  # noqa: PLC0415
+
+    try:
+        found = mypy_problems(_python_of(source, profile))
+    except MissingToolError as missing:
+        _echo(f"lolpop check: {missing}", err=True)
+        raise typer.Exit(code=2) from None
+    if found:
+        listed = "\n".join(f"- {line}" for line in found)
+        _echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
+    return not found
+
+
 def _python_of(config: str, profile: str | None) -> str:
     """The config rendered as a typed Python module (exit 2 if it cannot be read)."""
     from pathlib import Path  # noqa: PLC0415
@@ -272,14 +289,8 @@ def check(
                 more = component_problems(rest[0], source=source)
                 problems = located(ConfigError((*problems.problems, *more), source), rest[1])
             _echo(f"lolpop check: {problems}", err=True)
-        if mypy:
-            from lolpop.config.export import mypy_problems  # noqa: PLC0415
-
-            found = mypy_problems(_python_of(source, profile))
-            if found:
-                failed = True
-                listed = "\n".join(f"- {line}" for line in found)
-                _echo(f"lolpop check --mypy: {config} does not type-check:\n{listed}", err=True)
+        if mypy and not _type_checks(config, source, profile):
+            failed = True
         if failed:
             raise typer.Exit(code=2)
         workflow = loaded.unwrap()

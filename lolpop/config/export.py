@@ -41,7 +41,7 @@ from lolpop.config.registry import (
     allowed_imports,
     find_kind,
 )
-from lolpop.errors import ConfigError, ConfigProblem, DefinitionError
+from lolpop.errors import ConfigError, ConfigProblem, DefinitionError, MissingToolError
 from lolpop.secret import MASK, Secret
 
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -265,33 +265,49 @@ def _component(
 def mypy_problems(source_code: str, name: str = "lolpop_workflow_config") -> list[str]:
     """What `mypy --strict` says of a rendered config module (empty: it type-checks).
 
-    mypy (the `dev` extra) is imported here, on use. Its cache is kept with lolpop's
-    others (`$LOLPOP_CACHE_DIR/mypy`, by default `$XDG_CACHE_HOME/lolpop/mypy`): the first
-    check takes ~30 s, later ones ~2 s. `LOLPOP_CACHE_DIR=` (empty) keeps none: mypy's
-    cache is then made in the check's temporary folder and removed with it.
+    mypy (the `dev` extra) runs in a process of its own, with this one's interpreter:
+    what it reads, every module with its types, would otherwise stay in this process
+    after the check. Its cache is kept with lolpop's others (`$LOLPOP_CACHE_DIR/mypy`, by
+    default `$XDG_CACHE_HOME/lolpop/mypy`): the first check takes ~30 s, later ones ~2 s.
+    `LOLPOP_CACHE_DIR=` (empty) keeps none: mypy's cache is then made in the check's
+    temporary folder and removed with it.
     """
+    import subprocess  # noqa: PLC0415 (only for --mypy)
+    import sys  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
+    from importlib.util import find_spec  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
-
-    from mypy import api  # noqa: PLC0415 (a development tool: imported only for --mypy)
 
     from lolpop.components._facts import cache_dir  # noqa: PLC0415 (only for --mypy)
 
+    if find_spec("mypy") is None:
+        raise MissingToolError(
+            "lolpop check --mypy needs mypy, which is not installed beside lolpop: "
+            "`pip install 'lolpop[dev]'` installs it (or leave out --mypy)."
+        )
     kept = cache_dir()
     with tempfile.TemporaryDirectory(prefix="lolpop-mypy-") as folder:
         module = Path(folder) / f"{name}.py"
         module.write_text(source_code, encoding="utf-8")
-        out, err, status = api.run(
+        cache = kept / "mypy" if kept is not None else Path(folder) / "mypy-cache"
+        done = subprocess.run(
             [
+                sys.executable,
+                "-m",
+                "mypy",
                 str(module),
                 "--strict",
                 "--no-error-summary",
                 "--hide-error-context",
                 "--cache-dir",
-                str(kept / "mypy" if kept is not None else Path(folder) / "mypy-cache"),
-            ]
+                str(cache),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
-    if status == 0:
+    if done.returncode == 0:
         return []
+    out, err = done.stdout, done.stderr
     found = [line.split(": error: ", 1)[1] for line in out.splitlines() if ": error: " in line]
     return found or [line for line in (out + err).splitlines() if line.strip()]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from attrs import frozen
 from lolpop.config import ComponentKind, Registry, WorkflowConfig, load_text
 from lolpop.config.export import mypy_problems, render_python
 from lolpop.config.loading import prepare
+from lolpop.errors import MissingToolError
 
 
 @frozen
@@ -67,22 +71,43 @@ def test_mypy_keeps_no_cache_when_lolpop_keeps_none(
 ) -> None:
     """`LOLPOP_CACHE_DIR=` (empty) turns lolpop's caches off: mypy's too, which then
     lives in the check's temporary folder, not in `$XDG_CACHE_HOME`."""
-    from mypy import api  # noqa: PLC0415 (the dev extra's; only this test spies on it)
-
     seen: list[list[str]] = []
 
-    def run(args: list[str]) -> tuple[str, str, int]:
+    def run(args: list[str], **_: object) -> subprocess.CompletedProcess[str]:
         seen.append(args)
-        return "", "", 0
+        return subprocess.CompletedProcess(args, 0, "", "")
 
     monkeypatch.setenv("LOLPOP_CACHE_DIR", "")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setattr(api, "run", run)
+    monkeypatch.setattr(subprocess, "run", run)
     assert mypy_problems(_python(VALID)) == []
     (args,) = seen
+    assert args[:3] == [sys.executable, "-m", "mypy"]
     cache = Path(args[args.index("--cache-dir") + 1])
-    assert cache.parent == Path(args[0]).parent  # the temporary folder of the module
+    assert cache.parent == Path(args[3]).parent  # the temporary folder of the module
     assert not (tmp_path / "xdg").exists()
+
+
+def test_mypy_runs_apart_and_leaves_nothing_in_the_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """mypy's work (each module it read, with its types: for a workflow, millions of
+    objects) stays in its own process. Run in lolpop's, it was kept after the check, and
+    each later collection of the garbage swept it again (~2 s each in the test suite)."""
+    monkeypatch.setenv("LOLPOP_CACHE_DIR", "")  # no cache: mypy reads typeshed's stubs
+    gc.collect()
+    before = len(gc.get_objects())
+    assert mypy_problems("x: int = 1\n") == []
+    gc.collect()
+    assert len(gc.get_objects()) - before < 10_000  # in process: ~180,000
+
+
+def test_check_mypy_without_mypy_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "mypy", None)  # as if not installed
+    with pytest.raises(MissingToolError, match=r"needs mypy.*pip install 'lolpop\[dev\]'"):
+        mypy_problems(_python(VALID))
 
 
 def test_a_wrong_trainer_setting_fails_both_checks_on_the_real_catalogue() -> None:
@@ -130,3 +155,19 @@ def test_export_says_which_secrets_it_wrote_masked(
     assert "pw123" not in result.output
     assert "2 secrets are written masked" in result.stderr
     assert "fill each in" in result.stderr
+
+
+def test_lolpop_check_mypy_without_mypy_is_exit_2_naming_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from lolpop.cli import app  # noqa: PLC0415
+
+    monkeypatch.setitem(sys.modules, "mypy", None)  # as if not installed
+    config = Path(__file__).parents[2] / "examples" / "breast_cancer" / "workflow.yaml"
+    result = CliRunner().invoke(app, ["check", "--offline", "--mypy", str(config)])
+    assert result.exit_code == 2
+    assert "needs mypy" in result.output
+    assert "pip install 'lolpop[dev]'" in result.output
+    assert "Traceback" not in result.output
