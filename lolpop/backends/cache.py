@@ -244,12 +244,13 @@ class RunLog:
             finally:
                 os.close(fd)
 
-    def begin(self, program: str, resumes: str = "") -> None:
-        """The first line: who runs what (resuming which run), since when."""
+    def begin(self, program: str, resumes: str = "", workflow: str = "") -> None:
+        """The first line: who runs what (resuming which run; of which config), since when."""
         self._append(
             {
                 "run": self.run_id,
                 "program": program,
+                "workflow": workflow,
                 "resumes": resumes,
                 "pid": os.getpid(),
                 "host": HOST,
@@ -315,6 +316,8 @@ class RunInfo:
     steps: int
     #: The run it resumed ("" if none).
     resumes: str = ""
+    #: The config it ran ("" if none was named, e.g. a run from Python).
+    workflow: str = ""
 
     @property
     def gone(self) -> bool:
@@ -348,6 +351,7 @@ def runs(folder: str | os.PathLike[str]) -> tuple[RunInfo, ...]:
                 ended,
                 steps,
                 str(head.get("resumes", "")),
+                str(head.get("workflow", "")),
             )
         )
     return tuple(sorted(found, key=lambda info: info.started))
@@ -366,19 +370,26 @@ class ResumeError(DefinitionError):
     """The run to resume is not in the run logs (or is of another program)."""
 
 
-def run_to_resume(folder: Path, wanted: str, program: str) -> str:
+def run_to_resume(folder: Path, wanted: str, program: str, workflow: str = "") -> str:
     """The id of the run `wanted` names: an id (or a unique prefix of one) of a run that
-    did not succeed, or "last", the latest run of `program` that did not succeed."""
+    did not succeed, or "last", the latest run of `program` that did not succeed (and, if
+    `workflow` names a config, of that config: another config of the same shape may keep
+    its runs in the same folder)."""
     logged = [info for info in runs(folder) if info.program == program]
     # A run resumed by a later one is done with: that later one is what resumes now.
     resumed_by = {info.resumes: info.run_id for info in logged if info.resumes}
     if wanted == "last":
         unfinished = [
-            info for info in logged if info.ended != "succeeded" and info.run_id not in resumed_by
+            info
+            for info in logged
+            if info.ended != "succeeded"
+            and info.run_id not in resumed_by
+            and (not workflow or info.workflow in ("", workflow))
         ]
         if not unfinished:
+            of = f"this workflow ({workflow})" if workflow else "this program"
             raise ResumeError(
-                f"there is no failed or unfinished run of this program to resume in {folder}."
+                f"there is no failed or unfinished run of {of} to resume in {folder}."
             )
         return unfinished[-1].run_id
     matches = [info for info in logged if info.run_id.startswith(wanted)]
@@ -420,19 +431,24 @@ class KeptRun:
 
 
 def start_kept_run(
-    cache_dir: str | os.PathLike[str], resume: str | None, program: AnyStep, run_id: str
+    cache_dir: str | os.PathLike[str],
+    resume: str | None,
+    program: AnyStep,
+    run_id: str,
+    workflow: str = "",
 ) -> KeptRun:
-    """Begin the log of run `run_id` of `program` in `cache_dir` (resuming the run that
-    `resume` names: raises `ResumeError` when there is none)."""
+    """Begin the log of run `run_id` of `program` (built from the config `workflow`, if
+    named) in `cache_dir`, resuming the run that `resume` names: raises `ResumeError`
+    when there is none."""
     folder = Path(cache_dir)
     shape = program_id(program)
     finished: dict[str, str] = {}
     resumes = ""
     if resume is not None:
-        resumes = run_to_resume(folder / "runs", resume, shape)
+        resumes = run_to_resume(folder / "runs", resume, shape, workflow)
         finished = dict(RunLog(folder / "runs", resumes).finished())
     log = RunLog(folder / "runs", run_id)
-    log.begin(shape, resumes=resumes)
+    log.begin(shape, resumes=resumes, workflow=workflow)
     return KeptRun(Keeping(StepCache(folder), finished), log, resumes)
 
 
@@ -482,7 +498,11 @@ class Prediction:
 
 
 def predict(
-    program: AnyStep, value: object, cache_dir: str | os.PathLike[str], resume: str | None
+    program: AnyStep,
+    value: object,
+    cache_dir: str | os.PathLike[str],
+    resume: str | None,
+    workflow: str = "",
 ) -> dict[str, Prediction]:
     """Which steps of `program` on `value` a run with `cache_dir` (resuming `resume`)
     would take from the cache, with the keys `Local` and `Prefect` compute: found by
@@ -497,7 +517,7 @@ def predict(
     folder = Path(cache_dir)
     finished: dict[str, str] = {}
     if resume is not None:
-        earlier = run_to_resume(folder / "runs", resume, program_id(program))
+        earlier = run_to_resume(folder / "runs", resume, program_id(program), workflow)
         finished = dict(RunLog(folder / "runs", earlier).finished())
     keeper = _DryKeeper(Keeping(StepCache(folder), finished))
     compiled = compile_program(program, instrumented=True)

@@ -220,6 +220,9 @@ class DryRun:
     cache_dir: str | os.PathLike[str] | None = None
     #: The run a resumed run would resume (as `Local(resume=...)`).
     resume: str | None = None
+    #: The config the program was built from (`lolpop run` names it): `resume="last"`
+    #: resumes only a run of that config.
+    workflow: str = ""
 
     def __attrs_post_init__(self) -> None:
         if self.resume is not None and self.cache_dir is None:
@@ -246,7 +249,7 @@ class DryRun:
         if self.cache_dir is not None:
             from lolpop.backends.cache import Prediction, predict  # noqa: PLC0415 (on use)
 
-            found = predict(program, value, self.cache_dir, self.resume)
+            found = predict(program, value, self.cache_dir, self.resume, self.workflow)
             steps = tuple(
                 evolve(
                     planned,

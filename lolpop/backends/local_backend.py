@@ -191,6 +191,8 @@ class Local:
       with `backend.ledger.records()`); None records nothing.
     - `progress`: show a live display (default: only on an interactive terminal).
     - `observer`: told of every step call besides (e.g. `lolpop run`'s display).
+    - `workflow`: the config the program was built from (`lolpop run` names it), so that
+      `resume="last"` resumes a run of that config only.
 
     >>> from lolpop import run, step
     >>> @step
@@ -210,6 +212,7 @@ class Local:
     cache_dir: str | os.PathLike[str] | None = None
     resume: str | None = None
     observer: Observer | None = None
+    workflow: str = ""
 
     def __attrs_post_init__(self) -> None:
         for name in ("max_workers", "timeout"):
@@ -244,7 +247,7 @@ class Local:
         if self.cache_dir is not None:
             from lolpop.backends.cache import start_kept_run  # noqa: PLC0415 (resumable runs only)
 
-            kept = start_kept_run(self.cache_dir, self.resume, program, run_id)
+            kept = start_kept_run(self.cache_dir, self.resume, program, run_id, self.workflow)
             ledgers.append(kept.log)
         watchers: list[Observer] = [progress] if progress is not None else []
         watchers += [self.observer] if self.observer is not None else []

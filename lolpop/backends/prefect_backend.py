@@ -773,7 +773,7 @@ class Prefect:
       `prefect_dask.DaskTaskRunner(address=...)` to run the tasks on a Dask cluster.
     - `flow_name`: the flow's name (default: the program's name, or `lolpop`).
     - `heartbeat`: keep Prefect's flow heartbeat (off by default: it costs ~1 s a run).
-    - `cache_dir`, `resume`: as on `Local`: keep every step's output (and the run's log)
+    - `cache_dir`, `resume`, `workflow`: as on `Local`: keep every step's output (and the run's log)
       in `cache_dir`, and resume an earlier run from it: the same cache and the same
       keys as `Local`, so a run started on one backend resumes on the other. (Tasks run
       by Dask workers in other processes keep nothing.)
@@ -784,6 +784,7 @@ class Prefect:
     heartbeat: bool = False
     cache_dir: str | os.PathLike[str] | None = None
     resume: str | None = None
+    workflow: str = ""
 
     def __attrs_post_init__(self) -> None:
         if self.resume is not None and self.cache_dir is None:
@@ -810,7 +811,9 @@ class Prefect:
         flow_run = _FlowRun()
         kept = None
         if self.cache_dir is not None:
-            kept = start_kept_run(self.cache_dir, self.resume, program, uuid.uuid4().hex)
+            kept = start_kept_run(
+                self.cache_dir, self.resume, program, uuid.uuid4().hex, self.workflow
+            )
         # The flow's value and failure are kept here, not read back from its state: with
         # results unpersisted, a state fetched from the API carries no data.
         outcome: list[object] = []

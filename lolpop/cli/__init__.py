@@ -560,11 +560,13 @@ def _run_on(
     cache_dir: str | None,
     resume: str | None,
     *,
+    source: str = "",
     display: Display | None = None,
 ) -> Result[Report, RunFailure]:
-    """Run `program` on the chosen backend (local or prefect), keeping step outputs in
-    `cache_dir` (None: nothing kept) and resuming `resume` (None: a fresh run); `display`
-    shows a local run's steps (a Prefect run's are its flow's log lines)."""
+    """Run `program` (of the config at `source`) on the chosen backend (local or
+    prefect), keeping step outputs in `cache_dir` (None: nothing kept) and resuming
+    `resume` (None: a fresh run); `display` shows a local run's steps (a Prefect run's
+    are its flow's log lines)."""
     collect_from_here()
     from lolpop.backends import Local  # noqa: PLC0415
     from lolpop.backends.run import run  # noqa: PLC0415
@@ -592,7 +594,11 @@ def _run_on(
             # Prefect's temporary server logs cancelled tasks and pool resets as errors
             # when it stops at exit; the run is over by then, and lolpop reports it.
             os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
-        prefect = Prefect(flow_name=settings.flow_name if settings else None, cache_dir=cache_dir)
+        prefect = Prefect(
+            flow_name=settings.flow_name if settings else None,
+            cache_dir=cache_dir,
+            workflow=source,
+        )
         return run(program, None, backend=prefect, resume=resume)
     local = workflow.backend if isinstance(workflow.backend, LocalBackendConfig) else None
     if display is not None:
@@ -603,6 +609,7 @@ def _run_on(
         cache_dir=cache_dir,
         progress=False if display is not None else None,
         observer=display,
+        workflow=source,
     )
     try:
         return run(program, None, backend=backend, resume=resume)
@@ -686,16 +693,18 @@ def run_workflow(
         )
 
 
-def _dry_run(program: Step[None, Report], cache_dir: str | None, resume: str | None) -> None:
-    """`lolpop run --backend dry-run`: print the plan (exit 2 for a run that cannot be
-    resumed, 1 for a program that cannot be planned)."""
+def _dry_run(
+    program: Step[None, Report], cache_dir: str | None, resume: str | None, source: str
+) -> None:
+    """`lolpop run --backend dry-run`: print the plan of the config at `source` (exit 2
+    for a run that cannot be resumed, 1 for a program that cannot be planned)."""
     from returns.result import Failure, Success  # noqa: PLC0415
 
     from lolpop.backends.cache import ResumeError  # noqa: PLC0415
     from lolpop.cli.plan import dry_run_text  # noqa: PLC0415
 
     try:
-        planned = dry_run_text(program, cache_dir, resume)
+        planned = dry_run_text(program, cache_dir, resume, source)
     except ResumeError as error:
         _echo(f"lolpop run: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -745,7 +754,7 @@ def _run_config(
     if chosen == "dry-run":
         if display is not None:
             display.close()
-        _dry_run(program, cache_dir, resume)
+        _dry_run(program, cache_dir, resume, source)
         return
     if chosen == "prefect":
         _check_prefect_server(workflow)
@@ -754,7 +763,9 @@ def _run_config(
     hint = "" if cache_dir is None or _keeps_nothing(workflow) else _resume_hint(config, work_dir)
     try:
         with _terminated_as_interrupted():
-            result = _run_on(chosen, workflow, program, cache_dir, resume, display=display)
+            result = _run_on(
+                chosen, workflow, program, cache_dir, resume, source=source, display=display
+            )
     except KeyboardInterrupt as stopped:  # Ctrl-C or SIGTERM: the steps done so far are kept
         _end_interrupted(workflow)
         how, code = (
@@ -877,11 +888,13 @@ def runs_command(
     if not found:
         _echo(f"no runs kept in {cache_dir} yet")
         return
-    rows = [("run", "started", "status", "steps", "resumes")]
+    rows = [("run", "started", "status", "steps", "resumes", "config")]
     for info in found:
         started = datetime.datetime.fromtimestamp(info.started).strftime("%Y-%m-%d %H:%M:%S")
+        config_name = Path(info.workflow).name if info.workflow else "-"
+        ended = info.ended or "running"
         rows.append(
-            (info.run_id, started, info.ended or "running", str(info.steps), info.resumes or "-")
+            (info.run_id, started, ended, str(info.steps), info.resumes or "-", config_name)
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:

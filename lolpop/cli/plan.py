@@ -81,10 +81,11 @@ def earlier_runs(cache_dir: Path, program: AnyStep) -> tuple[MemoryLedger, Timin
 
 
 def dry_run_text(
-    program: Step[None, Report], cache_dir: str | None, resume: str | None
+    program: Step[None, Report], cache_dir: str | None, resume: str | None, source: str = ""
 ) -> Result[str, RunFailure]:
-    """The plan of a dry run of `program` (resuming `resume` from `cache_dir`) as `lolpop
-    plan` shows it: 100 columns, with the times of earlier runs kept in `cache_dir`."""
+    """The plan of a dry run of `program` (of the config at `source`, resuming `resume`
+    from `cache_dir`) as `lolpop plan` shows it: 100 columns, with the times of earlier
+    runs kept in `cache_dir`."""
     from lolpop.backends import DryRun  # noqa: PLC0415
     from lolpop.backends import plan_render as render  # noqa: PLC0415
     from lolpop.backends.records import MemoryLedger  # noqa: PLC0415
@@ -95,7 +96,8 @@ def dry_run_text(
         if cache_dir is not None
         else (MemoryLedger(), render.Timings(0, ""))
     )
-    planned = run(program, None, backend=DryRun(ledger=ledger, cache_dir=cache_dir), resume=resume)
+    dry = DryRun(ledger=ledger, cache_dir=cache_dir, workflow=source)
+    planned = run(program, None, backend=dry, resume=resume)
     return planned.map(lambda plan: render.to_text(plan, timings))
 
 

@@ -158,3 +158,41 @@ def test_a_terminated_run_ends_as_an_interrupted_one(
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     (train,) = client.search_runs([e.experiment_id for e in client.search_experiments()])
     assert train.info.status == "KILLED"
+
+
+def test_resume_last_picks_a_run_of_the_same_config_not_of_another_in_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two configs of the same shape in one folder keep their runs in one work folder.
+    `--resume last` of the second took the first's failed run for its own and marked it
+    resumed, and the first's own `--resume last` then found nothing to resume."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (tmp_path / "workflow.yaml").write_text(
+        IRIS + "  visualizer: {type: matplotlib_visualizer, folder: figures}\n"
+    )
+    (tmp_path / "other.yaml").write_text(
+        IRIS.replace("model_name: iris", "model_name: iris_other")
+        + "  visualizer: {type: matplotlib_visualizer, folder: other_figures}\n"
+    )
+    (tmp_path / "figures").write_text("a file where the figures' folder goes")
+    failed = CliRunner().invoke(app, ["run", "workflow.yaml", "--stage", "train"])
+    assert failed.exit_code == 1, failed.output
+    other = CliRunner().invoke(app, ["run", "other.yaml", "--stage", "train", "--resume", "last"])
+    assert other.exit_code == 2, other.output
+    assert "no failed or unfinished run of this workflow" in other.output
+    assert "other.yaml" in other.output
+    planned = CliRunner().invoke(
+        app, ["run", "other.yaml", "-s", "train", "--backend", "dry-run", "--resume", "last"]
+    )
+    assert planned.exit_code == 2, planned.output
+    assert "no failed or unfinished run of this workflow" in planned.output
+    (tmp_path / "figures").unlink()
+    resumed = CliRunner().invoke(
+        app, ["run", "workflow.yaml", "--stage", "train", "--resume", "last"]
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert (tmp_path / "figures").is_dir()
+    listed = CliRunner().invoke(app, ["runs", "workflow.yaml"]).output.splitlines()
+    assert listed[0].split() == ["run", "started", "status", "steps", "resumes", "config"]
+    assert [line.split()[-1] for line in listed[1:]] == ["workflow.yaml", "workflow.yaml"]
