@@ -171,3 +171,24 @@ def test_lolpop_check_mypy_without_mypy_is_exit_2_naming_the_extra(
     assert "needs mypy" in result.output
     assert "pip install 'lolpop[dev]'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_lolpop_check_mypy_says_when_mypy_starts_without_its_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The first `check --mypy` took ~30 s (a minute on a slow machine) without a word."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from lolpop.cli import app  # noqa: PLC0415
+    from lolpop.config import export  # noqa: PLC0415
+
+    monkeypatch.setenv("LOLPOP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(export, "mypy_problems", lambda source: [])
+    config = Path(__file__).parents[2] / "examples" / "breast_cancer" / "workflow.yaml"
+    first = CliRunner().invoke(app, ["check", "--offline", "--mypy", str(config)])
+    assert first.exit_code == 0, first.output
+    assert "mypy reads the types of lolpop, pandas and scikit-learn a first time" in first.output
+    (tmp_path / "cache" / "mypy").mkdir(parents=True)  # as mypy leaves it
+    again = CliRunner().invoke(app, ["check", "--offline", "--mypy", str(config)])
+    assert again.exit_code == 0, again.output
+    assert "a first time" not in again.output
