@@ -139,12 +139,11 @@ def _at_config(config: str, work_dir: str | None = None) -> Iterator[tuple[str, 
 def _type_checks(config: str, source: str, profile: str | None) -> bool:
     """Whether mypy passes the config rendered as Python (what it says is shown; exit 2
     when mypy is not installed)."""
-    from lolpop.components._facts import cache_dir  # noqa: PLC0415
-    from lolpop.config.export import mypy_problems  # noqa: PLC0415 (only for --mypy)
+    from lolpop.config.export import kept_mypy_cache, mypy_problems  # noqa: PLC0415
     from lolpop.errors import MissingToolError  # noqa: PLC0415
 
-    kept = cache_dir()
-    if kept is None or not (kept / "mypy").is_dir():
+    kept = kept_mypy_cache()
+    if kept is None or not kept.is_dir():
         _echo(
             "lolpop check --mypy: mypy reads the types of lolpop, pandas and scikit-learn "
             "a first time (~30 s; later checks reuse its cache)...",

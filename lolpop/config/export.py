@@ -25,6 +25,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 
 import attrs
 
@@ -262,6 +263,14 @@ def _component(
     return f"{module.name_of(ComponentConfig)}({tag!r}, {settings})"
 
 
+def kept_mypy_cache() -> Path | None:
+    """The folder where `mypy_problems` keeps mypy's cache (None: lolpop keeps none)."""
+    from lolpop.components._facts import cache_dir  # noqa: PLC0415 (only for --mypy)
+
+    kept = cache_dir()
+    return kept / "mypy" if kept is not None else None
+
+
 def mypy_problems(source_code: str, name: str = "lolpop_workflow_config") -> list[str]:
     """What `mypy --strict` says of a rendered config module (empty: it type-checks).
 
@@ -276,20 +285,17 @@ def mypy_problems(source_code: str, name: str = "lolpop_workflow_config") -> lis
     import sys  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
     from importlib.util import find_spec  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
-
-    from lolpop.components._facts import cache_dir  # noqa: PLC0415 (only for --mypy)
 
     if find_spec("mypy") is None:
         raise MissingToolError(
             "lolpop check --mypy needs mypy, which is not installed beside lolpop: "
             "`pip install 'lolpop[dev]'` installs it (or leave out --mypy)."
         )
-    kept = cache_dir()
+    kept = kept_mypy_cache()
     with tempfile.TemporaryDirectory(prefix="lolpop-mypy-") as folder:
         module = Path(folder) / f"{name}.py"
         module.write_text(source_code, encoding="utf-8")
-        cache = kept / "mypy" if kept is not None else Path(folder) / "mypy-cache"
+        cache = kept if kept is not None else Path(folder) / "mypy-cache"
         done = subprocess.run(
             [
                 sys.executable,
