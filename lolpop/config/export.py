@@ -280,6 +280,12 @@ def mypy_problems(source_code: str, name: str = "lolpop_workflow_config") -> lis
     default `$XDG_CACHE_HOME/lolpop/mypy`): the first check takes ~30 s, later ones ~2 s.
     `LOLPOP_CACHE_DIR=` (empty) keeps none: mypy's cache is then made in the check's
     temporary folder and removed with it.
+
+    mypy reads a config of the check's own (`[mypy]`, no settings: `--strict` alone),
+    not one it would find from the folder it runs in up to the repository's root, or in
+    the user's home: a project's plugins and settings would make the verdict depend on
+    where the check runs, and its options would make the kept cache stale for the next
+    project's check (~30 s again).
     """
     import subprocess  # noqa: PLC0415 (only for --mypy)
     import sys  # noqa: PLC0415
@@ -295,6 +301,8 @@ def mypy_problems(source_code: str, name: str = "lolpop_workflow_config") -> lis
     with tempfile.TemporaryDirectory(prefix="lolpop-mypy-") as folder:
         module = Path(folder) / f"{name}.py"
         module.write_text(source_code, encoding="utf-8")
+        settings = Path(folder) / "mypy.ini"
+        settings.write_text("[mypy]\n", encoding="utf-8")
         cache = kept if kept is not None else Path(folder) / "mypy-cache"
         done = subprocess.run(
             [
@@ -302,6 +310,8 @@ def mypy_problems(source_code: str, name: str = "lolpop_workflow_config") -> lis
                 "-m",
                 "mypy",
                 str(module),
+                "--config-file",
+                str(settings),
                 "--strict",
                 "--no-error-summary",
                 "--hide-error-context",

@@ -102,6 +102,22 @@ def test_mypy_runs_apart_and_leaves_nothing_in_the_process(
     assert len(gc.get_objects()) - before < 10_000  # in process: ~180,000
 
 
+def test_mypy_reads_no_mypy_config_of_the_folder_it_runs_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The check's verdict was the folder's: mypy looks for a config from where it runs
+    up to the repository's root (and in the user's home), so a project's plugin or
+    setting changed it, and each project's options made the kept cache stale for the
+    next (~30 s again). The check is `--strict` and nothing else, from anywhere."""
+    (tmp_path / "mypy.ini").write_text("[mypy]\nplugins = no_such_plugin_module\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOLPOP_CACHE_DIR", "")  # no cache: mypy reads typeshed's stubs
+    assert mypy_problems("x: int = 1\n") == []
+    assert mypy_problems("def f(x): return x\n") == [
+        "Function is missing a type annotation  [no-untyped-def]"
+    ]
+
+
 def test_check_mypy_without_mypy_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
