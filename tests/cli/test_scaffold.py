@@ -25,12 +25,15 @@ def _lolpop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # Kept beside pytest's own temporary folders (which outlive a run): a warm cache makes
-    # mypy re-read only the project, not lolpop, pandas-stubs and hypothesis, on a rerun.
-    return Path(
-        os.environ.get("MYPY_CACHE_DIR")
-        or tmp_path_factory.getbasetemp().parent / "lolpop-scaffold-mypy-cache"
-    )
+    # Kept between runs (beside CI's own mypy cache, or pytest's temporary folders): a warm
+    # cache makes mypy re-read only the project, not lolpop, pandas-stubs and hypothesis.
+    # Never CI's cache itself: the project's mypy options differ from the repository's,
+    # so each would make the other's entries stale (CI's next `mypy` step took 37 s
+    # instead of 1.5 s after this test wrote into its cache).
+    kept = os.environ.get("MYPY_CACHE_DIR")
+    if kept:
+        return Path(f"{kept.rstrip('/')}-scaffold")
+    return tmp_path_factory.getbasetemp().parent / "lolpop-scaffold-mypy-cache"
 
 
 def test_a_new_project_and_its_created_modules_pass_their_tests_and_mypy_strict(
