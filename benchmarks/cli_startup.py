@@ -14,8 +14,10 @@ same run. The commands:
 - the same with nothing kept (`LOLPOP_CACHE_DIR=`), as the first check of an estimator
   and its parameters is. Target (issue 16): at most 0.5 s too.
 
-What `check` imports (measured with `-X importtime`, see `--imports`): pandas, because the
-steps' declared types are pandas types that the build checks slot by slot. A
+What `check` imports (measured with `-X importtime`, see `--imports`): not pandas, NumPy
+or pyarrow. The steps' declared types name pandas' classes, and the build checks them
+slot by slot, but while checking they are stand-ins that compare as pandas' classes do
+(`lolpop._lazy`); a CSV file's header is read with the `csv` module. A
 `sklearn_model` or `grid_search` component's `estimator:` and its parameters' names,
 values and task (classifier or regressor) are checked against the table of
 scikit-learn's estimators lolpop ships (`lolpop.components._sklearn_api`, for the
@@ -23,7 +25,8 @@ installed release), without importing scikit-learn; what the table cannot decide
 release, a value it would refuse) is checked by scikit-learn's own validation, and a check
 that passed is kept (`lolpop.components._facts`) for the next one. The benchmark keeps its
 checks in a temporary folder, filled by its warm-up round. MLflow, matplotlib, Prefect,
-Hypothesis, SQLAlchemy and DuckDB stay out (tests/test_lazy_imports.py holds it to that).
+Hypothesis, SQLAlchemy and DuckDB stay out too (tests/test_lazy_imports.py holds it to
+that).
 
 Run: `python benchmarks/cli_startup.py [--repeats 15] [--write benchmarks/RESULTS.md]`;
 `--quick` runs each command twice and writes nothing (a smoke run: its figures mean
@@ -136,7 +139,8 @@ def table(medians: Mapping[str, float], repeats: int) -> str:
             "|---|---:|---:|---|",
             *rows,
             "",
-            "`check` imports pandas (the steps' declared types); an `estimator:` and its "
+            "`check` imports neither pandas nor NumPy (the steps' declared types, pandas' "
+            "classes, are compared through stand-ins); an `estimator:` and its "
             "parameters are checked against the table of scikit-learn's estimators lolpop "
             "ships (for the installed release), without importing scikit-learn; what the "
             "table cannot decide is checked by scikit-learn and kept (`LOLPOP_CACHE_DIR`, "

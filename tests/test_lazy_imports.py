@@ -2,10 +2,12 @@
 
 Checking a config decodes it and builds every component and stage: nothing is tracked,
 drawn, run on Prefect or property-tested, so MLflow, matplotlib, Prefect, Hypothesis,
-SQLAlchemy, DuckDB and skops (which imports pytest) stay out of the process. pandas and
-scikit-learn do not: the steps' declared types are pandas types, and an `estimator:`
-class is checked (its parameters' names and values, its task) by scikit-learn's own
-validation (benchmarks/cli_startup.py says what that costs).
+SQLAlchemy, DuckDB and skops (which imports pytest) stay out of the process. So do
+pandas, NumPy and pyarrow: the steps' declared types name pandas' classes, and a check
+compares them through stand-ins (`lolpop._lazy`) unless a user's module imports pandas,
+whose classes then compare as the stand-ins do. An `estimator:` is checked against the
+table of scikit-learn's estimators lolpop ships (benchmarks/cli_startup.py says what a
+check costs).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ NOT_FOR_CHECKING = (
     "skops",
     "pytest",
     "prefect_dask",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "sklearn",
 )
 
 _CHECK_IN_A_FRESH_PROCESS = """
@@ -51,9 +57,14 @@ print("HEAVY:" + ",".join(heavy))
 """
 
 
-def test_checking_an_example_imports_no_tracking_drawing_or_orchestration() -> None:
+@pytest.mark.parametrize("example", ["churn", "forecasting"])
+def test_checking_an_example_imports_no_tracking_drawing_orchestration_or_pandas(
+    example: str,
+) -> None:
     # Not offline: looking at the files the workflow reads and writes is the most it does.
-    arguments = [str(CHURN), ",".join(NOT_FOR_CHECKING)]
+    # churn reads a CSV file's header; forecasting a packaged dataset's, and a frequency.
+    config = CHURN.parent.parent / example / "workflow.yaml"
+    arguments = [str(config), ",".join(NOT_FOR_CHECKING)]
     done = subprocess.run(
         [sys.executable, "-c", _CHECK_IN_A_FRESH_PROCESS, *arguments],
         capture_output=True,
@@ -85,3 +96,58 @@ def test_check_refuses_an_estimator_that_does_not_resolve_with_its_path(
     assert result.exit_code == 2
     assert f"'{reference}' does not resolve: {why}" in result.output
     assert "@ $.components.trainer.estimator" in result.output
+
+
+def test_a_user_module_that_imports_pandas_mid_check_compares_as_the_stand_ins() -> None:
+    # The testing example's transformer and hooks are the user's, typed with pandas'
+    # own classes: its module is imported after some steps were built with stand-ins.
+    config = CHURN.parent.parent / "testing" / "workflow.yaml"
+    done = subprocess.run(
+        [sys.executable, "-c", _CHECK_IN_A_FRESH_PROCESS, str(config), "pandas"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=CHURN.parent.parent.parent,
+    )
+    lines = done.stdout.splitlines()
+    assert "EXIT:0" in lines, done.stderr
+    assert "HEAVY:pandas" in lines  # the user's module imported it
+
+
+_STAND_INS = """
+import sys
+import typing
+from lolpop._lazy import declaring, pd
+from lolpop.core._hints import fits
+
+with declaring():
+    frame, series = pd.DataFrame, pd.Series
+assert "pandas" not in sys.modules, "a stand-in imported pandas"
+assert isinstance(frame, type) and frame.__qualname__ == "DataFrame"
+assert fits(frame, frame) and not fits(frame, series) and not fits(series, frame)
+import pandas
+assert frame is not pandas.DataFrame
+assert fits(frame, pandas.DataFrame) and fits(pandas.DataFrame, frame)
+assert fits(tuple[int, frame], tuple[int, pandas.DataFrame])
+assert fits(typing.Optional[pandas.DataFrame], typing.Optional[frame])
+assert not fits(pandas.Series, frame) and not fits(frame, pandas.Series)
+with declaring():
+    assert pd.DataFrame is pandas.DataFrame, "a stand-in once pandas is imported"
+print("OK")
+"""
+
+
+def test_a_stand_in_fits_where_pandas_class_does_and_nowhere_else() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _STAND_INS], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "OK", done.stderr
+
+
+def test_outside_a_check_pandas_classes_are_pandas_own() -> None:
+    import pandas  # noqa: PLC0415
+
+    from lolpop._lazy import pd  # noqa: PLC0415
+
+    assert pd.DataFrame is pandas.DataFrame
+    assert pd.api.types.is_numeric_dtype is pandas.api.types.is_numeric_dtype

@@ -271,7 +271,10 @@ def check(
     Every stage of the runner is built too. A stage the config sets up (e.g. evaluate,
     when it gives `labels`) that lacks something it needs is a problem; any other stage
     that cannot run is listed with what it needs, after the config."""
-    with _at_config(config) as (source, _):
+    from lolpop._lazy import declaring  # noqa: PLC0415
+
+    # Nothing built here runs: pandas' classes need not be imported to compare types.
+    with _at_config(config) as (source, _), declaring():
         from lolpop.config import load, make_converter, mask_secrets  # noqa: PLC0415
         from lolpop.config._yaml import dump_yaml  # noqa: PLC0415 (only this command)
         from lolpop.config.loading import (  # noqa: PLC0415

@@ -18,9 +18,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-import numpy as np
-import pandas as pd
-
+from lolpop._lazy import np, pd
 from lolpop.errors import LolpopError
 
 

@@ -21,9 +21,9 @@ Design notes:
 
 from __future__ import annotations
 
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError, show_values
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import (

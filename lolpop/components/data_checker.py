@@ -43,18 +43,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, TypeAlias
 
 import attrs
-import pandas as pd
 from attrs import frozen
-from pandas.api.types import (
-    is_bool_dtype,
-    is_datetime64_any_dtype,
-    is_float_dtype,
-    is_integer_dtype,
-    is_object_dtype,
-    is_string_dtype,
-    pandas_dtype,
-)
 
+from lolpop._lazy import pd
 from lolpop.components._kinds import make_kind
 from lolpop.components.profiler import is_numeric
 from lolpop.components.records import CheckReport, CheckResult, DataChecker, Status
@@ -175,17 +166,19 @@ _ALWAYS = frozenset({"kind", "severity"})
 def _is_string(series: pd.Series) -> bool:
     if series.dtype == object:
         return all(isinstance(value, str) for value in series.dropna())
-    return is_string_dtype(series.dtype) and not isinstance(series.dtype, pd.CategoricalDtype)
+    return pd.api.types.is_string_dtype(series.dtype) and not isinstance(
+        series.dtype, pd.CategoricalDtype
+    )
 
 
 #: dtype families a `dtype` rule may name instead of an exact dtype.
 DTYPE_FAMILIES: Mapping[str, Callable[[pd.Series], bool]] = {
     "numeric": is_numeric,
-    "integer": lambda s: is_integer_dtype(s.dtype),
-    "float": lambda s: is_float_dtype(s.dtype),
-    "bool": lambda s: is_bool_dtype(s.dtype),
+    "integer": lambda s: pd.api.types.is_integer_dtype(s.dtype),
+    "float": lambda s: pd.api.types.is_float_dtype(s.dtype),
+    "bool": lambda s: pd.api.types.is_bool_dtype(s.dtype),
     "string": _is_string,
-    "datetime": lambda s: is_datetime64_any_dtype(s.dtype),
+    "datetime": lambda s: pd.api.types.is_datetime64_any_dtype(s.dtype),
     "category": lambda s: isinstance(s.dtype, pd.CategoricalDtype),
 }
 
@@ -220,7 +213,7 @@ def _rule_problems(rule: Rule) -> list[str]:
         )
     if rule.dtype is not None and rule.dtype not in DTYPE_FAMILIES:
         try:
-            pandas_dtype(rule.dtype)
+            pd.api.types.pandas_dtype(rule.dtype)
         except TypeError:
             families = ", ".join(DTYPE_FAMILIES)
             problems.append(
@@ -280,7 +273,11 @@ def _passed(rule: Rule, message: str, column: str | None) -> CheckResult:
 def _check_dtype(rule: Rule, name: str, series: pd.Series) -> CheckResult:
     expected = rule.dtype or ""
     family = DTYPE_FAMILIES.get(expected)
-    matches = family(series) if family is not None else series.dtype == pandas_dtype(expected)
+    matches = (
+        family(series)
+        if family is not None
+        else series.dtype == pd.api.types.pandas_dtype(expected)
+    )
     found = f"column {name!r} has dtype {series.dtype}"
     if matches:
         return _passed(rule, f"{found}, as expected ({expected})", name)
@@ -389,8 +386,10 @@ def _check_all_missing(rule: Rule, name: str, series: pd.Series) -> CheckResult:
 
 def _is_text(series: pd.Series) -> bool:
     dtype = series.dtype
-    return not is_bool_dtype(dtype) and (
-        is_object_dtype(dtype) or is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
+    return not pd.api.types.is_bool_dtype(dtype) and (
+        pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or isinstance(dtype, pd.CategoricalDtype)
     )
 
 

@@ -30,10 +30,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-import numpy as np
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind
 from lolpop.components.profiler import is_numeric

@@ -43,9 +43,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 from attrs import field, frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError
 from lolpop.components._files import fresh_stamp
 from lolpop.components._kinds import make_kind

@@ -39,10 +39,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
-import numpy as np
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import (
     DataError,
     count_rows,

@@ -49,13 +49,11 @@ Design notes:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast, runtime_checkable
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
 from attrs import evolve, frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import (
@@ -72,12 +70,13 @@ from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
     from sklearn.pipeline import Pipeline
     from sklearn.tree import BaseDecisionTree, DecisionTreeRegressor
 
-_Floats = npt.NDArray[np.float64]
-_Positions = npt.NDArray[np.intp]
+_Floats: TypeAlias = "npt.NDArray[np.float64]"
+_Positions: TypeAlias = "npt.NDArray[np.intp]"
 
 #: The column of `explain`'s output that holds what the features do not explain.
 BASE = "base"

@@ -71,17 +71,9 @@ from functools import partial
 from pathlib import Path
 from typing import cast
 
-import numpy as np
-import pandas as pd
 from attrs import Factory, field, frozen
-from pandas.api.types import (
-    DatetimeTZDtype,
-    is_bool_dtype,
-    is_datetime64_any_dtype,
-    is_numeric_dtype,
-    pandas_dtype,
-)
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import DataError, count_rows, show_values
 from lolpop.components._files import file_stamp, write_atomically
 from lolpop.components._kinds import make_kind, setting
@@ -232,7 +224,7 @@ def _check_dtype(
     path: str, column: str, dtype: str
 ) -> np.dtype[np.generic] | pd.api.extensions.ExtensionDtype:
     try:
-        return pandas_dtype(dtype)
+        return pd.api.types.pandas_dtype(dtype)
     except (TypeError, ValueError) as error:
         raise SettingError(
             "dtypes",
@@ -247,7 +239,7 @@ def _datetime_unit_and_zone(
 ) -> tuple[str | None, str | None] | None:
     """(unit, zone) of a datetime dtype (None for a unit-less `datetime64`); None for
     any other dtype."""
-    if isinstance(made, DatetimeTZDtype):
+    if isinstance(made, pd.api.types.DatetimeTZDtype):
         return made.unit, str(made.tz)
     if isinstance(made, np.dtype) and made.kind == "M":
         unit = np.datetime_data(cast("np.dtype[np.datetime64]", made))[0]
@@ -259,7 +251,7 @@ def is_date_dtype(dtype: str) -> bool:
     """Whether a `dtypes:` value makes its column a date column, as a read takes it (a
     dtype pandas does not know is not one: building the connector refuses it)."""
     try:
-        made = pandas_dtype(dtype)
+        made = pd.api.types.pandas_dtype(dtype)
     except (TypeError, ValueError):
         return False
     return _datetime_unit_and_zone(made) is not None
@@ -378,7 +370,7 @@ def _make_reading(
 
 def _date_text(path: Path, values: pd.Series, name: str) -> pd.Series:
     """The values of a date column as text (missing ones kept missing)."""
-    if is_bool_dtype(values.dtype) or is_numeric_dtype(values.dtype):
+    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
         raise DataError(
             f"column {name!r} of {str(path)!r} holds numbers ({show_values(values.dropna())}), "
             "not dates; lolpop reads dates from text, and a number could be days, seconds "
@@ -521,7 +513,7 @@ def _place_in_zone(path: Path, name: str, read: pd.Series, zone: str) -> pd.Seri
 
 
 def _parse_date_column(path: Path, values: pd.Series, column: _DateColumn) -> pd.Series:
-    if is_datetime64_any_dtype(values.dtype):
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
         read = values
     else:
         text = _date_text(path, values, column.name)
@@ -553,13 +545,13 @@ def _dtype_error(path: Path, name: str, values: pd.Series, dtype: str) -> DataEr
     """The refusal of `values` as `dtype` (None when they can be cast), naming the values
     that cannot."""
     try:
-        values.astype(pandas_dtype(dtype))
+        values.astype(pd.api.types.pandas_dtype(dtype))
     except (ValueError, TypeError, OverflowError) as error:
         present = values[values.notna()]
         bad = []
         for value in present.unique()[:1000]:
             try:
-                pd.Series([value], dtype=object).astype(pandas_dtype(dtype))
+                pd.Series([value], dtype=object).astype(pd.api.types.pandas_dtype(dtype))
             except (ValueError, TypeError, OverflowError):
                 bad.append(value)
         rows = int(present.isin(bad).sum()) if bad else int(values.isna().sum())
@@ -583,7 +575,7 @@ def _apply_dtypes(path: Path, frame: pd.DataFrame, dtypes: Mapping[str, str]) ->
             error = _dtype_error(path, name, frame[name], dtype)
             if error is not None:
                 raise error
-            typed[name] = frame[name].astype(pandas_dtype(dtype))
+            typed[name] = frame[name].astype(pd.api.types.pandas_dtype(dtype))
     return frame.assign(**typed) if typed else frame
 
 
@@ -593,7 +585,9 @@ def _apply_na_values(frame: pd.DataFrame, na_values: tuple[str, ...]) -> pd.Data
         return frame
     out = frame.copy()
     for name, values in frame.items():
-        if not is_numeric_dtype(values.dtype) and not is_datetime64_any_dtype(values.dtype):
+        if not pd.api.types.is_numeric_dtype(
+            values.dtype
+        ) and not pd.api.types.is_datetime64_any_dtype(values.dtype):
             out[name] = values.mask(values.isin(na_values))
     return out
 

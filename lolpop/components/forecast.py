@@ -44,10 +44,9 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, TypeAlias
 
-import numpy as np
-import pandas as pd
 from attrs import evolve, frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import DataError, show_values
 from lolpop.components._kinds import make_kind
 from lolpop.components.metrics import of_task

@@ -24,9 +24,9 @@ import inspect
 from collections.abc import Callable
 from typing import cast
 
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import DataTransformer

@@ -39,10 +39,9 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from attrs import Factory, field, frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import DataError, count_rows
 from lolpop.components._files import file_stamp
 from lolpop.components._kinds import make_kind

@@ -56,11 +56,9 @@ from typing import (
     runtime_checkable,
 )
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
 from attrs import evolve, frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import DataError, count_rows, in_rows, not_numbers, show_values
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.records import (
@@ -117,8 +115,8 @@ METRICS: Mapping[Task, tuple[str, ...]] = MappingProxyType(
 #: The classification metrics computed from probabilities rather than labels.
 PROBABILITY_METRICS: frozenset[str] = frozenset({"roc_auc", "pr_auc", "log_loss"})
 
-_Floats: TypeAlias = npt.NDArray[np.float64]
-_Labels: TypeAlias = npt.NDArray[np.str_]
+_Floats: TypeAlias = "npt.NDArray[np.float64]"
+_Labels: TypeAlias = "npt.NDArray[np.str_]"
 
 
 def task_of_metric(name: str) -> Task:
@@ -434,6 +432,8 @@ def _by_probability(
 # misspelt one (a refused `Literal` only lists the task's, and hides `f_1` as text that
 # may be a secret).
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     _ClassificationNames: TypeAlias = ClassificationMetric
     _RegressionNames: TypeAlias = RegressionMetric
 else:

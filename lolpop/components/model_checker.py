@@ -24,10 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, Self, TypeAlias, TypeVar
 
-import numpy as np
-import pandas as pd
 from attrs import evolve, frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind, setting
 from lolpop.components.metrics import Scorer, check_metric, is_better, scorer_for

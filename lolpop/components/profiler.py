@@ -33,11 +33,9 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from attrs import frozen
-from pandas.api.types import is_bool_dtype, is_complex_dtype, is_numeric_dtype
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import DataError
 from lolpop.components._files import write_text_atomically
 from lolpop.components._kinds import make_kind
@@ -64,7 +62,11 @@ class ProfilerSettings:
 def is_numeric(series: pd.Series) -> bool:
     """Whether a column gets statistics and a histogram (numeric, not bool or complex)."""
     dtype = series.dtype
-    return is_numeric_dtype(dtype) and not is_bool_dtype(dtype) and not is_complex_dtype(dtype)
+    return (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)
+    )
 
 
 def _histogram(values: np.ndarray, bins: int) -> tuple[tuple[float, ...], tuple[int, ...]]:

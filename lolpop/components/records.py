@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import ClassVar, Generic, Literal, Protocol, TypeAlias, TypeVar, final
 
-import pandas as pd
 from attrs import Factory, field, frozen
 
+from lolpop._lazy import pd
 from lolpop.core.decorator import make_step
 from lolpop.core.step import Step
 from lolpop.errors import LolpopError

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import DataConnector, Written

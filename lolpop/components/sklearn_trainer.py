@@ -46,11 +46,9 @@ from typing import (
 )
 
 import attrs
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
 from attrs import Factory, field, frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components import _facts, _sklearn_api
 from lolpop.components._errors import (
     DataError,
@@ -80,6 +78,7 @@ from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError, SettingError
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     from sklearn.base import ClassifierMixin, RegressorMixin
     from sklearn.pipeline import Pipeline
 
@@ -416,7 +415,7 @@ def _check_features(name: str, estimator: object, frame: pd.DataFrame, where: st
 #: The largest float32 (scikit-learn's trees compute in it) and the largest number whose
 #: square is a float64 (linear models' solvers square their features): past them,
 #: scikit-learn refuses the data in its own words, or its solver overflows.
-_FLOAT32_LARGEST = float(np.finfo(np.float32).max)
+_FLOAT32_LARGEST = 3.4028234663852886e38  # float(np.finfo(np.float32).max), without NumPy
 _SQUARE_LARGEST = 1e154
 
 

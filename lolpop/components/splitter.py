@@ -44,13 +44,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import (
     DataError,
     count_rows,
@@ -82,7 +80,10 @@ def time_column_of(splitter: DataSplitter) -> str | None:
     return splitter.time_column if isinstance(splitter, TimeSplitter) else None
 
 
-_Positions = npt.NDArray[np.intp]
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+_Positions: TypeAlias = "npt.NDArray[np.intp]"
 
 
 @frozen

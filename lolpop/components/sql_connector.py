@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote
 
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError
 from lolpop.components._files import fresh_stamp
 from lolpop.components._kinds import make_kind

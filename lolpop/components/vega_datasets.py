@@ -19,19 +19,17 @@ weather table comes from NOAA's daily records. Writing is refused (read-only).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from pathlib import Path
+from typing import Literal, TypeAlias
 
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError
 from lolpop.components._kinds import make_kind
 from lolpop.components.records import DataConnector, Written
 from lolpop.config.registry import ComponentKind
 from lolpop.core.decorator import make_step
-
-if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
 
 VegaName: TypeAlias = Literal[
     "seattle-weather", "seattle-temps", "sf-temps", "stocks", "iowa-electricity", "us-employment"
@@ -56,11 +54,18 @@ class VegaDatasetSettings:
     name: VegaName
 
 
-def _data_file(name: str) -> Traversable:
-    """The packaged file of the dataset `name` (`ModuleNotFoundError` without the package)."""
-    from importlib import resources  # noqa: PLC0415 (only reads and the check need it)
+def _data_file(name: str) -> Path:
+    """The packaged file of the dataset `name` (`ModuleNotFoundError` without the package).
 
-    return resources.files("vega_datasets") / "_data" / f"{name}.csv"
+    Found where the package is installed, without importing it (it imports pandas, which
+    a check need not)."""
+    import importlib.util  # noqa: PLC0415 (only reads and the check need it)
+
+    spec = importlib.util.find_spec("vega_datasets")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    if not folders:
+        raise ModuleNotFoundError("No module named 'vega_datasets'", name="vega_datasets")
+    return Path(folders[0]) / "_data" / f"{name}.csv"
 
 
 def _load(name: VegaName) -> pd.DataFrame:

@@ -87,10 +87,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Protocol, TypeGuard, cast
 
-import numpy as np
-import pandas as pd
 from attrs import field, frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._files import write_atomically as durable_write
 from lolpop.components._kinds import make_kind
 from lolpop.components._trust import FRAME_PICKLE_GLOBALS, STORE_TRUSTED_TYPES

@@ -33,13 +33,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
 from attrs import field, frozen
 
+from lolpop._lazy import np, pd
 from lolpop.components._errors import DataError
 from lolpop.components._files import write_atomically
 from lolpop.components._kinds import make_kind
@@ -58,10 +56,11 @@ from lolpop.core.decorator import make_step
 from lolpop.errors import DefinitionError
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-_Floats = npt.NDArray[np.float64]
+_Floats: TypeAlias = "npt.NDArray[np.float64]"
 
 #: A figure's size in inches (matplotlib's default); importance charts grow with features.
 _WIDTH, _HEIGHT = 6.4, 4.8
@@ -217,7 +216,7 @@ def _draw_confusion(
 
 
 #: One curve: its label, which rows are positive, and their scores.
-_Curve = tuple[str, npt.NDArray[np.bool_], _Floats]
+_Curve: TypeAlias = "tuple[str, npt.NDArray[np.bool_], _Floats]"
 
 
 def _drawable(curves: Sequence[_Curve]) -> list[_Curve]:

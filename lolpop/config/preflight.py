@@ -14,6 +14,8 @@ workflow with a `transformer` (it may make the columns).
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -83,14 +85,38 @@ def _named(workflow: WorkflowConfig, slot: str) -> list[tuple[str, str, str]]:
     return wanted
 
 
+def csv_header(file: Path, delimiter: str, encoding: str) -> list[str]:
+    """The column names a run's `pd.read_csv` gives `file`, read with the `csv` module
+    (a check need not import pandas): blank lines before the header skipped, a UTF-8
+    byte-order mark dropped, a blank name `Unnamed: <position>`, and a repeated name
+    numbered as pandas numbers it (`id`, `id.1`, `id.2`, past the names the header has)."""
+    utf8 = encoding.replace("-", "").replace("_", "").lower() in ("utf8", "utf8sig")
+    with file.open(encoding=encoding, newline="") as text:
+        lines = iter(text)
+        first = next(lines, "")
+        lines = itertools.chain([first.removeprefix("\ufeff") if utf8 else first], lines)
+        row = next((row for row in csv.reader(lines, delimiter=delimiter) if row), None)
+    if row is None:
+        raise ValueError("No columns to parse from file")
+    named = [name if name else f"Unnamed: {place}" for place, name in enumerate(row)]
+    taken: dict[str, int] = {}
+    for place, base in enumerate(named):
+        name, count = base, taken.get(base, 0)
+        while count:  # the next `base.N` that no column has, or is to have, as pandas picks
+            taken[base] = count + 1
+            name = f"{base}.{count}"
+            count = count + 1 if name in named else taken.get(name, 0)
+        named[place] = name
+        taken[name] = count + 1
+    return named
+
+
 def _header(kind: str, file: Path, settings: object) -> list[str] | None:
     """The column names of `file` read as `kind` (None: not a kind read by header)."""
     if kind == "csv":
-        import pandas as pd  # noqa: PLC0415 (heavy: imported on use)
-
-        delimiter = getattr(settings, "delimiter", ",")
-        encoding = getattr(settings, "encoding", "utf-8")
-        return [str(c) for c in pd.read_csv(file, nrows=0, sep=delimiter, encoding=encoding)]
+        return csv_header(
+            file, getattr(settings, "delimiter", ","), getattr(settings, "encoding", "utf-8")
+        )
     if kind == "parquet":
         import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415 (pyarrow ships no types; heavy: imported on use)
 

@@ -479,7 +479,7 @@ def _builder(kind: ComponentKind) -> object:
 def _task_of(hint: object) -> str | None:
     """The task a component type hint is bound to: a task's name, `any` for the task
     base, None for a task-free type."""
-    from lolpop.components.records import TaskKind  # noqa: PLC0415 (imports pandas)
+    from lolpop.components.records import TaskKind  # noqa: PLC0415 (the component records)
 
     for arg in typing.get_args(hint):
         if isinstance(arg, type) and issubclass(arg, TaskKind):
@@ -489,7 +489,7 @@ def _task_of(hint: object) -> str | None:
 
 def _provides_text(hint: object) -> str:
     """A component type hint as a kind builds it, the task base read `K`."""
-    from lolpop.components.records import TaskKind  # noqa: PLC0415 (imports pandas)
+    from lolpop.components.records import TaskKind  # noqa: PLC0415 (the component records)
 
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is None or not args:

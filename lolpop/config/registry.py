@@ -103,7 +103,7 @@ class KindRegistry(Generic[_K]):
         self._kind_type, self._group = kind_type, group
         self._kinds: dict[str, _K] = {}
         self._loaded_entry_points = False
-        #: A module whose `KINDS` are added on first use (kept lazy: it imports pandas).
+        #: A module whose `KINDS` are added on first use (kept lazy: it imports every component).
         self._catalogue = catalogue
         for kind in kinds:
             self.add(kind)

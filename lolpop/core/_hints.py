@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from lolpop._lazy import realizing, stand_ins_met
+
 if TYPE_CHECKING:
     from beartype import BeartypeConf
 
@@ -149,7 +151,8 @@ def _fits_cached(provided: object, expected: object) -> bool:
 def substitute(hint: object, table: Mapping[object, object] | None = None) -> object:
     """`hint` with its type variables replaced: by what `table` gives them, or (no
     table) every one by `Any`, as `fits` reads a generic step's types (checked where
-    they are used, as a bare type variable is).
+    they are used, as a bare type variable is). A class in `table` is replaced too (a
+    check's stand-in for a pandas class, `lolpop._lazy`).
 
     >>> T = typing.TypeVar("T")
     >>> substitute(dict[str, T], {T: int}), substitute(list[T])
@@ -157,7 +160,7 @@ def substitute(hint: object, table: Mapping[object, object] | None = None) -> ob
     """
     if table is None and isinstance(hint, typing.TypeVar):
         return typing.Any
-    if table is not None and isinstance(hint, typing.TypeVar) and hint in table:
+    if table is not None and isinstance(hint, (typing.TypeVar, type)) and hint in table:
         return table[hint]
     arguments = typing.get_args(hint)
     if not arguments or isinstance(hint, type):
@@ -191,6 +194,9 @@ def fits(provided: object, expected: object) -> bool:
     if is_open(provided) or is_open(expected):
         return True
     provided, expected = substitute(provided), substitute(expected)
+    if stand_ins_met():  # a check's stand-ins for pandas' classes, and pandas' own
+        table = realizing()
+        provided, expected = substitute(provided, table), substitute(expected, table)
     try:
         return _fits_cached(provided, expected)
     except TypeError:  # an unhashable hint

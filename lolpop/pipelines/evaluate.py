@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError, show_values
 from lolpop.components.records import (
     Classification,

@@ -41,9 +41,9 @@ import logging
 import re
 from typing import Generic, Literal, TypeVar
 
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError
 from lolpop.components._mlflow import TRAINING_DATA_TAG_PREFIX, training_data_tag, version_text
 from lolpop.components.encoder import UnseenCategories, unseen_categories

@@ -21,9 +21,9 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import pandas as pd
 from attrs import frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError
 from lolpop.components.profiler import report_writer
 from lolpop.components.records import (

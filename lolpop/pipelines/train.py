@@ -41,9 +41,9 @@ import typing
 from collections.abc import Sequence
 from typing import Generic, Literal, TypeAlias, TypeVar
 
-import pandas as pd
 from attrs import evolve, frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError, count_rows, in_rows
 from lolpop.components.metrics import scored_alike, scorer_of
 from lolpop.components.records import (

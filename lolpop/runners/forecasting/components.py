@@ -121,10 +121,19 @@ def _positive(name: str, given: int | tuple[int, ...]) -> SettingError | None:
     )
 
 
+#: Frequencies pandas takes, known without importing it (a check need not): a multiple,
+#: then a common alias of pandas' table. Any other is pandas' to judge.
+#: (property_tests/test_check_without_pandas.py: pandas takes every one.)
+PLAIN_FREQUENCY = re.compile(
+    r"(?:[1-9][0-9]{0,3})?"
+    r"(?:D|B|h|min|s|ms|us|ns|W(?:-(?:MON|TUE|WED|THU|FRI|SAT|SUN))?|[MQY][SE])"
+)
+
+
 def _frequency_problem(frequency: str | None) -> SettingError | None:
     """The refusal of a frequency pandas does not take (`M`, which pandas 3 no longer
     reads: `ME`), at its path; the run would fail on it after processing the data."""
-    if frequency is None:
+    if frequency is None or PLAIN_FREQUENCY.fullmatch(frequency):
         return None
     from pandas.tseries.frequencies import to_offset  # noqa: PLC0415 (pandas: on use)
 

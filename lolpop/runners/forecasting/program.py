@@ -28,9 +28,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 from attrs import evolve, frozen
 
+from lolpop._lazy import pd
 from lolpop.components._errors import DataError
 from lolpop.components.forecast import (
     PREDICTION_COLUMN,
