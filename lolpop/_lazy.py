@@ -23,8 +23,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Self
 
 __all__ = ["declaring", "np", "pd", "realizing", "stand_ins_met"]
 
@@ -68,6 +69,8 @@ class _Lazy:
         self.__stand_ins = stand_ins or {}
 
     def __getattr__(self, attribute: str) -> object:
+        if attribute.startswith("_Lazy__"):  # an instance not made by `__init__` (a copy)
+            raise AttributeError(attribute)
         stand_in = self.__stand_ins.get(attribute)
         if stand_in is not None and _state["declaring"] and self.__name not in sys.modules:
             _state["handed_out"] = 1
@@ -78,6 +81,17 @@ class _Lazy:
 
     def __repr__(self) -> str:
         return f"<{self.__name}, imported when first used>"
+
+    def __reduce__(self) -> tuple[Callable[[str], ModuleType], tuple[str]]:
+        """Pickled as the library itself (a step's function sent to another process, by
+        value, carries the names it reads): unpickled, it is the library, imported."""
+        return importlib.import_module, (self.__name,)
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Self:
+        return self
 
 
 def stand_ins_met() -> bool:

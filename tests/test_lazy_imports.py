@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,27 @@ def test_outside_a_check_pandas_classes_are_pandas_own() -> None:
 
     assert pd.DataFrame is pandas.DataFrame
     assert pd.api.types.is_numeric_dtype is pandas.api.types.is_numeric_dtype
+
+
+def test_a_function_that_reads_pandas_through_lolpop_pickles_by_value() -> None:
+    # A step made inside a function is sent to a Dask worker by value, with the globals
+    # it reads: `pd` goes as the library, not as lolpop's stand-in for it.
+    import copy  # noqa: PLC0415
+    import pickle  # noqa: PLC0415
+
+    import cloudpickle  # type: ignore[import-untyped]  # noqa: PLC0415 (Dask's; ships no types)
+    import pandas  # noqa: PLC0415
+
+    from lolpop._lazy import pd  # noqa: PLC0415
+
+    def make() -> typing.Callable[[int], object]:
+        def frame_of(x: int) -> object:
+            return pd.DataFrame({"x": [x]})
+
+        return frame_of
+
+    sent = pickle.loads(cloudpickle.dumps(make()))
+    assert isinstance(sent(1), pandas.DataFrame)
+    assert pickle.loads(pickle.dumps(pd)) is pandas
+    assert copy.deepcopy(pd) is pd
+    assert copy.copy(pd) is pd
