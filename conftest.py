@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-# The type tests (pytest-mypy-plugins) look `mypy` up on PATH: make it the one installed
+# Tests that run `mypy` or `lolpop` look them up on PATH: make them the ones installed
 # beside the Python running the tests, so `.venv/bin/python -m pytest` works unactivated.
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
@@ -109,8 +109,6 @@ _LONG_FILES = (
     "tests/cli/test_prefect_output.py",
     "property_tests/test_config_fuzz.py",
     "property_tests/test_agreement.py",
-    "tests/typesafety/test_forecasting.yml",
-    "tests/typesafety/test_sklearn_stubs.yml",
 )
 
 
