@@ -34,19 +34,15 @@ _STOOD_IN = ("DataFrame", "Series")
 
 
 class _StandIn:
-    """Base of the stand-ins: what the wiring check knows them by."""
-
-    #: The library and the name of the class stood in for.
-    stands_for: tuple[str, str] = ("", "")
+    """Base of the stand-ins for pandas' classes."""
 
 
-def _make_stand_in(library: str, name: str) -> type[_StandIn]:
-    namespace = {"__module__": library, "__qualname__": name, "stands_for": (library, name)}
-    made: type[_StandIn] = type(name, (_StandIn,), namespace)
+def _make_stand_in(name: str) -> type[_StandIn]:
+    made: type[_StandIn] = type(name, (_StandIn,), {"__module__": "pandas", "__qualname__": name})
     return made
 
 
-_STAND_INS: dict[str, type[_StandIn]] = {name: _make_stand_in("pandas", name) for name in _STOOD_IN}
+_STAND_INS: dict[str, type[_StandIn]] = {name: _make_stand_in(name) for name in _STOOD_IN}
 _state = {"declaring": 0, "handed_out": 0}
 
 
@@ -101,15 +97,12 @@ def stand_ins_met() -> bool:
 
 
 def realizing() -> dict[object, object]:
-    """Each stand-in whose library is imported, with the class it stands for (a table
-    for `lolpop.core._hints.substitute`)."""
-    table: dict[object, object] = {}
-    for stand_in in _STAND_INS.values():
-        library, name = stand_in.stands_for
-        real = getattr(sys.modules.get(library), name, None)
-        if isinstance(real, type):
-            table[stand_in] = real
-    return table
+    """Each stand-in with the pandas class it stands for, once pandas is imported (a
+    table for `lolpop.core._hints.substitute`; empty before)."""
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return {}
+    return {stand_in: getattr(pandas, name) for name, stand_in in _STAND_INS.items()}
 
 
 if TYPE_CHECKING:
